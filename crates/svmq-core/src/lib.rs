@@ -3,14 +3,25 @@
 //! format. Synchronous and free of I/O: callers hand in matrices and get models back;
 //! a stop flag and a progress callback are the only ways in while a fit runs.
 
+mod cache;
+pub mod control;
+pub mod cross_validation;
 pub mod error;
 pub mod kernel;
 pub mod matrix;
 pub mod model;
+pub mod model_format;
 pub mod params;
 pub mod probability;
+mod probability_training;
+pub mod random;
+mod solver;
+pub mod train;
 
+pub use control::{FitControl, FitProgress};
+pub use cross_validation::cross_validate;
 pub use error::EngineError;
 pub use matrix::Matrix;
 pub use model::{Model, Prediction, Predictor, ProbabilityModel};
 pub use params::{Kernel, SvmParams, SvmType, ValidParams};
+pub use train::{fit, FitOutcome, FitReport, TrainedModel};

@@ -1,0 +1,508 @@
+//! Training: LIBSVM's five formulations as dual problems for the solver, one-vs-one
+//! multiclass, and the assembly of the model.
+//!
+//! Each formulation only sets up the dual (signs, linear term, bounds, starting point)
+//! and reads the solution back; `solver` does the optimization. Class pairs run in
+//! parallel, each with its share of the cache budget.
+
+use crate::control::{FitControl, Stopped};
+use crate::error::EngineError;
+use crate::kernel::KernelMatrix;
+use crate::matrix::Matrix;
+use crate::model::{Model, ProbabilityModel};
+use crate::params::{SvmType, ValidParams};
+use crate::probability_training;
+use crate::solver::{self, DualProblem, DualSolution, SolverSettings};
+use rayon::prelude::*;
+
+/// How a fit ended.
+#[derive(Debug)]
+pub enum FitOutcome {
+    Trained(Box<TrainedModel>),
+    /// The stop flag was raised; nothing was trained.
+    Stopped,
+}
+
+#[derive(Debug)]
+pub struct TrainedModel {
+    pub model: Model,
+    pub report: FitReport,
+}
+
+/// What the solver did, per subproblem (class pair, or the one problem).
+#[derive(Debug, Clone, Default)]
+pub struct FitReport {
+    pub subproblems: Vec<SubproblemReport>,
+}
+
+impl FitReport {
+    /// False when any subproblem hit the iteration limit before meeting the tolerance.
+    pub fn converged(&self) -> bool {
+        self.subproblems.iter().all(|report| report.converged)
+    }
+
+    pub fn iterations(&self) -> u64 {
+        self.subproblems.iter().map(|report| report.iterations).sum()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SubproblemReport {
+    /// The class pair (indices into the model's labels), for classifiers.
+    pub classes: Option<(usize, usize)>,
+    pub iterations: u64,
+    pub converged: bool,
+    pub objective: f64,
+    pub rho: f64,
+    pub support_vectors: usize,
+    /// Support vectors at their upper bound.
+    pub bounded_support_vectors: usize,
+    /// ν-SVR: the ε it found; ν-SVC: the C it amounts to (1/r).
+    pub derived: Option<f64>,
+}
+
+/// Trains a model on the rows of `data` with targets `targets` (labels for classifiers,
+/// values for regression, ignored by one-class).
+pub fn fit(
+    data: &Matrix,
+    targets: &[f64],
+    params: &ValidParams,
+    control: &FitControl,
+) -> Result<FitOutcome, EngineError> {
+    check_data(data, targets, params)?;
+    let result = match params.svm_type {
+        SvmType::CSvc | SvmType::NuSvc => fit_classifier(data, targets, params, control)?,
+        SvmType::OneClass | SvmType::EpsilonSvr | SvmType::NuSvr => {
+            fit_single(data, targets, params, control)
+        }
+    };
+    Ok(match result {
+        Ok(trained) => FitOutcome::Trained(Box::new(trained)),
+        Err(Stopped) => FitOutcome::Stopped,
+    })
+}
+
+fn check_data(data: &Matrix, targets: &[f64], params: &ValidParams) -> Result<(), EngineError> {
+    if data.rows() == 0 {
+        return Err(EngineError::InvalidData("the training data has no rows".into()));
+    }
+    if targets.len() != data.rows() {
+        return Err(EngineError::InvalidData(format!(
+            "{} targets for {} rows",
+            targets.len(),
+            data.rows()
+        )));
+    }
+    if let Some(row) = targets.iter().position(|value| !value.is_finite()) {
+        return Err(EngineError::InvalidData(format!(
+            "the target of row {} is not a finite number",
+            row + 1
+        )));
+    }
+    if params.svm_type == SvmType::OneClass && params.probability {
+        return Err(EngineError::InvalidParameter(
+            "probability estimates are not available for one-class SVM".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The solver's settings for one subproblem with `variables` variables.
+fn solver_settings(params: &ValidParams, cache_bytes: usize, variables: usize, nu: bool) -> SolverSettings {
+    SolverSettings {
+        tolerance: params.tolerance,
+        shrinking: params.shrinking,
+        cache_bytes,
+        max_iterations: params
+            .max_iterations
+            .unwrap_or_else(|| (100 * variables as u64).max(10_000_000)),
+        nu_variant: nu,
+    }
+}
+
+fn cache_bytes(params: &ValidParams, share: usize) -> usize {
+    (params.cache_megabytes * 1024.0 * 1024.0 / share.max(1) as f64) as usize
+}
+
+/// A solved two-class problem: `coefficients[t] = yₜαₜ` and the offset.
+pub(crate) struct BinarySolution {
+    pub coefficients: Vec<f64>,
+    pub rho: f64,
+    pub report: SubproblemReport,
+}
+
+/// Solves C-SVC or ν-SVC on two classes (`positive[t]` tells yₜ = +1).
+pub(crate) fn solve_binary(
+    data: &Matrix,
+    positive: &[bool],
+    cost_positive: f64,
+    cost_negative: f64,
+    params: &ValidParams,
+    cache_bytes: usize,
+    control: &FitControl,
+) -> Result<BinarySolution, Stopped> {
+    let rows = data.rows();
+    let kernel = KernelMatrix::new(params.kernel, data);
+    let sign: Vec<f64> = positive.iter().map(|&p| if p { 1.0 } else { -1.0 }).collect();
+    let nu = params.svm_type == SvmType::NuSvc;
+    let (linear, upper, alpha) = if nu {
+        // ν-SVC: 0 ≤ α ≤ 1, eᵀα = ν·l split evenly between the classes, p = 0.
+        let mut remaining = [params.nu * rows as f64 / 2.0; 2];
+        let alpha = sign
+            .iter()
+            .map(|&y| {
+                let side = usize::from(y < 0.0);
+                let value = remaining[side].min(1.0);
+                remaining[side] -= value;
+                value
+            })
+            .collect();
+        (vec![0.0; rows], vec![1.0; rows], alpha)
+    } else {
+        let upper = positive
+            .iter()
+            .map(|&p| if p { cost_positive } else { cost_negative })
+            .collect();
+        (vec![-1.0; rows], upper, vec![0.0; rows])
+    };
+    let bounds = upper.clone();
+    let problem = DualProblem {
+        kernel: &kernel,
+        row_of: (0..rows).collect(),
+        sign: sign.clone(),
+        linear,
+        upper,
+        alpha,
+    };
+    let solution = solver::solve(problem, solver_settings(params, cache_bytes, rows, nu), control)?;
+    let DualSolution {
+        alpha,
+        rho,
+        r,
+        objective,
+        iterations,
+        converged,
+    } = solution;
+    // ν-SVC's solution is scaled by 1/r to the equivalent C-SVC form (C = 1/r).
+    let scale = if nu { 1.0 / r } else { 1.0 };
+    let coefficients: Vec<f64> = alpha.iter().zip(&sign).map(|(a, y)| a * y * scale).collect();
+    let report = SubproblemReport {
+        classes: None,
+        iterations,
+        converged,
+        objective: objective * scale * scale,
+        rho: rho * scale,
+        support_vectors: alpha.iter().filter(|&&a| a > 0.0).count(),
+        bounded_support_vectors: alpha.iter().zip(&bounds).filter(|(a, c)| *a >= *c).count(),
+        derived: nu.then_some(scale),
+    };
+    Ok(BinarySolution {
+        coefficients,
+        rho: rho * scale,
+        report,
+    })
+}
+
+/// Classes in LIBSVM's order: first appearance, except that a two-class −1/+1 problem
+/// puts +1 first.
+pub(crate) fn class_order(targets: &[f64]) -> (Vec<f64>, Vec<Vec<usize>>) {
+    let mut labels: Vec<f64> = Vec::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for (row, &label) in targets.iter().enumerate() {
+        match labels.iter().position(|&known| known == label) {
+            Some(class) => members[class].push(row),
+            None => {
+                labels.push(label);
+                members.push(vec![row]);
+            }
+        }
+    }
+    if labels.len() == 2 && labels[0] == -1.0 && labels[1] == 1.0 {
+        labels.swap(0, 1);
+        members.swap(0, 1);
+    }
+    (labels, members)
+}
+
+fn fit_classifier(
+    data: &Matrix,
+    targets: &[f64],
+    params: &ValidParams,
+    control: &FitControl,
+) -> Result<Result<TrainedModel, Stopped>, EngineError> {
+    let (labels, members) = class_order(targets);
+    if labels.len() < 2 {
+        return Err(EngineError::InvalidData(format!(
+            "the training data has a single class ({}); a classifier needs at least two",
+            labels[0]
+        )));
+    }
+    let classes = labels.len();
+    let pairs: Vec<(usize, usize)> = (0..classes)
+        .flat_map(|i| (i + 1..classes).map(move |j| (i, j)))
+        .collect();
+    if params.svm_type == SvmType::NuSvc {
+        for &(i, j) in &pairs {
+            let (count_i, count_j) = (members[i].len() as f64, members[j].len() as f64);
+            if params.nu * (count_i + count_j) / 2.0 > count_i.min(count_j) {
+                return Err(EngineError::InvalidParameter(format!(
+                    "nu = {} is infeasible for classes {} and {}: it must be at most {}",
+                    params.nu,
+                    labels[i],
+                    labels[j],
+                    2.0 * count_i.min(count_j) / (count_i + count_j)
+                )));
+            }
+        }
+    }
+    let costs: Vec<f64> = labels
+        .iter()
+        .map(|label| {
+            let weight = params
+                .class_weights
+                .iter()
+                .filter(|(weighted, _)| weighted == label)
+                .map(|&(_, weight)| weight)
+                .product::<f64>();
+            params.c * weight
+        })
+        .collect();
+    let per_pair = 1 + usize::from(params.probability) * probability_training::FOLDS;
+    control.add_subproblems(pairs.len() * per_pair);
+    let share = pairs.len().min(rayon::current_num_threads());
+    let cache = cache_bytes(params, share);
+    let solved: Result<Vec<(BinarySolution, Option<(f64, f64)>)>, Stopped> = pairs
+        .par_iter()
+        .map(|&(i, j)| {
+            let rows: Vec<usize> = members[i].iter().chain(&members[j]).copied().collect();
+            let subset = data.select_rows(&rows);
+            let positive: Vec<bool> = (0..rows.len()).map(|t| t < members[i].len()).collect();
+            let sigmoid = if params.probability {
+                Some(probability_training::pair_sigmoid(
+                    &subset, &positive, costs[i], costs[j], params, cache, control,
+                )?)
+            } else {
+                None
+            };
+            let mut solution =
+                solve_binary(&subset, &positive, costs[i], costs[j], params, cache, control)?;
+            solution.report.classes = Some((i, j));
+            control.finish_subproblem();
+            Ok((solution, sigmoid))
+        })
+        .collect();
+    let solved = match solved {
+        Ok(solved) => solved,
+        Err(Stopped) => return Ok(Err(Stopped)),
+    };
+    Ok(Ok(assemble_classifier(data, params, labels, &members, &pairs, solved)))
+}
+
+/// Gathers the support vectors of every pair into one model with LIBSVM's layout.
+fn assemble_classifier(
+    data: &Matrix,
+    params: &ValidParams,
+    labels: Vec<f64>,
+    members: &[Vec<usize>],
+    pairs: &[(usize, usize)],
+    solved: Vec<(BinarySolution, Option<(f64, f64)>)>,
+) -> TrainedModel {
+    let classes = labels.len();
+    let mut is_support = vec![false; data.rows()];
+    for (&(i, j), (solution, _)) in pairs.iter().zip(&solved) {
+        let rows = members[i].iter().chain(&members[j]);
+        for (&row, &coefficient) in rows.zip(&solution.coefficients) {
+            if coefficient != 0.0 {
+                is_support[row] = true;
+            }
+        }
+    }
+    // Position of each support vector in the model, class by class.
+    let mut position = vec![usize::MAX; data.rows()];
+    let mut support_rows = Vec::new();
+    let mut counts = Vec::with_capacity(classes);
+    for class_members in members {
+        let before = support_rows.len();
+        for &row in class_members {
+            if is_support[row] {
+                position[row] = support_rows.len();
+                support_rows.push(row);
+            }
+        }
+        counts.push(support_rows.len() - before);
+    }
+    let mut coefficients = vec![vec![0.0; support_rows.len()]; classes - 1];
+    let mut rho = Vec::with_capacity(pairs.len());
+    let mut report = FitReport::default();
+    let mut sigmoid_a = Vec::new();
+    let mut sigmoid_b = Vec::new();
+    for (&(i, j), (solution, sigmoid)) in pairs.iter().zip(solved) {
+        let count_i = members[i].len();
+        let rows = members[i].iter().chain(&members[j]);
+        for (t, (&row, &coefficient)) in rows.zip(&solution.coefficients).enumerate() {
+            if coefficient != 0.0 {
+                // Class i keeps the pair's coefficient in row j − 1, class j in row i.
+                let slot = if t < count_i { j - 1 } else { i };
+                coefficients[slot][position[row]] = coefficient;
+            }
+        }
+        rho.push(solution.rho);
+        report.subproblems.push(solution.report);
+        if let Some((a, b)) = sigmoid {
+            sigmoid_a.push(a);
+            sigmoid_b.push(b);
+        }
+    }
+    let probability = params.probability.then_some(ProbabilityModel::Pairwise {
+        a: sigmoid_a,
+        b: sigmoid_b,
+    });
+    let model = Model {
+        svm_type: params.svm_type,
+        kernel: params.kernel,
+        labels,
+        support_vectors: data.select_rows(&support_rows),
+        support_vector_counts: counts,
+        coefficients,
+        rho,
+        probability,
+        support_vector_indices: support_rows.iter().map(|row| row + 1).collect(),
+    };
+    TrainedModel { model, report }
+}
+
+/// One-class SVM, ε-SVR and ν-SVR: one dual problem over all rows.
+fn fit_single(
+    data: &Matrix,
+    targets: &[f64],
+    params: &ValidParams,
+    control: &FitControl,
+) -> Result<TrainedModel, Stopped> {
+    let with_probability = params.probability && params.svm_type.is_regression();
+    control.add_subproblems(1 + usize::from(with_probability) * probability_training::FOLDS);
+    let sigma = if with_probability {
+        Some(probability_training::regression_sigma(data, targets, params, control)?)
+    } else {
+        None
+    };
+    let (coefficients, rho, subproblem) =
+        solve_single(data, targets, params, cache_bytes(params, 1), control)?;
+    control.finish_subproblem();
+    let support_rows: Vec<usize> = (0..data.rows()).filter(|&t| coefficients[t] != 0.0).collect();
+    let model = Model {
+        svm_type: params.svm_type,
+        kernel: params.kernel,
+        labels: Vec::new(),
+        support_vectors: data.select_rows(&support_rows),
+        support_vector_counts: Vec::new(),
+        coefficients: vec![support_rows.iter().map(|&t| coefficients[t]).collect()],
+        rho: vec![rho],
+        probability: sigma.map(|sigma| ProbabilityModel::Laplace { sigma }),
+        support_vector_indices: support_rows.iter().map(|row| row + 1).collect(),
+    };
+    Ok(TrainedModel {
+        model,
+        report: FitReport {
+            subproblems: vec![subproblem],
+        },
+    })
+}
+
+/// Solves one-class, ε-SVR or ν-SVR; returns one coefficient per row and ρ.
+pub(crate) fn solve_single(
+    data: &Matrix,
+    targets: &[f64],
+    params: &ValidParams,
+    cache_bytes: usize,
+    control: &FitControl,
+) -> Result<(Vec<f64>, f64, SubproblemReport), Stopped> {
+    let rows = data.rows();
+    let kernel = KernelMatrix::new(params.kernel, data);
+    let c = params.c;
+    let (problem, nu) = match params.svm_type {
+        SvmType::OneClass => {
+            // 0 ≤ α ≤ 1, eᵀα = ν·l, p = 0: start with the first ⌊ν·l⌋ at 1.
+            let total = params.nu * rows as f64;
+            let full = (total as usize).min(rows);
+            let mut alpha = vec![0.0; rows];
+            alpha[..full].fill(1.0);
+            if full < rows {
+                alpha[full] = total - full as f64;
+            }
+            let problem = DualProblem {
+                kernel: &kernel,
+                row_of: (0..rows).collect(),
+                sign: vec![1.0; rows],
+                linear: vec![0.0; rows],
+                upper: vec![1.0; rows],
+                alpha,
+            };
+            (problem, false)
+        }
+        SvmType::EpsilonSvr => {
+            // Variables αₜ (y = +1) then αₜ* (y = −1), p = ε ∓ yₜ.
+            let mut linear: Vec<f64> = targets.iter().map(|y| params.epsilon - y).collect();
+            linear.extend(targets.iter().map(|y| params.epsilon + y));
+            (regression_problem(&kernel, linear, vec![0.0; 2 * rows], c), false)
+        }
+        _ => {
+            // ν-SVR: p = ∓yₜ, eᵀ(α + α*) = C·ν·l, spread greedily.
+            let mut linear: Vec<f64> = targets.iter().map(|y| -y).collect();
+            linear.extend(targets.iter().copied());
+            let mut remaining = c * params.nu * rows as f64 / 2.0;
+            let mut alpha = vec![0.0; 2 * rows];
+            for t in 0..rows {
+                let value = remaining.min(c);
+                alpha[t] = value;
+                alpha[t + rows] = value;
+                remaining -= value;
+            }
+            (regression_problem(&kernel, linear, alpha, c), true)
+        }
+    };
+    let variables = problem.alpha.len();
+    let upper = problem.upper.clone();
+    let solution = solver::solve(problem, solver_settings(params, cache_bytes, variables, nu), control)?;
+    let coefficients: Vec<f64> = if params.svm_type == SvmType::OneClass {
+        solution.alpha.clone()
+    } else {
+        (0..rows)
+            .map(|t| solution.alpha[t] - solution.alpha[t + rows])
+            .collect()
+    };
+    let report = SubproblemReport {
+        classes: None,
+        iterations: solution.iterations,
+        converged: solution.converged,
+        objective: solution.objective,
+        rho: solution.rho,
+        support_vectors: coefficients.iter().filter(|&&c| c != 0.0).count(),
+        bounded_support_vectors: solution
+            .alpha
+            .iter()
+            .zip(&upper)
+            .filter(|(a, c)| *a >= *c)
+            .count(),
+        derived: nu.then_some(-solution.r),
+    };
+    Ok((coefficients, solution.rho, report))
+}
+
+fn regression_problem<'a>(
+    kernel: &'a KernelMatrix<'a>,
+    linear: Vec<f64>,
+    alpha: Vec<f64>,
+    c: f64,
+) -> DualProblem<'a> {
+    let rows = kernel.len();
+    let mut sign = vec![1.0; rows];
+    sign.extend(std::iter::repeat_n(-1.0, rows));
+    DualProblem {
+        kernel,
+        row_of: (0..rows).chain(0..rows).collect(),
+        sign,
+        linear,
+        upper: vec![c; 2 * rows],
+        alpha,
+    }
+}
