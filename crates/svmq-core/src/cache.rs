@@ -90,7 +90,10 @@ impl KernelCache {
 
     /// Row `i`, which `ensure` made valid.
     pub(crate) fn row(&self, i: usize) -> &[f32] {
-        &self.entries[i].as_ref().expect("row ensured before use").values
+        &self.entries[i]
+            .as_ref()
+            .expect("row ensured before use")
+            .values
     }
 
     /// A buffer for a new row: a fresh one while under budget, else the least
@@ -102,7 +105,10 @@ impl KernelCache {
         }
         let victim = self.least_recent;
         self.unlink(victim);
-        self.entries[victim].take().expect("linked rows are cached").values
+        self.entries[victim]
+            .take()
+            .expect("linked rows are cached")
+            .values
     }
 
     fn touch(&mut self, i: usize) {

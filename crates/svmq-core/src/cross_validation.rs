@@ -50,7 +50,12 @@ pub fn cross_validate(
     }
     let rows = data.rows();
     let folds = folds.min(rows);
-    let fold_rows = assign_folds(targets, folds, params.svm_type.is_classification(), params.seed);
+    let fold_rows = assign_folds(
+        targets,
+        folds,
+        params.svm_type.is_classification(),
+        params.seed,
+    );
     let share = folds.min(rayon::current_num_threads());
     let fold_params = crate::SvmParams {
         cache_megabytes: params.cache_megabytes / share as f64,
@@ -74,7 +79,12 @@ pub fn cross_validate(
                     Ok(Some(
                         held_out
                             .iter()
-                            .map(|&row| (row, predictor.predict(data.row(row), params.probability).value))
+                            .map(|&row| {
+                                (
+                                    row,
+                                    predictor.predict(data.row(row), params.probability).value,
+                                )
+                            })
                             .collect(),
                     ))
                 }

@@ -23,9 +23,7 @@ impl Kernel {
                 coef0,
                 degree,
             } => power(gamma * dot_product + coef0, degree),
-            Kernel::Rbf { gamma } => {
-                (-gamma * (left_norm + right_norm - 2.0 * dot_product)).exp()
-            }
+            Kernel::Rbf { gamma } => (-gamma * (left_norm + right_norm - 2.0 * dot_product)).exp(),
             Kernel::Sigmoid { gamma, coef0 } => (gamma * dot_product + coef0).tanh(),
         }
     }
@@ -127,12 +125,14 @@ impl<'a> KernelMatrix<'a> {
             }
             return;
         }
-        row.par_chunks_mut(512).enumerate().for_each(|(chunk, out)| {
-            let start = chunk * 512;
-            for (offset, slot) in out.iter_mut().enumerate() {
-                *slot = self.value(i, start + offset) as f32;
-            }
-        });
+        row.par_chunks_mut(512)
+            .enumerate()
+            .for_each(|(chunk, out)| {
+                let start = chunk * 512;
+                for (offset, slot) in out.iter_mut().enumerate() {
+                    *slot = self.value(i, start + offset) as f32;
+                }
+            });
     }
 }
 
@@ -163,7 +163,9 @@ mod tests {
     #[test]
     fn rows_agree_with_single_values_in_parallel_and_serial_paths() {
         let rows = 3000;
-        let values: Vec<f64> = (0..rows * 3).map(|k| ((k * 7919) % 101) as f64 / 50.0).collect();
+        let values: Vec<f64> = (0..rows * 3)
+            .map(|k| ((k * 7919) % 101) as f64 / 50.0)
+            .collect();
         let data = Matrix::new(rows, 3, values).unwrap();
         let kernel = KernelMatrix::new(Kernel::Rbf { gamma: 0.3 }, &data);
         let mut full = vec![0f32; rows];

@@ -8,6 +8,7 @@ pub mod control;
 pub mod cross_validation;
 pub mod error;
 pub mod kernel;
+pub mod libsvm_format;
 pub mod matrix;
 pub mod model;
 pub mod model_format;

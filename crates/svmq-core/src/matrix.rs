@@ -83,7 +83,9 @@ impl Matrix {
 
     /// ‖xᵢ‖² for every row.
     pub fn squared_norms(&self) -> Vec<f64> {
-        (0..self.rows).map(|i| dot(self.row(i), self.row(i))).collect()
+        (0..self.rows)
+            .map(|i| dot(self.row(i), self.row(i)))
+            .collect()
     }
 }
 

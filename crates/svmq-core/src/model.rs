@@ -238,7 +238,12 @@ fn argmax(values: &[f64]) -> usize {
 }
 
 /// Class probabilities from pairwise Platt sigmoids, coupled.
-fn pairwise_probabilities(decision_values: &[f64], a: &[f64], b: &[f64], classes: usize) -> Vec<f64> {
+fn pairwise_probabilities(
+    decision_values: &[f64],
+    a: &[f64],
+    b: &[f64],
+    classes: usize,
+) -> Vec<f64> {
     const MIN_PROBABILITY: f64 = 1e-7;
     let mut pairwise = vec![vec![0.0; classes]; classes];
     let mut pair = 0;
@@ -266,7 +271,9 @@ impl Model {
         if self.svm_type.is_classification() {
             let classes = self.labels.len();
             if classes < 2 {
-                return invalid(format!("a classifier needs at least 2 classes, found {classes}"));
+                return invalid(format!(
+                    "a classifier needs at least 2 classes, found {classes}"
+                ));
             }
             if self.support_vector_counts.len() != classes {
                 return invalid(format!(
@@ -302,7 +309,11 @@ impl Model {
         if self.coefficients.iter().any(|row| row.len() != total) {
             return invalid("every coefficient row needs one value per support vector".into());
         }
-        let finite = self.rho.iter().chain(self.coefficients.iter().flatten()).all(|v| v.is_finite());
+        let finite = self
+            .rho
+            .iter()
+            .chain(self.coefficients.iter().flatten())
+            .all(|v| v.is_finite());
         if !finite {
             return invalid("coefficients and offsets must be finite numbers".into());
         }

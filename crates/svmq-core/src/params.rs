@@ -81,7 +81,11 @@ impl Kernel {
     fn validate(&self) -> Result<(), EngineError> {
         let gamma = match *self {
             Kernel::Linear => return Ok(()),
-            Kernel::Polynomial { gamma, coef0, degree } => {
+            Kernel::Polynomial {
+                gamma,
+                coef0,
+                degree,
+            } => {
                 if degree == 0 || degree > 64 {
                     return Err(EngineError::InvalidParameter(format!(
                         "degree must be between 1 and 64, got {degree}"
@@ -172,23 +176,28 @@ impl SvmParams {
     /// Checks every parameter that the chosen formulation uses.
     pub fn validate(self) -> Result<ValidParams, EngineError> {
         self.kernel.validate()?;
-        if matches!(self.svm_type, SvmType::CSvc | SvmType::EpsilonSvr | SvmType::NuSvr)
-            && !(self.c.is_finite() && self.c > 0.0)
+        if matches!(
+            self.svm_type,
+            SvmType::CSvc | SvmType::EpsilonSvr | SvmType::NuSvr
+        ) && !(self.c.is_finite() && self.c > 0.0)
         {
             return Err(EngineError::InvalidParameter(format!(
                 "C must be a positive number, got {}",
                 self.c
             )));
         }
-        if matches!(self.svm_type, SvmType::NuSvc | SvmType::OneClass | SvmType::NuSvr)
-            && !(self.nu > 0.0 && self.nu <= 1.0)
+        if matches!(
+            self.svm_type,
+            SvmType::NuSvc | SvmType::OneClass | SvmType::NuSvr
+        ) && !(self.nu > 0.0 && self.nu <= 1.0)
         {
             return Err(EngineError::InvalidParameter(format!(
                 "nu must be in (0, 1], got {}",
                 self.nu
             )));
         }
-        if self.svm_type == SvmType::EpsilonSvr && !(self.epsilon.is_finite() && self.epsilon >= 0.0)
+        if self.svm_type == SvmType::EpsilonSvr
+            && !(self.epsilon.is_finite() && self.epsilon >= 0.0)
         {
             return Err(EngineError::InvalidParameter(format!(
                 "epsilon (p) must be a non-negative number, got {}",

@@ -36,7 +36,9 @@ fn complement(rows: usize, held_out: &[usize]) -> Vec<usize> {
 
 /// A model holding only a decision function, for predicting held-out rows.
 fn decision_model(data: &Matrix, coefficients: &[f64], rho: f64, params: &ValidParams) -> Model {
-    let support: Vec<usize> = (0..data.rows()).filter(|&t| coefficients[t] != 0.0).collect();
+    let support: Vec<usize> = (0..data.rows())
+        .filter(|&t| coefficients[t] != 0.0)
+        .collect();
     Model {
         svm_type: crate::SvmType::EpsilonSvr,
         kernel: params.kernel,
@@ -88,7 +90,13 @@ pub(crate) fn pair_sigmoid(
                     .collect()
             } else {
                 // One class only in this fold's training part: its decision is certain.
-                let value = if positives > 0 { 1.0 } else if negatives > 0 { -1.0 } else { 0.0 };
+                let value = if positives > 0 {
+                    1.0
+                } else if negatives > 0 {
+                    -1.0
+                } else {
+                    0.0
+                };
                 held_out.iter().map(|&t| (t, value)).collect()
             };
             control.finish_subproblem();

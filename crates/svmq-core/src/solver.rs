@@ -177,8 +177,7 @@ impl<'a> Solver<'a> {
             if self.bound[s] == Bound::Upper {
                 let weight = self.upper[s] * self.sign[s];
                 for t in 0..self.gradient_bar.len() {
-                    self.gradient_bar[t] +=
-                        weight * self.sign[t] * values[self.row_of[t]] as f64;
+                    self.gradient_bar[t] += weight * self.sign[t] * values[self.row_of[t]] as f64;
                 }
             }
         }
@@ -382,8 +381,18 @@ impl<'a> Solver<'a> {
                 .max(-old_i)
                 .max(-old_j);
             (
-                snap(old_i + step, step <= -old_i, step >= upper_i - old_i, upper_i),
-                snap(old_j + step, step <= -old_j, step >= upper_j - old_j, upper_j),
+                snap(
+                    old_i + step,
+                    step <= -old_i,
+                    step >= upper_i - old_i,
+                    upper_i,
+                ),
+                snap(
+                    old_j + step,
+                    step <= -old_j,
+                    step >= upper_j - old_j,
+                    upper_j,
+                ),
             )
         } else {
             // αᵢ + αⱼ constant: αᵢ moves by δ, αⱼ by −δ.
@@ -394,8 +403,18 @@ impl<'a> Solver<'a> {
                 .max(-old_i)
                 .max(old_j - upper_j);
             (
-                snap(old_i + step, step <= -old_i, step >= upper_i - old_i, upper_i),
-                snap(old_j - step, step >= old_j, step <= old_j - upper_j, upper_j),
+                snap(
+                    old_i + step,
+                    step <= -old_i,
+                    step >= upper_i - old_i,
+                    upper_i,
+                ),
+                snap(
+                    old_j - step,
+                    step >= old_j,
+                    step <= old_j - upper_j,
+                    upper_j,
+                ),
             )
         };
         self.alpha[i] = new_i;

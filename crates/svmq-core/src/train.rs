@@ -42,7 +42,10 @@ impl FitReport {
     }
 
     pub fn iterations(&self) -> u64 {
-        self.subproblems.iter().map(|report| report.iterations).sum()
+        self.subproblems
+            .iter()
+            .map(|report| report.iterations)
+            .sum()
     }
 }
 
@@ -59,6 +62,8 @@ pub struct SubproblemReport {
     pub bounded_support_vectors: usize,
     /// ν-SVR: the ε it found; ν-SVC: the C it amounts to (1/r).
     pub derived: Option<f64>,
+    /// C-SVC and ε-SVR: the ν the solution amounts to, Σα / (C·l).
+    pub nu: Option<f64>,
 }
 
 /// Trains a model on the rows of `data` with targets `targets` (labels for classifiers,
@@ -84,7 +89,9 @@ pub fn fit(
 
 fn check_data(data: &Matrix, targets: &[f64], params: &ValidParams) -> Result<(), EngineError> {
     if data.rows() == 0 {
-        return Err(EngineError::InvalidData("the training data has no rows".into()));
+        return Err(EngineError::InvalidData(
+            "the training data has no rows".into(),
+        ));
     }
     if targets.len() != data.rows() {
         return Err(EngineError::InvalidData(format!(
@@ -108,7 +115,12 @@ fn check_data(data: &Matrix, targets: &[f64], params: &ValidParams) -> Result<()
 }
 
 /// The solver's settings for one subproblem with `variables` variables.
-fn solver_settings(params: &ValidParams, cache_bytes: usize, variables: usize, nu: bool) -> SolverSettings {
+fn solver_settings(
+    params: &ValidParams,
+    cache_bytes: usize,
+    variables: usize,
+    nu: bool,
+) -> SolverSettings {
     SolverSettings {
         tolerance: params.tolerance,
         shrinking: params.shrinking,
@@ -143,7 +155,10 @@ pub(crate) fn solve_binary(
 ) -> Result<BinarySolution, Stopped> {
     let rows = data.rows();
     let kernel = KernelMatrix::new(params.kernel, data);
-    let sign: Vec<f64> = positive.iter().map(|&p| if p { 1.0 } else { -1.0 }).collect();
+    let sign: Vec<f64> = positive
+        .iter()
+        .map(|&p| if p { 1.0 } else { -1.0 })
+        .collect();
     let nu = params.svm_type == SvmType::NuSvc;
     let (linear, upper, alpha) = if nu {
         // ν-SVC: 0 ≤ α ≤ 1, eᵀα = ν·l split evenly between the classes, p = 0.
@@ -174,7 +189,11 @@ pub(crate) fn solve_binary(
         upper,
         alpha,
     };
-    let solution = solver::solve(problem, solver_settings(params, cache_bytes, rows, nu), control)?;
+    let solution = solver::solve(
+        problem,
+        solver_settings(params, cache_bytes, rows, nu),
+        control,
+    )?;
     let DualSolution {
         alpha,
         rho,
@@ -185,7 +204,11 @@ pub(crate) fn solve_binary(
     } = solution;
     // ν-SVC's solution is scaled by 1/r to the equivalent C-SVC form (C = 1/r).
     let scale = if nu { 1.0 / r } else { 1.0 };
-    let coefficients: Vec<f64> = alpha.iter().zip(&sign).map(|(a, y)| a * y * scale).collect();
+    let coefficients: Vec<f64> = alpha
+        .iter()
+        .zip(&sign)
+        .map(|(a, y)| a * y * scale)
+        .collect();
     let report = SubproblemReport {
         classes: None,
         iterations,
@@ -195,6 +218,7 @@ pub(crate) fn solve_binary(
         support_vectors: alpha.iter().filter(|&&a| a > 0.0).count(),
         bounded_support_vectors: alpha.iter().zip(&bounds).filter(|(a, c)| *a >= *c).count(),
         derived: nu.then_some(scale),
+        nu: (!nu).then(|| alpha.iter().sum::<f64>() / (cost_positive * rows as f64)),
     };
     Ok(BinarySolution {
         coefficients,
@@ -284,8 +308,9 @@ fn fit_classifier(
             } else {
                 None
             };
-            let mut solution =
-                solve_binary(&subset, &positive, costs[i], costs[j], params, cache, control)?;
+            let mut solution = solve_binary(
+                &subset, &positive, costs[i], costs[j], params, cache, control,
+            )?;
             solution.report.classes = Some((i, j));
             control.finish_subproblem();
             Ok((solution, sigmoid))
@@ -295,7 +320,9 @@ fn fit_classifier(
         Ok(solved) => solved,
         Err(Stopped) => return Ok(Err(Stopped)),
     };
-    Ok(Ok(assemble_classifier(data, params, labels, &members, &pairs, solved)))
+    Ok(Ok(assemble_classifier(
+        data, params, labels, &members, &pairs, solved,
+    )))
 }
 
 /// Gathers the support vectors of every pair into one model with LIBSVM's layout.
@@ -381,14 +408,18 @@ fn fit_single(
     let with_probability = params.probability && params.svm_type.is_regression();
     control.add_subproblems(1 + usize::from(with_probability) * probability_training::FOLDS);
     let sigma = if with_probability {
-        Some(probability_training::regression_sigma(data, targets, params, control)?)
+        Some(probability_training::regression_sigma(
+            data, targets, params, control,
+        )?)
     } else {
         None
     };
     let (coefficients, rho, subproblem) =
         solve_single(data, targets, params, cache_bytes(params, 1), control)?;
     control.finish_subproblem();
-    let support_rows: Vec<usize> = (0..data.rows()).filter(|&t| coefficients[t] != 0.0).collect();
+    let support_rows: Vec<usize> = (0..data.rows())
+        .filter(|&t| coefficients[t] != 0.0)
+        .collect();
     let model = Model {
         svm_type: params.svm_type,
         kernel: params.kernel,
@@ -443,7 +474,10 @@ pub(crate) fn solve_single(
             // Variables αₜ (y = +1) then αₜ* (y = −1), p = ε ∓ yₜ.
             let mut linear: Vec<f64> = targets.iter().map(|y| params.epsilon - y).collect();
             linear.extend(targets.iter().map(|y| params.epsilon + y));
-            (regression_problem(&kernel, linear, vec![0.0; 2 * rows], c), false)
+            (
+                regression_problem(&kernel, linear, vec![0.0; 2 * rows], c),
+                false,
+            )
         }
         _ => {
             // ν-SVR: p = ∓yₜ, eᵀ(α + α*) = C·ν·l, spread greedily.
@@ -462,7 +496,11 @@ pub(crate) fn solve_single(
     };
     let variables = problem.alpha.len();
     let upper = problem.upper.clone();
-    let solution = solver::solve(problem, solver_settings(params, cache_bytes, variables, nu), control)?;
+    let solution = solver::solve(
+        problem,
+        solver_settings(params, cache_bytes, variables, nu),
+        control,
+    )?;
     let coefficients: Vec<f64> = if params.svm_type == SvmType::OneClass {
         solution.alpha.clone()
     } else {
@@ -484,6 +522,8 @@ pub(crate) fn solve_single(
             .filter(|(a, c)| *a >= *c)
             .count(),
         derived: nu.then_some(-solution.r),
+        nu: (params.svm_type == SvmType::EpsilonSvr)
+            .then(|| solution.alpha.iter().sum::<f64>() / (c * rows as f64)),
     };
     Ok((coefficients, solution.rho, report))
 }
