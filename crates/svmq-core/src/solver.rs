@@ -558,7 +558,9 @@ impl<'a> Solver<'a> {
                 let row = row_of[t];
                 let sum: f64 = free
                     .iter()
-                    .map(|&(free_row, weight)| weight * kernel.value(free_row, row))
+                    // Rounded to f32 like every cached kernel value, so that rebuilt
+                    // and updated gradients agree.
+                    .map(|&(free_row, weight)| weight * kernel.value(free_row, row) as f32 as f64)
                     .sum();
                 Some(sum)
             })

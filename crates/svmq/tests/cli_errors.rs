@@ -1,0 +1,109 @@
+//! Bad input to `svm-train` / `svm-predict` gets a clear error naming the problem
+//! (and the line, for data files), the documented exit code, and never a panic.
+
+mod support;
+
+use support::{svmq, Workspace};
+
+/// Runs `svm-train` on a data file with `contents`; returns (exit code, stderr).
+fn train_on(name: &str, contents: &str) -> (Option<i32>, String) {
+    let workspace = Workspace::new(name);
+    let data = workspace.path("data");
+    std::fs::write(&data, contents).unwrap();
+    let model = workspace.path("model");
+    let run = svmq(&["svm-train", "-q", data.to_str().unwrap(), model.to_str().unwrap()]);
+    assert!(!run.stderr().contains("panicked"), "{}", run.stderr());
+    assert!(!model.exists(), "no model is written on failure");
+    (run.code(), run.stderr())
+}
+
+#[test]
+fn malformed_data_lines_are_named() {
+    let cases = [
+        ("malformed", "1 1:0.5 2:1\n-1 1:0.2 2:oops\n", "line 2"),
+        ("unsorted", "1 1:0.5 2:1\n-1 2:0.2 1:0.3\n", "line 2"),
+        ("duplicate", "1 1:0.5 1:1\n", "line 1"),
+        ("nan", "1 1:0.5\n-1 1:nan\n", "line 2"),
+        ("index-zero", "1 0:0.5\n", "line 1"),
+        ("bad-label", "1 1:0.5\nabc 1:2\n", "line 2"),
+    ];
+    for (name, contents, expected) in cases {
+        let (code, stderr) = train_on(name, contents);
+        assert_eq!(code, Some(1), "{name}: {stderr}");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+    }
+}
+
+#[test]
+fn unsorted_and_duplicate_indices_say_so() {
+    let (_, stderr) = train_on("unsorted-word", "1 2:0.5 1:1\n");
+    assert!(stderr.contains("unsorted") || stderr.contains("ascending"), "{stderr}");
+    let (_, stderr) = train_on("duplicate-word", "1 2:0.5 2:1\n");
+    assert!(stderr.contains("duplicate"), "{stderr}");
+}
+
+#[test]
+fn empty_and_missing_files_are_clear_errors() {
+    let (code, stderr) = train_on("empty", "");
+    assert_eq!(code, Some(1));
+    assert!(stderr.to_lowercase().contains("empty") || stderr.contains("no examples"), "{stderr}");
+    let run = svmq(&["svm-train", "/nonexistent/svmq/data"]);
+    assert_eq!(run.code(), Some(1));
+    assert!(run.stderr().contains("/nonexistent/svmq/data"), "{}", run.stderr());
+}
+
+#[test]
+fn a_single_class_is_refused() {
+    let (code, stderr) = train_on("one-class", "1 1:0.5\n1 1:0.7\n");
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("single class"), "{stderr}");
+}
+
+#[test]
+fn unknown_options_and_bad_values_are_usage_errors() {
+    for arguments in [
+        vec!["svm-train", "-z", "1", "data"],
+        vec!["svm-train", "-c", "abc", "data"],
+        vec!["svm-train", "-s", "9", "data"],
+        vec!["svm-train", "-t", "4", "data"],
+        vec!["svm-train", "-v", "1", "data"],
+        vec!["svm-predict", "-b", "2", "a", "b", "c"],
+        vec!["svm-predict", "a", "b"],
+    ] {
+        let run = svmq(&arguments);
+        assert_eq!(run.code(), Some(2), "{arguments:?}: {}", run.stderr());
+        assert!(run.stderr().contains("Usage"), "{arguments:?}: {}", run.stderr());
+    }
+}
+
+#[test]
+fn invalid_parameter_values_are_explained() {
+    let workspace = Workspace::new("bad-parameters");
+    let data = workspace.path("data");
+    std::fs::write(&data, "1 1:0.5\n-1 1:0.7\n").unwrap();
+    let path = data.to_str().unwrap();
+    for (arguments, expected) in [
+        (vec!["svm-train", "-c", "-1", path], "C must be"),
+        (vec!["svm-train", "-s", "1", "-n", "1.5", path], "nu"),
+        (vec!["svm-train", "-g", "0", path], "gamma"),
+        (vec!["svm-train", "-e", "0", path], "tolerance"),
+    ] {
+        let run = svmq(&arguments);
+        assert_eq!(run.code(), Some(1), "{arguments:?}");
+        assert!(run.stderr().contains(expected), "{arguments:?}: {}", run.stderr());
+    }
+}
+
+#[test]
+fn damaged_model_files_are_refused() {
+    let workspace = Workspace::new("bad-model");
+    let data = workspace.path("data");
+    std::fs::write(&data, "1 1:0.5\n-1 1:0.7\n").unwrap();
+    let model = workspace.path("model");
+    std::fs::write(&model, "svm_type c_svc\nkernel_type rbf\ngamma 1\nnr_class 2\ntotal_sv 3\nrho 0\nlabel 1 -1\nnr_sv 1 1\nSV\n1 1:0.5\n").unwrap();
+    let output = workspace.path("out");
+    let run = svmq(&["svm-predict", data.to_str().unwrap(), model.to_str().unwrap(), output.to_str().unwrap()]);
+    assert_eq!(run.code(), Some(1));
+    assert!(run.stderr().contains("total_sv"), "{}", run.stderr());
+    assert!(!run.stderr().contains("panicked"));
+}
