@@ -54,11 +54,16 @@ fn power(base: f64, exponent: u32) -> f64 {
     result
 }
 
+/// Columns computed together: dot products first, then the kernel's non-linearity
+/// over the whole block, which the compiler vectorizes.
+const BLOCK: usize = 64;
+
 /// A kernel bound to a training matrix, with the squared norms precomputed.
 pub struct KernelMatrix<'a> {
     kernel: Kernel,
     data: &'a Matrix,
     norms: Vec<f64>,
+    all_columns: Vec<usize>,
 }
 
 impl<'a> KernelMatrix<'a> {
@@ -71,6 +76,7 @@ impl<'a> KernelMatrix<'a> {
             kernel,
             data,
             norms,
+            all_columns: (0..data.rows()).collect(),
         }
     }
 
@@ -96,8 +102,12 @@ impl<'a> KernelMatrix<'a> {
     /// as they are. Long rows are split across the rayon pool.
     pub fn fill_row(&self, i: usize, columns: &[usize], row: &mut [f32]) {
         if columns.len() < PARALLEL_ROW_LENGTH {
-            for &j in columns {
-                row[j] = self.value(i, j) as f32;
+            let mut values = [0f32; BLOCK];
+            for chunk in columns.chunks(BLOCK) {
+                self.compute_block(i, chunk, &mut values[..chunk.len()]);
+                for (&j, &value) in chunk.iter().zip(&values) {
+                    row[j] = value;
+                }
             }
             return;
         }
@@ -105,11 +115,11 @@ impl<'a> KernelMatrix<'a> {
         // next to the dot products.
         let mut values = vec![0f32; columns.len()];
         values
-            .par_chunks_mut(512)
-            .zip(columns.par_chunks(512))
+            .par_chunks_mut(BLOCK * 8)
+            .zip(columns.par_chunks(BLOCK * 8))
             .for_each(|(out, chunk)| {
-                for (slot, &j) in out.iter_mut().zip(chunk) {
-                    *slot = self.value(i, j) as f32;
+                for (out, chunk) in out.chunks_mut(BLOCK).zip(chunk.chunks(BLOCK)) {
+                    self.compute_block(i, chunk, out);
                 }
             });
         for (&j, value) in columns.iter().zip(values) {
@@ -117,23 +127,221 @@ impl<'a> KernelMatrix<'a> {
         }
     }
 
+    /// Writes k(xᵢ, xⱼ) into `out[n]` for the n-th column j of `columns`, on the
+    /// calling thread.
+    pub fn fill_values(&self, i: usize, columns: &[usize], out: &mut [f32]) {
+        for (out, chunk) in out.chunks_mut(BLOCK).zip(columns.chunks(BLOCK)) {
+            self.compute_block(i, chunk, out);
+        }
+    }
+
     /// Writes k(xᵢ, xⱼ) for every j, in parallel when the row is long.
     pub fn fill_full_row(&self, i: usize, row: &mut [f32]) {
+        let columns = &self.all_columns[..row.len()];
         if row.len() < PARALLEL_ROW_LENGTH {
-            for (j, slot) in row.iter_mut().enumerate() {
-                *slot = self.value(i, j) as f32;
+            for (out, chunk) in row.chunks_mut(BLOCK).zip(columns.chunks(BLOCK)) {
+                self.compute_block(i, chunk, out);
             }
             return;
         }
-        row.par_chunks_mut(512)
-            .enumerate()
-            .for_each(|(chunk, out)| {
-                let start = chunk * 512;
-                for (offset, slot) in out.iter_mut().enumerate() {
-                    *slot = self.value(i, start + offset) as f32;
+        row.par_chunks_mut(BLOCK * 8)
+            .zip(columns.par_chunks(BLOCK * 8))
+            .for_each(|(out, chunk)| {
+                for (out, chunk) in out.chunks_mut(BLOCK).zip(chunk.chunks(BLOCK)) {
+                    self.compute_block(i, chunk, out);
                 }
             });
     }
+
+    /// k(xᵢ, xⱼ) for the (at most `BLOCK`) columns `j`, using AVX2 and FMA when the
+    /// processor has them.
+    fn compute_block(&self, i: usize, columns: &[usize], out: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                // SAFETY: the processor supports the features the function is compiled for.
+                unsafe { self.compute_block_avx2(i, columns, out) };
+                return;
+            }
+        }
+        self.compute_block_portable(i, columns, out);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn compute_block_avx2(&self, i: usize, columns: &[usize], out: &mut [f32]) {
+        self.compute_block_with(i, columns, out, |x, rows| {
+            // SAFETY: this function only runs where AVX2 and FMA are available.
+            unsafe { dot_four_avx2(x, rows) }
+        });
+    }
+
+    fn compute_block_portable(&self, i: usize, columns: &[usize], out: &mut [f32]) {
+        self.compute_block_with(i, columns, out, dot_four);
+    }
+
+    /// The block computation, with the four-row dot product as a parameter so that
+    /// each instruction set gets its own.
+    #[inline(always)]
+    fn compute_block_with(
+        &self,
+        i: usize,
+        columns: &[usize],
+        out: &mut [f32],
+        dot_four: impl Fn(&[f64], [&[f64]; 4]) -> [f64; 4],
+    ) {
+        let x = self.data.row(i);
+        let mut dots = [0f64; BLOCK];
+        let dots = &mut dots[..columns.len()];
+        let mut groups = columns.chunks_exact(4);
+        let mut slots = dots.chunks_exact_mut(4);
+        for (group, slot) in (&mut groups).zip(&mut slots) {
+            let rows = [
+                self.data.row(group[0]),
+                self.data.row(group[1]),
+                self.data.row(group[2]),
+                self.data.row(group[3]),
+            ];
+            slot.copy_from_slice(&dot_four(x, rows));
+        }
+        for (slot, &j) in slots.into_remainder().iter_mut().zip(groups.remainder()) {
+            *slot = dot_inline(x, self.data.row(j));
+        }
+        match self.kernel {
+            Kernel::Linear => {
+                for (slot, &value) in out.iter_mut().zip(dots.iter()) {
+                    *slot = value as f32;
+                }
+            }
+            Kernel::Rbf { gamma } => {
+                let norm = self.norms[i];
+                let mut exponents = [0f64; BLOCK];
+                for ((exponent, &value), &j) in exponents.iter_mut().zip(dots.iter()).zip(columns) {
+                    *exponent = -gamma * (norm + self.norms[j] - 2.0 * value);
+                }
+                for (slot, &exponent) in out.iter_mut().zip(exponents.iter()) {
+                    *slot = exp_for_f32(exponent) as f32;
+                }
+            }
+            kernel => {
+                for (slot, &value) in out.iter_mut().zip(dots.iter()) {
+                    *slot = kernel.from_dot(value, 0.0, 0.0) as f32;
+                }
+            }
+        }
+    }
+}
+
+/// `dot` inlined into the caller, so that it is compiled with the caller's target
+/// features.
+#[inline(always)]
+fn dot_inline(left: &[f64], right: &[f64]) -> f64 {
+    let length = left.len().min(right.len());
+    let (left, right) = (&left[..length], &right[..length]);
+    let mut sums = [0.0f64; 4];
+    let left_chunks = left.chunks_exact(4);
+    let right_chunks = right.chunks_exact(4);
+    let left_tail = left_chunks.remainder();
+    let right_tail = right_chunks.remainder();
+    for (a, b) in left_chunks.zip(right_chunks) {
+        sums[0] += a[0] * b[0];
+        sums[1] += a[1] * b[1];
+        sums[2] += a[2] * b[2];
+        sums[3] += a[3] * b[3];
+    }
+    let mut total = (sums[0] + sums[2]) + (sums[1] + sums[3]);
+    for (a, b) in left_tail.iter().zip(right_tail) {
+        total += a * b;
+    }
+    total
+}
+
+/// The dot products of `x` with four rows of the same length, computed together: the
+/// four independent sums keep the multiply-add units busy and `x` is loaded once.
+#[inline(always)]
+fn dot_four(x: &[f64], rows: [&[f64]; 4]) -> [f64; 4] {
+    let length = x.len();
+    let rows = rows.map(|row| &row[..length]);
+    let mut sums = [[0.0f64; 4]; 4];
+    let chunks = length / 4 * 4;
+    let mut k = 0;
+    while k < chunks {
+        for (sum, row) in sums.iter_mut().zip(&rows) {
+            sum[0] += x[k] * row[k];
+            sum[1] += x[k + 1] * row[k + 1];
+            sum[2] += x[k + 2] * row[k + 2];
+            sum[3] += x[k + 3] * row[k + 3];
+        }
+        k += 4;
+    }
+    let mut totals = [0.0; 4];
+    for ((total, sum), row) in totals.iter_mut().zip(&sums).zip(&rows) {
+        *total = (sum[0] + sum[2]) + (sum[1] + sum[3]);
+        for k in chunks..length {
+            *total += x[k] * row[k];
+        }
+    }
+    totals
+}
+
+/// `dot_four` with AVX2 vectors and fused multiply-adds: one 4-lane accumulator per
+/// row, so the four sums proceed independently.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_four_avx2(x: &[f64], rows: [&[f64]; 4]) -> [f64; 4] {
+    use std::arch::x86_64::*;
+    let length = x.len();
+    let rows = rows.map(|row| &row[..length]);
+    let chunks = length / 4 * 4;
+    let mut sums = [_mm256_setzero_pd(); 4];
+    let mut k = 0;
+    while k < chunks {
+        // SAFETY: k + 4 ≤ length, and every row has `length` values.
+        let xv = unsafe { _mm256_loadu_pd(x.as_ptr().add(k)) };
+        for (sum, row) in sums.iter_mut().zip(&rows) {
+            let rv = unsafe { _mm256_loadu_pd(row.as_ptr().add(k)) };
+            *sum = _mm256_fmadd_pd(xv, rv, *sum);
+        }
+        k += 4;
+    }
+    let mut totals = [0.0; 4];
+    for ((total, sum), row) in totals.iter_mut().zip(&sums).zip(&rows) {
+        let mut lanes = [0.0f64; 4];
+        // SAFETY: `lanes` holds four f64.
+        unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), *sum) };
+        *total = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
+        for k in chunks..length {
+            *total += x[k] * row[k];
+        }
+    }
+    totals
+}
+
+/// eˣ for x ≤ 0 with a relative error below 1e-14, branch-free so that it vectorizes.
+/// Results are rounded to `f32` by the cache, so values under e⁻¹⁰⁴ (zero in `f32`)
+/// need not be exact: x is clamped at −700.
+///
+/// eˣ = 2ᵏ·eʳ with k = round(x / ln 2) and r = x − k·ln 2 (|r| ≤ ln 2 / 2, with ln 2
+/// split in two parts so that r is exact); eʳ is its Taylor series to degree 12 in
+/// Horner form (remainder below 2e-16 on that interval); 2ᵏ is built from its bits.
+#[inline(always)]
+fn exp_for_f32(x: f64) -> f64 {
+    const LOG2_E: f64 = std::f64::consts::LOG2_E;
+    const LN2_HIGH: f64 = 0.693_147_180_369_123_816_49;
+    const LN2_LOW: f64 = 1.908_214_929_270_587_7e-10;
+    // Adding 1.5·2⁵² rounds to an integer held in the low bits of the mantissa.
+    const ROUNDER: f64 = 6_755_399_441_055_744.0;
+    let x = x.clamp(-700.0, 700.0);
+    let shifted = x * LOG2_E + ROUNDER;
+    let k = shifted - ROUNDER;
+    let r = (x - k * LN2_HIGH) - k * LN2_LOW;
+    let mut series = 1.0 / 479_001_600.0;
+    for divisor in [39_916_800.0, 3_628_800.0, 362_880.0, 40_320.0, 5_040.0, 720.0, 120.0, 24.0, 6.0, 2.0, 1.0, 1.0] {
+        series = series * r + 1.0 / divisor;
+    }
+    // The low bits of `shifted` hold k + 2⁵¹; move k + 1023 into the exponent field.
+    let bits = (shifted.to_bits().wrapping_add(1023).wrapping_sub(1 << 51)) << 52;
+    series * f64::from_bits(bits)
 }
 
 #[cfg(test)]
@@ -161,6 +369,19 @@ mod tests {
     }
 
     #[test]
+    fn fast_exponential_is_accurate() {
+        let mut x: f64 = -120.0;
+        while x <= 5.0 {
+            let expected = x.exp();
+            let relative = (exp_for_f32(x) - expected).abs() / expected;
+            assert!(relative < 1e-14, "exp({x}): relative error {relative}");
+            x += 0.0137;
+        }
+        assert_eq!(exp_for_f32(0.0), 1.0);
+        assert!(exp_for_f32(-1e6) < 1e-300);
+    }
+
+    #[test]
     fn rows_agree_with_single_values_in_parallel_and_serial_paths() {
         let rows = 3000;
         let values: Vec<f64> = (0..rows * 3)
@@ -174,9 +395,9 @@ mod tests {
         let mut partial = vec![0f32; rows];
         kernel.fill_row(5, &columns, &mut partial);
         for j in 0..rows {
-            let expected = kernel.value(5, j) as f32;
-            assert_eq!(full[j], expected);
-            assert_eq!(partial[j], expected);
+            let expected = kernel.value(5, j);
+            assert!((full[j] as f64 - expected).abs() <= 1e-7 * expected.abs().max(1e-30));
+            assert_eq!(partial[j], full[j]);
         }
     }
 }

@@ -542,28 +542,34 @@ impl<'a> Solver<'a> {
             is_active[t] = true;
         }
         let inactive: Vec<usize> = (0..variables).filter(|&t| !is_active[t]).collect();
-        let free: Vec<(usize, f64)> = (0..variables)
+        let free: Vec<usize> = (0..variables)
             .filter(|&s| self.bound[s] == Bound::Free)
-            .map(|s| (self.row_of[s], self.alpha[s] * self.sign[s]))
             .collect();
+        let free_rows: Vec<usize> = free.iter().map(|&s| self.row_of[s]).collect();
+        let free_weights: Vec<f64> = free.iter().map(|&s| self.alpha[s] * self.sign[s]).collect();
         let kernel = self.kernel;
         let row_of = &self.row_of;
+        // Kernel values are rounded to f32 like every cached value, so that rebuilt and
+        // updated gradients agree.
         let rebuilt: Vec<Option<f64>> = inactive
             .par_iter()
-            .with_min_len(64)
-            .map(|&t| {
-                if control.is_stopped() {
-                    return None;
-                }
-                let row = row_of[t];
-                let sum: f64 = free
-                    .iter()
-                    // Rounded to f32 like every cached kernel value, so that rebuilt
-                    // and updated gradients agree.
-                    .map(|&(free_row, weight)| weight * kernel.value(free_row, row) as f32 as f64)
-                    .sum();
-                Some(sum)
-            })
+            .with_min_len(16)
+            .map_init(
+                || vec![0f32; free_rows.len()],
+                |values, &t| {
+                    if control.is_stopped() {
+                        return None;
+                    }
+                    kernel.fill_values(row_of[t], &free_rows, values);
+                    Some(
+                        free_weights
+                            .iter()
+                            .zip(values.iter())
+                            .map(|(weight, &value)| weight * value as f64)
+                            .sum(),
+                    )
+                },
+            )
             .collect();
         control.check()?;
         for (&t, sum) in inactive.iter().zip(rebuilt) {

@@ -74,6 +74,25 @@ pub fn fit(
     params: &ValidParams,
     control: &FitControl,
 ) -> Result<FitOutcome, EngineError> {
+    on_pool(|| fit_on_pool(data, targets, params, control))
+}
+
+/// Runs `work` on a thread of the rayon pool, so that the solver's thread takes part in
+/// its own parallel kernel rows instead of waiting for the pool to finish them.
+pub(crate) fn on_pool<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    if rayon::current_thread_index().is_some() {
+        work()
+    } else {
+        rayon::scope(|_| work())
+    }
+}
+
+fn fit_on_pool(
+    data: &Matrix,
+    targets: &[f64],
+    params: &ValidParams,
+    control: &FitControl,
+) -> Result<FitOutcome, EngineError> {
     check_data(data, targets, params)?;
     let result = match params.svm_type {
         SvmType::CSvc | SvmType::NuSvc => fit_classifier(data, targets, params, control)?,
