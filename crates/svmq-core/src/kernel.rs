@@ -158,7 +158,9 @@ impl<'a> KernelMatrix<'a> {
     fn compute_block(&self, i: usize, columns: &[usize], out: &mut [f32]) {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
                 // SAFETY: the processor supports the features the function is compiled for.
                 unsafe { self.compute_block_avx2(i, columns, out) };
                 return;
@@ -336,7 +338,20 @@ fn exp_for_f32(x: f64) -> f64 {
     let k = shifted - ROUNDER;
     let r = (x - k * LN2_HIGH) - k * LN2_LOW;
     let mut series = 1.0 / 479_001_600.0;
-    for divisor in [39_916_800.0, 3_628_800.0, 362_880.0, 40_320.0, 5_040.0, 720.0, 120.0, 24.0, 6.0, 2.0, 1.0, 1.0] {
+    for divisor in [
+        39_916_800.0,
+        3_628_800.0,
+        362_880.0,
+        40_320.0,
+        5_040.0,
+        720.0,
+        120.0,
+        24.0,
+        6.0,
+        2.0,
+        1.0,
+        1.0,
+    ] {
         series = series * r + 1.0 / divisor;
     }
     // The low bits of `shifted` hold k + 2⁵¹; move k + 1023 into the exponent field.

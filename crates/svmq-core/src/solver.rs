@@ -66,9 +66,19 @@ enum Bound {
     Free,
 }
 
+/// Passes over at least this many variables are split across the rayon pool.
+const PARALLEL_VARIABLES: usize = 8192;
+/// Variables per parallel piece of a pass. Fixed (not per thread) so that results do
+/// not depend on the number of threads.
+const PIECE: usize = 4096;
+
+/// The solver's state. Variables live at *positions*: the active ones first
+/// (`0..active_size`), so that every pass over the active set is a contiguous sweep
+/// that splits across threads; `original[p]` is the variable at position `p`.
 struct Solver<'a> {
     kernel: &'a KernelMatrix<'a>,
     cache: KernelCache,
+    original: Vec<usize>,
     row_of: Vec<usize>,
     sign: Vec<f64>,
     linear: Vec<f64>,
@@ -80,16 +90,69 @@ struct Solver<'a> {
     /// Σ over variables at their upper bound of Cₛ Qₜₛ: the part of the gradient that
     /// lets an inactive variable's gradient be rebuilt from the free variables alone.
     gradient_bar: Vec<f64>,
+    /// Changes to `gradient_bar` not yet applied, as a weight per training row: the
+    /// sum of ±Cₛyₛ of the variables of that row that reached or left their upper bound.
+    /// Only gradient reconstruction reads `gradient_bar`, so the changes are applied
+    /// then, in one batch, and those that cancel out cost nothing.
+    pending_bar: Vec<f64>,
     /// k(x_{r(t)}, x_{r(t)}).
     diagonal: Vec<f64>,
-    /// Active variables, in increasing order.
-    active: Vec<usize>,
+    active_size: usize,
     /// Training rows the active variables use: the columns a kernel row needs.
     active_rows: Vec<usize>,
     /// Bumped whenever the active set grows, which invalidates partial cached rows.
     epoch: u64,
     unshrunk: bool,
     settings: SolverSettings,
+}
+
+/// The best candidate of a selection pass: its score and position (`None`: no
+/// candidate). Later positions win ties, whatever the split into pieces.
+#[derive(Clone, Copy)]
+struct Candidate {
+    score: f64,
+    position: Option<usize>,
+}
+
+impl Candidate {
+    const NONE: Candidate = Candidate {
+        score: f64::NEG_INFINITY,
+        position: None,
+    };
+
+    #[inline]
+    fn offer(&mut self, score: f64, position: usize) {
+        if score >= self.score {
+            self.score = score;
+            self.position = Some(position);
+        }
+    }
+
+    fn later_wins(self, later: Candidate) -> Candidate {
+        if later.position.is_some() && later.score >= self.score {
+            later
+        } else {
+            self
+        }
+    }
+}
+
+/// Runs `pass` over `0..length` in pieces, in parallel when long, and combines the
+/// pieces' results in order.
+fn sweep<T: Send>(
+    length: usize,
+    pass: impl Fn(std::ops::Range<usize>) -> T + Sync,
+    combine: impl Fn(T, T) -> T + Sync + Send,
+) -> T {
+    if length < PARALLEL_VARIABLES {
+        return pass(0..length);
+    }
+    let pieces = length.div_ceil(PIECE);
+    (0..pieces)
+        .into_par_iter()
+        .map(|piece| pass(piece * PIECE..((piece + 1) * PIECE).min(length)))
+        .reduce_with(&combine)
+        .expect("at least one piece")
 }
 
 /// Solves the dual problem, or stops when the control's stop flag is raised.
@@ -112,8 +175,12 @@ pub(crate) fn solve(
         .map(|(a, (g, p))| a * (g + p))
         .sum::<f64>()
         / 2.0;
+    let mut alpha = vec![0.0; solver.alpha.len()];
+    for (position, &variable) in solver.original.iter().enumerate() {
+        alpha[variable] = solver.alpha[position];
+    }
     Ok(DualSolution {
-        alpha: solver.alpha,
+        alpha,
         rho,
         r,
         objective,
@@ -141,10 +208,12 @@ impl<'a> Solver<'a> {
         let mut solver = Solver {
             kernel: problem.kernel,
             cache: KernelCache::new(rows, settings.cache_bytes),
-            active: (0..variables).collect(),
+            original: (0..variables).collect(),
+            active_size: variables,
             active_rows: (0..rows).collect(),
             gradient: problem.linear.clone(),
             gradient_bar: vec![0.0; variables],
+            pending_bar: vec![0.0; rows],
             row_of: problem.row_of,
             sign: problem.sign,
             linear: problem.linear,
@@ -192,10 +261,8 @@ impl<'a> Solver<'a> {
         let mut iterations = 0u64;
         loop {
             if iterations >= self.settings.max_iterations {
-                if self.active.len() < variables {
-                    self.reconstruct_gradient(control)?;
-                    self.activate_all();
-                }
+                self.reconstruct_gradient(control)?;
+                self.activate_all();
                 return Ok((iterations, false));
             }
             control.check()?;
@@ -209,7 +276,7 @@ impl<'a> Solver<'a> {
             let pair = match self.select_working_set() {
                 Some(pair) => pair,
                 None => {
-                    if self.active.len() == variables {
+                    if self.active_size == variables {
                         return Ok((iterations, true));
                     }
                     // Optimal on the active set: check again on every variable.
@@ -232,8 +299,8 @@ impl<'a> Solver<'a> {
         }
     }
 
-    /// The most violating pair, or `None` when the KKT conditions hold within the
-    /// tolerance.
+    /// The most violating pair of positions, or `None` when the KKT conditions hold
+    /// within the tolerance.
     fn select_working_set(&mut self) -> Option<(usize, usize)> {
         if self.settings.nu_variant {
             self.select_working_set_nu()
@@ -242,131 +309,114 @@ impl<'a> Solver<'a> {
         }
     }
 
-    /// In `I_up`: α can move in the direction that increases `yₜαₜ`.
-    #[inline]
-    fn in_up(&self, t: usize) -> bool {
-        if self.sign[t] > 0.0 {
-            self.bound[t] != Bound::Upper
-        } else {
-            self.bound[t] != Bound::Lower
-        }
+    fn ensure_active_row(&mut self, position: usize) {
+        let row = self.row_of[position];
+        self.cache
+            .ensure(self.kernel, row, Some(&self.active_rows), self.epoch);
     }
 
-    /// In `I_low`: α can move in the direction that decreases `yₜαₜ`.
-    #[inline]
-    fn in_low(&self, t: usize) -> bool {
-        if self.sign[t] > 0.0 {
-            self.bound[t] != Bound::Lower
-        } else {
-            self.bound[t] != Bound::Upper
-        }
+    /// The best `i` over `I_up` for each side (one side for the standard solver):
+    /// the largest `−yₜ∇fₜ`.
+    fn select_first(&self, sides: usize) -> [Candidate; 2] {
+        let (sign, bound, gradient) = (&self.sign, &self.bound, &self.gradient);
+        sweep(
+            self.active_size,
+            |range| {
+                let mut best = [Candidate::NONE; 2];
+                for t in range {
+                    if in_up(sign[t], bound[t]) {
+                        let side = if sides == 2 { side_of(sign[t]) } else { 0 };
+                        best[side].offer(-sign[t] * gradient[t], t);
+                    }
+                }
+                best
+            },
+            |left, right| [left[0].later_wins(right[0]), left[1].later_wins(right[1])],
+        )
+    }
+
+    /// The best `j` over `I_low` for the chosen `i` of each side (second-order
+    /// selection), and the largest `yₜ∇fₜ` over `I_low` of each side, −M(α).
+    fn select_second(&self, first: &[Candidate; 2], sides: usize) -> (Candidate, [f64; 2]) {
+        let (sign, bound, gradient) = (&self.sign, &self.bound, &self.gradient);
+        let (row_of, diagonal) = (&self.row_of, &self.diagonal);
+        let kernel_rows = first.map(|candidate| {
+            candidate
+                .position
+                .map(|i| (i, self.cache.row(self.row_of[i])))
+        });
+        sweep(
+            self.active_size,
+            |range| {
+                let mut best = Candidate::NONE;
+                let mut max_low = [f64::NEG_INFINITY; 2];
+                for t in range {
+                    if !in_low(sign[t], bound[t]) {
+                        continue;
+                    }
+                    let side = if sides == 2 { side_of(sign[t]) } else { 0 };
+                    let score = sign[t] * gradient[t];
+                    max_low[side] = max_low[side].max(score);
+                    let Some((i, kernel_i)) = kernel_rows[side] else {
+                        continue;
+                    };
+                    // b = m(α) − (−yₜ∇fₜ) > 0, a = Kᵢᵢ + Kₜₜ − 2Kᵢₜ; the pair decreases f
+                    // by about b²/a.
+                    let b = first[side].score + score;
+                    if b > 0.0 {
+                        let a = diagonal[i] + diagonal[t] - 2.0 * kernel_i[row_of[t]] as f64;
+                        best.offer((b * b) / if a > 0.0 { a } else { TAU }, t);
+                    }
+                }
+                (best, max_low)
+            },
+            |left, right| {
+                (
+                    left.0.later_wins(right.0),
+                    [left.1[0].max(right.1[0]), left.1[1].max(right.1[1])],
+                )
+            },
+        )
     }
 
     fn select_working_set_standard(&mut self) -> Option<(usize, usize)> {
-        // i = argmax over I_up of −yₜ∇fₜ; ties go to the later variable.
-        let mut maximum_up = f64::NEG_INFINITY;
-        let mut chosen_i = None;
-        for &t in &self.active {
-            if self.in_up(t) {
-                let score = -self.sign[t] * self.gradient[t];
-                if score >= maximum_up {
-                    maximum_up = score;
-                    chosen_i = Some(t);
-                }
-            }
-        }
-        let i = chosen_i?;
-        let row_i = self.row_of[i];
-        self.cache
-            .ensure(self.kernel, row_i, Some(&self.active_rows), self.epoch);
-        let kernel_i = self.cache.row(row_i);
-        // j minimizes −b²/a over I_low with b = m(α) − (−yⱼ∇fⱼ) > 0 and
-        // a = Kᵢᵢ + Kⱼⱼ − 2Kᵢⱼ; max_low tracks −M(α) for the stopping test.
-        let mut max_low = f64::NEG_INFINITY;
-        let mut best_decrease = f64::INFINITY;
-        let mut chosen_j = None;
-        for &t in &self.active {
-            if !self.in_low(t) {
-                continue;
-            }
-            let score = self.sign[t] * self.gradient[t];
-            max_low = max_low.max(score);
-            let b = maximum_up + score;
-            if b > 0.0 {
-                let k_it = kernel_i[self.row_of[t]] as f64;
-                let a = self.diagonal[i] + self.diagonal[t] - 2.0 * k_it;
-                let decrease = -(b * b) / if a > 0.0 { a } else { TAU };
-                if decrease <= best_decrease {
-                    best_decrease = decrease;
-                    chosen_j = Some(t);
-                }
-            }
-        }
-        if maximum_up + max_low < self.settings.tolerance {
+        let first = self.select_first(1);
+        let i = first[0].position?;
+        self.ensure_active_row(i);
+        let (second, max_low) = self.select_second(&first, 1);
+        if first[0].score + max_low[0] < self.settings.tolerance {
             return None;
         }
-        chosen_j.map(|j| (i, j))
+        second.position.map(|j| (i, j))
     }
 
     /// The ν solver's selection: `i` and `j` share their sign, so both equality
     /// constraints keep holding.
     fn select_working_set_nu(&mut self) -> Option<(usize, usize)> {
-        let mut maximum_up = [f64::NEG_INFINITY; 2];
-        let mut chosen_i = [None; 2];
-        for &t in &self.active {
-            if self.in_up(t) {
-                let side = side_of(self.sign[t]);
-                let score = -self.sign[t] * self.gradient[t];
-                if score >= maximum_up[side] {
-                    maximum_up[side] = score;
-                    chosen_i[side] = Some(t);
-                }
+        let first = self.select_first(2);
+        for candidate in &first {
+            if let Some(i) = candidate.position {
+                self.ensure_active_row(i);
             }
         }
-        let rows_i = chosen_i.map(|i| i.map(|i| self.row_of[i]));
-        for row in rows_i.iter().flatten() {
-            self.cache
-                .ensure(self.kernel, *row, Some(&self.active_rows), self.epoch);
-        }
-        let mut max_low = [f64::NEG_INFINITY; 2];
-        let mut best_decrease = f64::INFINITY;
-        let mut chosen = None;
-        for &t in &self.active {
-            if !self.in_low(t) {
-                continue;
-            }
-            let side = side_of(self.sign[t]);
-            let score = self.sign[t] * self.gradient[t];
-            max_low[side] = max_low[side].max(score);
-            let (Some(i), Some(row_i)) = (chosen_i[side], rows_i[side]) else {
-                continue;
-            };
-            let b = maximum_up[side] + score;
-            if b > 0.0 {
-                let k_it = self.cache.row(row_i)[self.row_of[t]] as f64;
-                let a = self.diagonal[i] + self.diagonal[t] - 2.0 * k_it;
-                let decrease = -(b * b) / if a > 0.0 { a } else { TAU };
-                if decrease <= best_decrease {
-                    best_decrease = decrease;
-                    chosen = Some((i, t));
-                }
-            }
-        }
-        let gap = (maximum_up[0] + max_low[0]).max(maximum_up[1] + max_low[1]);
+        // Both rows must still be cached: the cache keeps at least its two most
+        // recent rows.
+        let (second, max_low) = self.select_second(&first, 2);
+        let gap = (first[0].score + max_low[0]).max(first[1].score + max_low[1]);
         if gap < self.settings.tolerance {
             return None;
         }
-        chosen
+        let j = second.position?;
+        let i = first[side_of(self.sign[j])].position?;
+        Some((i, j))
     }
 
     /// Minimizes f along the feasible direction of the pair, clipped to the box, and
     /// updates the gradients.
     fn update_pair(&mut self, i: usize, j: usize) {
         let (row_i, row_j) = (self.row_of[i], self.row_of[j]);
-        self.cache
-            .ensure(self.kernel, row_i, Some(&self.active_rows), self.epoch);
-        self.cache
-            .ensure(self.kernel, row_j, Some(&self.active_rows), self.epoch);
+        self.ensure_active_row(i);
+        self.ensure_active_row(j);
         let k_ij = self.cache.row(row_i)[row_j] as f64;
         let curvature = self.diagonal[i] + self.diagonal[j] - 2.0 * k_ij;
         let curvature = if curvature > 0.0 { curvature } else { TAU };
@@ -421,76 +471,104 @@ impl<'a> Solver<'a> {
         self.alpha[j] = new_j;
         let weight_i = self.sign[i] * (new_i - old_i);
         let weight_j = self.sign[j] * (new_j - old_j);
-        {
-            let kernel_i = self.cache.row(row_i);
-            let kernel_j = self.cache.row(row_j);
-            for &t in &self.active {
-                let row = self.row_of[t];
-                self.gradient[t] += self.sign[t]
-                    * (weight_i * kernel_i[row] as f64 + weight_j * kernel_j[row] as f64);
-            }
-        }
-        for variable in [i, j] {
-            let was_upper = self.bound[variable] == Bound::Upper;
-            self.bound[variable] = bound_of(self.alpha[variable], self.upper[variable]);
-            let is_upper = self.bound[variable] == Bound::Upper;
+        let kernel_i = self.cache.row(row_i);
+        let kernel_j = self.cache.row(row_j);
+        let active = self.active_size;
+        add_rows(
+            &mut self.gradient[..active],
+            &self.row_of[..active],
+            &self.sign[..active],
+            [(weight_i, kernel_i), (weight_j, kernel_j)],
+        );
+        for position in [i, j] {
+            let was_upper = self.bound[position] == Bound::Upper;
+            self.bound[position] = bound_of(self.alpha[position], self.upper[position]);
+            let is_upper = self.bound[position] == Bound::Upper;
             if was_upper != is_upper {
-                self.update_gradient_bar(variable, if is_upper { 1.0 } else { -1.0 });
+                self.update_gradient_bar(position, if is_upper { 1.0 } else { -1.0 });
             }
         }
     }
 
-    /// Adds (`direction` = 1) or removes (−1) variable `s`'s upper-bound contribution
-    /// `Cₛ Qₜₛ` to every variable's `gradient_bar`: needs the full kernel row.
-    fn update_gradient_bar(&mut self, s: usize, direction: f64) {
-        let row = self.row_of[s];
-        self.cache.ensure(self.kernel, row, None, self.epoch);
-        let values = self.cache.row(row);
-        let weight = direction * self.upper[s] * self.sign[s];
-        for t in 0..self.gradient_bar.len() {
-            self.gradient_bar[t] += weight * self.sign[t] * values[self.row_of[t]] as f64;
+    /// Records that the variable at `position` reached (`direction` = 1) or left (−1)
+    /// its upper bound: its contribution `Cₛ Qₜₛ` to every `gradient_barₜ` changes.
+    fn update_gradient_bar(&mut self, position: usize, direction: f64) {
+        self.pending_bar[self.row_of[position]] +=
+            direction * self.upper[position] * self.sign[position];
+    }
+
+    /// Applies the pending changes to every variable's `gradient_bar`.
+    fn apply_pending_bar(&mut self, control: &FitControl) -> Result<(), Stopped> {
+        let (rows, weights): (Vec<usize>, Vec<f64>) = self
+            .pending_bar
+            .iter()
+            .enumerate()
+            .filter(|(_, &weight)| weight != 0.0)
+            .map(|(row, &weight)| (row, weight))
+            .unzip();
+        if rows.is_empty() {
+            return Ok(());
         }
+        let all_rows: Vec<usize> = (0..self.kernel.len()).collect();
+        let changes = kernel_sums(self.kernel, &all_rows, &rows, &weights, control)?;
+        for ((value, &row), sign) in self
+            .gradient_bar
+            .iter_mut()
+            .zip(&self.row_of)
+            .zip(&self.sign)
+        {
+            *value += sign * changes[row];
+        }
+        self.pending_bar.fill(0.0);
+        Ok(())
     }
 
     /// Drops from the active set the bounded variables whose gradient says they will
     /// stay at their bound; the first time the gap falls under ten times the
     /// tolerance, first restores every variable (shrinking may have been premature).
     fn shrink(&mut self, control: &FitControl) -> Result<(), Stopped> {
-        // For each side (sign), the largest −yₜ∇fₜ over I_up and yₜ∇fₜ over I_low.
-        // The standard solver pools both signs.
-        let mut maximum_up = [f64::NEG_INFINITY; 2];
-        let mut maximum_low = [f64::NEG_INFINITY; 2];
         let nu = self.settings.nu_variant;
-        for &t in &self.active {
-            let side = if nu { side_of(self.sign[t]) } else { 0 };
-            if self.in_up(t) {
-                maximum_up[side] = maximum_up[side].max(-self.sign[t] * self.gradient[t]);
-            }
-            if self.in_low(t) {
-                maximum_low[side] = maximum_low[side].max(self.sign[t] * self.gradient[t]);
-            }
-        }
-        let gap = if nu {
-            (maximum_up[0] + maximum_low[0]).max(maximum_up[1] + maximum_low[1])
+        let sides = if nu { 2 } else { 1 };
+        // For each side, the largest −yₜ∇fₜ over I_up and yₜ∇fₜ over I_low.
+        let first = self.select_first(sides);
+        let maximum_up = [first[0].score, first[1].score];
+        let (sign, bound, gradient) = (&self.sign, &self.bound, &self.gradient);
+        let maximum_low = sweep(
+            self.active_size,
+            |range| {
+                let mut maximum = [f64::NEG_INFINITY; 2];
+                for t in range {
+                    if in_low(sign[t], bound[t]) {
+                        let side = if nu { side_of(sign[t]) } else { 0 };
+                        maximum[side] = maximum[side].max(sign[t] * gradient[t]);
+                    }
+                }
+                maximum
+            },
+            |left, right| [left[0].max(right[0]), left[1].max(right[1])],
+        );
+        let gap = (maximum_up[0] + maximum_low[0]).max(if nu {
+            maximum_up[1] + maximum_low[1]
         } else {
-            maximum_up[0] + maximum_low[0]
-        };
+            f64::NEG_INFINITY
+        });
         if !self.unshrunk && gap <= self.settings.tolerance * 10.0 {
             self.unshrunk = true;
             self.reconstruct_gradient(control)?;
             self.activate_all();
         }
-        let keep: Vec<usize> = self
-            .active
-            .iter()
-            .copied()
-            .filter(|&t| {
-                let side = if nu { side_of(self.sign[t]) } else { 0 };
-                !self.can_shrink(t, maximum_up[side], maximum_low[side])
-            })
-            .collect();
-        if keep.len() < self.active.len() {
-            self.active = keep;
+        let before = self.active_size;
+        let mut position = 0;
+        while position < self.active_size {
+            let side = if nu { side_of(self.sign[position]) } else { 0 };
+            if self.can_shrink(position, maximum_up[side], maximum_low[side]) {
+                self.active_size -= 1;
+                self.swap_positions(position, self.active_size);
+            } else {
+                position += 1;
+            }
+        }
+        if self.active_size < before {
             self.refresh_active_rows();
         }
         Ok(())
@@ -500,7 +578,10 @@ impl<'a> Solver<'a> {
     /// score lies beyond the extreme of the other set, so no pair can include it.
     fn can_shrink(&self, t: usize, maximum_up: f64, maximum_low: f64) -> bool {
         let score = -self.sign[t] * self.gradient[t];
-        match (self.in_up(t), self.in_low(t)) {
+        match (
+            in_up(self.sign[t], self.bound[t]),
+            in_low(self.sign[t], self.bound[t]),
+        ) {
             // Only in I_up: useful as i only if its score can reach M(α) = −maximum_low.
             (true, false) => score < -maximum_low,
             // Only in I_low: useful as j only if its score is below m(α) = maximum_up.
@@ -509,9 +590,22 @@ impl<'a> Solver<'a> {
         }
     }
 
+    fn swap_positions(&mut self, a: usize, b: usize) {
+        self.original.swap(a, b);
+        self.row_of.swap(a, b);
+        self.sign.swap(a, b);
+        self.linear.swap(a, b);
+        self.upper.swap(a, b);
+        self.alpha.swap(a, b);
+        self.bound.swap(a, b);
+        self.gradient.swap(a, b);
+        self.gradient_bar.swap(a, b);
+        self.diagonal.swap(a, b);
+    }
+
     fn activate_all(&mut self) {
-        if self.active.len() < self.alpha.len() {
-            self.active = (0..self.alpha.len()).collect();
+        if self.active_size < self.alpha.len() {
+            self.active_size = self.alpha.len();
             self.refresh_active_rows();
             self.epoch += 1;
         }
@@ -519,13 +613,13 @@ impl<'a> Solver<'a> {
 
     fn refresh_active_rows(&mut self) {
         let rows = self.kernel.len();
-        if self.active.len() == self.alpha.len() {
+        if self.active_size == self.alpha.len() {
             self.active_rows = (0..rows).collect();
             return;
         }
         let mut used = vec![false; rows];
-        for &t in &self.active {
-            used[self.row_of[t]] = true;
+        for &row in &self.row_of[..self.active_size] {
+            used[row] = true;
         }
         self.active_rows = (0..rows).filter(|&row| used[row]).collect();
     }
@@ -534,46 +628,28 @@ impl<'a> Solver<'a> {
     /// `∇fₜ = gradient_barₜ + pₜ + Σ_{s free} αₛ Qₜₛ`.
     fn reconstruct_gradient(&mut self, control: &FitControl) -> Result<(), Stopped> {
         let variables = self.alpha.len();
-        if self.active.len() == variables {
+        if self.active_size == variables {
             return Ok(());
         }
-        let mut is_active = vec![false; variables];
-        for &t in &self.active {
-            is_active[t] = true;
-        }
-        let inactive: Vec<usize> = (0..variables).filter(|&t| !is_active[t]).collect();
         let free: Vec<usize> = (0..variables)
             .filter(|&s| self.bound[s] == Bound::Free)
             .collect();
         let free_rows: Vec<usize> = free.iter().map(|&s| self.row_of[s]).collect();
         let free_weights: Vec<f64> = free.iter().map(|&s| self.alpha[s] * self.sign[s]).collect();
-        let kernel = self.kernel;
-        let row_of = &self.row_of;
-        // Kernel values are rounded to f32 like every cached value, so that rebuilt and
-        // updated gradients agree.
-        let rebuilt: Vec<Option<f64>> = inactive
-            .par_iter()
-            .with_min_len(16)
-            .map_init(
-                || vec![0f32; free_rows.len()],
-                |values, &t| {
-                    if control.is_stopped() {
-                        return None;
-                    }
-                    kernel.fill_values(row_of[t], &free_rows, values);
-                    Some(
-                        free_weights
-                            .iter()
-                            .zip(values.iter())
-                            .map(|(weight, &value)| weight * value as f64)
-                            .sum(),
-                    )
-                },
-            )
-            .collect();
-        control.check()?;
-        for (&t, sum) in inactive.iter().zip(rebuilt) {
-            let sum = sum.ok_or(Stopped)?;
+        self.apply_pending_bar(control)?;
+        // Regression has two variables per row: compute each row's sum once.
+        let inactive = self.active_size;
+        let mut slot_of_row = vec![usize::MAX; self.kernel.len()];
+        let mut targets = Vec::new();
+        for &row in &self.row_of[inactive..] {
+            if slot_of_row[row] == usize::MAX {
+                slot_of_row[row] = targets.len();
+                targets.push(row);
+            }
+        }
+        let sums = kernel_sums(self.kernel, &targets, &free_rows, &free_weights, control)?;
+        for t in inactive..variables {
+            let sum = sums[slot_of_row[self.row_of[t]]];
             self.gradient[t] = self.gradient_bar[t] + self.linear[t] + self.sign[t] * sum;
         }
         Ok(())
@@ -635,6 +711,80 @@ impl<'a> Solver<'a> {
         };
         let (positive, negative) = (offset(0), offset(1));
         ((positive - negative) / 2.0, (positive + negative) / 2.0)
+    }
+}
+
+/// For each training row `r` of `targets`: `Σₖ weightsₖ · k(x_{rowsₖ}, x_r)`, with
+/// kernel values rounded to f32 like every cached value (so that rebuilt and updated
+/// gradients agree). In parallel; stops early when the stop flag is raised.
+fn kernel_sums(
+    kernel: &KernelMatrix,
+    targets: &[usize],
+    rows: &[usize],
+    weights: &[f64],
+    control: &FitControl,
+) -> Result<Vec<f64>, Stopped> {
+    let sums: Vec<Option<f64>> = targets
+        .par_iter()
+        .with_min_len(16)
+        .map_init(
+            || vec![0f32; rows.len()],
+            |values, &target| {
+                if control.is_stopped() {
+                    return None;
+                }
+                kernel.fill_values(target, rows, values);
+                Some(
+                    weights
+                        .iter()
+                        .zip(values.iter())
+                        .map(|(weight, &value)| weight * value as f64)
+                        .sum(),
+                )
+            },
+        )
+        .collect();
+    control.check()?;
+    sums.into_iter().map(|sum| sum.ok_or(Stopped)).collect()
+}
+
+/// `target[t] += signₜ · Σ weight · row[row_of[t]]` over the two weighted kernel rows,
+/// in parallel pieces when long.
+fn add_rows(target: &mut [f64], row_of: &[usize], sign: &[f64], rows: [(f64, &[f32]); 2]) {
+    let [(weight_a, row_a), (weight_b, row_b)] = rows;
+    let update = |target: &mut [f64], row_of: &[usize], sign: &[f64]| {
+        for ((value, &row), &sign) in target.iter_mut().zip(row_of).zip(sign) {
+            *value += sign * (weight_a * row_a[row] as f64 + weight_b * row_b[row] as f64);
+        }
+    };
+    if target.len() < PARALLEL_VARIABLES {
+        update(target, row_of, sign);
+        return;
+    }
+    target
+        .par_chunks_mut(PIECE)
+        .zip(row_of.par_chunks(PIECE))
+        .zip(sign.par_chunks(PIECE))
+        .for_each(|((target, row_of), sign)| update(target, row_of, sign));
+}
+
+/// In `I_up`: α can move in the direction that increases `yₜαₜ`.
+#[inline]
+fn in_up(sign: f64, bound: Bound) -> bool {
+    if sign > 0.0 {
+        bound != Bound::Upper
+    } else {
+        bound != Bound::Lower
+    }
+}
+
+/// In `I_low`: α can move in the direction that decreases `yₜαₜ`.
+#[inline]
+fn in_low(sign: f64, bound: Bound) -> bool {
+    if sign > 0.0 {
+        bound != Bound::Lower
+    } else {
+        bound != Bound::Upper
     }
 }
 

@@ -7,10 +7,18 @@ use svmq_core::{fit, FitControl, FitOutcome, FitProgress, Matrix, SvmParams};
 
 fn noisy_problem(rows: usize, columns: usize) -> (Matrix, Vec<f64>) {
     let mut random = Random::new(9);
-    let values: Vec<f64> = (0..rows * columns).map(|_| random.unit() * 2.0 - 1.0).collect();
+    let values: Vec<f64> = (0..rows * columns)
+        .map(|_| random.unit() * 2.0 - 1.0)
+        .collect();
     // Labels mostly noise: many support vectors and a long optimization.
     let labels = (0..rows)
-        .map(|i| if values[i * columns] + random.unit() - 0.5 > 0.0 { 1.0 } else { -1.0 })
+        .map(|i| {
+            if values[i * columns] + random.unit() - 0.5 > 0.0 {
+                1.0
+            } else {
+                -1.0
+            }
+        })
         .collect();
     (Matrix::new(rows, columns, values).unwrap(), labels)
 }
@@ -18,9 +26,13 @@ fn noisy_problem(rows: usize, columns: usize) -> (Matrix, Vec<f64>) {
 #[test]
 fn a_stopped_fit_returns_within_100_milliseconds() {
     let (data, labels) = noisy_problem(8000, 20);
-    let params = SvmParams { c: 100.0, probability: true, ..SvmParams::default() }
-        .validate()
-        .unwrap();
+    let params = SvmParams {
+        c: 100.0,
+        probability: true,
+        ..SvmParams::default()
+    }
+    .validate()
+    .unwrap();
     let stop = AtomicBool::new(false);
     let iterations = AtomicU64::new(0);
     let report = |progress: FitProgress| iterations.store(progress.iterations, Ordering::Relaxed);
@@ -31,13 +43,24 @@ fn a_stopped_fit_returns_within_100_milliseconds() {
             *raised_at.lock().unwrap() = Some(Instant::now());
             stop.store(true, Ordering::Relaxed);
         });
-        let control = FitControl::new().with_stop_flag(&stop).with_progress(&report);
+        let control = FitControl::new()
+            .with_stop_flag(&stop)
+            .with_progress(&report);
         let outcome = fit(&data, &labels, &params, &control).unwrap();
         (outcome, Instant::now())
     });
     let (outcome, returned_at) = outcome;
-    assert!(matches!(outcome, FitOutcome::Stopped), "the fit finished before the stop");
+    assert!(
+        matches!(outcome, FitOutcome::Stopped),
+        "the fit finished before the stop"
+    );
     let latency = returned_at - raised_at.lock().unwrap().expect("flag raised");
-    assert!(latency < Duration::from_millis(100), "returned {latency:?} after the stop flag");
-    assert!(iterations.load(Ordering::Relaxed) > 0, "progress was reported");
+    assert!(
+        latency < Duration::from_millis(100),
+        "returned {latency:?} after the stop flag"
+    );
+    assert!(
+        iterations.load(Ordering::Relaxed) > 0,
+        "progress was reported"
+    );
 }

@@ -16,15 +16,27 @@ fn random_problem(seed: u64, rows: usize, columns: usize, classes: usize) -> (Ma
     for _ in 0..rows {
         let row: Vec<f64> = (0..columns).map(|_| 2.0 * random.unit() - 1.0).collect();
         let score = row[0] * 3.0 + (row[1] * 4.0).sin() + 0.3 * (random.unit() - 0.5);
-        let class = ((score + 4.0) / 8.0 * classes as f64).clamp(0.0, classes as f64 - 1.0) as usize;
-        labels.push(if classes == 2 { [1.0, -1.0][class] } else { class as f64 + 1.0 });
+        let class =
+            ((score + 4.0) / 8.0 * classes as f64).clamp(0.0, classes as f64 - 1.0) as usize;
+        labels.push(if classes == 2 {
+            [1.0, -1.0][class]
+        } else {
+            class as f64 + 1.0
+        });
         values.extend(row);
     }
     (Matrix::new(rows, columns, values).unwrap(), labels)
 }
 
 fn train(data: &Matrix, targets: &[f64], params: SvmParams) -> Model {
-    match fit(data, targets, &params.validate().unwrap(), &FitControl::new()).unwrap() {
+    match fit(
+        data,
+        targets,
+        &params.validate().unwrap(),
+        &FitControl::new(),
+    )
+    .unwrap()
+    {
         FitOutcome::Trained(trained) => {
             assert!(trained.report.converged(), "the solver did not converge");
             trained.model
@@ -45,7 +57,13 @@ fn coefficients_by_row(model: &Model, rows: usize) -> Vec<f64> {
 /// Checks the KKT conditions of a two-class C-SVC solution in f64:
 /// with g(x) = Σ yⱼαⱼk(xⱼ, x) − ρ, free vectors have yᵢg(xᵢ) ≈ 1, vectors at 0 have
 /// yᵢg(xᵢ) ≥ 1, vectors at C have yᵢg(xᵢ) ≤ 1, all up to the tolerance.
-fn check_binary_kkt(data: &Matrix, labels: &[f64], model: &Model, costs: (f64, f64), tolerance: f64) {
+fn check_binary_kkt(
+    data: &Matrix,
+    labels: &[f64],
+    model: &Model,
+    costs: (f64, f64),
+    tolerance: f64,
+) {
     let rows = data.rows();
     let coefficients = coefficients_by_row(model, rows);
     let positive_label = model.labels[0];
@@ -53,10 +71,17 @@ fn check_binary_kkt(data: &Matrix, labels: &[f64], model: &Model, costs: (f64, f
     let mut sum = 0.0;
     let mut worst = 0.0f64;
     for i in 0..rows {
-        let y = if labels[i] == positive_label { 1.0 } else { -1.0 };
+        let y = if labels[i] == positive_label {
+            1.0
+        } else {
+            -1.0
+        };
         let cost = if y > 0.0 { costs.0 } else { costs.1 };
         let alpha = coefficients[i] * y;
-        assert!(alpha >= 0.0 && alpha <= cost * (1.0 + 1e-12), "alpha {alpha} outside [0, {cost}]");
+        assert!(
+            alpha >= 0.0 && alpha <= cost * (1.0 + 1e-12),
+            "alpha {alpha} outside [0, {cost}]"
+        );
         sum += coefficients[i];
         let decision: f64 = (0..rows)
             .filter(|&j| coefficients[j] != 0.0)
@@ -86,8 +111,15 @@ fn c_svc_solutions_satisfy_kkt_conditions() {
         let kernels = [
             Kernel::Rbf { gamma: 0.5 },
             Kernel::Linear,
-            Kernel::Polynomial { gamma: 0.5, coef0: 1.0, degree: 3 },
-            Kernel::Sigmoid { gamma: 0.1, coef0: -0.5 },
+            Kernel::Polynomial {
+                gamma: 0.5,
+                coef0: 1.0,
+                degree: 3,
+            },
+            Kernel::Sigmoid {
+                gamma: 0.1,
+                coef0: -0.5,
+            },
         ];
         let kernel = kernels[(seed as usize - 1) % kernels.len()];
         for shrinking in [true, false] {
@@ -107,20 +139,59 @@ fn c_svc_solutions_satisfy_kkt_conditions() {
 #[test]
 fn shrinking_does_not_change_the_solution() {
     let (data, labels) = random_problem(11, 600, 5, 2);
-    let with = train(&data, &labels, SvmParams { c: 10.0, ..SvmParams::default() });
-    let without = train(&data, &labels, SvmParams { c: 10.0, shrinking: false, ..SvmParams::default() });
-    assert!((with.rho[0] - without.rho[0]).abs() < 1e-2, "{} vs {}", with.rho[0], without.rho[0]);
-    let difference = with.support_vectors.rows().abs_diff(without.support_vectors.rows());
+    let with = train(
+        &data,
+        &labels,
+        SvmParams {
+            c: 10.0,
+            ..SvmParams::default()
+        },
+    );
+    let without = train(
+        &data,
+        &labels,
+        SvmParams {
+            c: 10.0,
+            shrinking: false,
+            ..SvmParams::default()
+        },
+    );
+    assert!(
+        (with.rho[0] - without.rho[0]).abs() < 1e-2,
+        "{} vs {}",
+        with.rho[0],
+        without.rho[0]
+    );
+    let difference = with
+        .support_vectors
+        .rows()
+        .abs_diff(without.support_vectors.rows());
     assert!(difference <= with.support_vectors.rows() / 100 + 1);
 }
 
 #[test]
 fn regression_and_one_class_solutions_are_feasible() {
     let (data, labels) = random_problem(5, 400, 3, 2);
-    let targets: Vec<f64> = (0..data.rows()).map(|i| data.row(i)[0] * 2.0 + data.row(i)[1].sin()).collect();
-    for svm_type in [SvmType::EpsilonSvr, SvmType::NuSvr, SvmType::OneClass, SvmType::NuSvc] {
-        let params = SvmParams { svm_type, c: 3.0, nu: 0.3, ..SvmParams::default() };
-        let y = if svm_type == SvmType::NuSvc { &labels } else { &targets };
+    let targets: Vec<f64> = (0..data.rows())
+        .map(|i| data.row(i)[0] * 2.0 + data.row(i)[1].sin())
+        .collect();
+    for svm_type in [
+        SvmType::EpsilonSvr,
+        SvmType::NuSvr,
+        SvmType::OneClass,
+        SvmType::NuSvc,
+    ] {
+        let params = SvmParams {
+            svm_type,
+            c: 3.0,
+            nu: 0.3,
+            ..SvmParams::default()
+        };
+        let y = if svm_type == SvmType::NuSvc {
+            &labels
+        } else {
+            &targets
+        };
         let model = train(&data, y, params);
         let coefficients = coefficients_by_row(&model, data.rows());
         let sum: f64 = coefficients.iter().sum();
@@ -145,19 +216,37 @@ fn regression_and_one_class_solutions_are_feasible() {
 #[test]
 fn multiclass_models_vote_for_every_class() {
     let (data, labels) = random_problem(7, 600, 3, 4);
-    let model = train(&data, &labels, SvmParams { c: 10.0, ..SvmParams::default() });
+    let model = train(
+        &data,
+        &labels,
+        SvmParams {
+            c: 10.0,
+            ..SvmParams::default()
+        },
+    );
     assert_eq!(model.labels.len(), 4);
     assert_eq!(model.rho.len(), 6);
     let predictor = model.predictor();
     let predictions = predictor.predict_all(&data, false);
-    let correct = predictions.iter().zip(&labels).filter(|(p, l)| p.value == **l).count();
-    assert!(correct as f64 > 0.85 * data.rows() as f64, "training accuracy {correct}/600");
+    let correct = predictions
+        .iter()
+        .zip(&labels)
+        .filter(|(p, l)| p.value == **l)
+        .count();
+    assert!(
+        correct as f64 > 0.85 * data.rows() as f64,
+        "training accuracy {correct}/600"
+    );
 }
 
 #[test]
 fn probability_models_are_reproducible_and_calibrated() {
     let (data, labels) = random_problem(3, 500, 3, 3);
-    let params = SvmParams { probability: true, seed: 42, ..SvmParams::default() };
+    let params = SvmParams {
+        probability: true,
+        seed: 42,
+        ..SvmParams::default()
+    };
     let first = train(&data, &labels, params.clone());
     let second = train(&data, &labels, params);
     assert_eq!(first.probability, second.probability);

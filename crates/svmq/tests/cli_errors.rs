@@ -11,7 +11,12 @@ fn train_on(name: &str, contents: &str) -> (Option<i32>, String) {
     let data = workspace.path("data");
     std::fs::write(&data, contents).unwrap();
     let model = workspace.path("model");
-    let run = svmq(&["svm-train", "-q", data.to_str().unwrap(), model.to_str().unwrap()]);
+    let run = svmq(&[
+        "svm-train",
+        "-q",
+        data.to_str().unwrap(),
+        model.to_str().unwrap(),
+    ]);
     assert!(!run.stderr().contains("panicked"), "{}", run.stderr());
     assert!(!model.exists(), "no model is written on failure");
     (run.code(), run.stderr())
@@ -37,7 +42,10 @@ fn malformed_data_lines_are_named() {
 #[test]
 fn unsorted_and_duplicate_indices_say_so() {
     let (_, stderr) = train_on("unsorted-word", "1 2:0.5 1:1\n");
-    assert!(stderr.contains("unsorted") || stderr.contains("ascending"), "{stderr}");
+    assert!(
+        stderr.contains("unsorted") || stderr.contains("ascending"),
+        "{stderr}"
+    );
     let (_, stderr) = train_on("duplicate-word", "1 2:0.5 2:1\n");
     assert!(stderr.contains("duplicate"), "{stderr}");
 }
@@ -46,10 +54,17 @@ fn unsorted_and_duplicate_indices_say_so() {
 fn empty_and_missing_files_are_clear_errors() {
     let (code, stderr) = train_on("empty", "");
     assert_eq!(code, Some(1));
-    assert!(stderr.to_lowercase().contains("empty") || stderr.contains("no examples"), "{stderr}");
+    assert!(
+        stderr.to_lowercase().contains("empty") || stderr.contains("no examples"),
+        "{stderr}"
+    );
     let run = svmq(&["svm-train", "/nonexistent/svmq/data"]);
     assert_eq!(run.code(), Some(1));
-    assert!(run.stderr().contains("/nonexistent/svmq/data"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("/nonexistent/svmq/data"),
+        "{}",
+        run.stderr()
+    );
 }
 
 #[test]
@@ -72,7 +87,11 @@ fn unknown_options_and_bad_values_are_usage_errors() {
     ] {
         let run = svmq(&arguments);
         assert_eq!(run.code(), Some(2), "{arguments:?}: {}", run.stderr());
-        assert!(run.stderr().contains("Usage"), "{arguments:?}: {}", run.stderr());
+        assert!(
+            run.stderr().contains("Usage"),
+            "{arguments:?}: {}",
+            run.stderr()
+        );
     }
 }
 
@@ -90,7 +109,11 @@ fn invalid_parameter_values_are_explained() {
     ] {
         let run = svmq(&arguments);
         assert_eq!(run.code(), Some(1), "{arguments:?}");
-        assert!(run.stderr().contains(expected), "{arguments:?}: {}", run.stderr());
+        assert!(
+            run.stderr().contains(expected),
+            "{arguments:?}: {}",
+            run.stderr()
+        );
     }
 }
 
@@ -102,7 +125,12 @@ fn damaged_model_files_are_refused() {
     let model = workspace.path("model");
     std::fs::write(&model, "svm_type c_svc\nkernel_type rbf\ngamma 1\nnr_class 2\ntotal_sv 3\nrho 0\nlabel 1 -1\nnr_sv 1 1\nSV\n1 1:0.5\n").unwrap();
     let output = workspace.path("out");
-    let run = svmq(&["svm-predict", data.to_str().unwrap(), model.to_str().unwrap(), output.to_str().unwrap()]);
+    let run = svmq(&[
+        "svm-predict",
+        data.to_str().unwrap(),
+        model.to_str().unwrap(),
+        output.to_str().unwrap(),
+    ]);
     assert_eq!(run.code(), Some(1));
     assert!(run.stderr().contains("total_sv"), "{}", run.stderr());
     assert!(!run.stderr().contains("panicked"));

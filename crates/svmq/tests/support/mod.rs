@@ -21,7 +21,10 @@ pub fn libsvm_available() -> bool {
 }
 
 pub fn run_libsvm(tool: &str, arguments: &[&str]) {
-    let output = Command::new(tool).args(arguments).output().expect("LIBSVM runs");
+    let output = Command::new(tool)
+        .args(arguments)
+        .output()
+        .expect("LIBSVM runs");
     assert!(
         output.status.success(),
         "{tool} {arguments:?} failed: {}",
@@ -129,7 +132,8 @@ impl Dataset {
         let mut labels = Vec::new();
         for _ in 0..rows {
             let x: Vec<f64> = (0..columns).map(|_| round(normal(&mut random))).collect();
-            let score = x[0] * x[1] + x[2].sin() + 0.5 * x[3] - 0.3 * x[4] * x[4] + 0.5 * normal(&mut random);
+            let score = x[0] * x[1] + x[2].sin() + 0.5 * x[3] - 0.3 * x[4] * x[4]
+                + 0.5 * normal(&mut random);
             labels.push(if score > 0.0 { 1.0 } else { -1.0 });
             data.push(x);
         }
@@ -158,7 +162,9 @@ impl Dataset {
         let mut data = Vec::new();
         let mut targets = Vec::new();
         for _ in 0..rows {
-            let x: Vec<f64> = (0..columns).map(|_| round(2.0 * random.unit() - 1.0)).collect();
+            let x: Vec<f64> = (0..columns)
+                .map(|_| round(2.0 * random.unit() - 1.0))
+                .collect();
             let y = (3.0 * x[0]).sin() + x[1] * x[1] + 0.5 * x[2] + 0.1 * normal(&mut random);
             targets.push(round(y));
             data.push(x);
