@@ -293,7 +293,12 @@ fn dot_four(x: &[f64], rows: [&[f64]; 4]) -> [f64; 4] {
 unsafe fn dot_four_avx2(x: &[f64], rows: [&[f64]; 4]) -> [f64; 4] {
     use std::arch::x86_64::*;
     let length = x.len();
-    let rows = rows.map(|row| &row[..length]);
+    let rows = [
+        &rows[0][..length],
+        &rows[1][..length],
+        &rows[2][..length],
+        &rows[3][..length],
+    ];
     let chunks = length / 4 * 4;
     let mut sums = [_mm256_setzero_pd(); 4];
     let mut k = 0;

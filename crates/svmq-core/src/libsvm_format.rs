@@ -348,3 +348,140 @@ fn build_kernel(header: &Header) -> Result<Kernel, EngineError> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{fit, FitControl, FitOutcome, SvmParams};
+
+    fn trained(params: SvmParams, targets: &[f64]) -> Model {
+        let rows: Vec<Vec<f64>> = (0..targets.len())
+            .map(|i| {
+                vec![
+                    (i as f64 * 0.37).sin(),
+                    (i as f64 * 0.11).cos(),
+                    if i % 3 == 0 { 0.0 } else { 0.5 },
+                ]
+            })
+            .collect();
+        let data = Matrix::from_rows(&rows).unwrap();
+        match fit(
+            &data,
+            targets,
+            &params.validate().unwrap(),
+            &FitControl::new(),
+        )
+        .unwrap()
+        {
+            FitOutcome::Trained(trained) => trained.model,
+            FitOutcome::Stopped => unreachable!(),
+        }
+    }
+
+    /// Writing then reading gives the same model (support vectors are compared with
+    /// trailing zero columns trimmed, as the text format does not keep them).
+    fn assert_round_trip(model: &Model) {
+        let read = from_libsvm_text(&to_libsvm_text(model)).unwrap();
+        assert_eq!(read.svm_type, model.svm_type);
+        assert_eq!(read.kernel, model.kernel);
+        assert_eq!(read.labels, model.labels);
+        assert_eq!(read.rho, model.rho);
+        assert_eq!(read.coefficients, model.coefficients);
+        assert_eq!(read.probability, model.probability);
+        assert_eq!(read.support_vector_counts, model.support_vector_counts);
+        for s in 0..model.support_vectors.rows() {
+            let columns = read.support_vectors.columns();
+            assert_eq!(
+                read.support_vectors.row(s),
+                &model.support_vectors.row(s)[..columns]
+            );
+        }
+    }
+
+    #[test]
+    fn every_formulation_round_trips() {
+        let classes: Vec<f64> = (0..60).map(|i| (i % 3) as f64).collect();
+        let values: Vec<f64> = (0..60).map(|i| (i as f64 * 0.2).sin()).collect();
+        let kernels = [
+            Kernel::Linear,
+            Kernel::Polynomial {
+                gamma: 0.5,
+                coef0: 1.0,
+                degree: 2,
+            },
+            Kernel::Rbf { gamma: 0.7 },
+            Kernel::Sigmoid {
+                gamma: 0.1,
+                coef0: 0.2,
+            },
+        ];
+        for kernel in kernels {
+            let base = SvmParams {
+                kernel,
+                ..SvmParams::default()
+            };
+            assert_round_trip(&trained(
+                SvmParams {
+                    probability: true,
+                    ..base.clone()
+                },
+                &classes,
+            ));
+            assert_round_trip(&trained(
+                SvmParams {
+                    svm_type: SvmType::NuSvc,
+                    nu: 0.3,
+                    ..base.clone()
+                },
+                &classes,
+            ));
+            assert_round_trip(&trained(
+                SvmParams {
+                    svm_type: SvmType::EpsilonSvr,
+                    probability: true,
+                    ..base.clone()
+                },
+                &values,
+            ));
+            assert_round_trip(&trained(
+                SvmParams {
+                    svm_type: SvmType::OneClass,
+                    ..base.clone()
+                },
+                &values,
+            ));
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_exactly() {
+        for value in [0.1, 1.0 / 3.0, 1e-300, 123456789.123, -2.5e-7, 0.0] {
+            assert_eq!(format_number(value).parse::<f64>().unwrap(), value);
+        }
+    }
+
+    #[test]
+    fn damaged_files_name_their_line() {
+        let model = trained(
+            SvmParams::default(),
+            &(0..30).map(|i| (i % 2) as f64).collect::<Vec<_>>(),
+        );
+        let text = to_libsvm_text(&model);
+        let broken = text.replacen(":", "#", 1);
+        let error = from_libsvm_text(&broken).unwrap_err().to_string();
+        assert!(error.contains("line"), "{error}");
+        assert!(from_libsvm_text("svm_type c_svc\n")
+            .unwrap_err()
+            .to_string()
+            .contains("SV"));
+        assert!(from_libsvm_text("svm_type nonsense\nSV\n").is_err());
+        let fewer = text.replace(
+            &format!("total_sv {}", model.support_vectors.rows()),
+            "total_sv 1",
+        );
+        assert!(from_libsvm_text(&fewer)
+            .unwrap_err()
+            .to_string()
+            .contains("total_sv"));
+    }
+}

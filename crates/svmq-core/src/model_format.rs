@@ -67,3 +67,62 @@ pub fn from_model_file(text: &str) -> Result<Model, EngineError> {
     model.check_consistency()?;
     Ok(model)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{fit, FitControl, FitOutcome, Matrix, SvmParams};
+
+    fn small_model(probability: bool) -> Model {
+        let data = Matrix::from_rows(&[
+            vec![0.0, 1.0],
+            vec![1.0, 0.5],
+            vec![0.2, 0.1],
+            vec![2.0, 2.0],
+            vec![1.8, 2.4],
+            vec![2.2, 1.6],
+        ])
+        .unwrap();
+        let labels = [1.0, 1.0, 1.0, 2.0, 2.0, 2.0];
+        let params = SvmParams {
+            probability,
+            ..SvmParams::default()
+        }
+        .validate()
+        .unwrap();
+        match fit(&data, &labels, &params, &FitControl::new()).unwrap() {
+            FitOutcome::Trained(trained) => trained.model,
+            FitOutcome::Stopped => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn round_trip_keeps_every_number() {
+        let model = small_model(true);
+        let text = to_model_file(&model);
+        assert_eq!(from_model_file(&text).unwrap(), model);
+    }
+
+    #[test]
+    fn a_changed_digit_is_detected() {
+        let text = to_model_file(&small_model(false));
+        let position = text.find("\"rho\":[").unwrap() + 8;
+        let mut bytes = text.into_bytes();
+        bytes[position] = if bytes[position] == b'1' { b'2' } else { b'1' };
+        let error = from_model_file(std::str::from_utf8(&bytes).unwrap()).unwrap_err();
+        assert!(error.to_string().contains("checksum"), "{error}");
+    }
+
+    #[test]
+    fn other_formats_and_versions_are_refused() {
+        let text = to_model_file(&small_model(false));
+        let newer = text.replace("\"version\":1", "\"version\":99");
+        assert!(from_model_file(&newer)
+            .unwrap_err()
+            .to_string()
+            .contains("version 99"));
+        assert!(from_model_file("{\"pickle\": true}").is_err());
+        assert!(from_model_file("garbage").is_err());
+        assert!(from_model_file(&text[..text.len() / 2]).is_err());
+    }
+}
