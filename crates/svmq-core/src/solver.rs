@@ -317,7 +317,7 @@ impl<'a> Solver<'a> {
 
     /// The best `i` over `I_up` for each side (one side for the standard solver):
     /// the largest `−yₜ∇fₜ`.
-    fn select_first(&self, sides: usize) -> [Candidate; 2] {
+    fn select_first<const SIDES: usize>(&self) -> [Candidate; 2] {
         let (sign, bound, gradient) = (&self.sign, &self.bound, &self.gradient);
         sweep(
             self.active_size,
@@ -325,7 +325,7 @@ impl<'a> Solver<'a> {
                 let mut best = [Candidate::NONE; 2];
                 for t in range {
                     if in_up(sign[t], bound[t]) {
-                        let side = if sides == 2 { side_of(sign[t]) } else { 0 };
+                        let side = if SIDES == 2 { side_of(sign[t]) } else { 0 };
                         best[side].offer(-sign[t] * gradient[t], t);
                     }
                 }
@@ -337,7 +337,7 @@ impl<'a> Solver<'a> {
 
     /// The best `j` over `I_low` for the chosen `i` of each side (second-order
     /// selection), and the largest `yₜ∇fₜ` over `I_low` of each side, −M(α).
-    fn select_second(&self, first: &[Candidate; 2], sides: usize) -> (Candidate, [f64; 2]) {
+    fn select_second<const SIDES: usize>(&self, first: &[Candidate; 2]) -> (Candidate, [f64; 2]) {
         let (sign, bound, gradient) = (&self.sign, &self.bound, &self.gradient);
         let (row_of, diagonal) = (&self.row_of, &self.diagonal);
         let kernel_rows = first.map(|candidate| {
@@ -354,7 +354,7 @@ impl<'a> Solver<'a> {
                     if !in_low(sign[t], bound[t]) {
                         continue;
                     }
-                    let side = if sides == 2 { side_of(sign[t]) } else { 0 };
+                    let side = if SIDES == 2 { side_of(sign[t]) } else { 0 };
                     let score = sign[t] * gradient[t];
                     max_low[side] = max_low[side].max(score);
                     let Some((i, kernel_i)) = kernel_rows[side] else {
@@ -380,10 +380,10 @@ impl<'a> Solver<'a> {
     }
 
     fn select_working_set_standard(&mut self) -> Option<(usize, usize)> {
-        let first = self.select_first(1);
+        let first = self.select_first::<1>();
         let i = first[0].position?;
         self.ensure_active_row(i);
-        let (second, max_low) = self.select_second(&first, 1);
+        let (second, max_low) = self.select_second::<1>(&first);
         if first[0].score + max_low[0] < self.settings.tolerance {
             return None;
         }
@@ -393,7 +393,7 @@ impl<'a> Solver<'a> {
     /// The ν solver's selection: `i` and `j` share their sign, so both equality
     /// constraints keep holding.
     fn select_working_set_nu(&mut self) -> Option<(usize, usize)> {
-        let first = self.select_first(2);
+        let first = self.select_first::<2>();
         for candidate in &first {
             if let Some(i) = candidate.position {
                 self.ensure_active_row(i);
@@ -401,7 +401,7 @@ impl<'a> Solver<'a> {
         }
         // Both rows must still be cached: the cache keeps at least its two most
         // recent rows.
-        let (second, max_low) = self.select_second(&first, 2);
+        let (second, max_low) = self.select_second::<2>(&first);
         let gap = (first[0].score + max_low[0]).max(first[1].score + max_low[1]);
         if gap < self.settings.tolerance {
             return None;
@@ -528,9 +528,12 @@ impl<'a> Solver<'a> {
     /// tolerance, first restores every variable (shrinking may have been premature).
     fn shrink(&mut self, control: &FitControl) -> Result<(), Stopped> {
         let nu = self.settings.nu_variant;
-        let sides = if nu { 2 } else { 1 };
         // For each side, the largest −yₜ∇fₜ over I_up and yₜ∇fₜ over I_low.
-        let first = self.select_first(sides);
+        let first = if nu {
+            self.select_first::<2>()
+        } else {
+            self.select_first::<1>()
+        };
         let maximum_up = [first[0].score, first[1].score];
         let (sign, bound, gradient) = (&self.sign, &self.bound, &self.gradient);
         let maximum_low = sweep(
@@ -569,9 +572,32 @@ impl<'a> Solver<'a> {
             }
         }
         if self.active_size < before {
+            self.sort_active_by_row();
             self.refresh_active_rows();
         }
         Ok(())
+    }
+
+    /// Puts the active positions back in training-row order, which swaps scrambled:
+    /// then every pass reads kernel rows front to back, as the memory prefetcher likes.
+    fn sort_active_by_row(&mut self) {
+        let active = self.active_size;
+        let mut order: Vec<usize> = (0..active).collect();
+        order.sort_unstable_by_key(|&p| (self.row_of[p], self.original[p]));
+        fn permute<T: Copy>(values: &mut [T], order: &[usize]) {
+            let reordered: Vec<T> = order.iter().map(|&p| values[p]).collect();
+            values[..order.len()].copy_from_slice(&reordered);
+        }
+        permute(&mut self.original, &order);
+        permute(&mut self.row_of, &order);
+        permute(&mut self.sign, &order);
+        permute(&mut self.linear, &order);
+        permute(&mut self.upper, &order);
+        permute(&mut self.alpha, &order);
+        permute(&mut self.bound, &order);
+        permute(&mut self.gradient, &order);
+        permute(&mut self.gradient_bar, &order);
+        permute(&mut self.diagonal, &order);
     }
 
     /// A bounded variable is shrunk when it is in only one of `I_up`, `I_low` and its
@@ -606,6 +632,7 @@ impl<'a> Solver<'a> {
     fn activate_all(&mut self) {
         if self.active_size < self.alpha.len() {
             self.active_size = self.alpha.len();
+            self.sort_active_by_row();
             self.refresh_active_rows();
             self.epoch += 1;
         }
