@@ -1,0 +1,134 @@
+//! Model artifacts on disk and their registry entries.
+//!
+//! A runner writes a model into a staging directory under `<home>/models/.staging/`, on
+//! the same file system as its final place, and [`publish_model_dir`] renames it to
+//! `<home>/models/<model_id>/` in one step before registering it: a crash never leaves a
+//! half-written model where readers look. A cancelled or failed run calls
+//! [`discard_staging_dir`]. What goes inside the directory is not this crate's business.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{QueueError, Result};
+use crate::ids::{ModelId, TaskId};
+use crate::store::Store;
+use crate::task::{now_millis, UnixMillis};
+
+/// Directory of the models inside the home directory.
+pub const MODELS_DIR_NAME: &str = "models";
+
+/// Directory of unfinished models inside the models directory.
+pub const STAGING_DIR_NAME: &str = ".staging";
+
+/// A model in the registry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelRecord {
+    pub model_id: ModelId,
+    /// The task that trained it, if any.
+    pub task_id: Option<TaskId>,
+    pub user_id: String,
+    pub created_at: UnixMillis,
+    /// Its directory, `<home>/models/<model_id>/`.
+    pub path: PathBuf,
+    pub metadata: Value,
+}
+
+/// The final directory of a model.
+pub fn model_dir(home: &Path, model_id: &ModelId) -> PathBuf {
+    home.join(MODELS_DIR_NAME).join(model_id.as_str())
+}
+
+fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> QueueError {
+    let path = path.to_path_buf();
+    move |source| QueueError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// Creates a new empty staging directory for a model being written.
+pub fn create_staging_dir(home: &Path) -> Result<PathBuf> {
+    let staging_root = home.join(MODELS_DIR_NAME).join(STAGING_DIR_NAME);
+    std::fs::create_dir_all(&staging_root).map_err(io_error(
+        "cannot create the staging directory",
+        &staging_root,
+    ))?;
+    // A random name: two runs never share a staging directory.
+    let staging = staging_root.join(ModelId::generate().as_str());
+    std::fs::create_dir(&staging)
+        .map_err(io_error("cannot create the staging directory", &staging))?;
+    Ok(staging)
+}
+
+/// What to register with a published model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewModel {
+    pub model_id: ModelId,
+    pub task_id: Option<TaskId>,
+    pub user_id: String,
+    pub metadata: Value,
+}
+
+/// Moves a finished staging directory to `<home>/models/<model_id>/` (an atomic rename)
+/// and registers it. If the registration fails, the directory is removed again, so no
+/// model exists on disk without its registry entry.
+pub fn publish_model_dir(
+    store: &dyn Store,
+    home: &Path,
+    staging_dir: &Path,
+    model: NewModel,
+) -> Result<ModelRecord> {
+    let destination = model_dir(home, &model.model_id);
+    if destination.exists() {
+        return Err(QueueError::InvalidArgument(format!(
+            "model {} already exists",
+            model.model_id
+        )));
+    }
+    std::fs::rename(staging_dir, &destination).map_err(io_error(
+        "cannot move the model into place at",
+        &destination,
+    ))?;
+    let record = ModelRecord {
+        model_id: model.model_id,
+        task_id: model.task_id,
+        user_id: model.user_id,
+        created_at: now_millis(),
+        path: destination.clone(),
+        metadata: model.metadata,
+    };
+    if let Err(error) = store.register_model(&record) {
+        if let Err(cleanup) = std::fs::remove_dir_all(&destination) {
+            tracing::error!(path = %destination.display(), %cleanup,
+                "could not remove an unregistered model directory");
+        }
+        return Err(error);
+    }
+    Ok(record)
+}
+
+/// Removes the staging directory of a run that was cancelled or failed. A directory
+/// that is already gone is not an error.
+pub fn discard_staging_dir(staging_dir: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(staging_dir) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(io_error("cannot remove the staging directory", staging_dir)(error)),
+    }
+}
+
+/// Deletes a model: its registry entry, then its directory.
+pub fn delete_model(store: &dyn Store, model_id: &ModelId) -> Result<()> {
+    let record = store.get_model(model_id)?;
+    store.delete_model(model_id)?;
+    match std::fs::remove_dir_all(&record.path) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(io_error("cannot remove the model directory", &record.path)(
+            error,
+        )),
+    }
+}

@@ -1,0 +1,84 @@
+//! The one error type of the queue crate.
+//!
+//! User mistakes (unknown or malformed ids, limits reached, cancelling a finished task)
+//! carry the fix in their message; store failures keep their source for the logs.
+
+use std::path::PathBuf;
+
+use crate::ids::TaskId;
+use crate::task::TaskState;
+
+/// Everything that can go wrong in the queue.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    /// No task with this id exists (it may have been pruned).
+    #[error(
+        "unknown task id {id}: no such task (finished tasks are pruned after the retention age)"
+    )]
+    TaskNotFound { id: TaskId },
+
+    /// No model with this id is registered.
+    #[error("unknown model id {id}: no such model in the registry")]
+    ModelNotFound { id: String },
+
+    /// A string that should be an identifier is not one.
+    #[error("malformed {kind} id {value:?}: expected 32 lowercase hexadecimal characters")]
+    MalformedId { kind: &'static str, value: String },
+
+    /// The queue already holds its maximum of open (queued + running) tasks.
+    #[error("the queue is full: {limit} tasks are already queued or running; retry when some have finished")]
+    QueueFull { limit: u64 },
+
+    /// This user already has the maximum of open tasks.
+    #[error("user {user_id:?} already has {limit} open tasks (the per-user cap); wait for one to finish or cancel one")]
+    UserTaskLimit { user_id: String, limit: u64 },
+
+    /// The operation needs an open task but this one has already finished.
+    #[error("task {id} has already finished ({state}); a finished task cannot change")]
+    AlreadyFinished { id: TaskId, state: TaskState },
+
+    /// The caller does not (or no longer) hold the lease of a running task: the task was
+    /// recovered by another worker, cancelled, or finished.
+    #[error(
+        "task {id} is not running under worker {worker_id}: its lease was lost or it has finished"
+    )]
+    LeaseLost { id: TaskId, worker_id: String },
+
+    /// An argument is out of its valid range.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+
+    /// The store file is written by a newer svmq than this one.
+    #[error("the store has schema version {found}, newer than the {supported} this svmq knows; upgrade svmq")]
+    SchemaTooNew { found: i64, supported: i64 },
+
+    /// Another process holds the store locked for longer than the busy timeout.
+    #[error(
+        "the store is locked by another process and stayed locked past the busy timeout; retry"
+    )]
+    Busy,
+
+    /// The store file is not a database or is damaged.
+    #[error("the store file {path} is not a valid svmq database or is damaged: {detail}")]
+    Corrupt { path: PathBuf, detail: String },
+
+    /// A file-system operation on the home directory or an artifact failed.
+    #[error("{action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// JSON stored in the queue could not be read back.
+    #[error("stored JSON could not be decoded: {0}")]
+    Json(#[from] serde_json::Error),
+
+    /// Any other failure of the underlying store.
+    #[error("store failure: {0}")]
+    Store(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// The queue's result type.
+pub type Result<T, E = QueueError> = std::result::Result<T, E>;

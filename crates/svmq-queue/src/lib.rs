@@ -1,0 +1,40 @@
+//! svmq-queue — the durable task queue of svmq: a [`Store`] trait with an embedded
+//! SQLite implementation, leases with heartbeats, a [`Worker`] that runs tasks through a
+//! [`TaskRunner`], and a model registry with atomic artifact publishing.
+//!
+//! Lifecycle: `queued → running → completed | failed | cancelled`; terminal states never
+//! change. A task acknowledged by [`Store::submit`] is committed to disk; a task whose
+//! worker died is found by its expired lease and run again up to its `max_attempts`.
+//! At most `max_concurrent` tasks run at once across every process sharing the store.
+//!
+//! This crate knows nothing of SVMs: a task is a `kind` and a JSON payload that the
+//! runner interprets. It does not read the environment or parse command lines; callers
+//! pass typed configuration.
+
+pub mod artifacts;
+mod error;
+mod ids;
+mod runner;
+mod shutdown;
+mod sqlite;
+mod store;
+mod task;
+mod worker;
+
+pub use artifacts::{
+    create_staging_dir, discard_staging_dir, model_dir, publish_model_dir, ModelRecord, NewModel,
+};
+pub use error::{QueueError, Result};
+pub use ids::{ModelId, TaskId, WorkerId};
+pub use runner::{RunOutcome, TaskContext, TaskRunner};
+pub use shutdown::Shutdown;
+pub use sqlite::{SqliteOptions, SqliteStore, DATABASE_FILE_NAME, SCHEMA_VERSION};
+pub use store::Store;
+pub use task::{
+    estimate_start_seconds, interrupted_error, now_millis, CancelOutcome, ClaimedTask,
+    LeaseRenewal, LogLevel, LogLine, NewTask, PruneReport, QueueCounts, QueueEstimate, Recovery,
+    Submission, SubmitLimits, TaskFilter, TaskPage, TaskRecord, TaskState, UnixMillis, WorkerInfo,
+    DEFAULT_LIST_LIMIT, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_CONCURRENT, ETA_SAMPLE_SIZE,
+    MAX_LIST_LIMIT,
+};
+pub use worker::{Worker, WorkerConfig, WorkerReport};

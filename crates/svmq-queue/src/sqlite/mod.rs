@@ -1,0 +1,286 @@
+//! The embedded store: one SQLite file in WAL mode, shared by every svmq process on the
+//! machine.
+//!
+//! Each `SqliteStore` holds one connection behind a mutex; several processes (or several
+//! stores in one process) coordinate through SQLite's file locks. Every write runs in an
+//! IMMEDIATE transaction, so the read-then-write rules (limits, the global running cap,
+//! lease checks) see no concurrent writer. Commits are `synchronous = FULL`: a task
+//! acknowledged by `submit` survives a power cut, not only a crash.
+
+mod registry;
+mod schema;
+mod tasks;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+use serde_json::Value;
+
+use crate::artifacts::ModelRecord;
+use crate::error::{QueueError, Result};
+use crate::ids::{ModelId, TaskId, WorkerId};
+use crate::store::Store;
+use crate::task::{
+    CancelOutcome, ClaimedTask, LeaseRenewal, LogLevel, LogLine, NewTask, PruneReport, QueueCounts,
+    QueueEstimate, Recovery, Submission, SubmitLimits, TaskFilter, TaskPage, TaskRecord, TaskState,
+    WorkerInfo,
+};
+
+pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
+
+/// Name of the database file inside the home directory.
+pub const DATABASE_FILE_NAME: &str = "queue.sqlite3";
+
+/// How the SQLite store is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqliteOptions {
+    /// How long a statement waits for another process's write lock before failing with
+    /// [`QueueError::Busy`].
+    pub busy_timeout: Duration,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            busy_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The SQLite implementation of [`Store`].
+#[derive(Debug)]
+pub struct SqliteStore {
+    path: PathBuf,
+    connection: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (creating it and the directory if needed) the store of a home directory:
+    /// `<home>/queue.sqlite3`.
+    pub fn open_home(home: &Path, options: SqliteOptions) -> Result<Self> {
+        std::fs::create_dir_all(home).map_err(|source| QueueError::Io {
+            action: "cannot create the home directory",
+            path: home.to_path_buf(),
+            source,
+        })?;
+        Self::open(&home.join(DATABASE_FILE_NAME), options)
+    }
+
+    /// Opens (creating it if needed) the store in this database file and migrates its
+    /// schema.
+    pub fn open(path: &Path, options: SqliteOptions) -> Result<Self> {
+        let prepare = || -> Result<Connection> {
+            let mut connection = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            connection.busy_timeout(options.busy_timeout)?;
+            // journal_mode answers with a row, so it is read rather than executed.
+            let mode: String =
+                connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                tracing::warn!(mode, "SQLite refused WAL mode; continuing with {mode}");
+            }
+            connection.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+            schema::migrate(&mut connection)?;
+            Ok(connection)
+        };
+        let connection = prepare().map_err(|error| with_path(error, path))?;
+        Ok(SqliteStore {
+            path: path.to_path_buf(),
+            connection: Mutex::new(connection),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `operation` on the connection, naming the file in errors that concern it.
+    fn with_connection<T>(
+        &self,
+        operation: impl FnOnce(&mut Connection) -> Result<T>,
+    ) -> Result<T> {
+        let mut connection = self.lock();
+        operation(&mut connection).map_err(|error| with_path(error, &self.path))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock dropped its transaction, which rolled back:
+        // the connection is still consistent.
+        self.connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Fills in the database path of a [`QueueError::Corrupt`] raised without one.
+fn with_path(error: QueueError, path: &Path) -> QueueError {
+    match error {
+        QueueError::Corrupt {
+            path: found,
+            detail,
+        } if found.as_os_str().is_empty() => QueueError::Corrupt {
+            path: path.to_path_buf(),
+            detail,
+        },
+        other => other,
+    }
+}
+
+impl From<rusqlite::Error> for QueueError {
+    fn from(error: rusqlite::Error) -> Self {
+        match error.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => QueueError::Busy,
+            Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => QueueError::Corrupt {
+                path: PathBuf::new(),
+                detail: error.to_string(),
+            },
+            _ => QueueError::Store(Box::new(error)),
+        }
+    }
+}
+
+impl Store for SqliteStore {
+    fn submit(&self, task: &NewTask, limits: &SubmitLimits) -> Result<Submission> {
+        task.validate()?;
+        self.with_connection(|connection| tasks::submit(connection, task, limits))
+    }
+
+    fn get_task(&self, id: &TaskId) -> Result<TaskRecord> {
+        self.with_connection(|connection| tasks::get_task(connection, id))
+    }
+
+    fn list_tasks(&self, filter: &TaskFilter) -> Result<TaskPage> {
+        self.with_connection(|connection| tasks::list_tasks(connection, filter))
+    }
+
+    fn queue_counts(&self) -> Result<QueueCounts> {
+        self.with_connection(tasks::queue_counts)
+    }
+
+    fn queue_estimate(&self, id: &TaskId, max_concurrent: u32) -> Result<Option<QueueEstimate>> {
+        self.with_connection(|connection| tasks::queue_estimate(connection, id, max_concurrent))
+    }
+
+    fn cancel_task(&self, id: &TaskId) -> Result<CancelOutcome> {
+        self.with_connection(|connection| tasks::cancel_task(connection, id))
+    }
+
+    fn is_cancel_requested(&self, id: &TaskId) -> Result<bool> {
+        self.with_connection(|connection| tasks::is_cancel_requested(connection, id))
+    }
+
+    fn claim_next_task(
+        &self,
+        worker_id: &WorkerId,
+        lease_duration: Duration,
+        max_concurrent: u32,
+    ) -> Result<Option<ClaimedTask>> {
+        self.with_connection(|connection| {
+            tasks::claim_next_task(connection, worker_id, lease_duration, max_concurrent)
+        })
+    }
+
+    fn recover_expired_leases(&self) -> Result<Recovery> {
+        self.with_connection(tasks::recover_expired_leases)
+    }
+
+    fn renew_lease(
+        &self,
+        id: &TaskId,
+        worker_id: &WorkerId,
+        lease_duration: Duration,
+    ) -> Result<LeaseRenewal> {
+        self.with_connection(|connection| {
+            tasks::renew_lease(connection, id, worker_id, lease_duration)
+        })
+    }
+
+    fn report_progress(
+        &self,
+        id: &TaskId,
+        worker_id: &WorkerId,
+        percent: f64,
+        message: Option<&str>,
+    ) -> Result<()> {
+        if !(0.0..=100.0).contains(&percent) {
+            return Err(QueueError::InvalidArgument(format!(
+                "progress must be between 0 and 100, got {percent}"
+            )));
+        }
+        self.with_connection(|connection| {
+            tasks::report_progress(connection, id, worker_id, percent, message)
+        })
+    }
+
+    fn complete_task(&self, id: &TaskId, worker_id: &WorkerId, result: &Value) -> Result<()> {
+        self.with_connection(|connection| tasks::complete_task(connection, id, worker_id, result))
+    }
+
+    fn fail_task(&self, id: &TaskId, worker_id: &WorkerId, error: &str) -> Result<()> {
+        self.with_connection(|connection| tasks::fail_task(connection, id, worker_id, error))
+    }
+
+    fn mark_cancelled(&self, id: &TaskId, worker_id: &WorkerId) -> Result<()> {
+        self.with_connection(|connection| tasks::mark_cancelled(connection, id, worker_id))
+    }
+
+    fn release_task(&self, id: &TaskId, worker_id: &WorkerId) -> Result<TaskState> {
+        self.with_connection(|connection| tasks::release_task(connection, id, worker_id))
+    }
+
+    fn append_log(&self, id: &TaskId, level: LogLevel, message: &str) -> Result<()> {
+        self.with_connection(|connection| registry::append_log(connection, id, level, message))
+    }
+
+    fn task_logs(&self, id: &TaskId, tail: Option<u32>) -> Result<Vec<LogLine>> {
+        self.with_connection(|connection| registry::task_logs(connection, id, tail))
+    }
+
+    fn register_worker(&self, worker: &WorkerInfo) -> Result<()> {
+        self.with_connection(|connection| registry::register_worker(connection, worker))
+    }
+
+    fn worker_heartbeat(&self, worker_id: &WorkerId) -> Result<()> {
+        self.with_connection(|connection| registry::worker_heartbeat(connection, worker_id))
+    }
+
+    fn unregister_worker(&self, worker_id: &WorkerId) -> Result<()> {
+        self.with_connection(|connection| registry::unregister_worker(connection, worker_id))
+    }
+
+    fn live_workers(&self, within: Duration) -> Result<Vec<WorkerInfo>> {
+        self.with_connection(|connection| registry::live_workers(connection, within))
+    }
+
+    fn prune(&self, older_than: Duration) -> Result<PruneReport> {
+        self.with_connection(|connection| tasks::prune(connection, older_than))
+    }
+
+    fn register_model(&self, model: &ModelRecord) -> Result<()> {
+        self.with_connection(|connection| registry::register_model(connection, model))
+    }
+
+    fn get_model(&self, id: &ModelId) -> Result<ModelRecord> {
+        self.with_connection(|connection| registry::get_model(connection, id))
+    }
+
+    fn list_models(&self, user_id: &str) -> Result<Vec<ModelRecord>> {
+        self.with_connection(|connection| registry::list_models(connection, user_id))
+    }
+
+    fn delete_model(&self, id: &ModelId) -> Result<()> {
+        self.with_connection(|connection| registry::delete_model(connection, id))
+    }
+}
+
+/// A duration as whole milliseconds for timestamp arithmetic, saturating.
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}

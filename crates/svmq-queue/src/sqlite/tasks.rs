@@ -1,0 +1,653 @@
+//! Task statements of the SQLite store: submit, read, cancel, claim, leases, finishing
+//! and pruning.
+//!
+//! Every transition out of `running` is written `WHERE state = 'running' AND
+//! lease_owner = ?`, so a terminal state is never overwritten and a worker that lost its
+//! lease changes nothing. When such an update touches no row, [`explain_refusal`] reads
+//! why and returns the matching error.
+
+use std::time::Duration;
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
+use serde_json::Value;
+
+use super::millis;
+use crate::error::{QueueError, Result};
+use crate::ids::{TaskId, WorkerId};
+use crate::task::{
+    estimate_start_seconds, interrupted_error, now_millis, CancelOutcome, ClaimedTask,
+    LeaseRenewal, NewTask, PruneReport, QueueCounts, QueueEstimate, Recovery, Submission,
+    SubmitLimits, TaskFilter, TaskPage, TaskRecord, TaskState, DEFAULT_LIST_LIMIT, ETA_SAMPLE_SIZE,
+    MAX_LIST_LIMIT,
+};
+
+/// Columns read into a [`TaskRecord`], in the order [`task_from_row`] expects.
+const TASK_COLUMNS: &str = "id, seq, kind, payload, user_id, priority, state, attempts, \
+    max_attempts, created_at, started_at, finished_at, lease_owner, lease_expires_at, \
+    cancel_requested, progress, progress_message, result, error, idempotency_key, \
+    timeout_seconds";
+
+fn immediate(connection: &mut Connection) -> Result<Transaction<'_>> {
+    Ok(connection.transaction_with_behavior(TransactionBehavior::Immediate)?)
+}
+
+/// Reads a stored id; an invalid one means the file was written by something else.
+fn stored_id<T: std::str::FromStr<Err = QueueError>>(text: String) -> rusqlite::Result<T> {
+    text.parse().map_err(|error: QueueError| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
+    })
+}
+
+fn stored_json(text: String) -> rusqlite::Result<Value> {
+    serde_json::from_str(&text).map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
+    })
+}
+
+fn stored_state(text: String) -> rusqlite::Result<TaskState> {
+    TaskState::parse(&text).map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
+    })
+}
+
+fn task_from_row(row: &Row<'_>) -> rusqlite::Result<TaskRecord> {
+    let timeout_seconds: Option<f64> = row.get(20)?;
+    Ok(TaskRecord {
+        id: stored_id(row.get(0)?)?,
+        sequence: row.get(1)?,
+        kind: row.get(2)?,
+        payload: stored_json(row.get(3)?)?,
+        user_id: row.get(4)?,
+        priority: row.get(5)?,
+        state: stored_state(row.get(6)?)?,
+        attempts: row.get(7)?,
+        max_attempts: row.get(8)?,
+        created_at: row.get(9)?,
+        started_at: row.get(10)?,
+        finished_at: row.get(11)?,
+        lease_owner: row
+            .get::<_, Option<String>>(12)?
+            .map(stored_id)
+            .transpose()?,
+        lease_expires_at: row.get(13)?,
+        cancel_requested: row.get(14)?,
+        progress: row.get(15)?,
+        progress_message: row.get(16)?,
+        result: row
+            .get::<_, Option<String>>(17)?
+            .map(stored_json)
+            .transpose()?,
+        error: row.get(18)?,
+        idempotency_key: row.get(19)?,
+        timeout: timeout_seconds.map(Duration::from_secs_f64),
+    })
+}
+
+fn find_task(connection: &Connection, id: &TaskId) -> Result<Option<TaskRecord>> {
+    let sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?1");
+    Ok(connection
+        .query_row(&sql, [id.as_str()], task_from_row)
+        .optional()?)
+}
+
+pub(super) fn get_task(connection: &mut Connection, id: &TaskId) -> Result<TaskRecord> {
+    find_task(connection, id)?.ok_or_else(|| QueueError::TaskNotFound { id: id.clone() })
+}
+
+fn count(connection: &Connection, sql: &str, parameters: impl rusqlite::Params) -> Result<u64> {
+    let count: i64 = connection.query_row(sql, parameters, |row| row.get(0))?;
+    Ok(count.max(0) as u64)
+}
+
+pub(super) fn submit(
+    connection: &mut Connection,
+    task: &NewTask,
+    limits: &SubmitLimits,
+) -> Result<Submission> {
+    let transaction = immediate(connection)?;
+    if let Some(key) = &task.idempotency_key {
+        let existing: Option<String> = transaction
+            .query_row(
+                "SELECT id FROM tasks WHERE user_id = ?1 AND idempotency_key = ?2",
+                params![task.user_id, key],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(existing) = existing {
+            return Ok(Submission {
+                task_id: existing.parse()?,
+                created: false,
+            });
+        }
+    }
+    if let Some(limit) = limits.max_open_tasks {
+        let open = count(
+            &transaction,
+            "SELECT COUNT(*) FROM tasks WHERE state IN ('queued', 'running')",
+            [],
+        )?;
+        if open >= limit {
+            return Err(QueueError::QueueFull { limit });
+        }
+    }
+    if let Some(limit) = limits.max_open_tasks_per_user {
+        let open = count(
+            &transaction,
+            "SELECT COUNT(*) FROM tasks WHERE user_id = ?1 AND state IN ('queued', 'running')",
+            [&task.user_id],
+        )?;
+        if open >= limit {
+            return Err(QueueError::UserTaskLimit {
+                user_id: task.user_id.clone(),
+                limit,
+            });
+        }
+    }
+    let id = TaskId::generate();
+    transaction.execute(
+        "INSERT INTO tasks (id, kind, payload, user_id, priority, state, max_attempts,
+                            created_at, idempotency_key, timeout_seconds)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?8, ?9)",
+        params![
+            id.as_str(),
+            task.kind,
+            serde_json::to_string(&task.payload)?,
+            task.user_id,
+            task.priority,
+            task.max_attempts,
+            now_millis(),
+            task.idempotency_key,
+            task.timeout.map(|timeout| timeout.as_secs_f64()),
+        ],
+    )?;
+    transaction.commit()?;
+    Ok(Submission {
+        task_id: id,
+        created: true,
+    })
+}
+
+pub(super) fn list_tasks(connection: &mut Connection, filter: &TaskFilter) -> Result<TaskPage> {
+    let limit = filter
+        .limit
+        .unwrap_or(DEFAULT_LIST_LIMIT)
+        .clamp(1, MAX_LIST_LIMIT);
+    let mut conditions = Vec::new();
+    let mut values: Vec<SqlValue> = Vec::new();
+    if let Some(user_id) = &filter.user_id {
+        values.push(SqlValue::Text(user_id.clone()));
+        conditions.push(format!("user_id = ?{}", values.len()));
+    }
+    if let Some(state) = filter.state {
+        values.push(SqlValue::Text(state.as_str().to_owned()));
+        conditions.push(format!("state = ?{}", values.len()));
+    }
+    if let Some(before) = filter.before_sequence {
+        values.push(SqlValue::Integer(before));
+        conditions.push(format!("seq < ?{}", values.len()));
+    }
+    let where_clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    // One row more than the page tells whether a next page exists.
+    values.push(SqlValue::Integer(i64::from(limit) + 1));
+    let sql = format!(
+        "SELECT {TASK_COLUMNS} FROM tasks {where_clause} ORDER BY seq DESC LIMIT ?{}",
+        values.len()
+    );
+    let mut statement = connection.prepare(&sql)?;
+    let mut tasks = statement
+        .query_map(rusqlite::params_from_iter(values), task_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let next_cursor = if tasks.len() > limit as usize {
+        tasks.truncate(limit as usize);
+        tasks.last().map(|task| task.sequence)
+    } else {
+        None
+    };
+    Ok(TaskPage { tasks, next_cursor })
+}
+
+pub(super) fn queue_counts(connection: &mut Connection) -> Result<QueueCounts> {
+    let mut statement = connection.prepare("SELECT state, COUNT(*) FROM tasks GROUP BY state")?;
+    let mut counts = QueueCounts::default();
+    let rows = statement.query_map([], |row| {
+        Ok((stored_state(row.get(0)?)?, row.get::<_, i64>(1)?))
+    })?;
+    for row in rows {
+        let (state, number) = row?;
+        let number = number.max(0) as u64;
+        match state {
+            TaskState::Queued => counts.queued = number,
+            TaskState::Running => counts.running = number,
+            TaskState::Completed => counts.completed = number,
+            TaskState::Failed => counts.failed = number,
+            TaskState::Cancelled => counts.cancelled = number,
+        }
+    }
+    Ok(counts)
+}
+
+pub(super) fn queue_estimate(
+    connection: &mut Connection,
+    id: &TaskId,
+    max_concurrent: u32,
+) -> Result<Option<QueueEstimate>> {
+    // One read transaction so that position, running count and durations agree.
+    let transaction = connection.transaction()?;
+    let task =
+        find_task(&transaction, id)?.ok_or_else(|| QueueError::TaskNotFound { id: id.clone() })?;
+    if task.state != TaskState::Queued {
+        return Ok(None);
+    }
+    let ahead = count(
+        &transaction,
+        "SELECT COUNT(*) FROM tasks WHERE state = 'queued'
+           AND (priority > ?1 OR (priority = ?1 AND seq < ?2))",
+        params![task.priority, task.sequence],
+    )?;
+    let running = count(
+        &transaction,
+        "SELECT COUNT(*) FROM tasks WHERE state = 'running'",
+        [],
+    )?;
+    let mean_duration_millis: Option<f64> = transaction.query_row(
+        "SELECT AVG(finished_at - started_at) FROM (
+             SELECT finished_at, started_at FROM tasks
+             WHERE state = 'completed' AND kind = ?1 AND started_at IS NOT NULL
+             ORDER BY finished_at DESC LIMIT ?2)",
+        params![task.kind, ETA_SAMPLE_SIZE],
+        |row| row.get(0),
+    )?;
+    let position = ahead + 1;
+    Ok(Some(QueueEstimate {
+        position,
+        eta_seconds: mean_duration_millis
+            .map(|mean| estimate_start_seconds(position, running, max_concurrent, mean / 1000.0)),
+    }))
+}
+
+pub(super) fn cancel_task(connection: &mut Connection, id: &TaskId) -> Result<CancelOutcome> {
+    let transaction = immediate(connection)?;
+    let state: Option<String> = transaction
+        .query_row(
+            "SELECT state FROM tasks WHERE id = ?1",
+            [id.as_str()],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let state = match state {
+        Some(state) => TaskState::parse(&state)?,
+        None => return Err(QueueError::TaskNotFound { id: id.clone() }),
+    };
+    let outcome = match state {
+        TaskState::Queued => {
+            transaction.execute(
+                "UPDATE tasks SET state = 'cancelled', cancel_requested = 1, finished_at = ?2
+                 WHERE id = ?1 AND state = 'queued'",
+                params![id.as_str(), now_millis()],
+            )?;
+            CancelOutcome::Cancelled
+        }
+        TaskState::Running => {
+            transaction.execute(
+                "UPDATE tasks SET cancel_requested = 1 WHERE id = ?1 AND state = 'running'",
+                [id.as_str()],
+            )?;
+            CancelOutcome::StopRequested
+        }
+        finished => {
+            return Err(QueueError::AlreadyFinished {
+                id: id.clone(),
+                state: finished,
+            })
+        }
+    };
+    transaction.commit()?;
+    Ok(outcome)
+}
+
+pub(super) fn is_cancel_requested(connection: &mut Connection, id: &TaskId) -> Result<bool> {
+    connection
+        .query_row(
+            "SELECT cancel_requested FROM tasks WHERE id = ?1",
+            [id.as_str()],
+            |row| row.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| QueueError::TaskNotFound { id: id.clone() })
+}
+
+/// Where a task whose worker stopped goes next, by the lease-expiry rules.
+fn state_after_interruption(cancel_requested: bool, attempts: u32, max_attempts: u32) -> TaskState {
+    if cancel_requested {
+        TaskState::Cancelled
+    } else if attempts >= max_attempts {
+        TaskState::Failed
+    } else {
+        TaskState::Queued
+    }
+}
+
+/// Applies the lease-expiry rules to one running task inside `transaction`, with a log
+/// line saying what happened. `worker_id` restricts it to that lease owner.
+fn interrupt_running_task(
+    transaction: &Transaction<'_>,
+    id: &TaskId,
+    worker_id: Option<&WorkerId>,
+    reason: &str,
+) -> Result<Option<TaskState>> {
+    let row: Option<(u32, u32, bool)> = transaction
+        .query_row(
+            "SELECT attempts, max_attempts, cancel_requested FROM tasks
+             WHERE id = ?1 AND state = 'running' AND (?2 IS NULL OR lease_owner = ?2)",
+            params![id.as_str(), worker_id.map(WorkerId::as_str)],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    let Some((attempts, max_attempts, cancel_requested)) = row else {
+        return Ok(None);
+    };
+    let now = now_millis();
+    let next = state_after_interruption(cancel_requested, attempts, max_attempts);
+    let log_message = match next {
+        TaskState::Queued => {
+            transaction.execute(
+                "UPDATE tasks SET state = 'queued', started_at = NULL, lease_owner = NULL,
+                     lease_expires_at = NULL, progress = 0, progress_message = NULL
+                 WHERE id = ?1 AND state = 'running'",
+                [id.as_str()],
+            )?;
+            format!("{reason}; queued again (attempt {attempts} of {max_attempts} was interrupted)")
+        }
+        TaskState::Failed => {
+            let error = interrupted_error(attempts, max_attempts);
+            transaction.execute(
+                "UPDATE tasks SET state = 'failed', finished_at = ?2, lease_expires_at = NULL,
+                     error = ?3
+                 WHERE id = ?1 AND state = 'running'",
+                params![id.as_str(), now, error],
+            )?;
+            format!("{reason}; {error}")
+        }
+        _ => {
+            transaction.execute(
+                "UPDATE tasks SET state = 'cancelled', finished_at = ?2, lease_expires_at = NULL
+                 WHERE id = ?1 AND state = 'running'",
+                params![id.as_str(), now],
+            )?;
+            format!("{reason}; cancelled as requested")
+        }
+    };
+    super::registry::append_log_in(transaction, id, crate::LogLevel::Warning, &log_message)?;
+    Ok(Some(next))
+}
+
+fn recover_expired_in(transaction: &Transaction<'_>) -> Result<Recovery> {
+    let expired: Vec<String> = {
+        let mut statement = transaction.prepare(
+            "SELECT id FROM tasks WHERE state = 'running' AND lease_expires_at < ?1 ORDER BY seq",
+        )?;
+        let rows = statement.query_map([now_millis()], |row| row.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut recovery = Recovery::default();
+    for id in expired {
+        let id: TaskId = id.parse()?;
+        let reason = "the lease expired: the worker running it stopped";
+        match interrupt_running_task(transaction, &id, None, reason)? {
+            Some(TaskState::Queued) => recovery.requeued.push(id),
+            Some(TaskState::Failed) => recovery.failed.push(id),
+            Some(TaskState::Cancelled) => recovery.cancelled.push(id),
+            _ => {}
+        }
+    }
+    if !recovery.is_empty() {
+        tracing::warn!(?recovery, "recovered tasks whose worker stopped");
+    }
+    Ok(recovery)
+}
+
+pub(super) fn recover_expired_leases(connection: &mut Connection) -> Result<Recovery> {
+    let transaction = immediate(connection)?;
+    let recovery = recover_expired_in(&transaction)?;
+    transaction.commit()?;
+    Ok(recovery)
+}
+
+pub(super) fn claim_next_task(
+    connection: &mut Connection,
+    worker_id: &WorkerId,
+    lease_duration: Duration,
+    max_concurrent: u32,
+) -> Result<Option<ClaimedTask>> {
+    let transaction = immediate(connection)?;
+    recover_expired_in(&transaction)?;
+    let running = count(
+        &transaction,
+        "SELECT COUNT(*) FROM tasks WHERE state = 'running'",
+        [],
+    )?;
+    if running >= u64::from(max_concurrent) {
+        transaction.commit()?;
+        return Ok(None);
+    }
+    let now = now_millis();
+    let lease_expires_at = now.saturating_add(millis(lease_duration));
+    let claimed = transaction
+        .query_row(
+            "UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = ?1,
+                 lease_owner = ?2, lease_expires_at = ?3, progress = 0, progress_message = NULL
+             WHERE seq = (SELECT seq FROM tasks WHERE state = 'queued'
+                          ORDER BY priority DESC, seq ASC LIMIT 1)
+             RETURNING id, kind, payload, user_id, attempts, max_attempts, timeout_seconds",
+            params![now, worker_id.as_str(), lease_expires_at],
+            |row| {
+                let timeout_seconds: Option<f64> = row.get(6)?;
+                Ok(ClaimedTask {
+                    id: stored_id(row.get(0)?)?,
+                    kind: row.get(1)?,
+                    payload: stored_json(row.get(2)?)?,
+                    user_id: row.get(3)?,
+                    attempt: row.get(4)?,
+                    max_attempts: row.get(5)?,
+                    timeout: timeout_seconds.map(Duration::from_secs_f64),
+                    started_at: now,
+                    lease_expires_at,
+                })
+            },
+        )
+        .optional()?;
+    transaction.commit()?;
+    Ok(claimed)
+}
+
+/// After an update restricted to `state = 'running' AND lease_owner = ?` touched no
+/// row: the error that says why.
+fn explain_refusal(connection: &Connection, id: &TaskId, worker_id: &WorkerId) -> QueueError {
+    match find_task(connection, id) {
+        Ok(None) => QueueError::TaskNotFound { id: id.clone() },
+        Ok(Some(task)) if task.state.is_terminal() => QueueError::AlreadyFinished {
+            id: id.clone(),
+            state: task.state,
+        },
+        Ok(Some(_)) => QueueError::LeaseLost {
+            id: id.clone(),
+            worker_id: worker_id.to_string(),
+        },
+        Err(error) => error,
+    }
+}
+
+/// Runs an update that must touch exactly the running task owned by `worker_id`
+/// (parameters `?1` = task id, `?2` = worker id, then `extra`).
+fn update_owned_task(
+    connection: &mut Connection,
+    id: &TaskId,
+    worker_id: &WorkerId,
+    set_clause: &str,
+    extra: &[SqlValue],
+) -> Result<()> {
+    let sql = format!(
+        "UPDATE tasks SET {set_clause} WHERE id = ?1 AND state = 'running' AND lease_owner = ?2"
+    );
+    let mut values = vec![
+        SqlValue::Text(id.as_str().to_owned()),
+        SqlValue::Text(worker_id.as_str().to_owned()),
+    ];
+    values.extend_from_slice(extra);
+    let changed = connection.execute(&sql, rusqlite::params_from_iter(values))?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(explain_refusal(connection, id, worker_id))
+    }
+}
+
+pub(super) fn renew_lease(
+    connection: &mut Connection,
+    id: &TaskId,
+    worker_id: &WorkerId,
+    lease_duration: Duration,
+) -> Result<LeaseRenewal> {
+    let lease_expires_at = now_millis().saturating_add(millis(lease_duration));
+    let cancel_requested: Option<bool> = connection
+        .query_row(
+            "UPDATE tasks SET lease_expires_at = ?3
+             WHERE id = ?1 AND state = 'running' AND lease_owner = ?2
+             RETURNING cancel_requested",
+            params![id.as_str(), worker_id.as_str(), lease_expires_at],
+            |row| row.get(0),
+        )
+        .optional()?;
+    match cancel_requested {
+        Some(cancel_requested) => Ok(LeaseRenewal {
+            cancel_requested,
+            lease_expires_at,
+        }),
+        None => Err(explain_refusal(connection, id, worker_id)),
+    }
+}
+
+pub(super) fn report_progress(
+    connection: &mut Connection,
+    id: &TaskId,
+    worker_id: &WorkerId,
+    percent: f64,
+    message: Option<&str>,
+) -> Result<()> {
+    update_owned_task(
+        connection,
+        id,
+        worker_id,
+        "progress = ?3, progress_message = ?4",
+        &[
+            SqlValue::Real(percent),
+            message.map_or(SqlValue::Null, |message| SqlValue::Text(message.to_owned())),
+        ],
+    )
+}
+
+pub(super) fn complete_task(
+    connection: &mut Connection,
+    id: &TaskId,
+    worker_id: &WorkerId,
+    result: &Value,
+) -> Result<()> {
+    update_owned_task(
+        connection,
+        id,
+        worker_id,
+        "state = 'completed', finished_at = ?3, lease_expires_at = NULL, progress = 100, \
+         result = ?4",
+        &[
+            SqlValue::Integer(now_millis()),
+            SqlValue::Text(serde_json::to_string(result)?),
+        ],
+    )
+}
+
+pub(super) fn fail_task(
+    connection: &mut Connection,
+    id: &TaskId,
+    worker_id: &WorkerId,
+    error: &str,
+) -> Result<()> {
+    update_owned_task(
+        connection,
+        id,
+        worker_id,
+        "state = 'failed', finished_at = ?3, lease_expires_at = NULL, error = ?4",
+        &[
+            SqlValue::Integer(now_millis()),
+            SqlValue::Text(error.to_owned()),
+        ],
+    )
+}
+
+pub(super) fn mark_cancelled(
+    connection: &mut Connection,
+    id: &TaskId,
+    worker_id: &WorkerId,
+) -> Result<()> {
+    update_owned_task(
+        connection,
+        id,
+        worker_id,
+        "state = 'cancelled', finished_at = ?3, lease_expires_at = NULL, cancel_requested = 1",
+        &[SqlValue::Integer(now_millis())],
+    )
+}
+
+pub(super) fn release_task(
+    connection: &mut Connection,
+    id: &TaskId,
+    worker_id: &WorkerId,
+) -> Result<TaskState> {
+    let transaction = immediate(connection)?;
+    let reason = "released by its worker at shutdown";
+    match interrupt_running_task(&transaction, id, Some(worker_id), reason)? {
+        Some(state) => {
+            transaction.commit()?;
+            Ok(state)
+        }
+        None => Err(explain_refusal(&transaction, id, worker_id)),
+    }
+}
+
+pub(super) fn prune(connection: &mut Connection, older_than: Duration) -> Result<PruneReport> {
+    let cutoff = now_millis().saturating_sub(millis(older_than));
+    let transaction = immediate(connection)?;
+    let finished = "SELECT id FROM tasks
+        WHERE state IN ('completed', 'failed', 'cancelled') AND finished_at < ?1";
+    let log_lines = transaction.execute(
+        &format!("DELETE FROM task_logs WHERE task_id IN ({finished})"),
+        [cutoff],
+    )?;
+    let tasks = transaction.execute(
+        "DELETE FROM tasks
+         WHERE state IN ('completed', 'failed', 'cancelled') AND finished_at < ?1",
+        [cutoff],
+    )?;
+    transaction.commit()?;
+    Ok(PruneReport {
+        tasks: tasks as u64,
+        log_lines: log_lines as u64,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interruption_prefers_cancel_then_attempts() {
+        assert_eq!(state_after_interruption(true, 1, 2), TaskState::Cancelled);
+        assert_eq!(state_after_interruption(false, 1, 2), TaskState::Queued);
+        assert_eq!(state_after_interruption(false, 2, 2), TaskState::Failed);
+        assert_eq!(state_after_interruption(false, 3, 2), TaskState::Failed);
+    }
+}

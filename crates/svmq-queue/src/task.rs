@@ -1,0 +1,463 @@
+//! The values that go in and out of a store: task states, submissions, task records,
+//! claims, counts, estimates and log lines.
+//!
+//! Plain data only; the rules that move a task from one state to another live in the
+//! store implementations, inside their transactions.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{QueueError, Result};
+use crate::ids::{TaskId, WorkerId};
+
+/// Milliseconds since the Unix epoch: how every timestamp of the queue is written.
+pub type UnixMillis = i64;
+
+/// The current time in milliseconds since the Unix epoch.
+pub fn now_millis() -> UnixMillis {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO);
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Default number of times a task is started before an interruption fails it.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 2;
+
+/// Default global limit on running tasks.
+pub const DEFAULT_MAX_CONCURRENT: u32 = 3;
+
+/// Where a task is in its lifecycle: `queued → running → completed | failed | cancelled`.
+/// The last three are terminal: a task in one of them never changes again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskState {
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl TaskState {
+    pub const ALL: [TaskState; 5] = [
+        TaskState::Queued,
+        TaskState::Running,
+        TaskState::Completed,
+        TaskState::Failed,
+        TaskState::Cancelled,
+    ];
+
+    /// The name stored in the database and shown to users.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Queued => "queued",
+            TaskState::Running => "running",
+            TaskState::Completed => "completed",
+            TaskState::Failed => "failed",
+            TaskState::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses a state name as written by [`TaskState::as_str`].
+    pub fn parse(name: &str) -> Result<Self> {
+        TaskState::ALL
+            .into_iter()
+            .find(|state| state.as_str() == name)
+            .ok_or_else(|| {
+                QueueError::InvalidArgument(format!(
+                    "unknown task state {name:?}; expected one of queued, running, completed, failed, cancelled"
+                ))
+            })
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            TaskState::Completed | TaskState::Failed | TaskState::Cancelled
+        )
+    }
+}
+
+impl fmt::Display for TaskState {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+/// A task to submit. `kind` and `payload` are opaque to the queue: the task runner
+/// reads them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewTask {
+    pub kind: String,
+    pub payload: Value,
+    pub user_id: String,
+    /// Higher runs first; equal priorities run in submission order.
+    pub priority: i32,
+    /// How many times the task may be started before an interruption fails it (≥ 1).
+    pub max_attempts: u32,
+    /// Wall-clock limit of one attempt, enforced by the worker.
+    pub timeout: Option<Duration>,
+    /// The same (user, key) pair always returns the same task.
+    pub idempotency_key: Option<String>,
+}
+
+impl NewTask {
+    /// A task with priority 0, [`DEFAULT_MAX_ATTEMPTS`], no timeout and no idempotency key.
+    pub fn new(kind: impl Into<String>, payload: Value, user_id: impl Into<String>) -> Self {
+        NewTask {
+            kind: kind.into(),
+            payload,
+            user_id: user_id.into(),
+            priority: 0,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            timeout: None,
+            idempotency_key: None,
+        }
+    }
+
+    pub fn with_priority(mut self, priority: i32) -> Self {
+        self.priority = priority;
+        self
+    }
+
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    pub fn with_idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// Checks the fields a store cannot check for itself.
+    pub(crate) fn validate(&self) -> Result<()> {
+        if self.kind.trim().is_empty() {
+            return Err(QueueError::InvalidArgument(
+                "the task kind must not be empty".into(),
+            ));
+        }
+        if self.user_id.trim().is_empty() {
+            return Err(QueueError::InvalidArgument(
+                "the user id must not be empty".into(),
+            ));
+        }
+        if self.max_attempts == 0 {
+            return Err(QueueError::InvalidArgument(
+                "max_attempts must be at least 1".into(),
+            ));
+        }
+        if self.timeout.is_some_and(|timeout| timeout.is_zero()) {
+            return Err(QueueError::InvalidArgument(
+                "the timeout must be longer than zero".into(),
+            ));
+        }
+        if self.idempotency_key.as_deref().is_some_and(str::is_empty) {
+            return Err(QueueError::InvalidArgument(
+                "an idempotency key must not be empty".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Admission limits checked inside the submit transaction. `None` means no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SubmitLimits {
+    /// Most open (queued + running) tasks in the whole queue.
+    pub max_open_tasks: Option<u64>,
+    /// Most open tasks of one user.
+    pub max_open_tasks_per_user: Option<u64>,
+}
+
+/// The answer to a submit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Submission {
+    pub task_id: TaskId,
+    /// False when the idempotency key matched an existing task, which is returned instead.
+    pub created: bool,
+}
+
+/// Everything the store knows about one task.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskRecord {
+    pub id: TaskId,
+    /// Submission order; also the cursor for listing.
+    pub sequence: i64,
+    pub kind: String,
+    pub payload: Value,
+    pub user_id: String,
+    pub priority: i32,
+    pub state: TaskState,
+    /// Attempts started so far (incremented at each claim).
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub created_at: UnixMillis,
+    pub started_at: Option<UnixMillis>,
+    pub finished_at: Option<UnixMillis>,
+    pub lease_owner: Option<WorkerId>,
+    pub lease_expires_at: Option<UnixMillis>,
+    pub cancel_requested: bool,
+    /// 0–100.
+    pub progress: f64,
+    pub progress_message: Option<String>,
+    pub result: Option<Value>,
+    pub error: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub timeout: Option<Duration>,
+}
+
+/// A task handed to one worker under a lease.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClaimedTask {
+    pub id: TaskId,
+    pub kind: String,
+    pub payload: Value,
+    pub user_id: String,
+    /// This attempt's number, starting at 1.
+    pub attempt: u32,
+    pub max_attempts: u32,
+    pub timeout: Option<Duration>,
+    pub started_at: UnixMillis,
+    pub lease_expires_at: UnixMillis,
+}
+
+/// What a lease renewal learned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeaseRenewal {
+    /// Someone asked for this task to be cancelled: stop it.
+    pub cancel_requested: bool,
+    pub lease_expires_at: UnixMillis,
+}
+
+/// What a cancel did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelOutcome {
+    /// The task was queued and is now cancelled.
+    Cancelled,
+    /// The task is running; its worker will stop it and mark it cancelled.
+    StopRequested,
+}
+
+/// Which tasks to list, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskFilter {
+    pub user_id: Option<String>,
+    pub state: Option<TaskState>,
+    /// At most this many (the store caps it at [`MAX_LIST_LIMIT`]).
+    pub limit: Option<u32>,
+    /// Only tasks older than this sequence number (the `next_cursor` of a previous page).
+    pub before_sequence: Option<i64>,
+}
+
+/// Default page size of [`TaskFilter`].
+pub const DEFAULT_LIST_LIMIT: u32 = 50;
+/// Largest page of [`TaskFilter`].
+pub const MAX_LIST_LIMIT: u32 = 1000;
+
+/// One page of tasks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskPage {
+    pub tasks: Vec<TaskRecord>,
+    /// Pass as `before_sequence` to get the next page; `None` on the last page.
+    pub next_cursor: Option<i64>,
+}
+
+/// Number of tasks in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct QueueCounts {
+    pub queued: u64,
+    pub running: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub cancelled: u64,
+}
+
+impl QueueCounts {
+    pub fn total(&self) -> u64 {
+        self.queued + self.running + self.completed + self.failed + self.cancelled
+    }
+
+    pub fn open(&self) -> u64 {
+        self.queued + self.running
+    }
+}
+
+/// Where a queued task stands and when it should start.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct QueueEstimate {
+    /// 1 for the task that will be claimed next.
+    pub position: u64,
+    /// Seconds until it starts; `None` until a task of the same kind has completed.
+    pub eta_seconds: Option<f64>,
+}
+
+/// How many recent completed tasks of the same kind the ETA averages over.
+pub const ETA_SAMPLE_SIZE: u32 = 20;
+
+/// Seconds until the task at `position` starts, given the mean duration of a task, the
+/// number of tasks running now and the number of run slots.
+///
+/// With `ahead = position − 1` queued tasks in front, the task starts once
+/// `ahead + running − slots + 1` tasks have finished; slots finish about `slots` tasks
+/// per mean duration, so the wait is `mean × ⌈(ahead + running − slots + 1) / slots⌉`,
+/// and zero when that count is not positive (a slot is free now).
+pub fn estimate_start_seconds(
+    position: u64,
+    running: u64,
+    slots: u32,
+    mean_duration_seconds: f64,
+) -> f64 {
+    let slots = u64::from(slots.max(1));
+    let ahead = position.saturating_sub(1);
+    let must_finish = (ahead + running + 1).saturating_sub(slots);
+    let waves = must_finish.div_ceil(slots);
+    mean_duration_seconds * waves as f64
+}
+
+/// What lease recovery did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Recovery {
+    /// Tasks put back in the queue for another attempt.
+    pub requeued: Vec<TaskId>,
+    /// Tasks failed because they had used all their attempts.
+    pub failed: Vec<TaskId>,
+    /// Tasks whose cancel had been requested: cancelled.
+    pub cancelled: Vec<TaskId>,
+}
+
+impl Recovery {
+    pub fn is_empty(&self) -> bool {
+        self.requeued.is_empty() && self.failed.is_empty() && self.cancelled.is_empty()
+    }
+}
+
+/// The error written on a task whose worker stopped (lease expired or released at
+/// shutdown) after its last allowed attempt.
+pub fn interrupted_error(attempts: u32, max_attempts: u32) -> String {
+    format!("interrupted: the worker running it stopped (attempt {attempts} of {max_attempts})")
+}
+
+/// What pruning removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PruneReport {
+    pub tasks: u64,
+    pub log_lines: u64,
+}
+
+/// Severity of a task log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    Info,
+    Warning,
+    Error,
+}
+
+impl LogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Info => "info",
+            LogLevel::Warning => "warning",
+            LogLevel::Error => "error",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "info" => Ok(LogLevel::Info),
+            "warning" => Ok(LogLevel::Warning),
+            "error" => Ok(LogLevel::Error),
+            other => Err(QueueError::InvalidArgument(format!(
+                "unknown log level {other:?}"
+            ))),
+        }
+    }
+}
+
+/// One line of a task's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogLine {
+    /// Position in the task's log, from 1.
+    pub sequence: i64,
+    pub at: UnixMillis,
+    pub level: LogLevel,
+    pub message: String,
+}
+
+/// A worker process as registered in the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WorkerInfo {
+    pub id: WorkerId,
+    pub hostname: String,
+    pub pid: u32,
+    pub max_concurrent: u32,
+    pub heartbeat_at: UnixMillis,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_names_round_trip() {
+        for state in TaskState::ALL {
+            assert_eq!(TaskState::parse(state.as_str()).unwrap(), state);
+        }
+        assert!(TaskState::parse("done").is_err());
+    }
+
+    #[test]
+    fn only_finished_states_are_terminal() {
+        let terminal: Vec<_> = TaskState::ALL
+            .into_iter()
+            .filter(|state| state.is_terminal())
+            .collect();
+        assert_eq!(
+            terminal,
+            [
+                TaskState::Completed,
+                TaskState::Failed,
+                TaskState::Cancelled
+            ]
+        );
+    }
+
+    #[test]
+    fn start_estimate_counts_waves_of_slots() {
+        // A free slot: starts now.
+        assert_eq!(estimate_start_seconds(1, 0, 3, 10.0), 0.0);
+        assert_eq!(estimate_start_seconds(1, 2, 3, 10.0), 0.0);
+        // All three slots busy: one task must finish first.
+        assert_eq!(estimate_start_seconds(1, 3, 3, 10.0), 10.0);
+        // Three queued in front plus three running: two waves.
+        assert_eq!(estimate_start_seconds(4, 3, 3, 10.0), 20.0);
+        // One slot, two ahead, one running: three tasks finish first.
+        assert_eq!(estimate_start_seconds(3, 1, 1, 5.0), 15.0);
+    }
+
+    #[test]
+    fn new_task_validation_refuses_empty_fields() {
+        let valid = NewTask::new("kind", Value::Null, "alice");
+        assert!(valid.validate().is_ok());
+        assert!(NewTask::new("", Value::Null, "alice").validate().is_err());
+        assert!(NewTask::new("kind", Value::Null, " ").validate().is_err());
+        assert!(valid.clone().with_max_attempts(0).validate().is_err());
+        assert!(valid
+            .clone()
+            .with_timeout(Duration::ZERO)
+            .validate()
+            .is_err());
+        assert!(valid.with_idempotency_key("").validate().is_err());
+    }
+}

@@ -1,0 +1,416 @@
+//! The worker: claims tasks under the global limit and runs each on its own thread with a
+//! [`TaskRunner`], keeping its leases alive until the runner has returned.
+//!
+//! One supervising loop (the caller's thread) does all store writes about leases: it
+//! heartbeats every lease/3, polls cancel flags every `poll_interval`, enforces
+//! per-task timeouts, writes throttled progress, and finishes a task only after its
+//! runner thread has been joined — so a slot is never freed while training still runs.
+//! It does not decide what a task means; that is the runner's business.
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::error::{QueueError, Result};
+use crate::ids::{TaskId, WorkerId};
+use crate::runner::{ProgressUpdate, RunOutcome, TaskContext, TaskRunner};
+use crate::shutdown::Shutdown;
+use crate::store::Store;
+use crate::task::{ClaimedTask, LogLevel, TaskState, WorkerInfo, DEFAULT_MAX_CONCURRENT};
+
+/// How a worker runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerConfig {
+    /// Runner threads of this worker.
+    pub max_concurrent: u32,
+    /// Running tasks allowed across every worker sharing the store.
+    pub global_max_concurrent: u32,
+    /// How long a claim or heartbeat keeps a task; renewed every third of it.
+    pub lease_duration: Duration,
+    /// How often the loop looks for work, cancel requests and timeouts.
+    pub poll_interval: Duration,
+    /// Least time between two progress writes of one task.
+    pub progress_interval: Duration,
+    /// Shown in the workers table.
+    pub hostname: String,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            max_concurrent: DEFAULT_MAX_CONCURRENT,
+            global_max_concurrent: DEFAULT_MAX_CONCURRENT,
+            lease_duration: Duration::from_secs(30),
+            poll_interval: Duration::from_millis(200),
+            progress_interval: Duration::from_secs(1),
+            hostname: String::from("localhost"),
+        }
+    }
+}
+
+impl WorkerConfig {
+    fn validate(&self) -> Result<()> {
+        if self.max_concurrent == 0 || self.global_max_concurrent == 0 {
+            return Err(QueueError::InvalidArgument(
+                "max_concurrent must be at least 1".into(),
+            ));
+        }
+        if self.lease_duration < Duration::from_millis(30) {
+            return Err(QueueError::InvalidArgument(
+                "the lease must last at least 30 ms".into(),
+            ));
+        }
+        // Cancel must reach a running task within a second.
+        if self.poll_interval.is_zero() || self.poll_interval > Duration::from_millis(500) {
+            return Err(QueueError::InvalidArgument(
+                "the poll interval must be between 1 ms and 500 ms".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// How many tasks a worker run finished, by how they ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WorkerReport {
+    pub completed: u64,
+    pub failed: u64,
+    pub cancelled: u64,
+    /// Given back to the queue at shutdown.
+    pub released: u64,
+    /// Lost to another worker after this one failed to renew the lease in time.
+    pub lost: u64,
+}
+
+/// Why the worker raised a task's stop flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StopReason {
+    Cancelled,
+    TimedOut,
+    Shutdown,
+    LeaseLost,
+}
+
+/// A task whose runner thread has not been joined yet.
+struct ActiveTask {
+    claimed: ClaimedTask,
+    stop: Arc<AtomicBool>,
+    stop_reason: Option<StopReason>,
+    pending_progress: Arc<Mutex<Option<ProgressUpdate>>>,
+    last_progress_write: Option<Instant>,
+    next_heartbeat: Instant,
+    deadline: Option<Instant>,
+    /// Taken when the thread is joined.
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ActiveTask {
+    fn request_stop(&mut self, reason: StopReason) {
+        // The first reason wins: a task cancelled and then shut down is still cancelled.
+        if self.stop_reason.is_none() {
+            self.stop_reason = Some(reason);
+        }
+        self.stop.store(true, Ordering::Release);
+    }
+}
+
+/// A worker: claims and runs tasks until its [`Shutdown`] is triggered.
+pub struct Worker {
+    id: WorkerId,
+    store: Arc<dyn Store>,
+    runner: Arc<dyn TaskRunner>,
+    config: WorkerConfig,
+}
+
+impl Worker {
+    pub fn new(
+        store: Arc<dyn Store>,
+        runner: Arc<dyn TaskRunner>,
+        config: WorkerConfig,
+    ) -> Result<Self> {
+        config.validate()?;
+        Ok(Worker {
+            id: WorkerId::generate(),
+            store,
+            runner,
+            config,
+        })
+    }
+
+    pub fn id(&self) -> &WorkerId {
+        &self.id
+    }
+
+    /// Runs until `shutdown` is triggered, then stops its runners, gives their tasks
+    /// back under the lease-expiry rules and returns once every runner has returned.
+    /// Transient store errors (a locked database) are logged and retried.
+    pub fn run(&self, shutdown: &Shutdown) -> Result<WorkerReport> {
+        self.store.register_worker(&WorkerInfo {
+            id: self.id.clone(),
+            hostname: self.config.hostname.clone(),
+            pid: std::process::id(),
+            max_concurrent: self.config.max_concurrent,
+            heartbeat_at: 0,
+        })?;
+        // Tasks of a worker that died are recovered before this one takes new work.
+        self.store.recover_expired_leases()?;
+        tracing::info!(worker_id = %self.id, "worker started");
+
+        let (finished_sender, finished_receiver) = mpsc::channel();
+        let mut active: HashMap<TaskId, ActiveTask> = HashMap::new();
+        let mut report = WorkerReport::default();
+        let mut next_worker_heartbeat = Instant::now();
+        let mut draining = false;
+        loop {
+            if shutdown.is_triggered() && !draining {
+                draining = true;
+                tracing::info!(worker_id = %self.id, running = active.len(), "worker stopping");
+                for task in active.values_mut() {
+                    task.request_stop(StopReason::Shutdown);
+                }
+            }
+            if draining && active.is_empty() {
+                break;
+            }
+            if Instant::now() >= next_worker_heartbeat {
+                if let Err(error) = self.store.worker_heartbeat(&self.id) {
+                    tracing::warn!(%error, "worker heartbeat failed");
+                }
+                next_worker_heartbeat = Instant::now() + self.config.lease_duration / 3;
+            }
+            for task in active.values_mut() {
+                self.watch(task);
+            }
+            if !draining {
+                self.claim_while_slots_free(&mut active, &finished_sender);
+            }
+            self.wait_for_finished(&finished_receiver, &mut active, &mut report);
+        }
+        if let Err(error) = self.store.unregister_worker(&self.id) {
+            tracing::warn!(%error, "could not unregister the worker");
+        }
+        tracing::info!(worker_id = %self.id, ?report, "worker stopped");
+        Ok(report)
+    }
+
+    /// Heartbeat, cancel, timeout and progress for one running task.
+    fn watch(&self, task: &mut ActiveTask) {
+        let now = Instant::now();
+        let id = task.claimed.id.clone();
+        if task.stop_reason == Some(StopReason::LeaseLost) {
+            return;
+        }
+        if now >= task.next_heartbeat {
+            match self
+                .store
+                .renew_lease(&id, &self.id, self.config.lease_duration)
+            {
+                Ok(renewal) => {
+                    task.next_heartbeat = now + self.config.lease_duration / 3;
+                    if renewal.cancel_requested {
+                        task.request_stop(StopReason::Cancelled);
+                    }
+                }
+                Err(QueueError::Busy) => tracing::warn!(task_id = %id, "lease renewal: store busy"),
+                Err(error) => {
+                    tracing::error!(task_id = %id, %error, "lost the lease; stopping the task");
+                    task.request_stop(StopReason::LeaseLost);
+                    return;
+                }
+            }
+        } else if task.stop_reason.is_none() {
+            match self.store.is_cancel_requested(&id) {
+                Ok(true) => task.request_stop(StopReason::Cancelled),
+                Ok(false) => {}
+                Err(error) => tracing::warn!(task_id = %id, %error, "cancel check failed"),
+            }
+        }
+        if task.deadline.is_some_and(|deadline| now >= deadline) {
+            task.request_stop(StopReason::TimedOut);
+        }
+        let progress_due = task
+            .last_progress_write
+            .is_none_or(|last| now.duration_since(last) >= self.config.progress_interval);
+        if progress_due {
+            self.flush_progress(task);
+        }
+    }
+
+    fn flush_progress(&self, task: &mut ActiveTask) {
+        let update = task
+            .pending_progress
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(update) = update {
+            task.last_progress_write = Some(Instant::now());
+            if let Err(error) = self.store.report_progress(
+                &task.claimed.id,
+                &self.id,
+                update.percent,
+                update.message.as_deref(),
+            ) {
+                tracing::warn!(task_id = %task.claimed.id, %error, "could not write progress");
+            }
+        }
+    }
+
+    fn claim_while_slots_free(
+        &self,
+        active: &mut HashMap<TaskId, ActiveTask>,
+        finished_sender: &Sender<(TaskId, RunOutcome)>,
+    ) {
+        while active.len() < self.config.max_concurrent as usize {
+            let claimed = match self.store.claim_next_task(
+                &self.id,
+                self.config.lease_duration,
+                self.config.global_max_concurrent,
+            ) {
+                Ok(Some(claimed)) => claimed,
+                Ok(None) => return,
+                Err(error) => {
+                    tracing::warn!(%error, "claiming a task failed; retrying later");
+                    return;
+                }
+            };
+            tracing::info!(task_id = %claimed.id, kind = %claimed.kind,
+                attempt = claimed.attempt, "task claimed");
+            let task = self.start_runner(claimed, finished_sender.clone());
+            active.insert(task.claimed.id.clone(), task);
+        }
+    }
+
+    fn start_runner(
+        &self,
+        claimed: ClaimedTask,
+        finished_sender: Sender<(TaskId, RunOutcome)>,
+    ) -> ActiveTask {
+        let stop = Arc::new(AtomicBool::new(false));
+        let pending_progress = Arc::new(Mutex::new(None));
+        let context = TaskContext::new(
+            claimed.id.clone(),
+            Arc::clone(&stop),
+            Arc::clone(&pending_progress),
+            Arc::clone(&self.store),
+        );
+        let runner = Arc::clone(&self.runner);
+        let thread_task = claimed.clone();
+        let thread = std::thread::spawn(move || {
+            let outcome = catch_unwind(AssertUnwindSafe(|| runner.run(&thread_task, &context)))
+                .unwrap_or_else(|panic| {
+                    let detail = panic
+                        .downcast_ref::<&str>()
+                        .map(|text| text.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    RunOutcome::Failed(format!("the task runner panicked: {detail}"))
+                });
+            // The supervisor may have returned with an error; nothing to tell then.
+            let _ = finished_sender.send((thread_task.id.clone(), outcome));
+        });
+        let now = Instant::now();
+        ActiveTask {
+            deadline: claimed.timeout.map(|timeout| now + timeout),
+            claimed,
+            stop,
+            stop_reason: None,
+            pending_progress,
+            last_progress_write: None,
+            next_heartbeat: now + self.config.lease_duration / 3,
+            thread: Some(thread),
+        }
+    }
+
+    /// Waits up to one poll interval for runners to return, and finishes their tasks.
+    fn wait_for_finished(
+        &self,
+        finished_receiver: &Receiver<(TaskId, RunOutcome)>,
+        active: &mut HashMap<TaskId, ActiveTask>,
+        report: &mut WorkerReport,
+    ) {
+        let mut wait = self.config.poll_interval;
+        loop {
+            match finished_receiver.recv_timeout(wait) {
+                Ok((id, outcome)) => {
+                    if let Some(task) = active.remove(&id) {
+                        self.finish(task, outcome, report);
+                    }
+                    // Collect the others that are already done, without waiting again.
+                    wait = Duration::ZERO;
+                }
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+
+    /// Joins the runner thread, then writes the task's final state.
+    fn finish(&self, mut task: ActiveTask, outcome: RunOutcome, report: &mut WorkerReport) {
+        let id = task.claimed.id.clone();
+        // The thread sent its outcome as its last act; joining makes sure it is gone
+        // before the slot is given back in the store.
+        if task
+            .thread
+            .take()
+            .is_some_and(|thread| thread.join().is_err())
+        {
+            tracing::error!(task_id = %id, "runner thread ended abnormally");
+        }
+        if task.stop_reason == Some(StopReason::LeaseLost) {
+            report.lost += 1;
+            return;
+        }
+        self.flush_progress(&mut task);
+        let written = match (outcome, task.stop_reason) {
+            (RunOutcome::Completed(result), _) => self
+                .store
+                .complete_task(&id, &self.id, &result)
+                .map(|()| TaskState::Completed),
+            (_, Some(StopReason::Cancelled)) => self
+                .store
+                .mark_cancelled(&id, &self.id)
+                .map(|()| TaskState::Cancelled),
+            (_, Some(StopReason::TimedOut)) => {
+                let limit = task.claimed.timeout.unwrap_or_default().as_secs_f64();
+                let error = format!("timed out: the task ran longer than its {limit} s limit");
+                self.store.append_log(&id, LogLevel::Error, &error).ok();
+                self.store
+                    .fail_task(&id, &self.id, &error)
+                    .map(|()| TaskState::Failed)
+            }
+            (RunOutcome::Failed(error), _) => self
+                .store
+                .fail_task(&id, &self.id, &error)
+                .map(|()| TaskState::Failed),
+            (RunOutcome::Stopped, Some(StopReason::Shutdown)) => {
+                self.store.release_task(&id, &self.id)
+            }
+            (RunOutcome::Stopped, _) => self
+                .store
+                .fail_task(
+                    &id,
+                    &self.id,
+                    "the task runner stopped without being asked to",
+                )
+                .map(|()| TaskState::Failed),
+        };
+        let state = match written {
+            Ok(state) => state,
+            Err(error) => {
+                report.lost += 1;
+                tracing::error!(task_id = %id, %error, "could not record how the task ended");
+                return;
+            }
+        };
+        tracing::info!(task_id = %id, %state, "task finished");
+        match state {
+            TaskState::Completed => report.completed += 1,
+            TaskState::Failed => report.failed += 1,
+            TaskState::Cancelled => report.cancelled += 1,
+            TaskState::Queued | TaskState::Running => report.released += 1,
+        }
+    }
+}
