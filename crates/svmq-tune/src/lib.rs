@@ -1,0 +1,8 @@
+//! Model selection for svmq: metrics with their directions, the hyperparameter search
+//! space, samplers (TPE, random, grid), and studies that run trials of
+//! cross-validation with pruning. It trains through `svmq-core` and knows nothing of
+//! files or queues: data arrives as prepared folds, trials leave through a callback.
+
+pub mod metrics;
+pub mod sampler;
+pub mod space;

@@ -1,0 +1,209 @@
+//! The hyperparameter search space of PRODUCT.md §2 and the trial parameters drawn
+//! from it. Parameters are conditional on the kernel: `degree` only for polynomial,
+//! `coef0` for polynomial and sigmoid, `gamma` for every kernel but linear; `epsilon`
+//! only for regression, class weights only for classification.
+
+use serde::{Deserialize, Serialize};
+use svmq_core::Kernel;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KernelName {
+    Linear,
+    Rbf,
+    Poly,
+    Sigmoid,
+}
+
+impl KernelName {
+    pub const ALL: [KernelName; 4] = [
+        KernelName::Linear,
+        KernelName::Rbf,
+        KernelName::Poly,
+        KernelName::Sigmoid,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            KernelName::Linear => "linear",
+            KernelName::Rbf => "rbf",
+            KernelName::Poly => "poly",
+            KernelName::Sigmoid => "sigmoid",
+        }
+    }
+
+    pub fn uses_gamma(self) -> bool {
+        self != KernelName::Linear
+    }
+
+    pub fn uses_coef0(self) -> bool {
+        matches!(self, KernelName::Poly | KernelName::Sigmoid)
+    }
+}
+
+/// How gamma is chosen: scikit-learn's data-dependent rules or a value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Gamma {
+    /// 1 / (features · variance of all feature values).
+    Scale,
+    /// 1 / features.
+    Auto,
+    Value(f64),
+}
+
+impl Gamma {
+    /// The numeric gamma for a training matrix with `features` columns whose values
+    /// have variance `variance`.
+    pub fn resolve(self, features: usize, variance: f64) -> f64 {
+        let features = features.max(1) as f64;
+        match self {
+            Gamma::Scale if variance > 0.0 => 1.0 / (features * variance),
+            Gamma::Scale | Gamma::Auto => 1.0 / features,
+            Gamma::Value(value) => value,
+        }
+    }
+}
+
+/// One point of the search space.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrialParams {
+    pub kernel: KernelName,
+    pub c: f64,
+    pub gamma: Option<Gamma>,
+    pub degree: Option<u32>,
+    pub coef0: Option<f64>,
+    /// ε of ε-SVR, in units of the standardized target.
+    pub epsilon: Option<f64>,
+    /// Classes weighted inversely to their frequency.
+    pub balanced_class_weights: bool,
+}
+
+impl TrialParams {
+    /// The engine's kernel for a training matrix (see `Gamma::resolve`).
+    pub fn engine_kernel(&self, features: usize, variance: f64) -> Kernel {
+        let gamma = self
+            .gamma
+            .unwrap_or(Gamma::Scale)
+            .resolve(features, variance);
+        let coef0 = self.coef0.unwrap_or(0.0);
+        match self.kernel {
+            KernelName::Linear => Kernel::Linear,
+            KernelName::Rbf => Kernel::Rbf { gamma },
+            KernelName::Poly => Kernel::Polynomial {
+                gamma,
+                coef0,
+                degree: self.degree.unwrap_or(3),
+            },
+            KernelName::Sigmoid => Kernel::Sigmoid { gamma, coef0 },
+        }
+    }
+}
+
+/// A continuous range, searched on a log scale when `log`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Range {
+    pub low: f64,
+    pub high: f64,
+    pub log: bool,
+}
+
+impl Range {
+    /// The range in the space the sampler works in (log10 when `log`).
+    pub fn internal(self) -> (f64, f64) {
+        if self.log {
+            (self.low.log10(), self.high.log10())
+        } else {
+            (self.low, self.high)
+        }
+    }
+
+    pub fn from_internal(self, value: f64) -> f64 {
+        let value = if self.log { 10f64.powf(value) } else { value };
+        value.clamp(self.low, self.high)
+    }
+
+    pub fn to_internal(self, value: f64) -> f64 {
+        if self.log {
+            value.log10()
+        } else {
+            value
+        }
+    }
+}
+
+/// What a study searches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchSpace {
+    /// One kernel, or several (`auto`): the kernel is then a categorical dimension.
+    pub kernels: Vec<KernelName>,
+    pub c: Range,
+    pub gamma: Range,
+    /// Whether `scale` and `auto` compete with numeric gamma values.
+    pub gamma_rules: bool,
+    pub degrees: Vec<u32>,
+    pub coef0: Range,
+    /// `Some` for regression.
+    pub epsilon: Option<Range>,
+    /// Whether balanced class weights compete with none (classification).
+    pub class_weights: bool,
+}
+
+impl SearchSpace {
+    /// PRODUCT.md §2's space for classification with the given kernels.
+    pub fn classification(kernels: Vec<KernelName>) -> SearchSpace {
+        SearchSpace {
+            kernels,
+            c: Range {
+                low: 1e-3,
+                high: 1e3,
+                log: true,
+            },
+            gamma: Range {
+                low: 1e-5,
+                high: 1e1,
+                log: true,
+            },
+            gamma_rules: true,
+            degrees: vec![2, 3, 4, 5],
+            coef0: Range {
+                low: 0.0,
+                high: 10.0,
+                log: false,
+            },
+            epsilon: None,
+            class_weights: true,
+        }
+    }
+
+    /// PRODUCT.md §2's space for regression with the given kernels.
+    pub fn regression(kernels: Vec<KernelName>) -> SearchSpace {
+        SearchSpace {
+            epsilon: Some(Range {
+                low: 1e-4,
+                high: 1.0,
+                log: true,
+            }),
+            class_weights: false,
+            ..SearchSpace::classification(kernels)
+        }
+    }
+
+    /// The parameters used without a search: scikit-learn's defaults.
+    pub fn defaults(&self) -> TrialParams {
+        let kernel = if self.kernels.contains(&KernelName::Rbf) || self.kernels.is_empty() {
+            KernelName::Rbf
+        } else {
+            self.kernels[0]
+        };
+        TrialParams {
+            kernel,
+            c: 1.0,
+            gamma: kernel.uses_gamma().then_some(Gamma::Scale),
+            degree: (kernel == KernelName::Poly).then_some(3),
+            coef0: kernel.uses_coef0().then_some(0.0),
+            epsilon: self.epsilon.map(|_| 0.1),
+            balanced_class_weights: false,
+        }
+    }
+}
