@@ -1,0 +1,96 @@
+//! Publishing model directories and the model registry.
+
+use serde_json::json;
+use svmq_queue::{
+    artifacts::delete_model, create_staging_dir, discard_staging_dir, model_dir, publish_model_dir,
+    ModelId, ModelRecord, NewModel, QueueError, TaskId,
+};
+
+use crate::support::TestStore;
+
+fn new_model(user: &str) -> NewModel {
+    NewModel {
+        model_id: ModelId::generate(),
+        task_id: Some(TaskId::generate()),
+        user_id: user.into(),
+        metadata: json!({ "kernel": "rbf" }),
+    }
+}
+
+#[test]
+fn publishing_moves_the_staging_directory_and_registers_it() {
+    let test = TestStore::new("publish");
+    let staging = create_staging_dir(test.home()).unwrap();
+    std::fs::write(staging.join("model.bin"), b"weights").unwrap();
+    let model = new_model("alice");
+    let model_id = model.model_id.clone();
+    let record = publish_model_dir(test.store.as_ref(), test.home(), &staging, model).unwrap();
+
+    assert_eq!(record.path, model_dir(test.home(), &model_id));
+    assert_eq!(
+        std::fs::read(record.path.join("model.bin")).unwrap(),
+        b"weights"
+    );
+    assert!(!staging.exists());
+    assert_eq!(test.store.get_model(&model_id).unwrap(), record);
+    assert_eq!(test.store.list_models("alice").unwrap(), [record.clone()]);
+    assert!(test.store.list_models("bob").unwrap().is_empty());
+
+    delete_model(test.store.as_ref(), &model_id).unwrap();
+    assert!(!record.path.exists());
+    assert!(matches!(
+        test.store.get_model(&model_id),
+        Err(QueueError::ModelNotFound { .. })
+    ));
+}
+
+#[test]
+fn a_failed_registration_leaves_no_model_directory() {
+    let test = TestStore::new("publish-register-fails");
+    let model = new_model("alice");
+    // An entry with this id already exists in the registry (but not on disk), so the
+    // rename succeeds and the registration fails.
+    test.store
+        .register_model(&ModelRecord {
+            model_id: model.model_id.clone(),
+            task_id: None,
+            user_id: "alice".into(),
+            created_at: 0,
+            path: test.home().join("elsewhere"),
+            metadata: json!({}),
+        })
+        .unwrap();
+    let staging = create_staging_dir(test.home()).unwrap();
+    std::fs::write(staging.join("model.bin"), b"weights").unwrap();
+    let destination = model_dir(test.home(), &model.model_id);
+    assert!(publish_model_dir(test.store.as_ref(), test.home(), &staging, model).is_err());
+    assert!(
+        !destination.exists(),
+        "an unregistered model was left on disk"
+    );
+}
+
+#[test]
+fn publishing_over_an_existing_model_is_refused_before_anything_moves() {
+    let test = TestStore::new("publish-duplicate");
+    let model = new_model("alice");
+    let first = create_staging_dir(test.home()).unwrap();
+    publish_model_dir(test.store.as_ref(), test.home(), &first, model.clone()).unwrap();
+    let second = create_staging_dir(test.home()).unwrap();
+    assert!(publish_model_dir(test.store.as_ref(), test.home(), &second, model).is_err());
+    assert!(
+        second.exists(),
+        "the refused staging directory is the caller's to discard"
+    );
+    discard_staging_dir(&second).unwrap();
+    assert!(!second.exists());
+    assert_eq!(test.store.list_models("alice").unwrap().len(), 1);
+}
+
+#[test]
+fn discarding_a_missing_staging_directory_is_not_an_error() {
+    let test = TestStore::new("discard-missing");
+    let staging = create_staging_dir(test.home()).unwrap();
+    discard_staging_dir(&staging).unwrap();
+    discard_staging_dir(&staging).unwrap();
+}

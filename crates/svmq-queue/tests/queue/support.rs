@@ -1,0 +1,229 @@
+//! Test helpers: a temporary store file per test, a temporary home, a fake runner that
+//! sleeps in small steps, and a worker running on its own thread.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use svmq_queue::{
+    create_staging_dir, discard_staging_dir, now_millis, publish_model_dir, ClaimedTask, ModelId,
+    NewModel, RunOutcome, Shutdown, SqliteOptions, SqliteStore, Store, TaskContext, TaskId,
+    TaskRunner, UnixMillis, Worker, WorkerConfig, WorkerReport,
+};
+
+/// A directory under the system temp dir, unique to one test, removed on drop.
+pub struct TempHome {
+    pub path: PathBuf,
+}
+
+impl TempHome {
+    pub fn new(test_name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "svmq-queue-test-{test_name}-{}-{}",
+            std::process::id(),
+            ModelId::generate()
+        ));
+        std::fs::create_dir_all(&path).unwrap();
+        TempHome { path }
+    }
+}
+
+impl Drop for TempHome {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// A store in a fresh home. `open_another` gives a second connection to the same file,
+/// as another process would have.
+pub struct TestStore {
+    pub home: TempHome,
+    pub store: Arc<dyn Store>,
+}
+
+impl TestStore {
+    pub fn new(test_name: &str) -> Self {
+        let home = TempHome::new(test_name);
+        let store = Arc::new(SqliteStore::open_home(&home.path, SqliteOptions::default()).unwrap());
+        TestStore { home, store }
+    }
+
+    pub fn open_another(&self) -> Arc<dyn Store> {
+        Arc::new(SqliteStore::open_home(&self.home.path, SqliteOptions::default()).unwrap())
+    }
+
+    pub fn home(&self) -> &Path {
+        &self.home.path
+    }
+}
+
+/// Polls `condition` every few milliseconds until it holds; panics after `limit`.
+pub fn wait_until(limit: Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !condition() {
+        assert!(start.elapsed() < limit, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A worker configuration with short leases and intervals for tests.
+pub fn fast_config(max_concurrent: u32) -> WorkerConfig {
+    WorkerConfig {
+        max_concurrent,
+        global_max_concurrent: max_concurrent,
+        lease_duration: Duration::from_millis(600),
+        poll_interval: Duration::from_millis(20),
+        progress_interval: Duration::from_millis(50),
+        hostname: "test".into(),
+    }
+}
+
+/// What the fake runner saw of one run.
+#[derive(Debug, Clone)]
+pub struct RunRecord {
+    pub task_id: TaskId,
+    pub attempt: u32,
+    pub saw_stop: bool,
+    pub returned_at: UnixMillis,
+}
+
+/// A runner that sleeps `steps` × `step_ms` (from the payload), reports progress and a
+/// log line, honours the stop flag (lingering `stop_delay_ms` before returning), and can
+/// fail, panic or ignore the stop flag on request. With a home it writes a model
+/// through a staging directory, as a real trainer would.
+#[derive(Default)]
+pub struct FakeRunner {
+    pub home: Option<PathBuf>,
+    pub store: Option<Arc<dyn Store>>,
+    running: AtomicUsize,
+    max_running: AtomicUsize,
+    pub runs: Mutex<Vec<RunRecord>>,
+    stops_seen: AtomicUsize,
+}
+
+impl FakeRunner {
+    pub fn new() -> Arc<Self> {
+        Arc::new(FakeRunner::default())
+    }
+
+    pub fn with_models(home: &Path, store: Arc<dyn Store>) -> Arc<Self> {
+        Arc::new(FakeRunner {
+            home: Some(home.to_path_buf()),
+            store: Some(store),
+            ..FakeRunner::default()
+        })
+    }
+
+    /// Most runs ever in progress at the same time.
+    pub fn max_running(&self) -> usize {
+        self.max_running.load(Ordering::SeqCst)
+    }
+
+    pub fn running(&self) -> usize {
+        self.running.load(Ordering::SeqCst)
+    }
+
+    pub fn stops_seen(&self) -> usize {
+        self.stops_seen.load(Ordering::SeqCst)
+    }
+
+    pub fn runs(&self) -> Vec<RunRecord> {
+        self.runs.lock().unwrap().clone()
+    }
+
+    fn body(&self, task: &ClaimedTask, context: &TaskContext) -> (RunOutcome, bool) {
+        let field = |name: &str| task.payload.get(name).and_then(Value::as_u64);
+        let steps = field("steps").unwrap_or(5);
+        let step = Duration::from_millis(field("step_ms").unwrap_or(5));
+        let stop_delay = Duration::from_millis(field("stop_delay_ms").unwrap_or(0));
+        let ignore_stop = task.payload.get("ignore_stop") == Some(&Value::Bool(true));
+        if task.payload.get("panic") == Some(&Value::Bool(true)) {
+            panic!("fake runner asked to panic");
+        }
+        let staging = self
+            .home
+            .as_ref()
+            .map(|home| create_staging_dir(home).unwrap());
+        for index in 0..steps {
+            if context.should_stop() && !ignore_stop {
+                self.stops_seen.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(stop_delay);
+                if let Some(staging) = &staging {
+                    discard_staging_dir(staging).unwrap();
+                }
+                return (RunOutcome::Stopped, true);
+            }
+            std::thread::sleep(step);
+            if let Some(staging) = &staging {
+                std::fs::write(staging.join(format!("part-{index}")), b"weights").unwrap();
+            }
+            let percent = (index + 1) as f64 * 100.0 / steps as f64;
+            context.report_progress(percent, format!("step {}/{steps}", index + 1));
+        }
+        context.log(svmq_queue::LogLevel::Info, &format!("ran {steps} steps"));
+        if let Some(message) = task.payload.get("fail").and_then(Value::as_str) {
+            if let Some(staging) = &staging {
+                discard_staging_dir(staging).unwrap();
+            }
+            return (RunOutcome::Failed(message.to_owned()), false);
+        }
+        let mut result = json!({ "steps": steps });
+        if let (Some(home), Some(store), Some(staging)) = (&self.home, &self.store, &staging) {
+            let model = publish_model_dir(
+                store.as_ref(),
+                home,
+                staging,
+                NewModel {
+                    model_id: ModelId::generate(),
+                    task_id: Some(task.id.clone()),
+                    user_id: task.user_id.clone(),
+                    metadata: json!({ "steps": steps }),
+                },
+            )
+            .unwrap();
+            result["model_id"] = json!(model.model_id);
+        }
+        (RunOutcome::Completed(result), false)
+    }
+}
+
+impl TaskRunner for FakeRunner {
+    fn run(&self, task: &ClaimedTask, context: &TaskContext) -> RunOutcome {
+        let now_running = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_running.fetch_max(now_running, Ordering::SeqCst);
+        let (outcome, saw_stop) = self.body(task, context);
+        self.running.fetch_sub(1, Ordering::SeqCst);
+        self.runs.lock().unwrap().push(RunRecord {
+            task_id: task.id.clone(),
+            attempt: task.attempt,
+            saw_stop,
+            returned_at: now_millis(),
+        });
+        outcome
+    }
+}
+
+/// A worker running on its own thread until `stop`.
+pub struct RunningWorker {
+    pub shutdown: Shutdown,
+    thread: JoinHandle<svmq_queue::Result<WorkerReport>>,
+}
+
+impl RunningWorker {
+    pub fn spawn(store: Arc<dyn Store>, runner: Arc<dyn TaskRunner>, config: WorkerConfig) -> Self {
+        let worker = Worker::new(store, runner, config).unwrap();
+        let shutdown = Shutdown::new();
+        let signal = shutdown.clone();
+        let thread = std::thread::spawn(move || worker.run(&signal));
+        RunningWorker { shutdown, thread }
+    }
+
+    /// Triggers the shutdown and waits for the worker to return.
+    pub fn stop(self) -> WorkerReport {
+        self.shutdown.trigger();
+        self.thread.join().unwrap().unwrap()
+    }
+}

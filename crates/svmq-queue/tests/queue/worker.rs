@@ -1,0 +1,369 @@
+//! Workers on threads with the fake runner: the global limit under concurrent submits
+//! and several workers, cancel of running tasks, timeouts, progress and logs through the
+//! context, shutdown, and recovery of a dead worker's task.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use svmq_queue::{NewTask, QueueError, Store, SubmitLimits, TaskId, TaskState, WorkerId};
+
+use crate::support::{fast_config, wait_until, FakeRunner, RunningWorker, TestStore};
+
+const NO_LIMITS: SubmitLimits = SubmitLimits {
+    max_open_tasks: None,
+    max_open_tasks_per_user: None,
+};
+const PATIENCE: Duration = Duration::from_secs(20);
+
+fn submit(store: &dyn Store, payload: serde_json::Value) -> TaskId {
+    store
+        .submit(&NewTask::new("fake", payload, "u"), &NO_LIMITS)
+        .unwrap()
+        .task_id
+}
+
+fn state(store: &dyn Store, id: &TaskId) -> TaskState {
+    store.get_task(id).unwrap().state
+}
+
+#[test]
+fn the_global_limit_holds_with_concurrent_submits_and_several_workers() {
+    const LIMIT: u32 = 3;
+    const SUBMITTERS: usize = 6;
+    const TASKS_EACH: usize = 6;
+    let test = TestStore::new("global-limit-workers");
+    let runner = FakeRunner::new();
+    // Three workers, each willing to run three tasks, as three processes would be.
+    let workers: Vec<RunningWorker> = (0..3)
+        .map(|_| {
+            let mut config = fast_config(LIMIT);
+            config.global_max_concurrent = LIMIT;
+            RunningWorker::spawn(test.open_another(), runner.clone(), config)
+        })
+        .collect();
+    let ids: Vec<TaskId> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..SUBMITTERS)
+            .map(|_| {
+                let store = test.open_another();
+                scope.spawn(move || {
+                    (0..TASKS_EACH)
+                        .map(|_| submit(store.as_ref(), json!({ "steps": 4, "step_ms": 10 })))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().unwrap())
+            .collect()
+    });
+    assert_eq!(ids.len(), SUBMITTERS * TASKS_EACH);
+    wait_until(PATIENCE, "every task completed", || {
+        test.store.queue_counts().unwrap().completed == ids.len() as u64
+    });
+    for worker in workers {
+        worker.stop();
+    }
+    assert!(
+        runner.max_running() <= LIMIT as usize,
+        "{} tasks ran at once, limit {LIMIT}",
+        runner.max_running()
+    );
+    assert!(
+        runner.max_running() >= 2,
+        "tasks never overlapped; the test did not exercise the limit"
+    );
+    assert_eq!(runner.runs().len(), ids.len(), "a task ran twice");
+}
+
+#[test]
+fn a_worker_runs_tasks_in_priority_then_fifo_order() {
+    let test = TestStore::new("worker-order");
+    let store = test.store.as_ref();
+    let runner = FakeRunner::new();
+    let payload = json!({ "steps": 1, "step_ms": 1 });
+    let first = submit(store, payload.clone());
+    let second = submit(store, payload.clone());
+    let urgent = store
+        .submit(
+            &NewTask::new("fake", payload, "u").with_priority(9),
+            &NO_LIMITS,
+        )
+        .unwrap()
+        .task_id;
+    let worker = RunningWorker::spawn(test.store.clone(), runner.clone(), fast_config(1));
+    wait_until(PATIENCE, "three tasks completed", || {
+        store.queue_counts().unwrap().completed == 3
+    });
+    worker.stop();
+    let order: Vec<TaskId> = runner.runs().into_iter().map(|run| run.task_id).collect();
+    assert_eq!(order, [urgent, first, second]);
+}
+
+#[test]
+fn cancelling_a_running_task_stops_it_within_a_second_and_frees_the_slot_only_after() {
+    let test = TestStore::new("cancel-running-worker");
+    let store = test.store.as_ref();
+    let runner = FakeRunner::with_models(test.home(), test.store.clone());
+    // A long task that takes 300 ms to stop once asked, and a task waiting for the slot.
+    let long = submit(
+        store,
+        json!({ "steps": 1000, "step_ms": 10, "stop_delay_ms": 300 }),
+    );
+    let waiting = submit(store, json!({ "steps": 1, "step_ms": 1 }));
+    let worker = RunningWorker::spawn(test.store.clone(), runner.clone(), fast_config(1));
+    wait_until(PATIENCE, "the long task runs", || runner.running() == 1);
+
+    let cancelled_at = Instant::now();
+    store.cancel_task(&long).unwrap();
+    wait_until(Duration::from_secs(1), "the runner sees the stop", || {
+        runner.stops_seen() == 1
+    });
+    assert!(cancelled_at.elapsed() < Duration::from_secs(1));
+    // The runner is still winding down: the task still holds its slot.
+    assert_eq!(state(store, &long), TaskState::Running);
+    assert_eq!(state(store, &waiting), TaskState::Queued);
+
+    wait_until(PATIENCE, "the long task is cancelled", || {
+        state(store, &long) == TaskState::Cancelled
+    });
+    wait_until(PATIENCE, "the waiting task completes", || {
+        state(store, &waiting) == TaskState::Completed
+    });
+    worker.stop();
+    let runs = runner.runs();
+    let long_run = runs.iter().find(|run| run.task_id == long).unwrap();
+    assert!(long_run.saw_stop);
+    let long_record = store.get_task(&long).unwrap();
+    assert!(long_record.finished_at.unwrap() >= long_run.returned_at);
+    let waiting_record = store.get_task(&waiting).unwrap();
+    assert!(
+        waiting_record.started_at.unwrap() >= long_run.returned_at,
+        "the next task started before the cancelled runner returned"
+    );
+    // The cancelled run left no model; the completed one left exactly one.
+    let models = store.list_models("u").unwrap();
+    assert_eq!(models.len(), 1);
+    assert_eq!(models[0].task_id.as_ref(), Some(&waiting));
+    let staging = test.home().join("models").join(".staging");
+    assert_eq!(std::fs::read_dir(staging).unwrap().count(), 0);
+}
+
+#[test]
+fn a_task_past_its_timeout_fails_with_timed_out() {
+    let test = TestStore::new("timeout");
+    let store = test.store.as_ref();
+    let runner = FakeRunner::new();
+    let id = store
+        .submit(
+            &NewTask::new("fake", json!({ "steps": 1000, "step_ms": 10 }), "u")
+                .with_timeout(Duration::from_millis(250)),
+            &NO_LIMITS,
+        )
+        .unwrap()
+        .task_id;
+    let worker = RunningWorker::spawn(test.store.clone(), runner.clone(), fast_config(1));
+    wait_until(PATIENCE, "the task fails", || {
+        state(store, &id) == TaskState::Failed
+    });
+    worker.stop();
+    let record = store.get_task(&id).unwrap();
+    let error = record.error.unwrap();
+    assert!(error.contains("timed out"), "{error}");
+    let ran_for = record.finished_at.unwrap() - record.started_at.unwrap();
+    assert!((250..2000).contains(&ran_for), "ran for {ran_for} ms");
+    assert!(runner.runs()[0].saw_stop);
+}
+
+#[test]
+fn progress_and_logs_from_the_runner_reach_the_store() {
+    let test = TestStore::new("worker-progress");
+    let store = test.store.as_ref();
+    let runner = FakeRunner::new();
+    let id = submit(store, json!({ "steps": 40, "step_ms": 10 }));
+    let worker = RunningWorker::spawn(test.store.clone(), runner.clone(), fast_config(1));
+    wait_until(PATIENCE, "progress between 0 and 100 is stored", || {
+        let record = store.get_task(&id).unwrap();
+        record.state == TaskState::Running && record.progress > 0.0 && record.progress < 100.0
+    });
+    let record = store.get_task(&id).unwrap();
+    let message = record.progress_message.unwrap();
+    assert!(
+        message.starts_with("step ") && message.ends_with("/40"),
+        "{message}"
+    );
+    wait_until(PATIENCE, "the task completes", || {
+        state(store, &id) == TaskState::Completed
+    });
+    worker.stop();
+    let record = store.get_task(&id).unwrap();
+    assert_eq!(record.progress, 100.0);
+    assert_eq!(record.result, Some(json!({ "steps": 40 })));
+    let logs = store.task_logs(&id, Some(1)).unwrap();
+    assert_eq!(logs[0].message, "ran 40 steps");
+}
+
+#[test]
+fn failing_and_panicking_runners_fail_their_tasks_with_the_reason() {
+    let test = TestStore::new("runner-failures");
+    let store = test.store.as_ref();
+    let runner = FakeRunner::new();
+    let failing = submit(
+        store,
+        json!({ "steps": 1, "fail": "target column is constant" }),
+    );
+    let panicking = submit(store, json!({ "panic": true }));
+    let healthy = submit(store, json!({ "steps": 1 }));
+    let worker = RunningWorker::spawn(test.store.clone(), runner, fast_config(2));
+    wait_until(PATIENCE, "all three tasks finish", || {
+        let counts = store.queue_counts().unwrap();
+        counts.failed + counts.completed == 3
+    });
+    let report = worker.stop();
+    assert_eq!((report.completed, report.failed), (1, 2));
+    let failing = store.get_task(&failing).unwrap();
+    assert_eq!(failing.error.as_deref(), Some("target column is constant"));
+    let panicking = store.get_task(&panicking).unwrap();
+    assert!(panicking.error.unwrap().contains("panicked"));
+    assert_eq!(state(store, &healthy), TaskState::Completed);
+}
+
+#[test]
+fn shutdown_stops_runners_and_gives_their_tasks_back() {
+    let test = TestStore::new("shutdown");
+    let store = test.store.as_ref();
+    let runner = FakeRunner::new();
+    let id = store
+        .submit(
+            &NewTask::new("fake", json!({ "steps": 1000, "step_ms": 10 }), "u")
+                .with_max_attempts(3),
+            &NO_LIMITS,
+        )
+        .unwrap()
+        .task_id;
+    let worker = RunningWorker::spawn(test.store.clone(), runner.clone(), fast_config(1));
+    wait_until(PATIENCE, "the task runs", || runner.running() == 1);
+    let report = worker.stop();
+    assert_eq!(report.released, 1);
+    assert_eq!(runner.running(), 0, "the worker returned before its runner");
+    let record = store.get_task(&id).unwrap();
+    assert_eq!(record.state, TaskState::Queued);
+    assert_eq!((record.attempts, record.lease_owner), (1, None));
+    assert!(store
+        .live_workers(Duration::from_secs(60))
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn shutdown_on_the_last_attempt_fails_the_task_as_interrupted() {
+    let test = TestStore::new("shutdown-last-attempt");
+    let store = test.store.as_ref();
+    let runner = FakeRunner::new();
+    let id = store
+        .submit(
+            &NewTask::new("fake", json!({ "steps": 1000, "step_ms": 10 }), "u")
+                .with_max_attempts(1),
+            &NO_LIMITS,
+        )
+        .unwrap()
+        .task_id;
+    let worker = RunningWorker::spawn(test.store.clone(), runner.clone(), fast_config(1));
+    wait_until(PATIENCE, "the task runs", || runner.running() == 1);
+    worker.stop();
+    let record = store.get_task(&id).unwrap();
+    assert_eq!(record.state, TaskState::Failed);
+    assert!(record.error.unwrap().starts_with("interrupted"));
+}
+
+#[test]
+fn a_dead_workers_task_is_recovered_and_completed_by_another_worker() {
+    let test = TestStore::new("dead-worker");
+    let store = test.store.as_ref();
+    let orphan = submit(store, json!({ "steps": 2 }));
+    let later = submit(store, json!({ "steps": 2 }));
+    // A worker claims with a short lease and dies: it never heartbeats.
+    let dead = WorkerId::generate();
+    store
+        .claim_next_task(&dead, Duration::from_millis(200), 1)
+        .unwrap()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(250));
+
+    let runner = FakeRunner::new();
+    let worker = RunningWorker::spawn(test.store.clone(), runner.clone(), fast_config(1));
+    wait_until(PATIENCE, "both tasks complete", || {
+        store.queue_counts().unwrap().completed == 2
+    });
+    worker.stop();
+    let runs = runner.runs();
+    // Recovery ran before new work: the orphan, older in the queue, ran first.
+    assert_eq!(runs[0].task_id, orphan);
+    assert_eq!(runs[0].attempt, 2);
+    assert_eq!(runs[1].task_id, later);
+    assert_eq!(store.get_task(&orphan).unwrap().attempts, 2);
+    let stale = store.complete_task(&orphan, &dead, &json!({})).unwrap_err();
+    assert!(
+        matches!(stale, QueueError::AlreadyFinished { .. }),
+        "{stale:?}"
+    );
+}
+
+#[test]
+fn leases_are_renewed_while_a_task_runs_longer_than_its_lease() {
+    let test = TestStore::new("lease-renewal");
+    let store = test.store.as_ref();
+    let runner = FakeRunner::new();
+    let id = submit(store, json!({ "steps": 50, "step_ms": 10 }));
+    let mut config = fast_config(1);
+    config.lease_duration = Duration::from_millis(150);
+    let worker = RunningWorker::spawn(test.store.clone(), runner.clone(), config);
+    // A second worker keeps trying to claim: it would steal an expired task.
+    let thief = WorkerId::generate();
+    let other_process = test.open_another();
+    while state(store, &id) != TaskState::Completed {
+        assert!(
+            other_process
+                .claim_next_task(&thief, Duration::from_secs(30), 1)
+                .unwrap()
+                .is_none(),
+            "the running task's lease expired and it was claimed again"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    worker.stop();
+    assert_eq!(store.get_task(&id).unwrap().attempts, 1);
+    assert_eq!(runner.runs().len(), 1);
+}
+
+#[test]
+fn a_worker_registers_itself_while_it_runs() {
+    let test = TestStore::new("worker-registry");
+    let worker = RunningWorker::spawn(test.store.clone(), FakeRunner::new(), fast_config(2));
+    wait_until(PATIENCE, "the worker is listed", || {
+        test.store
+            .live_workers(Duration::from_secs(5))
+            .unwrap()
+            .len()
+            == 1
+    });
+    let listed = &test.store.live_workers(Duration::from_secs(5)).unwrap()[0];
+    assert_eq!((listed.max_concurrent, listed.pid), (2, std::process::id()));
+    worker.stop();
+    assert!(test
+        .store
+        .live_workers(Duration::from_secs(5))
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn an_invalid_worker_configuration_is_refused() {
+    let test = TestStore::new("worker-config");
+    let mut config = fast_config(0);
+    config.global_max_concurrent = 3;
+    let refused =
+        svmq_queue::Worker::new(test.store.clone(), Arc::new(FakeRunner::default()), config);
+    assert!(matches!(refused, Err(QueueError::InvalidArgument(_))));
+}
