@@ -1,0 +1,283 @@
+//! Scoring one trial's parameters on one prepared cross-validation fold.
+//!
+//! A fold arrives already preprocessed (fitted on its training part only, so nothing
+//! leaks); what depends only on the fold — the feature variance behind `gamma =
+//! scale`, class counts behind balanced weights, the target's mean and spread — is
+//! computed once here and reused by every trial. Classes are indices `0..classes`;
+//! regression targets are standardized for training and predictions are mapped back,
+//! so every score is in the target's original units.
+
+use crate::metrics::{classification_score, regression_score, Metric};
+use crate::space::TrialParams;
+use svmq_core::{fit, EngineError, FitControl, FitOutcome, Matrix, Model, SvmParams, SvmType};
+
+/// What is learned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    Classification { classes: usize },
+    Regression,
+}
+
+/// One fold: a training part and a validation part, both preprocessed.
+#[derive(Debug, Clone)]
+pub struct PreparedFold {
+    pub train: Matrix,
+    /// Class indices as numbers, or regression values in original units.
+    pub train_targets: Vec<f64>,
+    pub valid: Matrix,
+    pub valid_targets: Vec<f64>,
+}
+
+/// Statistics of a training matrix and targets that trials reuse.
+#[derive(Debug, Clone)]
+pub struct TrainingStatistics {
+    /// Variance of all feature values (scikit-learn's `gamma = 'scale'`).
+    pub variance: f64,
+    pub class_counts: Vec<usize>,
+    pub target_mean: f64,
+    pub target_scale: f64,
+}
+
+impl TrainingStatistics {
+    pub fn new(train: &Matrix, targets: &[f64], task: Task) -> TrainingStatistics {
+        let values = train.values();
+        let count = values.len().max(1) as f64;
+        let mean = values.iter().sum::<f64>() / count;
+        let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / count;
+        let class_counts = match task {
+            Task::Classification { classes } => {
+                let mut counts = vec![0; classes];
+                for &t in targets {
+                    counts[t as usize] += 1;
+                }
+                counts
+            }
+            Task::Regression => Vec::new(),
+        };
+        let n = targets.len().max(1) as f64;
+        let target_mean = targets.iter().sum::<f64>() / n;
+        let spread = (targets
+            .iter()
+            .map(|t| (t - target_mean) * (t - target_mean))
+            .sum::<f64>()
+            / n)
+            .sqrt();
+        TrainingStatistics {
+            variance,
+            class_counts,
+            target_mean: if task == Task::Regression {
+                target_mean
+            } else {
+                0.0
+            },
+            target_scale: if task == Task::Regression && spread > 0.0 {
+                spread
+            } else {
+                1.0
+            },
+        }
+    }
+}
+
+/// The engine's parameters for a trial.
+pub fn engine_params(
+    trial: &TrialParams,
+    task: Task,
+    features: usize,
+    statistics: &TrainingStatistics,
+    probability: bool,
+    seed: u64,
+) -> SvmParams {
+    let class_weights = match task {
+        Task::Classification { classes } if trial.balanced_class_weights => {
+            let total: usize = statistics.class_counts.iter().sum();
+            statistics
+                .class_counts
+                .iter()
+                .enumerate()
+                .filter(|(_, &count)| count > 0)
+                .map(|(class, &count)| {
+                    (class as f64, total as f64 / (classes as f64 * count as f64))
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    SvmParams {
+        svm_type: match task {
+            Task::Classification { .. } => SvmType::CSvc,
+            Task::Regression => SvmType::EpsilonSvr,
+        },
+        kernel: trial.engine_kernel(features, statistics.variance),
+        c: trial.c,
+        epsilon: trial.epsilon.unwrap_or(0.1),
+        probability,
+        class_weights,
+        seed,
+        ..SvmParams::default()
+    }
+}
+
+/// Predictions of a model trained on class indices or standardized targets: class
+/// indices with probabilities in class order, or values in original units.
+pub struct Predictions {
+    pub values: Vec<f64>,
+    pub probabilities: Option<Vec<Vec<f64>>>,
+    /// Binary classifiers: the decision value for class 1 (higher means class 1).
+    pub scores: Option<Vec<f64>>,
+}
+
+pub fn predict(
+    model: &Model,
+    rows: &Matrix,
+    task: Task,
+    statistics: &TrainingStatistics,
+    probability: bool,
+) -> Predictions {
+    let predictor = model.predictor();
+    let predictions = predictor.predict_all(rows, probability);
+    match task {
+        Task::Regression => Predictions {
+            values: predictions
+                .iter()
+                .map(|p| p.value * statistics.target_scale + statistics.target_mean)
+                .collect(),
+            probabilities: None,
+            scores: None,
+        },
+        Task::Classification { classes } => {
+            let probabilities = probability.then(|| {
+                predictions
+                    .iter()
+                    .map(|p| {
+                        let mut by_class = vec![0.0; classes];
+                        if let Some(values) = &p.probabilities {
+                            for (label, value) in model.labels.iter().zip(values) {
+                                by_class[*label as usize] = *value;
+                            }
+                        }
+                        by_class
+                    })
+                    .collect()
+            });
+            // The first label is the positive side of the binary decision value.
+            let scores = (model.labels.len() == 2).then(|| {
+                let sign = if model.labels[0] == 1.0 { 1.0 } else { -1.0 };
+                predictions
+                    .iter()
+                    .map(|p| sign * p.decision_values[0])
+                    .collect()
+            });
+            Predictions {
+                values: predictions.iter().map(|p| p.value).collect(),
+                probabilities,
+                scores,
+            }
+        }
+    }
+}
+
+/// The score of predictions under a metric.
+pub fn score(metric: Metric, task: Task, truth: &[f64], predictions: &Predictions) -> f64 {
+    match task {
+        Task::Regression => regression_score(metric, truth, &predictions.values),
+        Task::Classification { classes } => {
+            let truth: Vec<usize> = truth.iter().map(|&t| t as usize).collect();
+            let predicted: Vec<usize> = predictions.values.iter().map(|&p| p as usize).collect();
+            if metric == Metric::RocAuc && classes == 2 && predictions.probabilities.is_none() {
+                if let Some(scores) = &predictions.scores {
+                    let positive: Vec<bool> = truth.iter().map(|&t| t == 1).collect();
+                    return crate::metrics::binary_auc(scores, &positive);
+                }
+            }
+            classification_score(
+                metric,
+                &truth,
+                &predicted,
+                predictions.probabilities.as_deref(),
+                classes,
+            )
+        }
+    }
+}
+
+/// Whether a metric needs the engine's probability model (binary AUC does not: the
+/// decision value ranks rows just as well).
+pub fn needs_probability(metric: Metric, task: Task) -> bool {
+    match task {
+        Task::Classification { classes } => {
+            metric == Metric::LogLoss || (metric == Metric::RocAuc && classes > 2)
+        }
+        Task::Regression => false,
+    }
+}
+
+/// A fold ready to score trials.
+pub struct FoldEvaluator {
+    fold: PreparedFold,
+    task: Task,
+    statistics: TrainingStatistics,
+    standardized_targets: Vec<f64>,
+}
+
+impl FoldEvaluator {
+    pub fn new(fold: PreparedFold, task: Task) -> FoldEvaluator {
+        let statistics = TrainingStatistics::new(&fold.train, &fold.train_targets, task);
+        let standardized_targets = match task {
+            Task::Regression => fold
+                .train_targets
+                .iter()
+                .map(|t| (t - statistics.target_mean) / statistics.target_scale)
+                .collect(),
+            Task::Classification { .. } => fold.train_targets.clone(),
+        };
+        FoldEvaluator {
+            fold,
+            task,
+            statistics,
+            standardized_targets,
+        }
+    }
+
+    /// The validation score of `trial`, or `None` when stopped.
+    pub fn score(
+        &self,
+        trial: &TrialParams,
+        metric: Metric,
+        seed: u64,
+        control: &FitControl,
+    ) -> Result<Option<f64>, EngineError> {
+        let probability = needs_probability(metric, self.task);
+        let params = engine_params(
+            trial,
+            self.task,
+            self.fold.train.columns(),
+            &self.statistics,
+            probability,
+            seed,
+        )
+        .validate()?;
+        let model = match fit(
+            &self.fold.train,
+            &self.standardized_targets,
+            &params,
+            control,
+        )? {
+            FitOutcome::Trained(trained) => trained.model,
+            FitOutcome::Stopped => return Ok(None),
+        };
+        let predictions = predict(
+            &model,
+            &self.fold.valid,
+            self.task,
+            &self.statistics,
+            probability,
+        );
+        Ok(Some(score(
+            metric,
+            self.task,
+            &self.fold.valid_targets,
+            &predictions,
+        )))
+    }
+}
