@@ -1,8 +1,8 @@
-//! The data readers' one error type.
+//! The crate's one error type: reading, choosing targets, preprocessing, splitting.
 
 use std::path::PathBuf;
 
-/// Everything that can go wrong while reading a data file.
+/// Everything that can go wrong between a data file and a matrix to train on.
 ///
 /// Each message names the 1-based line and, where one is to blame, the offending
 /// token (shortened if long), so a user can find and fix it; whole lines are never
@@ -63,6 +63,104 @@ pub enum DataError {
     },
     #[error("not enough memory for {cells} cells of dense data")]
     OutOfMemory { cells: usize },
+
+    // Tables (CSV/TSV, xlsx). These messages never quote cell contents: a table may
+    // hold private data, and an error message may travel further than the data may.
+    #[error("data file {} is {bytes} bytes, more than the limit of {limit} bytes", path.display())]
+    TooManyBytes {
+        path: PathBuf,
+        bytes: u64,
+        limit: u64,
+    },
+    #[error("the table has more than the limit of {limit} data rows")]
+    TooManyRows { limit: usize },
+    #[error("the table has {columns} columns, more than the limit of {limit}")]
+    TooManyColumns { columns: usize, limit: usize },
+    #[error("the data is not a text table: {reason}")]
+    NotATable { reason: &'static str },
+    #[error("line {line}: {found} fields, but the table has {expected} columns; every row needs the same number of fields (is a quote left open, or a field holding the delimiter unquoted?)")]
+    RaggedRow {
+        line: usize,
+        found: usize,
+        expected: usize,
+    },
+    #[error("line {line}: the row cannot be read as delimited text: {reason}")]
+    MalformedRow { line: usize, reason: String },
+    #[error("the table has a header but no data rows")]
+    NoDataRows,
+    #[error(
+        "column name `{name}` is used by columns {first} and {second}; column names must be unique"
+    )]
+    DuplicateColumnName {
+        name: String,
+        first: usize,
+        second: usize,
+    },
+    #[error("the sheet is too large: more than {limit} cells")]
+    SheetTooLarge { limit: usize },
+    #[error("cannot read spreadsheet {}: {reason}", path.display())]
+    Spreadsheet { path: PathBuf, reason: String },
+    #[error("data file {} has the unsupported format `.{extension}`; use CSV/TSV, .xlsx or LIBSVM text", path.display())]
+    UnsupportedFormat { path: PathBuf, extension: String },
+
+    // Choosing targets and features.
+    #[error(
+        "target column `{name}` not found; the columns are: {}",
+        list_names(available)
+    )]
+    TargetNotFound {
+        name: String,
+        available: Vec<String>,
+    },
+    #[error("target_dimension {dimension} is not possible with {columns} columns: it must be at least 1 and leave at least one feature column")]
+    BadTargetDimension { dimension: usize, columns: usize },
+    #[error("target_dimension {dimension} asks for several target columns, which only regression supports; classification has one target column")]
+    TargetDimensionForClassification { dimension: usize },
+    #[error("no row has a value in the target column `{column}`")]
+    NoLabeledRows { column: String },
+    #[error(
+        "the target column `{column}` holds a single class; classification needs at least two"
+    )]
+    SingleClass { column: String },
+    #[error("no usable feature column: {reason}")]
+    NoFeatures { reason: String },
+    #[error("the regression target column `{column}` must be numeric, but row {row} of the file is not a number")]
+    NonNumericTarget { column: String, row: usize },
+    #[error("a class of the target column `{column}` has only {members} member(s) (first at row {row} of the file), fewer than the {folds} cross-validation folds; lower cv_folds or add examples")]
+    ClassTooSmall {
+        column: String,
+        members: usize,
+        folds: usize,
+        row: usize,
+    },
+
+    // Preprocessing and prediction inputs.
+    #[error("missing feature(s): {}; every feature the model was trained on must be given (null marks a missing value)", list_names(names))]
+    MissingFeatures { names: Vec<String> },
+    #[error(
+        "unknown feature(s): {}; the model's features are: {}",
+        list_names(names),
+        list_names(expected)
+    )]
+    UnknownFeatures {
+        names: Vec<String>,
+        expected: Vec<String>,
+    },
+    #[error("row {row}: {found} feature values given, but the model takes {} in this order: {}", expected.len(), list_names(expected))]
+    FeatureCount {
+        row: usize,
+        found: usize,
+        expected: Vec<String>,
+    },
+    #[error("row {row}: the feature `{feature}` must be a finite number")]
+    FeatureNotNumeric { feature: String, row: usize },
+
+    #[error("internal error: {reason}")]
+    Internal { reason: String },
+
+    // Splitting.
+    #[error("invalid split: {reason}")]
+    InvalidSplit { reason: String },
 }
 
 impl DataError {
@@ -78,8 +176,9 @@ impl DataError {
             | Self::NotFinite { line, .. }
             | Self::DuplicateIndex { line, .. }
             | Self::UnsortedIndex { line, .. } => Some(*line),
+            Self::RaggedRow { line, .. } | Self::MalformedRow { line, .. } => Some(*line),
             Self::TooManyCells { widest_line, .. } => *widest_line,
-            Self::Unreadable { .. } | Self::Empty | Self::OutOfMemory { .. } => None,
+            _ => None,
         }
     }
 }
@@ -90,4 +189,19 @@ fn width_origin(widest_line: Option<usize>) -> String {
         Some(line) => format!(" (the largest feature index is on line {line})"),
         None => " (the width comes from the requested minimum number of columns)".to_string(),
     }
+}
+
+/// Names for a message, quoted, comma-separated, and cut after a few dozen so that a
+/// table with thousands of columns does not produce a message of thousands of names.
+fn list_names(names: &[String]) -> String {
+    const SHOWN: usize = 40;
+    let mut listed: Vec<String> = names
+        .iter()
+        .take(SHOWN)
+        .map(|name| format!("`{name}`"))
+        .collect();
+    if names.len() > SHOWN {
+        listed.push(format!("and {} more", names.len() - SHOWN));
+    }
+    listed.join(", ")
 }

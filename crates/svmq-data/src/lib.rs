@@ -1,13 +1,36 @@
-//! Reading and writing svmq's input data.
+//! Reading svmq's input data and making it ready to train on.
 //!
-//! For now this is the LIBSVM sparse text format only ([`libsvm`]): one example per
-//! line, `label index:value ...`, read into a dense row-major matrix of `f64` plus a
-//! label vector, and written back with zeros left out. CSV and xlsx readers will join
-//! later. This crate knows nothing about SVMs: it hands plain vectors to its caller,
-//! which wraps them in the engine's own types, so it builds on its own.
+//! The path of a data set through this crate: [`table`] reads a file (CSV/TSV with
+//! [`delimited`], `.xlsx` with [`spreadsheet`]) into a [`RawTable`] of cells;
+//! [`schema`] types its columns; [`dataset`] picks the target(s) and features and
+//! refuses data that cannot be trained on; [`split`] makes seeded, stratified
+//! train/test splits and folds; [`preprocess`] fits imputation, one-hot encoding and
+//! scaling on the training rows of a split or fold only and turns any rows into a
+//! matrix; [`validate`] reports on data quality without training. The LIBSVM sparse
+//! format has its own reader, [`libsvm`].
+//!
+//! This crate knows no SVM: it hands the engine plain matrices and labels.
 
+pub mod dataset;
+pub mod delimited;
 pub mod error;
+pub mod labels;
 pub mod libsvm;
+pub mod preprocess;
+pub mod scaling;
+pub mod schema;
+pub mod split;
+pub mod spreadsheet;
+pub mod table;
+pub mod validate;
 
+pub use dataset::{Dataset, Target, TargetOptions, Task};
 pub use error::DataError;
+pub use labels::LabelEncoder;
 pub use libsvm::{parse_libsvm, read_libsvm_file, write_libsvm, LibsvmData, ReadOptions};
+pub use preprocess::{FittedPreprocessor, PreprocessOptions, Preprocessor};
+pub use scaling::{ScalingMethod, TargetScaler};
+pub use schema::{ColumnKind, ColumnSchema, Schema};
+pub use split::{shuffled_folds, shuffled_split, stratified_folds, stratified_split, Folds, Split};
+pub use table::{parse_table, read_table, Cell, HeaderMode, RawTable, ReadLimits, TableOptions};
+pub use validate::{validate, ValidationOptions, ValidationReport};

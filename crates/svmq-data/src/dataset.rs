@@ -1,0 +1,303 @@
+//! A table made into a learning problem: which columns are targets, which are
+//! features, which rows can be used, and the targets as class indices or numbers.
+//!
+//! What it does: finds the target column by name (default: the last column) or, for
+//! multi-target regression, takes `target_dimension` columns ending there; drops rows
+//! whose target is missing (they cannot be learned from; the count is kept); encodes
+//! class labels with a [`LabelEncoder`]; and refuses, with a clear [`DataError`], what
+//! cannot be trained on: an unknown target column (listing the columns), a single
+//! class, no usable feature column, a non-numeric regression target (naming the row),
+//! and, through [`Dataset::check_folds`], a class with fewer members than folds.
+//!
+//! What it does not do: compute statistics from feature values (that is fitting, done
+//! per fold in [`crate::preprocess`]), or split rows ([`crate::split`]). Error
+//! messages name rows and columns but never quote cell contents.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::DataError;
+use crate::labels::LabelEncoder;
+use crate::schema::{ColumnKind, Schema};
+use crate::table::{Cell, RawTable};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Task {
+    Classification,
+    Regression,
+}
+
+/// Which column(s) hold the target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetOptions {
+    /// The target column's name; `None` is the last column.
+    pub target_column: Option<String>,
+    /// How many target columns (regression only): the `target_dimension` columns
+    /// ending at the target column, so by default the last k columns.
+    pub target_dimension: usize,
+}
+
+impl Default for TargetOptions {
+    fn default() -> Self {
+        Self {
+            target_column: None,
+            target_dimension: 1,
+        }
+    }
+}
+
+/// The targets of the usable rows, in the order of [`Dataset::rows`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    Classes {
+        encoder: LabelEncoder,
+        /// The class index of each usable row.
+        classes: Vec<usize>,
+    },
+    /// One vector per target column, each holding one value per usable row.
+    Values(Vec<Vec<f64>>),
+}
+
+/// A table ready for splitting and preprocessing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    pub table: RawTable,
+    pub schema: Schema,
+    pub task: Task,
+    pub target_columns: Vec<usize>,
+    /// Numeric and categorical columns other than the targets, in table order.
+    pub feature_columns: Vec<usize>,
+    /// Constant and empty columns other than the targets: left out of the features.
+    pub ignored_columns: Vec<usize>,
+    /// The table rows whose targets are all present, ascending.
+    pub rows: Vec<usize>,
+    pub target: Target,
+}
+
+impl Dataset {
+    /// Types the table, picks targets and features, and refuses data that cannot be
+    /// trained on.
+    pub fn prepare(
+        table: RawTable,
+        task: Task,
+        options: &TargetOptions,
+    ) -> Result<Dataset, DataError> {
+        let schema = Schema::infer(&table);
+        let target_columns = target_columns(&table, task, options)?;
+        let rows: Vec<usize> = (0..table.rows())
+            .filter(|&row| {
+                target_columns
+                    .iter()
+                    .all(|&column| !table.cells[row][column].is_missing())
+            })
+            .collect();
+        let first_target = &table.column_names[target_columns[0]];
+        if rows.is_empty() {
+            return Err(DataError::NoLabeledRows {
+                column: first_target.clone(),
+            });
+        }
+        let target = match task {
+            Task::Classification => classes(&table, target_columns[0], &rows)?,
+            Task::Regression => values(&table, &target_columns, &rows)?,
+        };
+        let (feature_columns, ignored_columns) = features(&table, &schema, &target_columns)?;
+        Ok(Dataset {
+            table,
+            schema,
+            task,
+            target_columns,
+            feature_columns,
+            ignored_columns,
+            rows,
+            target,
+        })
+    }
+
+    /// Rows left out because a target was missing.
+    pub fn unlabeled_rows(&self) -> usize {
+        self.table.rows() - self.rows.len()
+    }
+
+    /// The class index of each usable row, for classification.
+    pub fn classes(&self) -> Option<&[usize]> {
+        match &self.target {
+            Target::Classes { classes, .. } => Some(classes),
+            Target::Values(_) => None,
+        }
+    }
+
+    /// The label encoder, for classification.
+    pub fn encoder(&self) -> Option<&LabelEncoder> {
+        match &self.target {
+            Target::Classes { encoder, .. } => Some(encoder),
+            Target::Values(_) => None,
+        }
+    }
+
+    pub fn target_names(&self) -> Vec<String> {
+        self.target_columns
+            .iter()
+            .map(|&column| self.table.column_names[column].clone())
+            .collect()
+    }
+
+    pub fn feature_names(&self) -> Vec<String> {
+        self.feature_columns
+            .iter()
+            .map(|&column| self.table.column_names[column].clone())
+            .collect()
+    }
+
+    /// Refuses a fold count that cannot be stratified: fewer than 2, more than the
+    /// usable rows, or (classification) more than the members of some class.
+    pub fn check_folds(&self, folds: usize) -> Result<(), DataError> {
+        if folds < 2 || folds > self.rows.len() {
+            return Err(DataError::InvalidSplit {
+                reason: format!(
+                    "{folds} folds asked for {} usable rows; use between 2 and the number of rows",
+                    self.rows.len()
+                ),
+            });
+        }
+        let Target::Classes { encoder, classes } = &self.target else {
+            return Ok(());
+        };
+        let mut members = vec![0usize; encoder.len()];
+        for &class in classes {
+            members[class] += 1;
+        }
+        if let Some((smallest, &count)) = members
+            .iter()
+            .enumerate()
+            .filter(|&(_, &count)| count < folds)
+            .min_by_key(|&(_, &count)| count)
+        {
+            let first = classes
+                .iter()
+                .position(|&class| class == smallest)
+                .unwrap_or(0);
+            return Err(DataError::ClassTooSmall {
+                column: self.table.column_names[self.target_columns[0]].clone(),
+                members: count,
+                folds,
+                row: self.table.source_row(self.rows[first]),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Resolves the target column(s) from the options.
+pub(crate) fn target_columns(
+    table: &RawTable,
+    task: Task,
+    options: &TargetOptions,
+) -> Result<Vec<usize>, DataError> {
+    let dimension = options.target_dimension;
+    if task == Task::Classification && dimension != 1 {
+        return Err(DataError::TargetDimensionForClassification { dimension });
+    }
+    let last = match &options.target_column {
+        None => table.columns().saturating_sub(1),
+        Some(name) => find_column(table, name).ok_or_else(|| DataError::TargetNotFound {
+            name: name.clone(),
+            available: table.column_names.clone(),
+        })?,
+    };
+    // At least one target, all within the table, and one column left for features.
+    if dimension == 0 || dimension > last + 1 || dimension >= table.columns() {
+        return Err(DataError::BadTargetDimension {
+            dimension,
+            columns: table.columns(),
+        });
+    }
+    Ok((last + 1 - dimension..=last).collect())
+}
+
+/// A column by exact name, else by the one name equal ignoring case and surrounding
+/// spaces (agents and people often get the case of a header wrong).
+fn find_column(table: &RawTable, name: &str) -> Option<usize> {
+    table.column_index(name).or_else(|| {
+        let wanted = name.trim().to_lowercase();
+        let mut matching = table
+            .column_names
+            .iter()
+            .enumerate()
+            .filter(|(_, column)| column.trim().to_lowercase() == wanted);
+        match (matching.next(), matching.next()) {
+            (Some((index, _)), None) => Some(index),
+            _ => None,
+        }
+    })
+}
+
+fn classes(table: &RawTable, column: usize, rows: &[usize]) -> Result<Target, DataError> {
+    let mut encoder = LabelEncoder::default();
+    let classes: Vec<usize> = rows
+        .iter()
+        .map(|&row| {
+            let label = table.cells[row][column].text().unwrap_or_default();
+            encoder.encode_or_add(&label)
+        })
+        .collect();
+    if encoder.len() < 2 {
+        return Err(DataError::SingleClass {
+            column: table.column_names[column].clone(),
+        });
+    }
+    Ok(Target::Classes { encoder, classes })
+}
+
+fn values(table: &RawTable, columns: &[usize], rows: &[usize]) -> Result<Target, DataError> {
+    let mut targets = Vec::with_capacity(columns.len());
+    for &column in columns {
+        let mut values = Vec::with_capacity(rows.len());
+        for &row in rows {
+            match &table.cells[row][column] {
+                Cell::Number { value, .. } => values.push(*value),
+                _ => {
+                    return Err(DataError::NonNumericTarget {
+                        column: table.column_names[column].clone(),
+                        row: table.source_row(row),
+                    })
+                }
+            }
+        }
+        targets.push(values);
+    }
+    Ok(Target::Values(targets))
+}
+
+/// Splits the non-target columns into features and ignored columns.
+fn features(
+    table: &RawTable,
+    schema: &Schema,
+    targets: &[usize],
+) -> Result<(Vec<usize>, Vec<usize>), DataError> {
+    let (features, ignored): (Vec<usize>, Vec<usize>) = (0..table.columns())
+        .filter(|column| !targets.contains(column))
+        .partition(|&column| {
+            matches!(
+                schema.kind(column),
+                ColumnKind::Numeric | ColumnKind::Categorical
+            )
+        });
+    if features.is_empty() {
+        let reason = if ignored.is_empty() {
+            "the table has no column besides the target".to_string()
+        } else {
+            let names: Vec<&str> = ignored
+                .iter()
+                .take(20)
+                .map(|&column| table.column_names[column].as_str())
+                .collect();
+            format!(
+                "every column besides the target is constant or empty ({})",
+                names.join(", ")
+            )
+        };
+        return Err(DataError::NoFeatures { reason });
+    }
+    Ok((features, ignored))
+}
