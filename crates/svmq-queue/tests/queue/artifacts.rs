@@ -33,7 +33,10 @@ fn publishing_moves_the_staging_directory_and_registers_it() {
     );
     assert!(!staging.exists());
     assert_eq!(test.store.get_model(&model_id).unwrap(), record);
-    assert_eq!(test.store.list_models("alice").unwrap(), [record.clone()]);
+    assert_eq!(
+        test.store.list_models("alice").unwrap(),
+        std::slice::from_ref(&record)
+    );
     assert!(test.store.list_models("bob").unwrap().is_empty());
 
     delete_model(test.store.as_ref(), &model_id).unwrap();

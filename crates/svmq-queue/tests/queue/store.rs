@@ -341,7 +341,7 @@ fn retries_stop_at_max_attempts_with_the_interrupted_reason() {
         std::thread::sleep(SHORT_LEASE + Duration::from_millis(50));
     }
     let recovery = store.recover_expired_leases().unwrap();
-    assert_eq!(recovery.failed, [id.clone()]);
+    assert_eq!(recovery.failed, std::slice::from_ref(&id));
     let record = store.get_task(&id).unwrap();
     assert_eq!(record.state, TaskState::Failed);
     assert_eq!(record.attempts, 2);
@@ -387,7 +387,7 @@ fn an_expired_task_with_a_cancel_request_is_cancelled_not_retried() {
     std::thread::sleep(SHORT_LEASE + Duration::from_millis(50));
     assert_eq!(
         store.recover_expired_leases().unwrap().cancelled,
-        [id.clone()]
+        std::slice::from_ref(&id)
     );
     assert_eq!(store.get_task(&id).unwrap().state, TaskState::Cancelled);
 }

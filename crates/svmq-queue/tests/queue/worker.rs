@@ -319,6 +319,9 @@ fn leases_are_renewed_while_a_task_runs_longer_than_its_lease() {
     let mut config = fast_config(1);
     config.lease_duration = Duration::from_millis(150);
     let worker = RunningWorker::spawn(test.store.clone(), runner.clone(), config);
+    wait_until(PATIENCE, "the task runs", || {
+        state(store, &id) == TaskState::Running
+    });
     // A second worker keeps trying to claim: it would steal an expired task.
     let thief = WorkerId::generate();
     let other_process = test.open_another();
