@@ -205,6 +205,35 @@ fn progress_and_logs_from_the_runner_reach_the_store() {
 }
 
 #[test]
+fn progress_writes_are_throttled_to_the_progress_interval() {
+    let test = TestStore::new("progress-throttle");
+    let store = test.store.as_ref();
+    let runner = FakeRunner::new();
+    // 60 reports over about 600 ms; at most one write per 300 ms may reach the store.
+    let id = submit(store, json!({ "steps": 60, "step_ms": 10 }));
+    let mut config = fast_config(1);
+    config.progress_interval = Duration::from_millis(300);
+    let worker = RunningWorker::spawn(test.store.clone(), runner, config);
+    let mut seen = Vec::new();
+    loop {
+        let record = store.get_task(&id).unwrap();
+        if record.state != TaskState::Running && record.state != TaskState::Queued {
+            break;
+        }
+        if record.state == TaskState::Running && seen.last() != Some(&record.progress) {
+            seen.push(record.progress);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    worker.stop();
+    // 0 at the claim, then one write at once and one per 300 ms: four values at most,
+    // where an unthrottled worker would show dozens.
+    assert!(seen.len() >= 2, "no progress was written: {seen:?}");
+    assert!(seen.len() <= 4, "progress written too often: {seen:?}");
+    assert!(seen.windows(2).all(|pair| pair[0] < pair[1]), "{seen:?}");
+}
+
+#[test]
 fn failing_and_panicking_runners_fail_their_tasks_with_the_reason() {
     let test = TestStore::new("runner-failures");
     let store = test.store.as_ref();
