@@ -5,6 +5,7 @@
 //! probability model. The maths of the fits lives in `probability`.
 
 use crate::control::{FitControl, Stopped};
+use crate::kernel::GramRows;
 use crate::matrix::Matrix;
 use crate::model::Model;
 use crate::params::ValidParams;
@@ -55,9 +56,9 @@ fn decision_model(data: &Matrix, coefficients: &[f64], rho: f64, params: &ValidP
 /// The sigmoid (a, b) of one class pair, from cross-validated decision values.
 pub(crate) fn pair_sigmoid(
     data: &Matrix,
+    gram: Option<GramRows>,
     positive: &[bool],
-    cost_positive: f64,
-    cost_negative: f64,
+    (cost_positive, cost_negative): (f64, f64),
     params: &ValidParams,
     cache_bytes: usize,
     control: &FitControl,
@@ -75,6 +76,7 @@ pub(crate) fn pair_sigmoid(
                 let subset = data.select_rows(&training);
                 let solution = solve_binary(
                     &subset,
+                    gram.as_ref().map(|gram| gram.subset(&training)),
                     &labels,
                     cost_positive,
                     cost_negative,
@@ -113,6 +115,7 @@ pub(crate) fn pair_sigmoid(
 /// The Laplace scale of cross-validated regression residuals.
 pub(crate) fn regression_sigma(
     data: &Matrix,
+    gram: Option<GramRows>,
     targets: &[f64],
     params: &ValidParams,
     control: &FitControl,
@@ -127,8 +130,14 @@ pub(crate) fn regression_sigma(
             let training = complement(rows, held_out);
             let subset = data.select_rows(&training);
             let subset_targets: Vec<f64> = training.iter().map(|&t| targets[t]).collect();
-            let (coefficients, rho, _) =
-                solve_single(&subset, &subset_targets, params, cache_bytes, control)?;
+            let (coefficients, rho, _) = solve_single(
+                &subset,
+                gram.as_ref().map(|gram| gram.subset(&training)),
+                &subset_targets,
+                params,
+                cache_bytes,
+                control,
+            )?;
             let model = decision_model(&subset, &coefficients, rho, params);
             let predictor = model.predictor();
             control.finish_subproblem();

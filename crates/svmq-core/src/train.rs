@@ -7,7 +7,7 @@
 
 use crate::control::{FitControl, Stopped};
 use crate::error::EngineError;
-use crate::kernel::KernelMatrix;
+use crate::kernel::{Gram, GramRows, KernelMatrix};
 use crate::matrix::Matrix;
 use crate::model::{Model, ProbabilityModel};
 use crate::params::{SvmType, ValidParams};
@@ -74,7 +74,26 @@ pub fn fit(
     params: &ValidParams,
     control: &FitControl,
 ) -> Result<FitOutcome, EngineError> {
-    on_pool(|| fit_on_pool(data, targets, params, control))
+    on_pool(|| fit_on_pool(data, targets, params, control, None))
+}
+
+/// `fit`, reading dot products from `gram`, which must have been computed on `data`:
+/// the way a search reuses work across its trials.
+pub fn fit_with_gram(
+    data: &Matrix,
+    targets: &[f64],
+    gram: &Gram,
+    params: &ValidParams,
+    control: &FitControl,
+) -> Result<FitOutcome, EngineError> {
+    if gram.rows() != data.rows() {
+        return Err(EngineError::InvalidData(format!(
+            "the Gram matrix has {} rows, the data {}",
+            gram.rows(),
+            data.rows()
+        )));
+    }
+    on_pool(|| fit_on_pool(data, targets, params, control, Some(GramRows::all(gram))))
 }
 
 /// Runs `work` on a thread of the rayon pool, so that the solver's thread takes part in
@@ -92,12 +111,13 @@ fn fit_on_pool(
     targets: &[f64],
     params: &ValidParams,
     control: &FitControl,
+    gram: Option<GramRows>,
 ) -> Result<FitOutcome, EngineError> {
     check_data(data, targets, params)?;
     let result = match params.svm_type {
-        SvmType::CSvc | SvmType::NuSvc => fit_classifier(data, targets, params, control)?,
+        SvmType::CSvc | SvmType::NuSvc => fit_classifier(data, targets, params, control, gram)?,
         SvmType::OneClass | SvmType::EpsilonSvr | SvmType::NuSvr => {
-            fit_single(data, targets, params, control)
+            fit_single(data, targets, params, control, gram)
         }
     };
     Ok(match result {
@@ -165,6 +185,7 @@ pub(crate) struct BinarySolution {
 /// Solves C-SVC or ν-SVC on two classes (`positive[t]` tells yₜ = +1).
 pub(crate) fn solve_binary(
     data: &Matrix,
+    gram: Option<GramRows>,
     positive: &[bool],
     cost_positive: f64,
     cost_negative: f64,
@@ -173,7 +194,7 @@ pub(crate) fn solve_binary(
     control: &FitControl,
 ) -> Result<BinarySolution, Stopped> {
     let rows = data.rows();
-    let kernel = KernelMatrix::new(params.kernel, data);
+    let kernel = KernelMatrix::with_gram(params.kernel, data, gram);
     let sign: Vec<f64> = positive
         .iter()
         .map(|&p| if p { 1.0 } else { -1.0 })
@@ -272,6 +293,7 @@ fn fit_classifier(
     targets: &[f64],
     params: &ValidParams,
     control: &FitControl,
+    gram: Option<GramRows>,
 ) -> Result<Result<TrainedModel, Stopped>, EngineError> {
     let (labels, members) = class_order(targets);
     if labels.len() < 2 {
@@ -319,16 +341,23 @@ fn fit_classifier(
         .map(|&(i, j)| {
             let rows: Vec<usize> = members[i].iter().chain(&members[j]).copied().collect();
             let subset = data.select_rows(&rows);
+            let pair_gram = gram.as_ref().map(|gram| gram.subset(&rows));
             let positive: Vec<bool> = (0..rows.len()).map(|t| t < members[i].len()).collect();
             let sigmoid = if params.probability {
                 Some(probability_training::pair_sigmoid(
-                    &subset, &positive, costs[i], costs[j], params, cache, control,
+                    &subset,
+                    pair_gram.clone(),
+                    &positive,
+                    (costs[i], costs[j]),
+                    params,
+                    cache,
+                    control,
                 )?)
             } else {
                 None
             };
             let mut solution = solve_binary(
-                &subset, &positive, costs[i], costs[j], params, cache, control,
+                &subset, pair_gram, &positive, costs[i], costs[j], params, cache, control,
             )?;
             solution.report.classes = Some((i, j));
             control.finish_subproblem();
@@ -423,18 +452,23 @@ fn fit_single(
     targets: &[f64],
     params: &ValidParams,
     control: &FitControl,
+    gram: Option<GramRows>,
 ) -> Result<TrainedModel, Stopped> {
     let with_probability = params.probability && params.svm_type.is_regression();
     control.add_subproblems(1 + usize::from(with_probability) * probability_training::FOLDS);
     let sigma = if with_probability {
         Some(probability_training::regression_sigma(
-            data, targets, params, control,
+            data,
+            gram.clone(),
+            targets,
+            params,
+            control,
         )?)
     } else {
         None
     };
     let (coefficients, rho, subproblem) =
-        solve_single(data, targets, params, cache_bytes(params, 1), control)?;
+        solve_single(data, gram, targets, params, cache_bytes(params, 1), control)?;
     control.finish_subproblem();
     let support_rows: Vec<usize> = (0..data.rows())
         .filter(|&t| coefficients[t] != 0.0)
@@ -461,13 +495,14 @@ fn fit_single(
 /// Solves one-class, ε-SVR or ν-SVR; returns one coefficient per row and ρ.
 pub(crate) fn solve_single(
     data: &Matrix,
+    gram: Option<GramRows>,
     targets: &[f64],
     params: &ValidParams,
     cache_bytes: usize,
     control: &FitControl,
 ) -> Result<(Vec<f64>, f64, SubproblemReport), Stopped> {
     let rows = data.rows();
-    let kernel = KernelMatrix::new(params.kernel, data);
+    let kernel = KernelMatrix::with_gram(params.kernel, data, gram);
     let c = params.c;
     let (problem, nu) = match params.svm_type {
         SvmType::OneClass => {

@@ -267,3 +267,65 @@ fn a_single_class_is_a_clear_error() {
     let error = fit(&data, &labels, &params, &FitControl::new()).unwrap_err();
     assert!(error.to_string().contains("single class"), "{error}");
 }
+
+#[test]
+fn precomputed_dot_products_give_the_same_models() {
+    use svmq_core::{fit_with_gram, Gram};
+    let (data, labels) = random_problem(13, 400, 4, 3);
+    let targets: Vec<f64> = (0..data.rows())
+        .map(|i| data.row(i)[0] - data.row(i)[2].cos())
+        .collect();
+    let gram = Gram::compute(&data);
+    let cases = [
+        (
+            SvmParams {
+                probability: true,
+                ..SvmParams::default()
+            },
+            &labels,
+        ),
+        (
+            SvmParams {
+                kernel: Kernel::Polynomial {
+                    gamma: 0.5,
+                    coef0: 1.0,
+                    degree: 2,
+                },
+                ..SvmParams::default()
+            },
+            &labels,
+        ),
+        (
+            SvmParams {
+                svm_type: SvmType::EpsilonSvr,
+                probability: true,
+                ..SvmParams::default()
+            },
+            &targets,
+        ),
+    ];
+    for (params, y) in cases {
+        let params = params.validate().unwrap();
+        let direct = fit(&data, y, &params, &FitControl::new()).unwrap();
+        let reused = fit_with_gram(&data, y, &gram, &params, &FitControl::new()).unwrap();
+        let (FitOutcome::Trained(direct), FitOutcome::Trained(reused)) = (direct, reused) else {
+            panic!("not stopped");
+        };
+        let (direct, reused) = (direct.model, reused.model);
+        assert_eq!(direct.support_vectors.rows(), reused.support_vectors.rows());
+        for (a, b) in direct.rho.iter().zip(&reused.rho) {
+            assert!((a - b).abs() < 1e-6, "rho {a} vs {b}");
+        }
+        let (p, q) = (direct.predictor(), reused.predictor());
+        for row in 0..data.rows() {
+            let (x, y) = (
+                p.predict(data.row(row), true),
+                q.predict(data.row(row), true),
+            );
+            assert!((x.value - y.value).abs() < 1e-6 * x.value.abs().max(1.0));
+        }
+    }
+    let wrong = Gram::compute(&data.select_rows(&[0, 1, 2]));
+    let params = SvmParams::default().validate().unwrap();
+    assert!(fit_with_gram(&data, &labels, &wrong, &params, &FitControl::new()).is_err());
+}

@@ -9,7 +9,14 @@
 
 use crate::metrics::{classification_score, regression_score, Metric};
 use crate::space::TrialParams;
-use svmq_core::{fit, EngineError, FitControl, FitOutcome, Matrix, Model, SvmParams, SvmType};
+use svmq_core::{
+    fit, fit_with_gram, EngineError, FitControl, FitOutcome, Gram, Matrix, Model, SvmParams,
+    SvmType,
+};
+
+/// Folds whose dot products fit in this many bytes get them precomputed once for all
+/// trials (`Gram`): 100 MB holds the Gram matrix of about 3,600 rows.
+pub const DEFAULT_GRAM_BUDGET: usize = 100 << 20;
 
 /// What is learned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,10 +225,16 @@ pub struct FoldEvaluator {
     task: Task,
     statistics: TrainingStatistics,
     standardized_targets: Vec<f64>,
+    gram: Option<Gram>,
 }
 
 impl FoldEvaluator {
     pub fn new(fold: PreparedFold, task: Task) -> FoldEvaluator {
+        FoldEvaluator::with_gram_budget(fold, task, DEFAULT_GRAM_BUDGET)
+    }
+
+    /// Precomputes the fold's dot products when they fit in `gram_budget` bytes.
+    pub fn with_gram_budget(fold: PreparedFold, task: Task, gram_budget: usize) -> FoldEvaluator {
         let statistics = TrainingStatistics::new(&fold.train, &fold.train_targets, task);
         let standardized_targets = match task {
             Task::Regression => fold
@@ -231,11 +244,14 @@ impl FoldEvaluator {
                 .collect(),
             Task::Classification { .. } => fold.train_targets.clone(),
         };
+        let gram =
+            (Gram::bytes_for(fold.train.rows()) <= gram_budget).then(|| Gram::compute(&fold.train));
         FoldEvaluator {
             fold,
             task,
             statistics,
             standardized_targets,
+            gram,
         }
     }
 
@@ -257,12 +273,12 @@ impl FoldEvaluator {
             seed,
         )
         .validate()?;
-        let model = match fit(
-            &self.fold.train,
-            &self.standardized_targets,
-            &params,
-            control,
-        )? {
+        let (train, targets) = (&self.fold.train, &self.standardized_targets);
+        let outcome = match &self.gram {
+            Some(gram) => fit_with_gram(train, targets, gram, &params, control)?,
+            None => fit(train, targets, &params, control)?,
+        };
+        let model = match outcome {
             FitOutcome::Trained(trained) => trained.model,
             FitOutcome::Stopped => return Ok(None),
         };
