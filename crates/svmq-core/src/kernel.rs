@@ -310,7 +310,7 @@ impl<'a> KernelMatrix<'a> {
             slot.copy_from_slice(&dot_four(x, rows));
         }
         for (slot, &j) in slots.into_remainder().iter_mut().zip(groups.remainder()) {
-            *slot = dot_inline(x, self.data.row(j));
+            *slot = dot(x, self.data.row(j));
         }
     }
 
@@ -340,30 +340,6 @@ impl<'a> KernelMatrix<'a> {
             }
         }
     }
-}
-
-/// `dot` inlined into the caller, so that it is compiled with the caller's target
-/// features.
-#[inline(always)]
-fn dot_inline(left: &[f64], right: &[f64]) -> f64 {
-    let length = left.len().min(right.len());
-    let (left, right) = (&left[..length], &right[..length]);
-    let mut sums = [0.0f64; 4];
-    let left_chunks = left.chunks_exact(4);
-    let right_chunks = right.chunks_exact(4);
-    let left_tail = left_chunks.remainder();
-    let right_tail = right_chunks.remainder();
-    for (a, b) in left_chunks.zip(right_chunks) {
-        sums[0] += a[0] * b[0];
-        sums[1] += a[1] * b[1];
-        sums[2] += a[2] * b[2];
-        sums[3] += a[3] * b[3];
-    }
-    let mut total = (sums[0] + sums[2]) + (sums[1] + sums[3]);
-    for (a, b) in left_tail.iter().zip(right_tail) {
-        total += a * b;
-    }
-    total
 }
 
 /// The dot products of `x` with four rows of the same length, computed together: the

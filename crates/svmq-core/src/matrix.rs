@@ -93,7 +93,8 @@ impl Matrix {
 ///
 /// Four independent accumulators let the compiler keep several multiply-adds in flight
 /// and use vector registers, with a summation order that is fixed and so reproducible.
-#[inline]
+/// Always inlined, so that it is compiled with the caller's target features.
+#[inline(always)]
 pub fn dot(left: &[f64], right: &[f64]) -> f64 {
     let length = left.len().min(right.len());
     let (left, right) = (&left[..length], &right[..length]);
