@@ -6,7 +6,7 @@ The output is deterministic: the same scikit-learn data gives the same files.
 
 from pathlib import Path
 
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -52,6 +52,10 @@ def main():
     iris = load_iris()
     names = [n.replace(" (cm)", "").replace(" ", "_") for n in iris.feature_names]
     write_csv(EXAMPLES / "iris.csv", names, "species", [iris.target_names[t] for t in iris.target], iris.data.tolist())
+
+    digits = load_digits()
+    names = [f"pixel_{i}" for i in range(digits.data.shape[1])]
+    write_csv(EXAMPLES / "digits.csv", names, "digit", digits.target.tolist(), digits.data.astype(int).tolist())
 
     diabetes = load_diabetes()
     write_libsvm(EXAMPLES / "diabetes.libsvm", diabetes.target.tolist(), scaled_columns(diabetes.data.tolist()))
