@@ -7,6 +7,7 @@
 //! lease checks) see no concurrent writer. Commits are `synchronous = FULL`: a task
 //! acknowledged by `submit` survives a power cut, not only a crash.
 
+mod leases;
 mod registry;
 mod schema;
 mod tasks;
@@ -183,12 +184,12 @@ impl Store for SqliteStore {
         max_concurrent: u32,
     ) -> Result<Option<ClaimedTask>> {
         self.with_connection(|connection| {
-            tasks::claim_next_task(connection, worker_id, lease_duration, max_concurrent)
+            leases::claim_next_task(connection, worker_id, lease_duration, max_concurrent)
         })
     }
 
     fn recover_expired_leases(&self) -> Result<Recovery> {
-        self.with_connection(tasks::recover_expired_leases)
+        self.with_connection(leases::recover_expired_leases)
     }
 
     fn renew_lease(
@@ -198,7 +199,7 @@ impl Store for SqliteStore {
         lease_duration: Duration,
     ) -> Result<LeaseRenewal> {
         self.with_connection(|connection| {
-            tasks::renew_lease(connection, id, worker_id, lease_duration)
+            leases::renew_lease(connection, id, worker_id, lease_duration)
         })
     }
 
@@ -215,24 +216,24 @@ impl Store for SqliteStore {
             )));
         }
         self.with_connection(|connection| {
-            tasks::report_progress(connection, id, worker_id, percent, message)
+            leases::report_progress(connection, id, worker_id, percent, message)
         })
     }
 
     fn complete_task(&self, id: &TaskId, worker_id: &WorkerId, result: &Value) -> Result<()> {
-        self.with_connection(|connection| tasks::complete_task(connection, id, worker_id, result))
+        self.with_connection(|connection| leases::complete_task(connection, id, worker_id, result))
     }
 
     fn fail_task(&self, id: &TaskId, worker_id: &WorkerId, error: &str) -> Result<()> {
-        self.with_connection(|connection| tasks::fail_task(connection, id, worker_id, error))
+        self.with_connection(|connection| leases::fail_task(connection, id, worker_id, error))
     }
 
     fn mark_cancelled(&self, id: &TaskId, worker_id: &WorkerId) -> Result<()> {
-        self.with_connection(|connection| tasks::mark_cancelled(connection, id, worker_id))
+        self.with_connection(|connection| leases::mark_cancelled(connection, id, worker_id))
     }
 
     fn release_task(&self, id: &TaskId, worker_id: &WorkerId) -> Result<TaskState> {
-        self.with_connection(|connection| tasks::release_task(connection, id, worker_id))
+        self.with_connection(|connection| leases::release_task(connection, id, worker_id))
     }
 
     fn append_log(&self, id: &TaskId, level: LogLevel, message: &str) -> Result<()> {

@@ -1,0 +1,331 @@
+//! The worker's statements of the SQLite store: claims, lease recovery and renewal,
+//! progress, and the transitions out of `running`.
+//!
+//! Every transition out of `running` is written `WHERE state = 'running' AND
+//! lease_owner = ?`, so a terminal state is never overwritten and a worker that lost its
+//! lease changes nothing. When such an update touches no row, [`explain_refusal`] reads
+//! why and returns the matching error.
+
+use std::time::Duration;
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde_json::Value;
+
+use super::millis;
+use super::tasks::{count, find_task, immediate, stored_id, stored_json};
+use crate::error::{QueueError, Result};
+use crate::ids::{TaskId, WorkerId};
+use crate::task::{
+    interrupted_error, now_millis, ClaimedTask, LeaseRenewal, LogLevel, Recovery, TaskState,
+};
+
+/// Where a task whose worker stopped goes next, by the lease-expiry rules.
+fn state_after_interruption(cancel_requested: bool, attempts: u32, max_attempts: u32) -> TaskState {
+    if cancel_requested {
+        TaskState::Cancelled
+    } else if attempts >= max_attempts {
+        TaskState::Failed
+    } else {
+        TaskState::Queued
+    }
+}
+
+/// Applies the lease-expiry rules to one running task inside `transaction`, with a log
+/// line saying what happened. `worker_id` restricts it to that lease owner.
+fn interrupt_running_task(
+    transaction: &Transaction<'_>,
+    id: &TaskId,
+    worker_id: Option<&WorkerId>,
+    reason: &str,
+) -> Result<Option<TaskState>> {
+    let row: Option<(u32, u32, bool)> = transaction
+        .query_row(
+            "SELECT attempts, max_attempts, cancel_requested FROM tasks
+             WHERE id = ?1 AND state = 'running' AND (?2 IS NULL OR lease_owner = ?2)",
+            params![id.as_str(), worker_id.map(WorkerId::as_str)],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    let Some((attempts, max_attempts, cancel_requested)) = row else {
+        return Ok(None);
+    };
+    let now = now_millis();
+    let next = state_after_interruption(cancel_requested, attempts, max_attempts);
+    let log_message = match next {
+        TaskState::Queued => {
+            transaction.execute(
+                "UPDATE tasks SET state = 'queued', started_at = NULL, lease_owner = NULL,
+                     lease_expires_at = NULL, progress = 0, progress_message = NULL
+                 WHERE id = ?1 AND state = 'running'",
+                [id.as_str()],
+            )?;
+            format!("{reason}; queued again (attempt {attempts} of {max_attempts} was interrupted)")
+        }
+        TaskState::Failed => {
+            let error = interrupted_error(attempts, max_attempts);
+            transaction.execute(
+                "UPDATE tasks SET state = 'failed', finished_at = ?2, lease_expires_at = NULL,
+                     error = ?3
+                 WHERE id = ?1 AND state = 'running'",
+                params![id.as_str(), now, error],
+            )?;
+            format!("{reason}; {error}")
+        }
+        _ => {
+            transaction.execute(
+                "UPDATE tasks SET state = 'cancelled', finished_at = ?2, lease_expires_at = NULL
+                 WHERE id = ?1 AND state = 'running'",
+                params![id.as_str(), now],
+            )?;
+            format!("{reason}; cancelled as requested")
+        }
+    };
+    super::registry::append_log_in(transaction, id, LogLevel::Warning, &log_message)?;
+    Ok(Some(next))
+}
+
+fn recover_expired_in(transaction: &Transaction<'_>) -> Result<Recovery> {
+    let expired: Vec<String> = {
+        let mut statement = transaction.prepare(
+            "SELECT id FROM tasks WHERE state = 'running' AND lease_expires_at < ?1 ORDER BY seq",
+        )?;
+        let rows = statement.query_map([now_millis()], |row| row.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut recovery = Recovery::default();
+    for id in expired {
+        let id: TaskId = id.parse()?;
+        let reason = "the lease expired: the worker running it stopped";
+        match interrupt_running_task(transaction, &id, None, reason)? {
+            Some(TaskState::Queued) => recovery.requeued.push(id),
+            Some(TaskState::Failed) => recovery.failed.push(id),
+            Some(TaskState::Cancelled) => recovery.cancelled.push(id),
+            _ => {}
+        }
+    }
+    if !recovery.is_empty() {
+        tracing::warn!(?recovery, "recovered tasks whose worker stopped");
+    }
+    Ok(recovery)
+}
+
+pub(super) fn recover_expired_leases(connection: &mut Connection) -> Result<Recovery> {
+    let transaction = immediate(connection)?;
+    let recovery = recover_expired_in(&transaction)?;
+    transaction.commit()?;
+    Ok(recovery)
+}
+
+pub(super) fn claim_next_task(
+    connection: &mut Connection,
+    worker_id: &WorkerId,
+    lease_duration: Duration,
+    max_concurrent: u32,
+) -> Result<Option<ClaimedTask>> {
+    let transaction = immediate(connection)?;
+    recover_expired_in(&transaction)?;
+    let running = count(
+        &transaction,
+        "SELECT COUNT(*) FROM tasks WHERE state = 'running'",
+        [],
+    )?;
+    if running >= u64::from(max_concurrent) {
+        transaction.commit()?;
+        return Ok(None);
+    }
+    let now = now_millis();
+    let lease_expires_at = now.saturating_add(millis(lease_duration));
+    let claimed = transaction
+        .query_row(
+            "UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = ?1,
+                 lease_owner = ?2, lease_expires_at = ?3, progress = 0, progress_message = NULL
+             WHERE seq = (SELECT seq FROM tasks WHERE state = 'queued'
+                          ORDER BY priority DESC, seq ASC LIMIT 1)
+             RETURNING id, kind, payload, user_id, attempts, max_attempts, timeout_seconds",
+            params![now, worker_id.as_str(), lease_expires_at],
+            |row| {
+                let timeout_seconds: Option<f64> = row.get(6)?;
+                Ok(ClaimedTask {
+                    id: stored_id(row.get(0)?)?,
+                    kind: row.get(1)?,
+                    payload: stored_json(row.get(2)?)?,
+                    user_id: row.get(3)?,
+                    attempt: row.get(4)?,
+                    max_attempts: row.get(5)?,
+                    timeout: timeout_seconds.map(Duration::from_secs_f64),
+                    started_at: now,
+                    lease_expires_at,
+                })
+            },
+        )
+        .optional()?;
+    transaction.commit()?;
+    Ok(claimed)
+}
+
+/// After an update restricted to `state = 'running' AND lease_owner = ?` touched no
+/// row: the error that says why.
+fn explain_refusal(connection: &Connection, id: &TaskId, worker_id: &WorkerId) -> QueueError {
+    match find_task(connection, id) {
+        Ok(None) => QueueError::TaskNotFound { id: id.clone() },
+        Ok(Some(task)) if task.state.is_terminal() => QueueError::AlreadyFinished {
+            id: id.clone(),
+            state: task.state,
+        },
+        Ok(Some(_)) => QueueError::LeaseLost {
+            id: id.clone(),
+            worker_id: worker_id.to_string(),
+        },
+        Err(error) => error,
+    }
+}
+
+/// Runs an update that must touch exactly the running task owned by `worker_id`
+/// (parameters `?1` = task id, `?2` = worker id, then `extra`).
+fn update_owned_task(
+    connection: &mut Connection,
+    id: &TaskId,
+    worker_id: &WorkerId,
+    set_clause: &str,
+    extra: &[SqlValue],
+) -> Result<()> {
+    let sql = format!(
+        "UPDATE tasks SET {set_clause} WHERE id = ?1 AND state = 'running' AND lease_owner = ?2"
+    );
+    let mut values = vec![
+        SqlValue::Text(id.as_str().to_owned()),
+        SqlValue::Text(worker_id.as_str().to_owned()),
+    ];
+    values.extend_from_slice(extra);
+    let changed = connection.execute(&sql, rusqlite::params_from_iter(values))?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(explain_refusal(connection, id, worker_id))
+    }
+}
+
+pub(super) fn renew_lease(
+    connection: &mut Connection,
+    id: &TaskId,
+    worker_id: &WorkerId,
+    lease_duration: Duration,
+) -> Result<LeaseRenewal> {
+    let lease_expires_at = now_millis().saturating_add(millis(lease_duration));
+    let cancel_requested: Option<bool> = connection
+        .query_row(
+            "UPDATE tasks SET lease_expires_at = ?3
+             WHERE id = ?1 AND state = 'running' AND lease_owner = ?2
+             RETURNING cancel_requested",
+            params![id.as_str(), worker_id.as_str(), lease_expires_at],
+            |row| row.get(0),
+        )
+        .optional()?;
+    match cancel_requested {
+        Some(cancel_requested) => Ok(LeaseRenewal {
+            cancel_requested,
+            lease_expires_at,
+        }),
+        None => Err(explain_refusal(connection, id, worker_id)),
+    }
+}
+
+pub(super) fn report_progress(
+    connection: &mut Connection,
+    id: &TaskId,
+    worker_id: &WorkerId,
+    percent: f64,
+    message: Option<&str>,
+) -> Result<()> {
+    update_owned_task(
+        connection,
+        id,
+        worker_id,
+        "progress = ?3, progress_message = ?4",
+        &[
+            SqlValue::Real(percent),
+            message.map_or(SqlValue::Null, |message| SqlValue::Text(message.to_owned())),
+        ],
+    )
+}
+
+pub(super) fn complete_task(
+    connection: &mut Connection,
+    id: &TaskId,
+    worker_id: &WorkerId,
+    result: &Value,
+) -> Result<()> {
+    update_owned_task(
+        connection,
+        id,
+        worker_id,
+        "state = 'completed', finished_at = ?3, lease_expires_at = NULL, progress = 100, \
+         result = ?4",
+        &[
+            SqlValue::Integer(now_millis()),
+            SqlValue::Text(serde_json::to_string(result)?),
+        ],
+    )
+}
+
+pub(super) fn fail_task(
+    connection: &mut Connection,
+    id: &TaskId,
+    worker_id: &WorkerId,
+    error: &str,
+) -> Result<()> {
+    update_owned_task(
+        connection,
+        id,
+        worker_id,
+        "state = 'failed', finished_at = ?3, lease_expires_at = NULL, error = ?4",
+        &[
+            SqlValue::Integer(now_millis()),
+            SqlValue::Text(error.to_owned()),
+        ],
+    )
+}
+
+pub(super) fn mark_cancelled(
+    connection: &mut Connection,
+    id: &TaskId,
+    worker_id: &WorkerId,
+) -> Result<()> {
+    update_owned_task(
+        connection,
+        id,
+        worker_id,
+        "state = 'cancelled', finished_at = ?3, lease_expires_at = NULL, cancel_requested = 1",
+        &[SqlValue::Integer(now_millis())],
+    )
+}
+
+pub(super) fn release_task(
+    connection: &mut Connection,
+    id: &TaskId,
+    worker_id: &WorkerId,
+) -> Result<TaskState> {
+    let transaction = immediate(connection)?;
+    let reason = "released by its worker at shutdown";
+    match interrupt_running_task(&transaction, id, Some(worker_id), reason)? {
+        Some(state) => {
+            transaction.commit()?;
+            Ok(state)
+        }
+        None => Err(explain_refusal(&transaction, id, worker_id)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interruption_prefers_cancel_then_attempts() {
+        assert_eq!(state_after_interruption(true, 1, 2), TaskState::Cancelled);
+        assert_eq!(state_after_interruption(false, 1, 2), TaskState::Queued);
+        assert_eq!(state_after_interruption(false, 2, 2), TaskState::Failed);
+        assert_eq!(state_after_interruption(false, 3, 2), TaskState::Failed);
+    }
+}
