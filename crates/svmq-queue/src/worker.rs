@@ -110,8 +110,9 @@ struct ActiveTask {
 
 impl ActiveTask {
     fn request_stop(&mut self, reason: StopReason) {
-        // The first reason wins: a task cancelled and then shut down is still cancelled.
-        if self.stop_reason.is_none() {
+        // The first reason wins (a task cancelled and then shut down is still
+        // cancelled), except a lost lease: then nothing may be written at all.
+        if self.stop_reason.is_none() || reason == StopReason::LeaseLost {
             self.stop_reason = Some(reason);
         }
         self.stop.store(true, Ordering::Release);
@@ -215,12 +216,18 @@ impl Worker {
                         task.request_stop(StopReason::Cancelled);
                     }
                 }
-                Err(QueueError::Busy) => tracing::warn!(task_id = %id, "lease renewal: store busy"),
-                Err(error) => {
+                Err(
+                    error @ (QueueError::LeaseLost { .. }
+                    | QueueError::AlreadyFinished { .. }
+                    | QueueError::TaskNotFound { .. }),
+                ) => {
                     tracing::error!(task_id = %id, %error, "lost the lease; stopping the task");
                     task.request_stop(StopReason::LeaseLost);
                     return;
                 }
+                // A busy or failing store is retried at the next tick; the lease has
+                // two more thirds to go.
+                Err(error) => tracing::warn!(task_id = %id, %error, "lease renewal failed"),
             }
         } else if task.stop_reason.is_none() {
             match self.store.is_cancel_requested(&id) {

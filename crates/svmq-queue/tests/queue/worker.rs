@@ -399,3 +399,34 @@ fn an_invalid_worker_configuration_is_refused() {
         svmq_queue::Worker::new(test.store.clone(), Arc::new(FakeRunner::default()), config);
     assert!(matches!(refused, Err(QueueError::InvalidArgument(_))));
 }
+
+#[test]
+fn a_worker_that_loses_its_lease_stops_the_runner_and_writes_nothing() {
+    let test = TestStore::new("lease-lost");
+    let store = test.store.as_ref();
+    let runner = FakeRunner::new();
+    let id = submit(store, json!({ "steps": 1000, "step_ms": 10 }));
+    let mut config = fast_config(1);
+    config.lease_duration = Duration::from_millis(150);
+    let worker = RunningWorker::spawn(test.store.clone(), runner.clone(), config);
+    wait_until(PATIENCE, "the task runs", || runner.running() == 1);
+    // Another worker took the task over (as after an expiry this worker missed).
+    let new_owner = WorkerId::generate();
+    let database = test.home().join(svmq_queue::DATABASE_FILE_NAME);
+    rusqlite::Connection::open(database)
+        .unwrap()
+        .execute(
+            "UPDATE tasks SET lease_owner = ?1 WHERE id = ?2",
+            [new_owner.as_str(), id.as_str()],
+        )
+        .unwrap();
+    wait_until(Duration::from_secs(2), "the runner is stopped", || {
+        runner.stops_seen() == 1 && runner.running() == 0
+    });
+    let report = worker.stop();
+    assert_eq!((report.lost, report.completed, report.failed), (1, 0, 0));
+    let record = store.get_task(&id).unwrap();
+    assert_eq!(record.state, TaskState::Running);
+    assert_eq!(record.lease_owner, Some(new_owner.clone()));
+    store.complete_task(&id, &new_owner, &json!({})).unwrap();
+}
