@@ -205,8 +205,9 @@ pub(crate) fn target_columns(
             available: table.column_names.clone(),
         })?,
     };
-    // At least one target, all within the table, and one column left for features.
-    if dimension == 0 || dimension > last + 1 || dimension >= table.columns() {
+    // At least one target, all within the table, and several targets must leave a
+    // column for features (a lone target column is refused as having no features).
+    if dimension == 0 || dimension > last + 1 || (dimension > 1 && dimension >= table.columns()) {
         return Err(DataError::BadTargetDimension {
             dimension,
             columns: table.columns(),

@@ -44,23 +44,22 @@ pub(crate) fn read_rows(
     };
     let mut record = csv::StringRecord::new();
     let mut width = None;
+    let mut lines = LineCounter::new(text);
     loop {
-        let line = reader.position().line() as usize;
+        let start = reader.position().byte();
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(error) => {
+                let start = error.position().map_or(start, csv::Position::byte);
                 return Err(DataError::MalformedRow {
-                    line: error
-                        .position()
-                        .map_or(line, |position| position.line() as usize),
+                    line: lines.line_at(start),
                     reason: csv_reason(&error),
-                })
+                });
             }
         }
-        let line = record
-            .position()
-            .map_or(line, |position| position.line() as usize);
+        let start = record.position().map_or(start, csv::Position::byte);
+        let line = lines.line_at(start);
         // A line of only spaces reads as one blank field: treat it as a blank line.
         if record.len() == 1 && record[0].trim().is_empty() {
             continue;
@@ -92,6 +91,44 @@ pub(crate) fn read_rows(
         return Err(DataError::Empty);
     }
     Ok(rows)
+}
+
+/// Line numbers from byte offsets. The csv reader's own line count lags by one after
+/// a CRLF line end (it ends a record at the `\r` and meets the `\n` only when reading
+/// the next one), so lines are counted here from the text itself.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    /// Everything before `offset` is counted: it holds `line - 1` line breaks.
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of the first content at or after byte `start` (a record's
+    /// reported start may still point at the line break before it). Offsets must
+    /// not decrease from call to call.
+    fn line_at(&mut self, start: u64) -> usize {
+        let mut start = usize::try_from(start)
+            .unwrap_or(usize::MAX)
+            .clamp(self.offset, self.text.len());
+        while matches!(self.text.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        self.line += self.text[self.offset..start]
+            .iter()
+            .filter(|&&byte| byte == b'\n')
+            .count();
+        self.offset = start;
+        self.line
+    }
 }
 
 /// Why the csv reader stopped, without quoting the data.

@@ -324,15 +324,20 @@ fn predicts_classes(dataset: &Dataset, column: usize, classes: &[usize]) -> Opti
     let table = &dataset.table;
     let mut class_of_value: HashMap<String, usize> = HashMap::new();
     let mut consistent = true;
+    let mut present = 0;
     for (&row, &class) in dataset.rows.iter().zip(classes) {
         if let Some(text) = table.cells[row][column].text() {
+            present += 1;
             if *class_of_value.entry(text).or_insert(class) != class {
                 consistent = false;
                 break;
             }
         }
     }
-    if consistent && !class_of_value.is_empty() && class_of_value.len() * 2 <= dataset.rows.len() {
+    // A mostly missing column agreeing with the target on its few values proves
+    // little; so does one whose values are nearly all distinct.
+    let covers = present * 2 >= dataset.rows.len();
+    if consistent && covers && class_of_value.len() * 2 <= dataset.rows.len() {
         return Some("each of its values occurs with one class only".to_string());
     }
     if dataset.schema.kind(column) != ColumnKind::Numeric || dataset.rows.len() < 30 {

@@ -1,0 +1,13 @@
+//! The integration tests of svmq-data, one module per area:
+//! - `table`: reading files (CSV/TSV/xlsx), caps and every reader error;
+//! - `dataset`: targets, labels and the guards that refuse untrainable data;
+//! - `preprocess`: fitting on some rows and transforming others, no leakage;
+//! - `validate`: the data-quality report;
+//! - `examples`: the repository's example data sets end to end through split and folds.
+
+mod common;
+mod dataset;
+mod examples;
+mod preprocess;
+mod table;
+mod validate;
