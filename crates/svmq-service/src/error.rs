@@ -1,0 +1,42 @@
+//! The service's one error type. User mistakes carry a message saying what to fix;
+//! internal failures keep their source for the logs.
+
+use svmq_core::EngineError;
+use svmq_data::DataError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// A request parameter is out of range or inconsistent.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// The data cannot be read or trained on.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// A saved model is missing, damaged or of another kind.
+    #[error("{0}")]
+    Model(String),
+    #[error(transparent)]
+    Queue(#[from] svmq_queue::QueueError),
+    #[error("{action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+    /// The work was cancelled through its stop flag.
+    #[error("stopped")]
+    Stopped,
+}
+
+impl ServiceError {
+    /// Whether the caller can fix this (as opposed to an internal failure).
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            ServiceError::InvalidRequest(_) | ServiceError::Data(_) | ServiceError::Model(_) => true,
+            ServiceError::Engine(error) => !matches!(error, EngineError::InvalidModel(_)),
+            ServiceError::Queue(_) | ServiceError::Io { .. } | ServiceError::Stopped => false,
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! svmq's use cases, shared by the command line and the MCP server: training from a
+//! data file (split, search, refit, test), saved models, and prediction in the
+//! original label space. It reads files and writes model directories; it knows
+//! nothing of protocols or terminals.
+
+pub mod error;
+pub mod model_store;
+pub mod prediction;
+pub mod request;
+pub mod saved_model;
+pub mod training;
+
+pub use error::ServiceError;
+pub use request::{KernelChoice, TrainingRequest};
+pub use saved_model::{PredictedRow, SavedModel};
+pub use training::{train, TrainingObserver, TrainingOutcome, TrainingReport};

@@ -1,0 +1,121 @@
+//! Saved models on disk and in the registry: `<home>/models/<model_id>/` holds
+//! `model.json` (the checksummed model) and `metadata.json` (the training report),
+//! written in a staging directory and moved into place in one rename, then
+//! registered in the store. A crash never leaves a half model under a model id.
+
+use crate::error::ServiceError;
+use crate::saved_model::{SavedModel, METADATA_FILE_NAME, MODEL_FILE_NAME};
+use crate::training::{TrainingOutcome, TrainingReport};
+use serde_json::{json, Value};
+use std::path::Path;
+use svmq_queue::{
+    create_staging_dir, discard_staging_dir, model_dir, publish_model_dir, ModelId, ModelRecord,
+    NewModel, Store, TaskId,
+};
+
+/// The registry's summary of a model: what `list_models` shows.
+pub fn summary(report: &TrainingReport) -> Value {
+    let targets: Vec<Value> = report
+        .targets
+        .iter()
+        .map(|target| {
+            json!({
+                "target": target.target,
+                "kernel": target.best_params.kernel,
+                "best_params": target.best_params,
+                "cv_mean": finite(target.cv_mean),
+                "cv_std": finite(target.cv_std),
+                "test_metrics": target.test_metrics,
+                "support_vectors": target.support_vectors,
+            })
+        })
+        .collect();
+    json!({
+        "task": report.task,
+        "metric": report.metric,
+        "classes": report.classes,
+        "features": report.data.features,
+        "train_rows": report.data.train_rows,
+        "test_rows": report.data.test_rows,
+        "targets": targets,
+        "training_seconds": report.seconds,
+    })
+}
+
+/// NaN and infinities are not JSON: they become null.
+fn finite(value: f64) -> Value {
+    if value.is_finite() {
+        json!(value)
+    } else {
+        Value::Null
+    }
+}
+
+fn write(path: &Path, contents: &str) -> Result<(), ServiceError> {
+    std::fs::write(path, contents).map_err(|source| ServiceError::Io {
+        action: "cannot write",
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Writes and registers a trained model; returns its registry record.
+pub fn save_model(
+    store: &dyn Store,
+    home: &Path,
+    outcome: &TrainingOutcome,
+    user_id: &str,
+    task_id: Option<TaskId>,
+) -> Result<ModelRecord, ServiceError> {
+    let staging = create_staging_dir(home)?;
+    let written = (|| {
+        write(&staging.join(MODEL_FILE_NAME), &outcome.model.to_text())?;
+        let report = serde_json::to_string_pretty(&outcome.report).map_err(|error| {
+            ServiceError::Model(format!("the training report does not serialize: {error}"))
+        })?;
+        write(&staging.join(METADATA_FILE_NAME), &report)?;
+        let model = NewModel {
+            model_id: ModelId::generate(),
+            task_id,
+            user_id: user_id.to_string(),
+            metadata: summary(&outcome.report),
+        };
+        Ok(publish_model_dir(store, home, &staging, model)?)
+    })();
+    if written.is_err() {
+        let _ = discard_staging_dir(&staging);
+    }
+    written
+}
+
+/// A registered model, checking that `user_id` may see it. Another user's model is
+/// reported as not found, so ids cannot be probed.
+pub fn find_model(store: &dyn Store, model_id: &str, user_id: Option<&str>) -> Result<ModelRecord, ServiceError> {
+    let id = ModelId::parse(model_id).map_err(|_| {
+        ServiceError::InvalidRequest(format!(
+            "{model_id:?} is not a model id (32 hexadecimal characters)"
+        ))
+    })?;
+    let not_found = || ServiceError::Model(format!("no model {model_id}; list models to see the ids"));
+    let record = store.get_model(&id).map_err(|_| not_found())?;
+    if user_id.is_some_and(|user| user != record.user_id) {
+        return Err(not_found());
+    }
+    Ok(record)
+}
+
+/// Loads a registered model from its directory.
+pub fn load_model(home: &Path, record: &ModelRecord) -> Result<SavedModel, ServiceError> {
+    SavedModel::load(&model_dir(home, &record.model_id))
+}
+
+/// The full training report saved beside a model.
+pub fn load_report(home: &Path, record: &ModelRecord) -> Result<Value, ServiceError> {
+    let path = model_dir(home, &record.model_id).join(METADATA_FILE_NAME);
+    let text = std::fs::read_to_string(&path).map_err(|source| ServiceError::Io {
+        action: "cannot read",
+        path: path.display().to_string(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|error| ServiceError::Model(format!("damaged metadata: {error}")))
+}

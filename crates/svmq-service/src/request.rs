@@ -1,0 +1,142 @@
+//! What a caller asks of a training: the parameters of PRODUCT.md §2, with their
+//! defaults and their limits, validated once. The same request travels as a queue
+//! task's payload, so it is serde-serializable.
+
+use crate::error::ServiceError;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use svmq_data::{ScalingMethod, Task};
+use svmq_tune::metrics::Metric;
+use svmq_tune::sampler::SamplerKind;
+use svmq_tune::space::KernelName;
+
+/// Trials one study may run at most.
+pub const MAX_TRIALS: usize = 1000;
+/// Folds at most.
+pub const MAX_FOLDS: usize = 20;
+
+/// One kernel, or `auto`: the kernel becomes a dimension of the search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KernelChoice {
+    Linear,
+    Rbf,
+    Poly,
+    Sigmoid,
+    Auto,
+}
+
+impl KernelChoice {
+    pub fn from_name(name: &str) -> Option<KernelChoice> {
+        Some(match name {
+            "linear" => KernelChoice::Linear,
+            "rbf" => KernelChoice::Rbf,
+            "poly" | "polynomial" => KernelChoice::Poly,
+            "sigmoid" => KernelChoice::Sigmoid,
+            "auto" => KernelChoice::Auto,
+            _ => return None,
+        })
+    }
+
+    /// The kernels the search considers.
+    pub fn kernels(self) -> Vec<KernelName> {
+        match self {
+            KernelChoice::Linear => vec![KernelName::Linear],
+            KernelChoice::Rbf => vec![KernelName::Rbf],
+            KernelChoice::Poly => vec![KernelName::Poly],
+            KernelChoice::Sigmoid => vec![KernelName::Sigmoid],
+            KernelChoice::Auto => KernelName::ALL.to_vec(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrainingRequest {
+    pub data_source: PathBuf,
+    pub task: Task,
+    /// `None`: the last column.
+    pub target_column: Option<String>,
+    /// Regression: how many target columns (the last k), one model each.
+    pub target_dimension: usize,
+    pub kernel: KernelChoice,
+    pub optimize_hyperparameters: bool,
+    pub n_trials: usize,
+    pub cv_folds: usize,
+    /// `None`: accuracy for classification, r2 for regression.
+    pub scoring_metric: Option<Metric>,
+    pub scaling_method: ScalingMethod,
+    /// Share of the rows held out for the test metrics.
+    pub test_size: f64,
+    pub seed: u64,
+    pub sampler: SamplerKind,
+    /// Classifiers: fit Platt probabilities on the final model.
+    pub probability: bool,
+    /// Trials evaluated at once.
+    pub parallel_trials: usize,
+}
+
+impl Default for TrainingRequest {
+    fn default() -> Self {
+        TrainingRequest {
+            data_source: PathBuf::new(),
+            task: Task::Classification,
+            target_column: None,
+            target_dimension: 1,
+            kernel: KernelChoice::Rbf,
+            optimize_hyperparameters: true,
+            n_trials: 50,
+            cv_folds: 5,
+            scoring_metric: None,
+            scaling_method: ScalingMethod::Standard,
+            test_size: 0.2,
+            seed: 42,
+            sampler: SamplerKind::Tpe,
+            probability: true,
+            parallel_trials: 2,
+        }
+    }
+}
+
+impl TrainingRequest {
+    /// The metric the search optimizes.
+    pub fn metric(&self) -> Metric {
+        self.scoring_metric.unwrap_or(match self.task {
+            Task::Classification => Metric::Accuracy,
+            Task::Regression => Metric::R2,
+        })
+    }
+
+    /// Refuses out-of-range parameters with a message saying the allowed range.
+    pub fn validate(&self) -> Result<(), ServiceError> {
+        let invalid = |message: String| Err(ServiceError::InvalidRequest(message));
+        if self.n_trials == 0 || self.n_trials > MAX_TRIALS {
+            return invalid(format!("n_trials must be between 1 and {MAX_TRIALS}, got {}", self.n_trials));
+        }
+        if self.cv_folds < 2 || self.cv_folds > MAX_FOLDS {
+            return invalid(format!("cv_folds must be between 2 and {MAX_FOLDS}, got {}", self.cv_folds));
+        }
+        if !(self.test_size > 0.0 && self.test_size < 0.9) {
+            return invalid(format!("test_size must be a fraction between 0 and 0.9, got {}", self.test_size));
+        }
+        if self.target_dimension == 0 || (self.task == Task::Classification && self.target_dimension != 1) {
+            return invalid("target_dimension must be 1 for classification and at least 1 for regression".into());
+        }
+        let metric = self.metric();
+        if metric.is_classification() != (self.task == Task::Classification) {
+            let allowed: Vec<&str> = match self.task {
+                Task::Classification => Metric::CLASSIFICATION.iter().map(|m| m.name()).collect(),
+                Task::Regression => Metric::REGRESSION.iter().map(|m| m.name()).collect(),
+            };
+            return invalid(format!(
+                "scoring_metric {} does not fit this task; use one of: {}",
+                metric.name(),
+                allowed.join(", ")
+            ));
+        }
+        if self.parallel_trials == 0 || self.parallel_trials > 16 {
+            return invalid(format!("parallel_trials must be between 1 and 16, got {}", self.parallel_trials));
+        }
+        Ok(())
+    }
+}

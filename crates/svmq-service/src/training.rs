@@ -1,0 +1,629 @@
+//! Training from a data file: read, type, split off a test set, search
+//! hyperparameters by cross-validation on the training split (preprocessing fitted
+//! inside each fold), refit the best on the whole training split, and evaluate on the
+//! test split. Regression with several targets trains one model per target.
+//!
+//! Nothing fitted ever sees the rows it is evaluated on: that is the point of this
+//! module (the Python original leaked preprocessing across folds and had no test set).
+
+use crate::error::ServiceError;
+use crate::request::TrainingRequest;
+use crate::saved_model::{SavedModel, TargetModel};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+use svmq_core::random::Random;
+use svmq_core::{fit, FitControl, FitOutcome, Kernel, Matrix, Model};
+use svmq_data::{
+    read_table, shuffled_folds, shuffled_split, stratified_folds, stratified_split, Dataset,
+    FittedPreprocessor, PreprocessOptions, Preprocessor, Split, TableOptions, Target,
+    TargetOptions, Task,
+};
+use svmq_tune::evaluation::{
+    engine_params, needs_probability, predict, score, FoldEvaluator, PreparedFold,
+    Task as TuneTask, TrainingStatistics,
+};
+use svmq_tune::metrics::{Direction, Metric};
+use svmq_tune::space::{SearchSpace, TrialParams};
+use svmq_tune::study::{run_study, StudySettings, TrialRecord, TrialState};
+
+/// Permutations per feature for permutation importance.
+const IMPORTANCE_REPEATS: usize = 5;
+
+/// Where a training run reports to: progress (0–100 with a message) and log lines.
+pub trait TrainingObserver: Sync {
+    fn progress(&self, percent: f64, message: &str);
+    fn log(&self, message: &str);
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+
+impl TrainingObserver for Silent {
+    fn progress(&self, _: f64, _: &str) {}
+    fn log(&self, _: &str) {}
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DataSummary {
+    pub source_rows: usize,
+    pub usable_rows: usize,
+    pub unlabeled_rows: usize,
+    pub features: Vec<String>,
+    pub ignored_columns: Vec<String>,
+    pub targets: Vec<String>,
+    pub train_rows: usize,
+    pub test_rows: usize,
+    /// Classification: `(label, rows)` per class.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class_counts: Option<Vec<(String, usize)>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FeatureImportance {
+    pub feature: String,
+    /// Mean drop of the test score when the feature's values are shuffled.
+    pub importance: f64,
+    pub standard_deviation: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LinearWeights {
+    /// The class pair (first class is the positive side), for classifiers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub classes: Option<(String, String)>,
+    /// `(preprocessed feature, weight)`; the decision value is Σ weight·x − rho.
+    pub weights: Vec<(String, f64)>,
+    pub rho: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetReport {
+    pub target: String,
+    pub best_params: TrialParams,
+    pub cv_mean: f64,
+    pub cv_std: f64,
+    pub cv_fold_scores: Vec<f64>,
+    /// Every metric of the task on the held-out test split, in original units.
+    pub test_metrics: BTreeMap<String, f64>,
+    /// Classification: counts `[truth][predicted]` on the test split, in `classes` order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confusion_matrix: Option<Vec<Vec<usize>>>,
+    pub support_vectors: usize,
+    pub trials: Vec<TrialRecord>,
+    pub feature_importance: Vec<FeatureImportance>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linear_weights: Option<Vec<LinearWeights>>,
+    /// Test-split truth and predictions (regression, for residual plots).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_predictions: Option<Vec<(f64, f64)>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainingReport {
+    pub task: Task,
+    pub metric: Metric,
+    pub data: DataSummary,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<String>,
+    pub targets: Vec<TargetReport>,
+    pub seconds: f64,
+    pub warnings: Vec<String>,
+}
+
+pub struct TrainingOutcome {
+    pub model: SavedModel,
+    pub report: TrainingReport,
+}
+
+/// Trains as `request` says. Returns `ServiceError::Stopped` when `stop` is raised.
+pub fn train(
+    request: &TrainingRequest,
+    observer: &dyn TrainingObserver,
+    stop: &AtomicBool,
+) -> Result<TrainingOutcome, ServiceError> {
+    request.validate()?;
+    let started = Instant::now();
+    observer.progress(1.0, "reading data");
+    let table = read_table(&request.data_source, &TableOptions::default())?;
+    let source_rows = table.rows();
+    let target_options = TargetOptions {
+        target_column: request.target_column.clone(),
+        target_dimension: request.target_dimension,
+    };
+    let dataset = Dataset::prepare(table, request.task, &target_options)?;
+    dataset.check_folds(request.cv_folds)?;
+    let split = split(&dataset, request)?;
+    let mut warnings = Vec::new();
+    if dataset.unlabeled_rows() > 0 {
+        warnings.push(format!(
+            "{} rows without a target value were left out",
+            dataset.unlabeled_rows()
+        ));
+    }
+    let summary = summarize(&dataset, &split, source_rows);
+    observer.log(&format!(
+        "data: {} usable rows, {} features, {} train / {} test",
+        summary.usable_rows,
+        summary.features.len(),
+        summary.train_rows,
+        summary.test_rows
+    ));
+    let control = FitControl::new().with_stop_flag(stop);
+    let preprocessor = Preprocessor::from_dataset(&dataset);
+    let options = PreprocessOptions { scaling: request.scaling_method };
+    let train_rows: Vec<usize> = split.train.iter().map(|&p| dataset.rows[p]).collect();
+    let test_rows: Vec<usize> = split.test.iter().map(|&p| dataset.rows[p]).collect();
+    let fitted = preprocessor.fit(&dataset.table, &train_rows, &options)?;
+    let train_matrix = fitted.transform(&dataset.table, &train_rows)?;
+    let test_matrix = fitted.transform(&dataset.table, &test_rows)?;
+    let targets = dataset.target_names();
+    let mut target_models = Vec::new();
+    let mut target_reports = Vec::new();
+    for (index, name) in targets.iter().enumerate() {
+        let values = target_values(&dataset, index);
+        let context = TargetContext {
+            request,
+            dataset: &dataset,
+            preprocessor: &preprocessor,
+            options: &options,
+            split: &split,
+            values: &values,
+            observer,
+            control: &control,
+            share: (index, targets.len()),
+        };
+        let evaluators = context.fold_evaluators()?;
+        let trials = context.search(&evaluators)?;
+        let best = svmq_tune::study::best_index(&trials, request.metric()).ok_or_else(|| {
+            ServiceError::InvalidRequest(
+                "no trial completed: every parameter set failed; see the task log".into(),
+            )
+        })?;
+        let best_trial = trials[best].clone();
+        observer.progress(
+            context.percent(1.0),
+            &format!("refitting {name} on the training split"),
+        );
+        let (target_model, report) = context.refit(
+            name,
+            &best_trial,
+            trials,
+            &fitted,
+            &train_matrix,
+            &test_matrix,
+        )?;
+        target_models.push(target_model);
+        target_reports.push(report);
+    }
+    let classes = dataset
+        .encoder()
+        .map(|encoder| encoder.classes().to_vec())
+        .unwrap_or_default();
+    observer.progress(100.0, "done");
+    Ok(TrainingOutcome {
+        model: SavedModel {
+            task: request.task,
+            classes: classes.clone(),
+            preprocessor: fitted,
+            targets: target_models,
+        },
+        report: TrainingReport {
+            task: request.task,
+            metric: request.metric(),
+            data: summary,
+            classes,
+            targets: target_reports,
+            seconds: started.elapsed().as_secs_f64(),
+            warnings,
+        },
+    })
+}
+
+/// The held-out test split, stratified for classification.
+fn split(dataset: &Dataset, request: &TrainingRequest) -> Result<Split, ServiceError> {
+    Ok(match dataset.classes() {
+        Some(classes) => stratified_split(classes, request.test_size, request.seed)?,
+        None => shuffled_split(dataset.rows.len(), request.test_size, request.seed)?,
+    })
+}
+
+fn summarize(dataset: &Dataset, split: &Split, source_rows: usize) -> DataSummary {
+    let class_counts = dataset.encoder().zip(dataset.classes()).map(|(encoder, classes)| {
+        let mut counts = vec![0; encoder.len()];
+        for &class in classes {
+            counts[class] += 1;
+        }
+        encoder.classes().iter().cloned().zip(counts).collect()
+    });
+    DataSummary {
+        source_rows,
+        usable_rows: dataset.rows.len(),
+        unlabeled_rows: dataset.unlabeled_rows(),
+        features: dataset.feature_names(),
+        ignored_columns: dataset
+            .ignored_columns
+            .iter()
+            .map(|&c| dataset.table.column_names[c].clone())
+            .collect(),
+        targets: dataset.target_names(),
+        train_rows: split.train.len(),
+        test_rows: split.test.len(),
+        class_counts,
+    }
+}
+
+/// The values of target `index` for every usable row: class indices as numbers, or
+/// the target's values.
+fn target_values(dataset: &Dataset, index: usize) -> Vec<f64> {
+    match &dataset.target {
+        Target::Classes { classes, .. } => classes.iter().map(|&c| c as f64).collect(),
+        Target::Values(columns) => columns[index].clone(),
+    }
+}
+
+/// Everything one target's search and refit need.
+struct TargetContext<'a> {
+    request: &'a TrainingRequest,
+    dataset: &'a Dataset,
+    preprocessor: &'a Preprocessor,
+    options: &'a PreprocessOptions,
+    split: &'a Split,
+    /// The target's value for every usable row (by position).
+    values: &'a [f64],
+    observer: &'a dyn TrainingObserver,
+    control: &'a FitControl<'a>,
+    /// This target's index and the number of targets, for progress.
+    share: (usize, usize),
+}
+
+impl TargetContext<'_> {
+    fn task(&self) -> TuneTask {
+        match self.dataset.encoder() {
+            Some(encoder) => TuneTask::Classification { classes: encoder.len() },
+            None => TuneTask::Regression,
+        }
+    }
+
+    /// Overall progress when this target's work is `fraction` done: 2–90 % for the
+    /// searches, the rest for refits.
+    fn percent(&self, fraction: f64) -> f64 {
+        let (index, count) = self.share;
+        2.0 + 88.0 * (index as f64 + fraction) / count as f64
+    }
+
+    /// The cross-validation folds of the training split, each preprocessed with
+    /// statistics from its own training part.
+    fn fold_evaluators(&self) -> Result<Vec<FoldEvaluator>, ServiceError> {
+        let request = self.request;
+        let train = &self.split.train;
+        let folds = match self.dataset.classes() {
+            Some(classes) => {
+                let train_classes: Vec<usize> = train.iter().map(|&p| classes[p]).collect();
+                stratified_folds(&train_classes, request.cv_folds, request.seed)?
+            }
+            None => shuffled_folds(train.len(), request.cv_folds, request.seed)?,
+        };
+        (0..folds.count())
+            .into_par_iter()
+            .map(|fold| {
+                let fit_positions: Vec<usize> = folds.training(fold).iter().map(|&k| train[k]).collect();
+                let valid_positions: Vec<usize> = folds.validation(fold).iter().map(|&k| train[k]).collect();
+                let rows = |positions: &[usize]| -> Vec<usize> {
+                    positions.iter().map(|&p| self.dataset.rows[p]).collect()
+                };
+                let (fit_rows, valid_rows) = (rows(&fit_positions), rows(&valid_positions));
+                let fitted = self.preprocessor.fit(&self.dataset.table, &fit_rows, self.options)?;
+                let prepared = PreparedFold {
+                    train: fitted.transform(&self.dataset.table, &fit_rows)?,
+                    train_targets: fit_positions.iter().map(|&p| self.values[p]).collect(),
+                    valid: fitted.transform(&self.dataset.table, &valid_rows)?,
+                    valid_targets: valid_positions.iter().map(|&p| self.values[p]).collect(),
+                };
+                Ok(FoldEvaluator::new(prepared, self.task()))
+            })
+            .collect()
+    }
+
+    /// The search (or, without optimization, the cross-validation of the defaults).
+    fn search(&self, evaluators: &[FoldEvaluator]) -> Result<Vec<TrialRecord>, ServiceError> {
+        let request = self.request;
+        let metric = request.metric();
+        let kernels = request.kernel.kernels();
+        let space = match request.task {
+            Task::Classification => SearchSpace::classification(kernels),
+            Task::Regression => SearchSpace::regression(kernels),
+        };
+        if !request.optimize_hyperparameters {
+            let params = space.defaults();
+            let mut scores = Vec::new();
+            for evaluator in evaluators {
+                match evaluator.score(&params, metric, request.seed, self.control)? {
+                    Some(score) => scores.push(score),
+                    None => return Err(ServiceError::Stopped),
+                }
+            }
+            let value = scores.iter().sum::<f64>() / scores.len() as f64;
+            return Ok(vec![TrialRecord {
+                number: 0,
+                params,
+                state: TrialState::Complete,
+                value: Some(value),
+                fold_scores: scores,
+                error: None,
+                seconds: 0.0,
+            }]);
+        }
+        let settings = StudySettings {
+            trials: request.n_trials,
+            sampler: request.sampler,
+            seed: request.seed,
+            metric,
+            pruning: true,
+            parallel_trials: request.parallel_trials,
+        };
+        let mut report = |trial: &TrialRecord, progress: &svmq_tune::study::StudyProgress| {
+            let best = progress
+                .best_value
+                .map_or("none yet".to_string(), |value| format!("{value:.4}"));
+            self.observer.progress(
+                self.percent(progress.finished_trials as f64 / progress.trials as f64),
+                &format!(
+                    "trial {}/{}, best {} {best}",
+                    progress.finished_trials,
+                    progress.trials,
+                    metric.name()
+                ),
+            );
+            self.observer.log(&trial_line(trial, metric));
+        };
+        let outcome = run_study(&space, &settings, evaluators, Vec::new(), &mut report, self.control)?;
+        if outcome.stopped {
+            return Err(ServiceError::Stopped);
+        }
+        Ok(outcome.trials)
+    }
+
+    /// Trains the best parameters on the whole training split and evaluates them on
+    /// the test split.
+    fn refit(
+        &self,
+        name: &str,
+        best: &TrialRecord,
+        trials: Vec<TrialRecord>,
+        fitted: &FittedPreprocessor,
+        train_matrix: &Matrix,
+        test_matrix: &Matrix,
+    ) -> Result<(TargetModel, TargetReport), ServiceError> {
+        let request = self.request;
+        let task = self.task();
+        let train_targets: Vec<f64> = self.split.train.iter().map(|&p| self.values[p]).collect();
+        let test_targets: Vec<f64> = self.split.test.iter().map(|&p| self.values[p]).collect();
+        let statistics = TrainingStatistics::new(train_matrix, &train_targets, task);
+        let probability = request.task == Task::Classification && request.probability;
+        let params = engine_params(
+            &best.params,
+            task,
+            train_matrix.columns(),
+            &statistics,
+            probability,
+            request.seed,
+        )
+        .validate()?;
+        let standardized: Vec<f64> = match task {
+            TuneTask::Regression => train_targets
+                .iter()
+                .map(|t| (t - statistics.target_mean) / statistics.target_scale)
+                .collect(),
+            TuneTask::Classification { .. } => train_targets.clone(),
+        };
+        let model = match fit(train_matrix, &standardized, &params, self.control)? {
+            FitOutcome::Trained(trained) => {
+                if !trained.report.converged() {
+                    self.observer.log("warning: the final fit reached the iteration limit");
+                }
+                trained.model
+            }
+            FitOutcome::Stopped => return Err(ServiceError::Stopped),
+        };
+        let predictions = predict(&model, test_matrix, task, &statistics, probability);
+        let metrics: Vec<Metric> = match task {
+            TuneTask::Classification { .. } => Metric::CLASSIFICATION.to_vec(),
+            TuneTask::Regression => Metric::REGRESSION.to_vec(),
+        };
+        let test_metrics: BTreeMap<String, f64> = metrics
+            .into_iter()
+            .map(|metric| (metric.name().to_string(), score(metric, task, &test_targets, &predictions)))
+            .filter(|(_, value)| value.is_finite())
+            .collect();
+        let confusion_matrix = match task {
+            TuneTask::Classification { classes } => Some(svmq_tune::metrics::confusion_matrix(
+                &test_targets.iter().map(|&t| t as usize).collect::<Vec<_>>(),
+                &predictions.values.iter().map(|&p| p as usize).collect::<Vec<_>>(),
+                classes,
+            )),
+            TuneTask::Regression => None,
+        };
+        self.observer.progress(self.percent(1.0), "feature importance");
+        let importance = permutation_importance(
+            &model,
+            fitted,
+            test_matrix,
+            &test_targets,
+            task,
+            &statistics,
+            request.metric(),
+            request.seed,
+        );
+        let classes = self.dataset.encoder().map(|e| e.classes().to_vec()).unwrap_or_default();
+        let linear_weights = (model.kernel == Kernel::Linear).then(|| linear_weights(&model, fitted, &classes));
+        let support_vectors = model.support_vectors.rows();
+        let test_predictions = (task == TuneTask::Regression)
+            .then(|| test_targets.iter().copied().zip(predictions.values.iter().copied()).collect());
+        Ok((
+            TargetModel {
+                name: name.to_string(),
+                params: best.params.clone(),
+                engine: model,
+                target_mean: statistics.target_mean,
+                target_scale: statistics.target_scale,
+            },
+            TargetReport {
+                target: name.to_string(),
+                best_params: best.params.clone(),
+                cv_mean: best.value.unwrap_or(f64::NAN),
+                cv_std: best.standard_deviation().unwrap_or(f64::NAN),
+                cv_fold_scores: best.fold_scores.clone(),
+                test_metrics,
+                confusion_matrix,
+                support_vectors,
+                trials,
+                feature_importance: importance,
+                linear_weights,
+                test_predictions,
+            },
+        ))
+    }
+}
+
+/// One log line per trial.
+fn trial_line(trial: &TrialRecord, metric: Metric) -> String {
+    let params = serde_json::to_string(&trial.params).unwrap_or_default();
+    match trial.state {
+        TrialState::Complete => format!(
+            "trial {}: {} = {:.5} (±{:.5}) {params}",
+            trial.number,
+            metric.name(),
+            trial.value.unwrap_or(f64::NAN),
+            trial.standard_deviation().unwrap_or(f64::NAN)
+        ),
+        TrialState::Pruned => format!(
+            "trial {}: pruned after {} folds {params}",
+            trial.number,
+            trial.fold_scores.len()
+        ),
+        TrialState::Failed => format!(
+            "trial {}: failed: {} {params}",
+            trial.number,
+            trial.error.as_deref().unwrap_or("unknown error")
+        ),
+    }
+}
+
+/// Permutation importance on the test split: for each input feature, shuffle its
+/// (preprocessed) columns across rows and measure how much the score worsens.
+#[allow(clippy::too_many_arguments)]
+fn permutation_importance(
+    model: &Model,
+    fitted: &FittedPreprocessor,
+    test: &Matrix,
+    truth: &[f64],
+    task: TuneTask,
+    statistics: &TrainingStatistics,
+    metric: Metric,
+    seed: u64,
+) -> Vec<FeatureImportance> {
+    let probability = needs_probability(metric, task) && model.probability.is_some();
+    let metric = if needs_probability(metric, task) && !probability { Metric::Accuracy } else { metric };
+    let baseline = score(metric, task, truth, &predict(model, test, task, statistics, probability));
+    let sign = match metric.direction() {
+        Direction::Maximize => 1.0,
+        Direction::Minimize => -1.0,
+    };
+    // Output columns of each input feature.
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    let names = fitted.output_names();
+    for feature in fitted.features() {
+        let width = names[start..]
+            .iter()
+            .take_while(|name| *name == feature.name() || name.starts_with(&format!("{}=", feature.name())))
+            .count()
+            .max(1)
+            .min(names.len() - start);
+        ranges.push((feature.name().to_string(), start..start + width));
+        start += width;
+    }
+    ranges
+        .into_par_iter()
+        .enumerate()
+        .map(|(index, (name, columns))| {
+            let mut random = Random::new(seed ^ (index as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
+            let drops: Vec<f64> = (0..IMPORTANCE_REPEATS)
+                .map(|_| {
+                    let mut order: Vec<usize> = (0..test.rows()).collect();
+                    random.shuffle(&mut order);
+                    let mut values = test.values().to_vec();
+                    let width = test.columns();
+                    for (row, &source) in order.iter().enumerate() {
+                        for column in columns.clone() {
+                            values[row * width + column] = test.values()[source * width + column];
+                        }
+                    }
+                    let shuffled = Matrix::new(test.rows(), width, values).expect("same shape");
+                    let permuted = score(metric, task, truth, &predict(model, &shuffled, task, statistics, probability));
+                    sign * (baseline - permuted)
+                })
+                .collect();
+            let mean = drops.iter().sum::<f64>() / drops.len() as f64;
+            let variance = drops.iter().map(|d| (d - mean) * (d - mean)).sum::<f64>() / drops.len() as f64;
+            FeatureImportance { feature: name, importance: mean, standard_deviation: variance.sqrt() }
+        })
+        .collect()
+}
+
+/// The primal weights w = Σ coef·sv of each decision function of a linear model.
+fn linear_weights(model: &Model, fitted: &FittedPreprocessor, classes: &[String]) -> Vec<LinearWeights> {
+    let names = fitted.output_names();
+    let features = model.support_vectors.columns();
+    let weights_of = |coefficients: &dyn Fn(usize) -> f64| -> Vec<(String, f64)> {
+        let mut weights = vec![0.0; features];
+        for s in 0..model.support_vectors.rows() {
+            let coefficient = coefficients(s);
+            for (weight, value) in weights.iter_mut().zip(model.support_vectors.row(s)) {
+                *weight += coefficient * value;
+            }
+        }
+        names.iter().cloned().zip(weights).collect()
+    };
+    if !model.svm_type.is_classification() {
+        return vec![LinearWeights {
+            classes: None,
+            weights: weights_of(&|s| model.coefficients[0][s]),
+            rho: model.rho[0],
+        }];
+    }
+    // Support vectors are grouped by class; class i's block holds the pair (i, j)
+    // coefficient in row j − 1, class j's block in row i.
+    let mut starts = Vec::new();
+    let mut start = 0;
+    for &count in &model.support_vector_counts {
+        starts.push(start..start + count);
+        start += count;
+    }
+    let label = |engine_label: f64| classes.get(engine_label as usize).cloned().unwrap_or_default();
+    let mut result = Vec::new();
+    let mut pair = 0;
+    for i in 0..model.labels.len() {
+        for j in i + 1..model.labels.len() {
+            let coefficient = |s: usize| {
+                if starts[i].contains(&s) {
+                    model.coefficients[j - 1][s]
+                } else if starts[j].contains(&s) {
+                    model.coefficients[i][s]
+                } else {
+                    0.0
+                }
+            };
+            result.push(LinearWeights {
+                classes: Some((label(model.labels[i]), label(model.labels[j]))),
+                weights: weights_of(&coefficient),
+                rho: model.rho[pair],
+            });
+            pair += 1;
+        }
+    }
+    result
+}
