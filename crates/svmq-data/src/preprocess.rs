@@ -25,6 +25,8 @@
 //! What it does not do: choose feature columns ([`crate::dataset`]) or scale targets
 //! ([`crate::scaling::TargetScaler`]).
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
 use svmq_core::Matrix;
 
@@ -90,7 +92,7 @@ impl Preprocessor {
                 ),
             });
         }
-        let columns = locate(table, self.features.iter().map(|(name, _)| name))?;
+        let columns = locate(table, self.features.iter().map(|(name, _)| name.as_str()))?;
         let mut features = Vec::with_capacity(self.features.len());
         for ((name, kind), column) in self.features.iter().zip(columns) {
             let cells = rows.iter().map(|&row| (&table.cells[row][column], row));
@@ -166,14 +168,14 @@ fn fit_categorical<'a>(name: &str, cells: impl Iterator<Item = &'a Cell>) -> Fit
 /// The position in `table` of each named column, or the error naming those absent.
 fn locate<'a>(
     table: &RawTable,
-    names: impl Iterator<Item = &'a String>,
+    names: impl Iterator<Item = &'a str>,
 ) -> Result<Vec<usize>, DataError> {
     let mut columns = Vec::new();
     let mut absent = Vec::new();
     for name in names {
         match table.column_index(name) {
             Some(column) => columns.push(column),
-            None => absent.push(name.clone()),
+            None => absent.push(name.to_string()),
         }
     }
     if absent.is_empty() {
@@ -313,8 +315,8 @@ impl FittedPreprocessor {
     /// Transforms `rows` of a table whose columns are matched by name: the training
     /// table itself, or a new table to predict on.
     pub fn transform(&self, table: &RawTable, rows: &[usize]) -> Result<Matrix, DataError> {
-        self.check_names(table.column_names.iter())?;
-        let columns = locate(table, self.features.iter().map(|f| f.name_string()))?;
+        self.check_names(&self.known_names(), table.column_names.iter())?;
+        let columns = locate(table, self.features.iter().map(FittedFeature::name))?;
         let mut values = Vec::with_capacity(rows.len() * self.output_width());
         for &row in rows {
             let cells = table
@@ -352,10 +354,11 @@ impl FittedPreprocessor {
             .enumerate()
             .map(|(position, feature)| (feature.name(), position))
             .collect();
+        let known = self.known_names();
         let mut cells: Vec<Option<&Cell>> = vec![None; self.features.len()];
         for (index, record) in records.iter().enumerate() {
             cells.fill(None);
-            self.check_names(record.into_iter().map(|(name, _)| name))?;
+            self.check_names(&known, record.into_iter().map(|(name, _)| name))?;
             for (name, cell) in record {
                 if let Some(&position) = positions.get(name.as_str()) {
                     cells[position] = Some(cell);
@@ -399,13 +402,23 @@ impl FittedPreprocessor {
         self.matrix(rows.len(), values)
     }
 
+    /// Every name an input may carry: the features and the ignored columns.
+    fn known_names(&self) -> HashSet<&str> {
+        self.features
+            .iter()
+            .map(FittedFeature::name)
+            .chain(self.ignored.iter().map(String::as_str))
+            .collect()
+    }
+
     /// Refuses names that are neither features nor known non-feature columns.
-    fn check_names<'a>(&self, names: impl Iterator<Item = &'a String>) -> Result<(), DataError> {
+    fn check_names<'a>(
+        &self,
+        known: &HashSet<&str>,
+        names: impl Iterator<Item = &'a String>,
+    ) -> Result<(), DataError> {
         let unknown: Vec<String> = names
-            .filter(|name| {
-                !self.features.iter().any(|feature| feature.name() == *name)
-                    && !self.ignored.contains(name)
-            })
+            .filter(|name| !known.contains(name.as_str()))
             .cloned()
             .collect();
         if unknown.is_empty() {
@@ -424,13 +437,5 @@ impl FittedPreprocessor {
         Matrix::new(rows, self.output_width(), values).map_err(|error| DataError::Internal {
             reason: error.to_string(),
         })
-    }
-}
-
-impl FittedFeature {
-    fn name_string(&self) -> &String {
-        match self {
-            Self::Numeric { name, .. } | Self::Categorical { name, .. } => name,
-        }
     }
 }

@@ -1,0 +1,138 @@
+//! Relations between columns: Pearson correlation, highly correlated feature pairs,
+//! and features that alone predict the target (leak candidates).
+//!
+//! What it does not do: decide what is a warning; [`super::validate`] does.
+
+use std::collections::HashMap;
+
+use super::{
+    CorrelatedPair, CORRELATION_MAX_FEATURES, CORRELATION_MAX_ROWS, MAX_PAIRS, PAIR_CORRELATION,
+};
+use crate::dataset::Dataset;
+use crate::schema::ColumnKind;
+use crate::table::RawTable;
+
+/// Why a feature alone determines the class, if it does: each of its values belongs
+/// to one class (when values repeat, so it is not merely an identifier), or its
+/// numeric ranges per class do not overlap (on enough rows to mean something).
+pub(super) fn predicts_classes(
+    dataset: &Dataset,
+    column: usize,
+    classes: &[usize],
+) -> Option<String> {
+    let table = &dataset.table;
+    let mut class_of_value: HashMap<String, usize> = HashMap::new();
+    let mut consistent = true;
+    let mut present = 0;
+    for (&row, &class) in dataset.rows.iter().zip(classes) {
+        if let Some(text) = table.cells[row][column].text() {
+            present += 1;
+            if *class_of_value.entry(text).or_insert(class) != class {
+                consistent = false;
+                break;
+            }
+        }
+    }
+    // A mostly missing column agreeing with the target on its few values proves
+    // little; so does one whose values are nearly all distinct.
+    let covers = present * 2 >= dataset.rows.len();
+    if consistent && covers && class_of_value.len() * 2 <= dataset.rows.len() {
+        return Some("each of its values occurs with one class only".to_string());
+    }
+    if dataset.schema.kind(column) != ColumnKind::Numeric || dataset.rows.len() < 30 {
+        return None;
+    }
+    let classes_count = dataset.encoder().map_or(0, |encoder| encoder.len());
+    let mut ranges = vec![(f64::INFINITY, f64::NEG_INFINITY); classes_count];
+    for (&row, &class) in dataset.rows.iter().zip(classes) {
+        if let Some(value) = table.cells[row][column].as_number() {
+            let range = &mut ranges[class];
+            *range = (range.0.min(value), range.1.max(value));
+        }
+    }
+    ranges.retain(|range| range.0 <= range.1);
+    ranges.sort_by(|left, right| left.0.total_cmp(&right.0));
+    let separated = ranges.len() >= 2 && ranges.windows(2).all(|pair| pair[0].1 < pair[1].0);
+    separated.then(|| "its value ranges per class do not overlap".to_string())
+}
+
+/// A numeric column's values at `rows`, NaN where missing.
+pub(super) fn numeric_values(table: &RawTable, column: usize, rows: &[usize]) -> Vec<f64> {
+    rows.iter()
+        .map(|&row| table.cells[row][column].as_number().unwrap_or(f64::NAN))
+        .collect()
+}
+
+/// Pearson's r over the positions where both values are present; `None` when fewer
+/// than three pairs remain or either side is constant there.
+pub fn correlation(left: &[f64], right: &[f64]) -> Option<f64> {
+    let pairs: Vec<(f64, f64)> = left
+        .iter()
+        .zip(right)
+        .filter(|(x, y)| !x.is_nan() && !y.is_nan())
+        .map(|(&x, &y)| (x, y))
+        .collect();
+    if pairs.len() < 3 {
+        return None;
+    }
+    let count = pairs.len() as f64;
+    let mean_x = pairs.iter().map(|pair| pair.0).sum::<f64>() / count;
+    let mean_y = pairs.iter().map(|pair| pair.1).sum::<f64>() / count;
+    let (mut xy, mut xx, mut yy) = (0.0, 0.0, 0.0);
+    for (x, y) in pairs {
+        xy += (x - mean_x) * (y - mean_y);
+        xx += (x - mean_x).powi(2);
+        yy += (y - mean_y).powi(2);
+    }
+    (xx > 0.0 && yy > 0.0).then(|| (xy / (xx * yy).sqrt()).clamp(-1.0, 1.0))
+}
+
+/// Numeric feature pairs with |r| > [`PAIR_CORRELATION`], strongest first.
+pub(super) fn correlated_pairs(
+    dataset: &Dataset,
+    warnings: &mut Vec<String>,
+) -> Vec<CorrelatedPair> {
+    let table = &dataset.table;
+    let numeric: Vec<usize> = dataset
+        .feature_columns
+        .iter()
+        .copied()
+        .filter(|&column| dataset.schema.kind(column) == ColumnKind::Numeric)
+        .collect();
+    if numeric.len() > CORRELATION_MAX_FEATURES {
+        warnings.push(format!(
+            "{} numeric features: correlated pairs were not searched (limit {CORRELATION_MAX_FEATURES})",
+            numeric.len()
+        ));
+        return Vec::new();
+    }
+    let step = dataset.rows.len().div_ceil(CORRELATION_MAX_ROWS).max(1);
+    let rows: Vec<usize> = dataset.rows.iter().step_by(step).copied().collect();
+    let columns: Vec<Vec<f64>> = numeric
+        .iter()
+        .map(|&column| numeric_values(table, column, &rows))
+        .collect();
+    let mut pairs = Vec::new();
+    for first in 0..columns.len() {
+        for second in first + 1..columns.len() {
+            if let Some(r) = correlation(&columns[first], &columns[second]) {
+                if r.abs() > PAIR_CORRELATION {
+                    pairs.push(CorrelatedPair {
+                        first: table.column_names[numeric[first]].clone(),
+                        second: table.column_names[numeric[second]].clone(),
+                        correlation: r,
+                    });
+                }
+            }
+        }
+    }
+    pairs.sort_by(|left, right| right.correlation.abs().total_cmp(&left.correlation.abs()));
+    if !pairs.is_empty() {
+        warnings.push(format!(
+            "{} feature pairs correlate beyond |r| > {PAIR_CORRELATION}; they carry nearly the same information",
+            pairs.len()
+        ));
+    }
+    pairs.truncate(MAX_PAIRS);
+    pairs
+}
