@@ -34,7 +34,9 @@ impl ServiceError {
     /// Whether the caller can fix this (as opposed to an internal failure).
     pub fn is_user_error(&self) -> bool {
         match self {
-            ServiceError::InvalidRequest(_) | ServiceError::Data(_) | ServiceError::Model(_) => true,
+            ServiceError::InvalidRequest(_) | ServiceError::Data(_) | ServiceError::Model(_) => {
+                true
+            }
             ServiceError::Engine(error) => !matches!(error, EngineError::InvalidModel(_)),
             ServiceError::Queue(_) | ServiceError::Io { .. } | ServiceError::Stopped => false,
         }

@@ -7,6 +7,7 @@ pub mod error;
 pub mod model_store;
 pub mod prediction;
 pub mod request;
+pub mod runner;
 pub mod saved_model;
 pub mod training;
 

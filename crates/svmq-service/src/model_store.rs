@@ -90,13 +90,18 @@ pub fn save_model(
 
 /// A registered model, checking that `user_id` may see it. Another user's model is
 /// reported as not found, so ids cannot be probed.
-pub fn find_model(store: &dyn Store, model_id: &str, user_id: Option<&str>) -> Result<ModelRecord, ServiceError> {
+pub fn find_model(
+    store: &dyn Store,
+    model_id: &str,
+    user_id: Option<&str>,
+) -> Result<ModelRecord, ServiceError> {
     let id = ModelId::parse(model_id).map_err(|_| {
         ServiceError::InvalidRequest(format!(
             "{model_id:?} is not a model id (32 hexadecimal characters)"
         ))
     })?;
-    let not_found = || ServiceError::Model(format!("no model {model_id}; list models to see the ids"));
+    let not_found =
+        || ServiceError::Model(format!("no model {model_id}; list models to see the ids"));
     let record = store.get_model(&id).map_err(|_| not_found())?;
     if user_id.is_some_and(|user| user != record.user_id) {
         return Err(not_found());
@@ -117,5 +122,6 @@ pub fn load_report(home: &Path, record: &ModelRecord) -> Result<Value, ServiceEr
         path: path.display().to_string(),
         source,
     })?;
-    serde_json::from_str(&text).map_err(|error| ServiceError::Model(format!("damaged metadata: {error}")))
+    serde_json::from_str(&text)
+        .map_err(|error| ServiceError::Model(format!("damaged metadata: {error}")))
 }

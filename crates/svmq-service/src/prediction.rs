@@ -10,7 +10,10 @@ use svmq_data::{read_table, Cell, TableOptions};
 
 /// Rows given as JSON: an object (one row by name), a list of scalars (one row in
 /// feature order), or a list of either.
-pub fn rows_from_json(model: &SavedModel, input: &Value) -> Result<svmq_core::Matrix, ServiceError> {
+pub fn rows_from_json(
+    model: &SavedModel,
+    input: &Value,
+) -> Result<svmq_core::Matrix, ServiceError> {
     let rows: Vec<&Value> = match input {
         Value::Array(items) if items.iter().all(|item| item.is_array() || item.is_object()) && !items.is_empty() => {
             items.iter().collect()
@@ -35,8 +38,10 @@ pub fn rows_from_json(model: &SavedModel, input: &Value) -> Result<svmq_core::Ma
                     .collect()
             })
             .collect();
-        let records: Vec<std::collections::BTreeMap<String, Cell>> =
-            records.into_iter().map(|pairs| pairs.into_iter().collect()).collect();
+        let records: Vec<std::collections::BTreeMap<String, Cell>> = records
+            .into_iter()
+            .map(|pairs| pairs.into_iter().collect())
+            .collect();
         Ok(preprocessor.transform_records(&records)?)
     } else if rows.iter().all(|row| row.is_array()) {
         let lists: Vec<Vec<Cell>> = rows
@@ -65,7 +70,11 @@ fn cell(value: &Value) -> Cell {
 
 /// Predicts every row of a data file (columns matched by name; target columns, if
 /// present, are ignored).
-pub fn predict_file(model: &SavedModel, path: &Path, with_probability: bool) -> Result<Vec<PredictedRow>, ServiceError> {
+pub fn predict_file(
+    model: &SavedModel,
+    path: &Path,
+    with_probability: bool,
+) -> Result<Vec<PredictedRow>, ServiceError> {
     let table = read_table(path, &TableOptions::default())?;
     let matrix = model.preprocessor.transform_table(&table)?;
     Ok(model.predict_matrix(&matrix, with_probability && model.has_probability()))
@@ -85,10 +94,19 @@ pub fn predictions_csv(model: &SavedModel, rows: &[PredictedRow]) -> String {
     let with_probabilities = rows.first().is_some_and(|row| row.probabilities.is_some());
     let mut header: Vec<String> = match model.task {
         svmq_data::Task::Classification => vec!["prediction".into()],
-        svmq_data::Task::Regression => model.targets.iter().map(|t| quote(&format!("predicted_{}", t.name))).collect(),
+        svmq_data::Task::Regression => model
+            .targets
+            .iter()
+            .map(|t| quote(&format!("predicted_{}", t.name)))
+            .collect(),
     };
     if with_probabilities {
-        header.extend(model.classes.iter().map(|class| quote(&format!("probability_{class}"))));
+        header.extend(
+            model
+                .classes
+                .iter()
+                .map(|class| quote(&format!("probability_{class}"))),
+        );
     }
     text.push_str(&header.join(","));
     text.push('\n');

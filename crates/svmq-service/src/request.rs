@@ -111,16 +111,30 @@ impl TrainingRequest {
     pub fn validate(&self) -> Result<(), ServiceError> {
         let invalid = |message: String| Err(ServiceError::InvalidRequest(message));
         if self.n_trials == 0 || self.n_trials > MAX_TRIALS {
-            return invalid(format!("n_trials must be between 1 and {MAX_TRIALS}, got {}", self.n_trials));
+            return invalid(format!(
+                "n_trials must be between 1 and {MAX_TRIALS}, got {}",
+                self.n_trials
+            ));
         }
         if self.cv_folds < 2 || self.cv_folds > MAX_FOLDS {
-            return invalid(format!("cv_folds must be between 2 and {MAX_FOLDS}, got {}", self.cv_folds));
+            return invalid(format!(
+                "cv_folds must be between 2 and {MAX_FOLDS}, got {}",
+                self.cv_folds
+            ));
         }
         if !(self.test_size > 0.0 && self.test_size < 0.9) {
-            return invalid(format!("test_size must be a fraction between 0 and 0.9, got {}", self.test_size));
+            return invalid(format!(
+                "test_size must be a fraction between 0 and 0.9, got {}",
+                self.test_size
+            ));
         }
-        if self.target_dimension == 0 || (self.task == Task::Classification && self.target_dimension != 1) {
-            return invalid("target_dimension must be 1 for classification and at least 1 for regression".into());
+        if self.target_dimension == 0
+            || (self.task == Task::Classification && self.target_dimension != 1)
+        {
+            return invalid(
+                "target_dimension must be 1 for classification and at least 1 for regression"
+                    .into(),
+            );
         }
         let metric = self.metric();
         if metric.is_classification() != (self.task == Task::Classification) {
@@ -135,7 +149,10 @@ impl TrainingRequest {
             ));
         }
         if self.parallel_trials == 0 || self.parallel_trials > 16 {
-            return invalid(format!("parallel_trials must be between 1 and 16, got {}", self.parallel_trials));
+            return invalid(format!(
+                "parallel_trials must be between 1 and 16, got {}",
+                self.parallel_trials
+            ));
         }
         Ok(())
     }

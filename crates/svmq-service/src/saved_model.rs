@@ -90,7 +90,12 @@ impl SavedModel {
         let per_target: Vec<Vec<svmq_core::Prediction>> = self
             .targets
             .iter()
-            .map(|target| target.engine.predictor().predict_all(rows, with_probability))
+            .map(|target| {
+                target
+                    .engine
+                    .predictor()
+                    .predict_all(rows, with_probability)
+            })
             .collect();
         (0..rows.rows())
             .map(|row| match self.task {
@@ -99,8 +104,11 @@ impl SavedModel {
                     let engine = &self.targets[0].engine;
                     let label = self.classes.get(prediction.value as usize).cloned();
                     let probabilities = prediction.probabilities.as_ref().map(|values| {
-                        let mut by_class: Vec<(String, f64)> =
-                            self.classes.iter().map(|class| (class.clone(), 0.0)).collect();
+                        let mut by_class: Vec<(String, f64)> = self
+                            .classes
+                            .iter()
+                            .map(|class| (class.clone(), 0.0))
+                            .collect();
                         for (engine_label, value) in engine.labels.iter().zip(values) {
                             by_class[*engine_label as usize].1 = *value;
                         }
@@ -125,7 +133,10 @@ impl SavedModel {
                             .collect(),
                     ),
                     probabilities: None,
-                    decision_values: per_target.iter().map(|p| p[row].decision_values[0]).collect(),
+                    decision_values: per_target
+                        .iter()
+                        .map(|p| p[row].decision_values[0])
+                        .collect(),
                 },
             })
             .collect()

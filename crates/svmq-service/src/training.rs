@@ -153,7 +153,9 @@ pub fn train(
     ));
     let control = FitControl::new().with_stop_flag(stop);
     let preprocessor = Preprocessor::from_dataset(&dataset);
-    let options = PreprocessOptions { scaling: request.scaling_method };
+    let options = PreprocessOptions {
+        scaling: request.scaling_method,
+    };
     let train_rows: Vec<usize> = split.train.iter().map(|&p| dataset.rows[p]).collect();
     let test_rows: Vec<usize> = split.test.iter().map(|&p| dataset.rows[p]).collect();
     let fitted = preprocessor.fit(&dataset.table, &train_rows, &options)?;
@@ -231,13 +233,16 @@ fn split(dataset: &Dataset, request: &TrainingRequest) -> Result<Split, ServiceE
 }
 
 fn summarize(dataset: &Dataset, split: &Split, source_rows: usize) -> DataSummary {
-    let class_counts = dataset.encoder().zip(dataset.classes()).map(|(encoder, classes)| {
-        let mut counts = vec![0; encoder.len()];
-        for &class in classes {
-            counts[class] += 1;
-        }
-        encoder.classes().iter().cloned().zip(counts).collect()
-    });
+    let class_counts = dataset
+        .encoder()
+        .zip(dataset.classes())
+        .map(|(encoder, classes)| {
+            let mut counts = vec![0; encoder.len()];
+            for &class in classes {
+                counts[class] += 1;
+            }
+            encoder.classes().iter().cloned().zip(counts).collect()
+        });
     DataSummary {
         source_rows,
         usable_rows: dataset.rows.len(),
@@ -282,7 +287,9 @@ struct TargetContext<'a> {
 impl TargetContext<'_> {
     fn task(&self) -> TuneTask {
         match self.dataset.encoder() {
-            Some(encoder) => TuneTask::Classification { classes: encoder.len() },
+            Some(encoder) => TuneTask::Classification {
+                classes: encoder.len(),
+            },
             None => TuneTask::Regression,
         }
     }
@@ -309,13 +316,17 @@ impl TargetContext<'_> {
         (0..folds.count())
             .into_par_iter()
             .map(|fold| {
-                let fit_positions: Vec<usize> = folds.training(fold).iter().map(|&k| train[k]).collect();
-                let valid_positions: Vec<usize> = folds.validation(fold).iter().map(|&k| train[k]).collect();
+                let fit_positions: Vec<usize> =
+                    folds.training(fold).iter().map(|&k| train[k]).collect();
+                let valid_positions: Vec<usize> =
+                    folds.validation(fold).iter().map(|&k| train[k]).collect();
                 let rows = |positions: &[usize]| -> Vec<usize> {
                     positions.iter().map(|&p| self.dataset.rows[p]).collect()
                 };
                 let (fit_rows, valid_rows) = (rows(&fit_positions), rows(&valid_positions));
-                let fitted = self.preprocessor.fit(&self.dataset.table, &fit_rows, self.options)?;
+                let fitted = self
+                    .preprocessor
+                    .fit(&self.dataset.table, &fit_rows, self.options)?;
                 let prepared = PreparedFold {
                     train: fitted.transform(&self.dataset.table, &fit_rows)?,
                     train_targets: fit_positions.iter().map(|&p| self.values[p]).collect(),
@@ -379,7 +390,14 @@ impl TargetContext<'_> {
             );
             self.observer.log(&trial_line(trial, metric));
         };
-        let outcome = run_study(&space, &settings, evaluators, Vec::new(), &mut report, self.control)?;
+        let outcome = run_study(
+            &space,
+            &settings,
+            evaluators,
+            Vec::new(),
+            &mut report,
+            self.control,
+        )?;
         if outcome.stopped {
             return Err(ServiceError::Stopped);
         }
@@ -422,7 +440,8 @@ impl TargetContext<'_> {
         let model = match fit(train_matrix, &standardized, &params, self.control)? {
             FitOutcome::Trained(trained) => {
                 if !trained.report.converged() {
-                    self.observer.log("warning: the final fit reached the iteration limit");
+                    self.observer
+                        .log("warning: the final fit reached the iteration limit");
                 }
                 trained.model
             }
@@ -435,18 +454,28 @@ impl TargetContext<'_> {
         };
         let test_metrics: BTreeMap<String, f64> = metrics
             .into_iter()
-            .map(|metric| (metric.name().to_string(), score(metric, task, &test_targets, &predictions)))
+            .map(|metric| {
+                (
+                    metric.name().to_string(),
+                    score(metric, task, &test_targets, &predictions),
+                )
+            })
             .filter(|(_, value)| value.is_finite())
             .collect();
         let confusion_matrix = match task {
             TuneTask::Classification { classes } => Some(svmq_tune::metrics::confusion_matrix(
                 &test_targets.iter().map(|&t| t as usize).collect::<Vec<_>>(),
-                &predictions.values.iter().map(|&p| p as usize).collect::<Vec<_>>(),
+                &predictions
+                    .values
+                    .iter()
+                    .map(|&p| p as usize)
+                    .collect::<Vec<_>>(),
                 classes,
             )),
             TuneTask::Regression => None,
         };
-        self.observer.progress(self.percent(1.0), "feature importance");
+        self.observer
+            .progress(self.percent(1.0), "feature importance");
         let importance = permutation_importance(
             &model,
             fitted,
@@ -457,11 +486,21 @@ impl TargetContext<'_> {
             request.metric(),
             request.seed,
         );
-        let classes = self.dataset.encoder().map(|e| e.classes().to_vec()).unwrap_or_default();
-        let linear_weights = (model.kernel == Kernel::Linear).then(|| linear_weights(&model, fitted, &classes));
+        let classes = self
+            .dataset
+            .encoder()
+            .map(|e| e.classes().to_vec())
+            .unwrap_or_default();
+        let linear_weights =
+            (model.kernel == Kernel::Linear).then(|| linear_weights(&model, fitted, &classes));
         let support_vectors = model.support_vectors.rows();
-        let test_predictions = (task == TuneTask::Regression)
-            .then(|| test_targets.iter().copied().zip(predictions.values.iter().copied()).collect());
+        let test_predictions = (task == TuneTask::Regression).then(|| {
+            test_targets
+                .iter()
+                .copied()
+                .zip(predictions.values.iter().copied())
+                .collect()
+        });
         Ok((
             TargetModel {
                 name: name.to_string(),
@@ -526,8 +565,17 @@ fn permutation_importance(
     seed: u64,
 ) -> Vec<FeatureImportance> {
     let probability = needs_probability(metric, task) && model.probability.is_some();
-    let metric = if needs_probability(metric, task) && !probability { Metric::Accuracy } else { metric };
-    let baseline = score(metric, task, truth, &predict(model, test, task, statistics, probability));
+    let metric = if needs_probability(metric, task) && !probability {
+        Metric::Accuracy
+    } else {
+        metric
+    };
+    let baseline = score(
+        metric,
+        task,
+        truth,
+        &predict(model, test, task, statistics, probability),
+    );
     let sign = match metric.direction() {
         Direction::Maximize => 1.0,
         Direction::Minimize => -1.0,
@@ -539,7 +587,9 @@ fn permutation_importance(
     for feature in fitted.features() {
         let width = names[start..]
             .iter()
-            .take_while(|name| *name == feature.name() || name.starts_with(&format!("{}=", feature.name())))
+            .take_while(|name| {
+                *name == feature.name() || name.starts_with(&format!("{}=", feature.name()))
+            })
             .count()
             .max(1)
             .min(names.len() - start);
@@ -550,7 +600,8 @@ fn permutation_importance(
         .into_par_iter()
         .enumerate()
         .map(|(index, (name, columns))| {
-            let mut random = Random::new(seed ^ (index as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
+            let mut random =
+                Random::new(seed ^ (index as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
             let drops: Vec<f64> = (0..IMPORTANCE_REPEATS)
                 .map(|_| {
                     let mut order: Vec<usize> = (0..test.rows()).collect();
@@ -563,19 +614,33 @@ fn permutation_importance(
                         }
                     }
                     let shuffled = Matrix::new(test.rows(), width, values).expect("same shape");
-                    let permuted = score(metric, task, truth, &predict(model, &shuffled, task, statistics, probability));
+                    let permuted = score(
+                        metric,
+                        task,
+                        truth,
+                        &predict(model, &shuffled, task, statistics, probability),
+                    );
                     sign * (baseline - permuted)
                 })
                 .collect();
             let mean = drops.iter().sum::<f64>() / drops.len() as f64;
-            let variance = drops.iter().map(|d| (d - mean) * (d - mean)).sum::<f64>() / drops.len() as f64;
-            FeatureImportance { feature: name, importance: mean, standard_deviation: variance.sqrt() }
+            let variance =
+                drops.iter().map(|d| (d - mean) * (d - mean)).sum::<f64>() / drops.len() as f64;
+            FeatureImportance {
+                feature: name,
+                importance: mean,
+                standard_deviation: variance.sqrt(),
+            }
         })
         .collect()
 }
 
 /// The primal weights w = Σ coef·sv of each decision function of a linear model.
-fn linear_weights(model: &Model, fitted: &FittedPreprocessor, classes: &[String]) -> Vec<LinearWeights> {
+fn linear_weights(
+    model: &Model,
+    fitted: &FittedPreprocessor,
+    classes: &[String],
+) -> Vec<LinearWeights> {
     let names = fitted.output_names();
     let features = model.support_vectors.columns();
     let weights_of = |coefficients: &dyn Fn(usize) -> f64| -> Vec<(String, f64)> {
@@ -603,7 +668,12 @@ fn linear_weights(model: &Model, fitted: &FittedPreprocessor, classes: &[String]
         starts.push(start..start + count);
         start += count;
     }
-    let label = |engine_label: f64| classes.get(engine_label as usize).cloned().unwrap_or_default();
+    let label = |engine_label: f64| {
+        classes
+            .get(engine_label as usize)
+            .cloned()
+            .unwrap_or_default()
+    };
     let mut result = Vec::new();
     let mut pair = 0;
     for i in 0..model.labels.len() {

@@ -1,28 +1,104 @@
-//! The `svmq` command: parses the command line and hands each subcommand to its module.
-//! Exit codes: 0 success, 1 failure, 2 usage error.
+//! The `svmq` command: parses the command line, resolves configuration once, and hands
+//! each subcommand to its module. Exit codes: 0 success, 1 failure, 2 usage error.
 
+mod commands;
 mod libsvm_tools;
 mod number_format;
+mod settings;
+mod training_args;
 
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// The user that local commands act as, unless `--user` says otherwise.
+pub const DEFAULT_USER: &str = "local";
 
 #[derive(Parser)]
 #[command(
     name = "svmq",
     version,
     about = "Train support vector machines, fast and reproducibly.",
-    long_about = "svmq trains support vector machines with its own SMO engine.\n\n\
-        Its svm-train and svm-predict subcommands are drop-in replacements for LIBSVM's tools: \
-        same options, same model files, same printed lines."
+    long_about = "svmq trains support vector machines on tabular data with hyperparameter search, \
+        through a durable training queue, and serves the models.\n\n\
+        Quick start:\n  svmq train examples/iris.csv --target species\n  svmq models\n  \
+        svmq predict MODEL_ID examples/iris.csv\n\n\
+        Its svm-train and svm-predict subcommands are drop-in replacements for LIBSVM's tools."
 )]
 struct Cli {
+    /// Where the store and the models live (default: $SVMQ_HOME, else ~/.svmq).
+    #[arg(long, global = true)]
+    home: Option<PathBuf>,
+    /// Print one JSON object instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// The user the command acts as.
+    #[arg(long, global = true, default_value = DEFAULT_USER)]
+    user: String,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Train a model now: split, search hyperparameters by cross-validation, refit, test.
+    #[command(
+        after_help = "Examples:\n  svmq train examples/iris.csv --target species\n  \
+        svmq train examples/digits.csv --target digit --kernel auto --trials 100\n  \
+        svmq train examples/diabetes.csv --target progression --task regression --metric rmse"
+    )]
+    Train(training_args::TrainingArgs),
+    /// Predict with a trained model, from a data file or JSON rows.
+    #[command(
+        after_help = "Examples:\n  svmq predict MODEL_ID examples/iris.csv -o predictions.csv\n  \
+        svmq predict MODEL_ID --values '[5.1, 3.5, 1.4, 0.2]'"
+    )]
+    Predict(commands::predict::PredictArgs),
+    /// The model registry: list, show, delete.
+    Models {
+        #[command(subcommand)]
+        command: Option<commands::models::ModelsCommand>,
+    },
+    /// Queue a training task (run by `svmq worker`); prints its task id.
+    #[command(
+        after_help = "Example:\n  svmq submit examples/iris.csv --target species --priority 5"
+    )]
+    Submit(commands::queue::SubmitArgs),
+    /// A task's status, progress, result or error.
+    Status {
+        task_id: String,
+        /// Refresh every second until the task ends.
+        #[arg(long)]
+        watch: bool,
+    },
+    /// List tasks, newest first.
+    Tasks {
+        /// Only this status: queued, running, completed, failed, cancelled.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only this user's tasks (default: everyone's).
+        #[arg(long = "of-user")]
+        of_user: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Cancel a queued or running task.
+    Cancel { task_id: String },
+    /// Counts of tasks per state, the concurrency limit, live workers.
+    Queue,
+    /// A task's log lines (trial results, warnings).
+    Logs {
+        task_id: String,
+        /// Only the last N lines.
+        #[arg(long)]
+        tail: Option<u32>,
+    },
+    /// Run queued tasks until interrupted (SIGINT/SIGTERM).
+    Worker {
+        /// Tasks run at once, across every worker sharing the store (default 3).
+        #[arg(long)]
+        max_concurrent: Option<u32>,
+    },
     /// LIBSVM-compatible training: svmq svm-train [options] training_set_file [model_file]
     #[command(
         name = "svm-train",
@@ -69,10 +145,7 @@ fn main() -> ExitCode {
         )
         .init();
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::SvmTrain { arguments } => libsvm_tools::train::run(&arguments),
-        Command::SvmPredict { arguments } => libsvm_tools::predict::run(&arguments),
-    };
+    let result = run(cli);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => {
@@ -83,5 +156,36 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    use commands::{models, predict, queue, train, worker};
+    let json = cli.json;
+    let user = cli.user.as_str();
+    let home = || settings::home(cli.home.clone());
+    match &cli.command {
+        Command::SvmTrain { arguments } => libsvm_tools::train::run(arguments),
+        Command::SvmPredict { arguments } => libsvm_tools::predict::run(arguments),
+        Command::Train(arguments) => train::run(&home()?, arguments, user, json),
+        Command::Predict(arguments) => predict::run(&home()?, arguments, json),
+        Command::Models { command } => models::run(&home()?, command.as_ref(), user, json),
+        Command::Submit(arguments) => queue::submit(&home()?, arguments, user, json),
+        Command::Status { task_id, watch } => queue::status(&home()?, task_id, *watch, json),
+        Command::Tasks {
+            status,
+            of_user,
+            limit,
+        } => queue::tasks(
+            &home()?,
+            of_user.as_deref(),
+            status.as_deref(),
+            *limit,
+            json,
+        ),
+        Command::Cancel { task_id } => queue::cancel(&home()?, task_id, json),
+        Command::Queue => queue::queue(&home()?, json),
+        Command::Logs { task_id, tail } => queue::logs(&home()?, task_id, *tail, json),
+        Command::Worker { max_concurrent } => worker::run(&home()?, *max_concurrent),
     }
 }

@@ -1,0 +1,28 @@
+//! One module per subcommand (the LIBSVM drop-in tools live in `libsvm_tools`).
+
+pub mod models;
+pub mod predict;
+pub mod queue;
+pub mod train;
+pub mod worker;
+
+use std::io::Write;
+
+/// Prints one JSON value on stdout (the `--json` output of every command).
+pub fn print_json(value: &serde_json::Value) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    )
+}
+
+/// Prints lines on stdout.
+pub fn print_lines(lines: &[String]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}

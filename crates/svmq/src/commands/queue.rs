@@ -1,0 +1,252 @@
+//! The queue's commands, all on the store in the home directory: `submit`, `status`,
+//! `tasks`, `cancel`, `queue`, `logs`. Work happens in `svmq worker` processes.
+
+use super::{print_json, print_lines};
+use crate::settings::open_store;
+use crate::training_args::TrainingArgs;
+use crate::Failure;
+use clap::Args;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::Duration;
+use svmq_data::Task;
+use svmq_queue::{
+    NewTask, Store, SubmitLimits, TaskFilter, TaskId, TaskRecord, TaskState, DEFAULT_MAX_CONCURRENT,
+};
+use svmq_service::runner::{CLASSIFICATION_TASK, REGRESSION_TASK};
+
+#[derive(Args, Debug)]
+pub struct SubmitArgs {
+    #[command(flatten)]
+    pub training: TrainingArgs,
+    /// Higher runs first; equal priorities run in submission order.
+    #[arg(long, default_value_t = 0)]
+    pub priority: i32,
+    /// Submitting again with the same key returns the same task.
+    #[arg(long)]
+    pub idempotency_key: Option<String>,
+    /// Fail the task if it runs longer than this many seconds.
+    #[arg(long)]
+    pub timeout: Option<u64>,
+}
+
+fn parse_task_id(text: &str) -> Result<TaskId, Failure> {
+    TaskId::parse(text).map_err(|_| {
+        Failure::Usage(format!(
+            "{text:?} is not a task id (32 hexadecimal characters)"
+        ))
+    })
+}
+
+/// A task as JSON, with its queue position and ETA while queued.
+pub fn task_json(store: &dyn Store, task: &TaskRecord, max_concurrent: u32) -> Value {
+    let estimate = if task.state == TaskState::Queued {
+        store
+            .queue_estimate(&task.id, max_concurrent)
+            .ok()
+            .flatten()
+    } else {
+        None
+    };
+    json!({
+        "task_id": task.id.to_string(),
+        "task_type": task.kind,
+        "user_id": task.user_id,
+        "status": task.state.as_str(),
+        "progress": task.progress,
+        "progress_message": task.progress_message,
+        "queue_position": estimate.map(|e| e.position),
+        "eta_seconds": estimate.and_then(|e| e.eta_seconds),
+        "attempts": task.attempts,
+        "created_at": task.created_at,
+        "started_at": task.started_at,
+        "finished_at": task.finished_at,
+        "cancel_requested": task.cancel_requested,
+        "model_id": task.result.as_ref().and_then(|r| r.get("model_id")).cloned(),
+        "result": task.result,
+        "error": task.error,
+    })
+}
+
+pub fn submit(
+    home: &Path,
+    arguments: &SubmitArgs,
+    user: &str,
+    json_output: bool,
+) -> Result<(), Failure> {
+    let request = arguments
+        .training
+        .request()
+        .map_err(|error| Failure::Usage(error.to_string()))?;
+    // The worker may run elsewhere: give it an absolute path.
+    let mut request = request;
+    if let Ok(absolute) = std::fs::canonicalize(&request.data_source) {
+        request.data_source = absolute;
+    }
+    let kind = match request.task {
+        Task::Classification => CLASSIFICATION_TASK,
+        Task::Regression => REGRESSION_TASK,
+    };
+    let mut task = NewTask::new(
+        kind,
+        serde_json::to_value(&request).expect("requests serialize"),
+        user,
+    )
+    .with_priority(arguments.priority);
+    if let Some(key) = &arguments.idempotency_key {
+        task = task.with_idempotency_key(key);
+    }
+    if let Some(seconds) = arguments.timeout {
+        task = task.with_timeout(Duration::from_secs(seconds));
+    }
+    let store = open_store(home)?;
+    let submission = store.submit(&task, &SubmitLimits::default())?;
+    let record = store.get_task(&submission.task_id)?;
+    if json_output {
+        print_json(&task_json(store.as_ref(), &record, DEFAULT_MAX_CONCURRENT))?;
+    } else {
+        print_lines(&[submission.task_id.to_string()])?;
+    }
+    Ok(())
+}
+
+pub fn status(home: &Path, task_id: &str, watch: bool, json_output: bool) -> Result<(), Failure> {
+    let id = parse_task_id(task_id)?;
+    let store = open_store(home)?;
+    loop {
+        let record = store.get_task(&id)?;
+        let value = task_json(store.as_ref(), &record, DEFAULT_MAX_CONCURRENT);
+        if json_output {
+            print_json(&value)?;
+        } else {
+            print_lines(&[describe(&value)])?;
+        }
+        if !watch || record.state.is_terminal() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
+/// One line about a task.
+fn describe(task: &Value) -> String {
+    let mut line = format!(
+        "{} {} {:.0}%",
+        task["task_id"].as_str().unwrap_or(""),
+        task["status"].as_str().unwrap_or(""),
+        task["progress"].as_f64().unwrap_or(0.0)
+    );
+    if let Some(message) = task["progress_message"].as_str() {
+        line.push_str(&format!(" {message}"));
+    }
+    if let Some(position) = task["queue_position"].as_u64() {
+        line.push_str(&format!(" (position {position} in the queue)"));
+    }
+    if let Some(model) = task["model_id"].as_str() {
+        line.push_str(&format!(" model {model}"));
+    }
+    if let Some(error) = task["error"].as_str() {
+        line.push_str(&format!(" error: {error}"));
+    }
+    line
+}
+
+pub fn tasks(
+    home: &Path,
+    user: Option<&str>,
+    state: Option<&str>,
+    limit: u32,
+    json_output: bool,
+) -> Result<(), Failure> {
+    let state = match state {
+        Some(name) => Some(TaskState::parse(name).map_err(|_| {
+            Failure::Usage(format!(
+                "unknown status {name:?}; use queued, running, completed, failed or cancelled"
+            ))
+        })?),
+        None => None,
+    };
+    let store = open_store(home)?;
+    let page = store.list_tasks(&TaskFilter {
+        user_id: user.map(String::from),
+        state,
+        limit: Some(limit),
+        before_sequence: None,
+    })?;
+    let tasks: Vec<Value> = page
+        .tasks
+        .iter()
+        .map(|t| task_json(store.as_ref(), t, DEFAULT_MAX_CONCURRENT))
+        .collect();
+    if json_output {
+        print_json(&json!({ "tasks": tasks, "next_cursor": page.next_cursor }))?;
+    } else {
+        print_lines(&tasks.iter().map(describe).collect::<Vec<_>>())?;
+    }
+    Ok(())
+}
+
+pub fn cancel(home: &Path, task_id: &str, json_output: bool) -> Result<(), Failure> {
+    let id = parse_task_id(task_id)?;
+    let store = open_store(home)?;
+    let outcome = store.cancel_task(&id)?;
+    if json_output {
+        print_json(&json!({ "task_id": id.to_string(), "outcome": outcome }))?;
+    } else {
+        let text = match outcome {
+            svmq_queue::CancelOutcome::Cancelled => "cancelled",
+            svmq_queue::CancelOutcome::StopRequested => {
+                "stop requested; the worker stops it within a second"
+            }
+        };
+        print_lines(&[format!("{id} {text}")])?;
+    }
+    Ok(())
+}
+
+pub fn queue(home: &Path, json_output: bool) -> Result<(), Failure> {
+    let store = open_store(home)?;
+    let counts = store.queue_counts()?;
+    let workers = store.live_workers(Duration::from_secs(60))?;
+    let value = json!({
+        "total": counts.total(),
+        "queued": counts.queued,
+        "running": counts.running,
+        "completed": counts.completed,
+        "failed": counts.failed,
+        "cancelled": counts.cancelled,
+        "max_concurrent_tasks": DEFAULT_MAX_CONCURRENT,
+        "workers_alive": workers.len(),
+    });
+    if json_output {
+        print_json(&value)?;
+    } else {
+        print_lines(&[format!(
+            "queued {}, running {}, completed {}, failed {}, cancelled {}; max concurrent {}; workers alive {}",
+            counts.queued, counts.running, counts.completed, counts.failed, counts.cancelled, DEFAULT_MAX_CONCURRENT, workers.len()
+        )])?;
+    }
+    Ok(())
+}
+
+pub fn logs(
+    home: &Path,
+    task_id: &str,
+    tail: Option<u32>,
+    json_output: bool,
+) -> Result<(), Failure> {
+    let id = parse_task_id(task_id)?;
+    let store = open_store(home)?;
+    let lines = store.task_logs(&id, tail)?;
+    if json_output {
+        print_json(&json!({ "task_id": id.to_string(), "lines": lines }))?;
+    } else {
+        print_lines(
+            &lines
+                .iter()
+                .map(|line| format!("{} {:?} {}", line.at, line.level, line.message))
+                .collect::<Vec<_>>(),
+        )?;
+    }
+    Ok(())
+}

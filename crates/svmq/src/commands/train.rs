@@ -1,0 +1,134 @@
+//! `svmq train`: train a model here and now, with progress on the terminal, and
+//! register it in the home directory.
+
+use super::{print_json, print_lines};
+use crate::settings::open_store;
+use crate::training_args::TrainingArgs;
+use crate::Failure;
+use serde_json::json;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use svmq_service::model_store::{save_model, summary};
+use svmq_service::training::TrainingReport;
+use svmq_service::{train, ServiceError, TrainingObserver};
+use svmq_tune::study::TrialState;
+
+/// Progress as one line rewritten in place on a terminal's stderr.
+struct TerminalProgress {
+    last: Mutex<String>,
+}
+
+impl TrainingObserver for TerminalProgress {
+    fn progress(&self, percent: f64, message: &str) {
+        let line = format!("[{percent:>5.1}%] {message}");
+        let mut last = self
+            .last
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if *last != line {
+            let mut error = std::io::stderr().lock();
+            let _ = write!(error, "\r\x1b[2K{line}");
+            let _ = error.flush();
+            *last = line;
+        }
+    }
+
+    fn log(&self, _: &str) {}
+}
+
+/// A stop flag raised by Ctrl-C, so an interrupted training returns cleanly.
+pub fn interrupt_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let handler_flag = flag.clone();
+    let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::SeqCst));
+    flag
+}
+
+pub fn run(
+    home: &Path,
+    arguments: &TrainingArgs,
+    user: &str,
+    json_output: bool,
+) -> Result<(), Failure> {
+    let request = arguments
+        .request()
+        .map_err(|error| Failure::Usage(error.to_string()))?;
+    let store = open_store(home)?;
+    let stop = interrupt_flag();
+    let terminal = !json_output && std::io::stderr().is_terminal();
+    let progress = TerminalProgress {
+        last: Mutex::new(String::new()),
+    };
+    let silent = svmq_service::training::Silent;
+    let observer: &dyn TrainingObserver = if terminal { &progress } else { &silent };
+    let outcome = train(&request, observer, &stop);
+    if terminal {
+        eprintln!();
+    }
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(ServiceError::Stopped) => {
+            return Err(anyhow::anyhow!("training was interrupted; nothing was saved").into())
+        }
+        Err(error) => return Err(anyhow::Error::new(error).into()),
+    };
+    let record = save_model(store.as_ref(), home, &outcome, user, None)?;
+    if json_output {
+        print_json(&json!({
+            "model_id": record.model_id.as_str(),
+            "summary": summary(&outcome.report),
+            "report": outcome.report,
+        }))?;
+    } else {
+        print_lines(&describe(record.model_id.as_str(), &outcome.report))?;
+    }
+    Ok(())
+}
+
+/// The human summary of a training.
+pub fn describe(model_id: &str, report: &TrainingReport) -> Vec<String> {
+    let mut lines = vec![format!(
+        "model {model_id} trained in {:.1} s",
+        report.seconds
+    )];
+    lines.push(format!(
+        "  data: {} rows ({} train, {} test), {} features",
+        report.data.usable_rows,
+        report.data.train_rows,
+        report.data.test_rows,
+        report.data.features.len()
+    ));
+    for target in &report.targets {
+        let pruned = target
+            .trials
+            .iter()
+            .filter(|t| t.state == TrialState::Pruned)
+            .count();
+        let params = serde_json::to_value(&target.best_params).unwrap_or_default();
+        lines.push(format!(
+            "  target {}: best parameters {params}",
+            target.target
+        ));
+        lines.push(format!(
+            "  cross-validation {} {:.4} ± {:.4} ({} folds, {} trials, {pruned} pruned)",
+            report.metric.name(),
+            target.cv_mean,
+            target.cv_std,
+            target.cv_fold_scores.len(),
+            target.trials.len()
+        ));
+        let metrics: Vec<String> = target
+            .test_metrics
+            .iter()
+            .map(|(name, value)| format!("{name} {value:.4}"))
+            .collect();
+        lines.push(format!("  test: {}", metrics.join(", ")));
+    }
+    for warning in &report.warnings {
+        lines.push(format!("  warning: {warning}"));
+    }
+    lines.push(format!("predict with: svmq predict {model_id} DATA_FILE"));
+    lines
+}

@@ -1,0 +1,94 @@
+//! The training options shared by `svmq train` and `svmq submit`, and their
+//! translation into a `TrainingRequest`.
+
+use clap::Args;
+use std::path::PathBuf;
+use svmq_data::{ScalingMethod, Task};
+use svmq_service::{KernelChoice, TrainingRequest};
+use svmq_tune::metrics::Metric;
+use svmq_tune::sampler::SamplerKind;
+
+#[derive(Args, Debug, Clone)]
+pub struct TrainingArgs {
+    /// The data file: CSV/TSV (delimiter and header detected) or .xlsx.
+    pub data: PathBuf,
+    /// The target column's name (default: the last column).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// classification or regression.
+    #[arg(long, default_value = "classification", value_parser = ["classification", "regression"])]
+    pub task: String,
+    /// Regression: train one model for each of the last K columns.
+    #[arg(long, default_value_t = 1)]
+    pub target_dimension: usize,
+    /// linear, rbf, poly, sigmoid, or auto (the kernel is searched too).
+    #[arg(long, default_value = "rbf", value_parser = ["linear", "rbf", "poly", "sigmoid", "auto"])]
+    pub kernel: String,
+    /// Train with the default parameters instead of searching.
+    #[arg(long)]
+    pub no_optimize: bool,
+    /// Search trials.
+    #[arg(long, default_value_t = 50)]
+    pub trials: usize,
+    /// Cross-validation folds.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// The metric to optimize (default: accuracy, or r2 for regression), e.g. f1_macro, roc_auc, rmse.
+    #[arg(long)]
+    pub metric: Option<String>,
+    /// standard, minmax, robust or none.
+    #[arg(long, default_value = "standard", value_parser = ["standard", "minmax", "robust", "none"])]
+    pub scaling: String,
+    /// Share of rows held out for the test metrics.
+    #[arg(long, default_value_t = 0.2)]
+    pub test_size: f64,
+    /// Seed of every random choice: the same data, options and seed give the same model.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// tpe, random or grid.
+    #[arg(long, default_value = "tpe", value_parser = ["tpe", "random", "grid"])]
+    pub sampler: String,
+    /// Do not fit probability estimates on the final classifier.
+    #[arg(long)]
+    pub no_probability: bool,
+}
+
+impl TrainingArgs {
+    pub fn request(&self) -> anyhow::Result<TrainingRequest> {
+        let task = if self.task == "regression" {
+            Task::Regression
+        } else {
+            Task::Classification
+        };
+        let scoring_metric = match &self.metric {
+            Some(name) => Some(Metric::from_name(name).ok_or_else(|| {
+                anyhow::anyhow!("unknown metric {name:?}; see `svmq train --help`")
+            })?),
+            None => None,
+        };
+        let request = TrainingRequest {
+            data_source: self.data.clone(),
+            task,
+            target_column: self.target.clone(),
+            target_dimension: self.target_dimension,
+            kernel: KernelChoice::from_name(&self.kernel).expect("clap checked the kernel"),
+            optimize_hyperparameters: !self.no_optimize,
+            n_trials: self.trials,
+            cv_folds: self.folds,
+            scoring_metric,
+            scaling_method: ScalingMethod::from_name(&self.scaling)
+                .expect("clap checked the scaling"),
+            test_size: self.test_size,
+            seed: self.seed,
+            sampler: match self.sampler.as_str() {
+                "random" => SamplerKind::Random,
+                "grid" => SamplerKind::Grid,
+                _ => SamplerKind::Tpe,
+            },
+            probability: !self.no_probability,
+            ..TrainingRequest::default()
+        };
+        request.validate()?;
+        Ok(request)
+    }
+}
