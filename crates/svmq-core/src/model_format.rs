@@ -6,7 +6,8 @@
 
 use crate::error::EngineError;
 use crate::model::Model;
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
@@ -31,28 +32,32 @@ fn checksum(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// The model as the text of an svmq model file.
-pub fn to_model_file(model: &Model) -> String {
-    let body = serde_json::to_string(model).expect("a model always serializes");
+/// Any serializable value in a checksummed, versioned envelope named `format`.
+pub fn to_envelope<T: Serialize>(format: &str, version: u32, value: &T) -> String {
+    let body = serde_json::to_string(value).expect("model data always serializes");
     format!(
-        "{{\"format\":\"{FORMAT_NAME}\",\"version\":{FORMAT_VERSION},\"checksum\":\"sha256:{}\",\"model\":{body}}}\n",
+        "{{\"format\":\"{format}\",\"version\":{version},\"checksum\":\"sha256:{}\",\"model\":{body}}}\n",
         checksum(body.as_bytes())
     )
 }
 
-/// Reads an svmq model file, checking format, version, checksum and consistency.
-pub fn from_model_file(text: &str) -> Result<Model, EngineError> {
+/// Reads a value written by `to_envelope`, checking format, version and checksum.
+pub fn from_envelope<T: DeserializeOwned>(
+    text: &str,
+    format: &str,
+    version: u32,
+) -> Result<T, EngineError> {
     let envelope: Envelope = serde_json::from_str(text)
-        .map_err(|error| EngineError::InvalidModel(format!("not an svmq model file: {error}")))?;
-    if envelope.format != FORMAT_NAME {
+        .map_err(|error| EngineError::InvalidModel(format!("not a {format} file: {error}")))?;
+    if envelope.format != format {
         return Err(EngineError::InvalidModel(format!(
-            "format is {:?}, expected {FORMAT_NAME:?}",
+            "format is {:?}, expected {format:?}",
             envelope.format
         )));
     }
-    if envelope.version != FORMAT_VERSION {
+    if envelope.version != version {
         return Err(EngineError::InvalidModel(format!(
-            "model format version {} is not supported by this svmq (it reads version {FORMAT_VERSION})",
+            "{format} version {} is not supported by this svmq (it reads version {version})",
             envelope.version
         )));
     }
@@ -62,8 +67,18 @@ pub fn from_model_file(text: &str) -> Result<Model, EngineError> {
             "checksum mismatch: the model file is damaged or was edited".into(),
         ));
     }
-    let model: Model = serde_json::from_str(envelope.model.get())
-        .map_err(|error| EngineError::InvalidModel(format!("malformed model: {error}")))?;
+    serde_json::from_str(envelope.model.get())
+        .map_err(|error| EngineError::InvalidModel(format!("malformed model: {error}")))
+}
+
+/// The model as the text of an svmq model file.
+pub fn to_model_file(model: &Model) -> String {
+    to_envelope(FORMAT_NAME, FORMAT_VERSION, model)
+}
+
+/// Reads an svmq model file, checking format, version, checksum and consistency.
+pub fn from_model_file(text: &str) -> Result<Model, EngineError> {
+    let model: Model = from_envelope(text, FORMAT_NAME, FORMAT_VERSION)?;
     model.check_consistency()?;
     Ok(model)
 }
