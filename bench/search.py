@@ -1,0 +1,816 @@
+"""Model-selection benchmark: svmq's hyper-parameter search versus scikit-learn + Optuna.
+
+What it measures
+----------------
+For each data set (``examples/digits.csv``, 10 classes, and
+``examples/breast_cancer.csv``, binary with string labels) both tools do the
+same seeded job, from the CSV file to a test-set score:
+
+1. read the CSV file and hold out 20 % of the rows as a stratified test split
+   (seed 1);
+2. search C (log-uniform in [1e-3, 1e3]) and gamma (log-uniform in
+   [1e-5, 1e1]) of an RBF-kernel SVM with a TPE sampler for ``--trials``
+   trials (50; 10 with ``--quick``), scoring each trial by its mean accuracy
+   in 5-fold stratified cross-validation on the training split, with a
+   StandardScaler fitted inside each fold;
+3. refit the best C and gamma on the whole training split and score accuracy
+   on the test split.
+
+The tools:
+
+* ``sklearn+Optuna cv n_jobs=1`` -- the reference users pick today:
+  ``optuna.create_study(direction="maximize", sampler=TPESampler(seed=1))``
+  optimizing ``cross_val_score(Pipeline([("scale", StandardScaler()),
+  ("svc", SVC(C=C, gamma=gamma))]), X_train, y_train,
+  cv=StratifiedKFold(5, shuffle=True, random_state=1), scoring="accuracy")``
+  with Optuna's ``n_jobs=1``; the split is sklearn's
+  ``train_test_split(test_size=0.2, stratify=y, random_state=1)``.
+* ``sklearn+Optuna cv n_jobs=2`` -- the same with ``cross_val_score(n_jobs=2)``,
+  so that the reference too uses both cores of the machine (joblib processes).
+* ``svmq`` -- ``svmq train FILE --target COLUMN --kernel rbf --trials N
+  --folds 5 --metric accuracy --test-size 0.2 --seed 1 --json --home TMP``
+  with a fresh, empty ``--home`` directory for every run.  svmq makes its own
+  seeded split, so the two tools' training and test rows differ.  It also does
+  work the reference does not (permutation feature importance on the test
+  split, saving the model into its home directory); that time counts against
+  svmq.
+
+Each reference run happens in a fresh Python process (this script with
+``--reference-worker``), so that no state (loaded data, joblib worker
+processes) carries over from one repetition to the next.  The tools run
+alternately (n_jobs=1, n_jobs=2, svmq, n_jobs=1, ...) ``--repeat`` times.
+
+How to read the table
+---------------------
+* ``total s`` -- median over the repetitions of the time from reading the CSV
+  file to the test-set score.  For svmq it is the wall time of the whole
+  ``svmq train`` command (process start, loading, search, refit, test score,
+  writing its JSON and its home directory).  For the reference it is measured
+  inside the worker process, from reading the CSV to the test score: Python's
+  start-up and the imports of numpy, scikit-learn and Optuna are NOT counted
+  (they are reported separately as start-up seconds), which favours the
+  reference.
+* ``ref/svmq`` -- on a reference row, that reference's median total divided
+  by svmq's: above 1 means svmq is faster (3.0x = svmq takes a third of the
+  time), below 1 means svmq is slower.
+* ``search s`` -- the search alone (all trials), where the tool reports it
+  (svmq: from a ``timings`` object in its JSON, if it has one).
+* ``best CV acc`` -- mean cross-validated accuracy of the best trial;
+  ``test acc`` -- accuracy of the refit model on the held-out split.  Since the
+  splits differ between the tools, compare them as "similar", not digit for
+  digit: on digits one test row is 1/360 = 0.28 accuracy points.
+* ``best C`` / ``best gamma`` -- the winning hyper-parameters.
+
+Below the table, per data set: the reference's Python start-up time, the
+ratios in words, and, when svmq's JSON reports its own training seconds
+(``summary.training_seconds``), an in-process-only ratio with no process
+start-up on either side.
+
+A failing svmq (for example a binary without the ``train`` subcommand) is
+reported as FAILED and the reference rows are still measured; the script exits
+non-zero only if a reference run fails.  The table is also written as markdown
+to ``bench/out/search-results.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import json
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine import processor_name, run_in_own_session, svmq_version
+
+BENCH_DIRECTORY = Path(__file__).resolve().parent
+REPOSITORY_ROOT = BENCH_DIRECTORY.parent
+DEFAULT_OUTPUT_DIRECTORY = BENCH_DIRECTORY / "out"
+
+SEED = 1
+TEST_FRACTION = 0.2
+FOLDS = 5
+COST_RANGE = (1e-3, 1e3)
+GAMMA_RANGE = (1e-5, 1e1)
+FULL_TRIALS = 50
+QUICK_TRIALS = 10
+
+REFERENCE_SERIAL = "sklearn+Optuna cv n_jobs=1"
+REFERENCE_PARALLEL = "sklearn+Optuna cv n_jobs=2"
+SVMQ = "svmq"
+REFERENCE_TOOLS = {REFERENCE_SERIAL: 1, REFERENCE_PARALLEL: 2}  # tool -> cross_val_score n_jobs
+TOOLS = (REFERENCE_SERIAL, REFERENCE_PARALLEL, SVMQ)
+
+
+@dataclass(frozen=True)
+class DatasetSpecification:
+    name: str
+    relative_path: str  # relative to the repository root, as on the svmq command line
+    target: str
+
+    @property
+    def path(self) -> Path:
+        return REPOSITORY_ROOT / self.relative_path
+
+
+DATASETS = (
+    DatasetSpecification("digits", "examples/digits.csv", "digit"),
+    DatasetSpecification("breast_cancer", "examples/breast_cancer.csv", "diagnosis"),
+)
+
+
+# --------------------------------------------------------------------------
+# The reference: scikit-learn + Optuna, run in a worker process
+# --------------------------------------------------------------------------
+
+
+def load_csv(path: Path, target: str):
+    """Read a CSV file with a header: numeric feature columns and a target column kept as text labels."""
+    import numpy as np
+
+    with path.open(newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        if target not in header:
+            raise ValueError(f"{path}: no column named {target!r} (columns: {', '.join(header)})")
+        target_index = header.index(target)
+        feature_rows, labels = [], []
+        for row in reader:
+            if not row:
+                continue
+            labels.append(row[target_index])
+            feature_rows.append([float(cell) for index, cell in enumerate(row) if index != target_index])
+    return np.asarray(feature_rows, dtype=float), np.asarray(labels)
+
+
+def run_reference_search(path: Path, target: str, trials: int, cross_validation_jobs: int) -> dict:
+    """Split, search with Optuna's TPE, refit the best, score on the test split; return results and timings."""
+    import optuna
+    from optuna.samplers import TPESampler
+    from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+    def make_pipeline(cost: float, gamma: float) -> Pipeline:
+        return Pipeline([("scale", StandardScaler()), ("svc", SVC(kernel="rbf", C=cost, gamma=gamma))])
+
+    start = time.perf_counter()
+    features, labels = load_csv(path, target)
+    train_features, test_features, train_labels, test_labels = train_test_split(
+        features, labels, test_size=TEST_FRACTION, stratify=labels, random_state=SEED)
+    loaded = time.perf_counter()
+
+    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
+
+    def objective(trial: optuna.Trial) -> float:
+        cost = trial.suggest_float("C", *COST_RANGE, log=True)
+        gamma = trial.suggest_float("gamma", *GAMMA_RANGE, log=True)
+        scores = cross_val_score(make_pipeline(cost, gamma), train_features, train_labels,
+                                 cv=folds, scoring="accuracy", n_jobs=cross_validation_jobs)
+        return float(scores.mean())
+
+    study = optuna.create_study(direction="maximize", sampler=TPESampler(seed=SEED))
+    study.optimize(objective, n_trials=trials, n_jobs=1)
+    searched = time.perf_counter()
+
+    best = make_pipeline(study.best_params["C"], study.best_params["gamma"])
+    best.fit(train_features, train_labels)
+    test_accuracy = float(best.score(test_features, test_labels))
+    finished = time.perf_counter()
+
+    return {
+        "load_seconds": loaded - start,
+        "search_seconds": searched - loaded,
+        "refit_seconds": finished - searched,
+        "total_seconds": finished - start,
+        "best_cv_accuracy": float(study.best_value),
+        "test_accuracy": test_accuracy,
+        "best_cost": float(study.best_params["C"]),
+        "best_gamma": float(study.best_params["gamma"]),
+        "train_rows": int(len(train_labels)),
+        "test_rows": int(len(test_labels)),
+        "features": int(features.shape[1]),
+        "classes": int(len(set(labels.tolist()))),
+    }
+
+
+def reference_worker_main(arguments: argparse.Namespace) -> int:
+    result = run_reference_search(Path(arguments.data), arguments.target, arguments.trials,
+                                  arguments.cross_validation_jobs)
+    print(json.dumps(result))
+    return 0
+
+
+def reference_worker_command(dataset: DatasetSpecification, trials: int, cross_validation_jobs: int) -> list[str]:
+    return [
+        sys.executable, str(Path(__file__).resolve()), "--reference-worker",
+        "--data", str(dataset.path), "--target", dataset.target,
+        "--trials", str(trials), "--cross-validation-jobs", str(cross_validation_jobs),
+    ]
+
+
+# --------------------------------------------------------------------------
+# svmq
+# --------------------------------------------------------------------------
+
+
+def svmq_command(svmq_binary: str, dataset: DatasetSpecification, trials: int, home: str) -> list[str]:
+    return [
+        svmq_binary, "train", dataset.relative_path,
+        "--target", dataset.target,
+        "--kernel", "rbf",
+        "--trials", str(trials),
+        "--folds", str(FOLDS),
+        "--metric", "accuracy",
+        "--test-size", str(TEST_FRACTION),
+        "--seed", str(SEED),
+        "--json",
+        "--home", home,
+    ]
+
+
+def parse_json_object(text: str) -> dict | None:
+    """The JSON object svmq printed: the whole stdout, or else its last line that is one."""
+    try:
+        document = json.loads(text)
+        if isinstance(document, dict):
+            return document
+    except json.JSONDecodeError:
+        pass
+    for line in reversed(text.strip().splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                document = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(document, dict):
+                return document
+    return None
+
+
+def flatten(document, prefix: str = "") -> dict[str, object]:
+    """Nested JSON as {"lower.case.dotted.path": leaf value}; list items get their index as a path part."""
+    flat: dict[str, object] = {}
+    if isinstance(document, dict):
+        items = ((str(key).lower(), value) for key, value in document.items())
+    elif isinstance(document, list):
+        items = ((str(index), value) for index, value in enumerate(document))
+    else:
+        return {prefix: document}
+    for key, value in items:
+        flat.update(flatten(value, f"{prefix}.{key}" if prefix else key))
+    return flat
+
+
+def as_number(value) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def find_number(flat: dict[str, object], exact_paths: tuple[str, ...], fallback) -> float | None:
+    """The first of `exact_paths` present with a numeric value, else the first path accepted by `fallback`."""
+    for path in exact_paths:
+        number = as_number(flat.get(path))
+        if number is not None:
+            return number
+    for path, value in flat.items():
+        number = as_number(value)
+        if number is not None and fallback(path.split(".")):
+            return number
+    return None
+
+
+def as_fraction(accuracy: float | None) -> float | None:
+    """Accuracy as a fraction: svmq may print 0.983 or 98.3."""
+    if accuracy is not None and 1.0 < accuracy <= 100.0:
+        return accuracy / 100.0
+    return accuracy
+
+
+# Where the figures sit in svmq's JSON, most likely first.  `svmq train --json` prints
+# {"model_id", "summary": {"targets": [{"best_params": {"c", "gamma": {"value"}}, "cv_mean",
+# "test_metrics": {"accuracy"}}], "training_seconds"}, "report": {...}}; the other paths and the
+# fallbacks (is_test_accuracy and friends) keep the benchmark working if that layout changes.
+TEST_ACCURACY_PATHS = ("summary.targets.0.test_metrics.accuracy", "report.targets.0.test_metrics.accuracy",
+                       "test_metrics.accuracy", "test.accuracy", "test_accuracy")
+CV_SCORE_PATHS = ("summary.targets.0.cv_mean", "report.targets.0.cv_mean", "cv_mean", "best_cv_score",
+                  "best_cv_accuracy", "best.cv_mean", "best_trial.value", "best_value")
+COST_PATHS = ("summary.targets.0.best_params.c", "report.targets.0.best_params.c",
+              "best_params.c", "best_params.cost", "best_trial.params.c")
+GAMMA_PATHS = ("summary.targets.0.best_params.gamma.value", "report.targets.0.best_params.gamma.value",
+               "summary.targets.0.best_params.gamma", "best_params.gamma", "best_params.gamma.value",
+               "best_trial.params.gamma")
+IN_PROCESS_SECONDS_PATHS = ("summary.training_seconds", "report.seconds", "training_seconds")
+TIMINGS_KEYS = ("timings", "timing", "times")
+SEARCH_TIME_WORDS = ("search", "study", "tune", "tuning", "trials")
+
+
+def is_test_accuracy(parts: list[str]) -> bool:
+    return parts[-1] == "accuracy" and any("test" in part for part in parts[:-1])
+
+
+def is_best_cv_score(parts: list[str]) -> bool:
+    if "trials" in parts or any("test" in part for part in parts):
+        return False
+    if parts[-1] in ("cv_mean", "cv_score", "mean_cv", "cv_accuracy"):
+        return True
+    return parts[-1] in ("mean_score", "value", "score") and any("best" in part for part in parts)
+
+
+def is_best_parameter(names: tuple[str, ...]):
+    """Accept `...best....NAME` or `...best....NAME.value` (svmq writes gamma as {"value": x})."""
+    def accept(parts: list[str]) -> bool:
+        if parts[-1] == "value" and len(parts) > 1:
+            parts = parts[:-1]
+        return parts[-1] in names and any("best" in part for part in parts[:-1])
+    return accept
+
+
+def timing_seconds(flat: dict[str, object]) -> dict[str, float]:
+    """Every number under a `timings` (or `timing`) key, in seconds: `*_ms` / `*_millis` values are converted."""
+    timings = {}
+    for path, value in flat.items():
+        parts = path.split(".")
+        number = as_number(value)
+        if number is None or parts[0] not in TIMINGS_KEYS:
+            continue
+        name = ".".join(parts[1:]) or parts[0]
+        for suffix in ("_milliseconds", "_millis", "_ms"):
+            if name.endswith(suffix):
+                name, number = name[: -len(suffix)], number / 1000.0
+                break
+        timings[name] = number
+    return timings
+
+
+def summarize_keys(document: dict) -> str:
+    """Key paths of the JSON document for a diagnostic, list items after the first left out."""
+    paths = [path for path in flatten(document)
+             if not any(part.isdigit() and part != "0" for part in path.split("."))]
+    shown = ", ".join(paths[:60])
+    return shown + (f", ... ({len(paths) - 60} more)" if len(paths) > 60 else "")
+
+
+# --------------------------------------------------------------------------
+# Running the tools
+# --------------------------------------------------------------------------
+
+
+class ToolFailure(Exception):
+    """A tool exited with an error, timed out, or printed no usable JSON."""
+
+
+@dataclass
+class RunResult:
+    total_seconds: float
+    process_seconds: float  # wall time of the whole process, start-up included
+    search_seconds: float | None
+    best_cv_accuracy: float | None
+    test_accuracy: float | None
+    best_cost: float | None
+    best_gamma: float | None
+    test_rows: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)  # svmq JSON fields not found
+
+
+@dataclass
+class ToolRecord:
+    """All repetitions of one tool on one data set."""
+
+    tool: str
+    runs: list[RunResult] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.error is None and bool(self.runs)
+
+    def median(self, attribute: str) -> float | None:
+        values = [getattr(run, attribute) for run in self.runs]
+        values = [value for value in values if value is not None]
+        return statistics.median(values) if values else None
+
+
+def run_timed(command: list[str], timeout: float) -> tuple[float, str]:
+    """Run a command from the repository root; return (wall seconds, stdout) or raise ToolFailure."""
+    program = command[0]
+    if shutil.which(program) is None and not (os.path.isfile(program) and os.access(program, os.X_OK)):
+        raise ToolFailure(f"`{program}` not found or not executable")
+    working_directory = os.getcwd()
+    os.chdir(REPOSITORY_ROOT)
+    try:
+        start = time.perf_counter()
+        try:
+            returncode, stdout, stderr = run_in_own_session(command, timeout)
+        except subprocess.TimeoutExpired as error:
+            raise ToolFailure(f"`{shlex.join(command[:3])} ...` timed out after {timeout:.0f} s") from error
+        except OSError as error:
+            raise ToolFailure(f"`{program}` could not start: {error}") from error
+        seconds = time.perf_counter() - start
+    finally:
+        os.chdir(working_directory)
+    if returncode != 0:
+        output = " ".join((stderr.strip() or stdout.strip()).split())[-500:]
+        message = f"`{shlex.join(command[:3])} ...` exited with status {returncode}"
+        raise ToolFailure(f"{message}: {output}" if output else message)
+    return seconds, stdout
+
+
+def run_reference(dataset: DatasetSpecification, trials: int, cross_validation_jobs: int,
+                  timeout: float) -> RunResult:
+    seconds, stdout = run_timed(reference_worker_command(dataset, trials, cross_validation_jobs), timeout)
+    result = parse_json_object(stdout)
+    if result is None:
+        raise ToolFailure(f"reference worker printed no JSON: {stdout.strip()[-300:]!r}")
+    return RunResult(
+        total_seconds=result["total_seconds"],
+        process_seconds=seconds,
+        search_seconds=result["search_seconds"],
+        best_cv_accuracy=result["best_cv_accuracy"],
+        test_accuracy=result["test_accuracy"],
+        best_cost=result["best_cost"],
+        best_gamma=result["best_gamma"],
+        test_rows=result["test_rows"],
+        timings={name: result[f"{name}_seconds"] for name in ("load", "search", "refit")},
+    )
+
+
+def run_svmq(svmq_binary: str, dataset: DatasetSpecification, trials: int, timeout: float) -> RunResult:
+    home = tempfile.mkdtemp(prefix="svmq-search-home-")
+    try:
+        seconds, stdout = run_timed(svmq_command(svmq_binary, dataset, trials, home), timeout)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    document = parse_json_object(stdout)
+    if document is None:
+        raise ToolFailure(f"svmq printed no JSON object on stdout: {stdout.strip()[-300:]!r}")
+    flat = flatten(document)
+    timings = timing_seconds(flat)
+    in_process_seconds = find_number(flat, IN_PROCESS_SECONDS_PATHS, lambda parts: False)
+    if in_process_seconds is not None:
+        timings["in-process training"] = in_process_seconds
+    search_seconds = next((value for name, value in timings.items()
+                           if any(word in name for word in SEARCH_TIME_WORDS)), None)
+    result = RunResult(
+        total_seconds=seconds,
+        process_seconds=seconds,
+        search_seconds=search_seconds,
+        best_cv_accuracy=as_fraction(find_number(flat, CV_SCORE_PATHS, is_best_cv_score)),
+        test_accuracy=as_fraction(find_number(flat, TEST_ACCURACY_PATHS, is_test_accuracy)),
+        best_cost=find_number(flat, COST_PATHS, is_best_parameter(("c", "cost"))),
+        best_gamma=find_number(flat, GAMMA_PATHS, is_best_parameter(("gamma",))),
+        test_rows=None,
+        timings=timings,
+    )
+    for label, value in (("test accuracy", result.test_accuracy), ("best CV score", result.best_cv_accuracy),
+                         ("best C", result.best_cost), ("best gamma", result.best_gamma)):
+        if value is None:
+            result.missing.append(label)
+    if result.missing:
+        print(f"  note: svmq JSON has no {', '.join(result.missing)}; its keys: {summarize_keys(document)}",
+              file=sys.stderr, flush=True)
+    report = document.get("report")
+    if isinstance(report, dict) and report.get("warnings"):
+        print(f"  note: svmq warnings: {report['warnings']}", file=sys.stderr, flush=True)
+    return result
+
+
+def describe_run(result: RunResult) -> str:
+    search = f"search {result.search_seconds:7.2f} s" if result.search_seconds is not None else "search      ?  "
+    return (f"total {result.total_seconds:7.2f} s  (process {result.process_seconds:7.2f} s)  {search}"
+            f"  CV {format_accuracy(result.best_cv_accuracy):>7s}  test {format_accuracy(result.test_accuracy):>7s}"
+            f"  C {format_parameter(result.best_cost):>9s}  gamma {format_parameter(result.best_gamma):>9s}")
+
+
+def benchmark_dataset(dataset: DatasetSpecification, svmq_binary: str, trials: int, repeats: int,
+                      timeout: float) -> dict[str, ToolRecord]:
+    """Run every tool `repeats` times, alternating tools within each repetition."""
+    records = {tool: ToolRecord(tool) for tool in TOOLS}
+    for repetition in range(1, repeats + 1):
+        for tool, record in records.items():
+            if record.error is not None:
+                continue  # a tool that failed once is not retried
+            try:
+                if tool == SVMQ:
+                    result = run_svmq(svmq_binary, dataset, trials, timeout)
+                else:
+                    result = run_reference(dataset, trials, REFERENCE_TOOLS[tool], timeout)
+            except ToolFailure as failure:
+                record.error = str(failure)
+                print(f"  [{repetition}/{repeats}] {tool:27s} FAILED: {failure}", file=sys.stderr, flush=True)
+                continue
+            record.runs.append(result)
+            print(f"  [{repetition}/{repeats}] {tool:27s} {describe_run(result)}", flush=True)
+            if tool == SVMQ and result.timings:
+                timings = ", ".join(f"{name} {value:.3g} s" for name, value in result.timings.items())
+                print(f"  {'':33s} svmq timings: {timings}", flush=True)
+    return records
+
+
+# --------------------------------------------------------------------------
+# Reporting
+# --------------------------------------------------------------------------
+
+TABLE_HEADER = ["dataset", "tool", "total s (median)", "ref/svmq", "search s",
+                "best CV acc", "test acc", "best C", "best gamma"]
+
+
+def format_accuracy(value: float | None) -> str:
+    return "?" if value is None else f"{100.0 * value:.2f}%"
+
+
+def format_parameter(value: float | None) -> str:
+    return "?" if value is None else f"{value:.4g}"
+
+
+def format_seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def table_rows(dataset: DatasetSpecification, records: dict[str, ToolRecord]) -> list[list[str]]:
+    svmq_total = records[SVMQ].median("total_seconds") if records[SVMQ].succeeded else None
+    rows = []
+    for tool, record in records.items():
+        if not record.succeeded:
+            rows.append([dataset.name, tool, "FAILED", "-", "-", "-", "-", "-", "-"])
+            continue
+        total = record.median("total_seconds")
+        if tool == SVMQ:
+            ratio = "1.00x" if total else "-"
+        else:
+            ratio = f"{total / svmq_total:.2f}x" if svmq_total else "-"
+        last = record.runs[-1]
+        rows.append([
+            dataset.name,
+            tool,
+            format_seconds(total),
+            ratio,
+            format_seconds(record.median("search_seconds")),
+            format_accuracy(last.best_cv_accuracy),
+            format_accuracy(last.test_accuracy),
+            format_parameter(last.best_cost),
+            format_parameter(last.best_gamma),
+        ])
+    return rows
+
+
+def summary_lines(dataset: DatasetSpecification, records: dict[str, ToolRecord]) -> list[str]:
+    lines = []
+    serial = records[REFERENCE_SERIAL]
+    if serial.succeeded:
+        startup = statistics.median(run.process_seconds - run.total_seconds for run in serial.runs)
+        test_rows = serial.runs[-1].test_rows
+        row_points = (f"; one of its {test_rows} test rows = {100.0 / test_rows:.2f} accuracy points"
+                      if test_rows else "")
+        lines.append(f"{dataset.name}: Python start-up and imports add {startup:.2f} s to each reference run "
+                     f"(not counted in its total){row_points}")
+    svmq = records[SVMQ]
+    if not svmq.succeeded:
+        reason = " ".join((svmq.error or "no successful run").split())
+        lines.append(f"{dataset.name}: svmq speedup n/a (svmq failed: {reason[:200]})")
+        return lines
+    svmq_total = svmq.median("total_seconds")
+    svmq_test = svmq.runs[-1].test_accuracy
+    comparisons = []
+    reference_totals = {}
+    for tool in REFERENCE_TOOLS:
+        reference = records[tool]
+        if not reference.succeeded:
+            comparisons.append(f"vs {tool}: n/a (reference failed)")
+            continue
+        reference_totals[tool] = reference.median("total_seconds")
+        ratio = reference_totals[tool] / svmq_total
+        reference_test = reference.runs[-1].test_accuracy
+        difference = ("test accuracy difference unknown" if svmq_test is None
+                      else f"svmq test accuracy {100.0 * (svmq_test - reference_test):+.2f} points")
+        comparisons.append(f"{ratio:.2f}x vs {tool} ({difference})")
+    lines.append(f"{dataset.name}: ref/svmq (median of {len(svmq.runs)}): " + "; ".join(comparisons))
+    if reference_totals:
+        fastest = min(reference_totals, key=reference_totals.get)
+        ratio = reference_totals[fastest] / svmq_total
+        verdict = f"{ratio:.1f}x faster" if ratio >= 1.0 else f"{1.0 / ratio:.1f}x slower"
+        lines.append(f"{dataset.name}: against the faster reference ({fastest}) svmq is {verdict}")
+        in_process = [run.timings["in-process training"] for run in svmq.runs
+                      if "in-process training" in run.timings]
+        if in_process:
+            svmq_in_process = statistics.median(in_process)
+            lines.append(f"{dataset.name}: in-process only (no process start-up on either side): svmq reports "
+                         f"{svmq_in_process:.2f} s from reading to test score (permutation importance included), "
+                         f"ref/svmq {reference_totals[fastest] / svmq_in_process:.2f}x vs {fastest}")
+    return lines
+
+
+def consistency_warnings(dataset: DatasetSpecification, records: dict[str, ToolRecord]) -> list[str]:
+    """Seeded runs should repeat their results exactly; say so when they do not."""
+    warnings = []
+    for tool, record in records.items():
+        outcomes = {(run.best_cv_accuracy, run.test_accuracy, run.best_cost, run.best_gamma) for run in record.runs}
+        if len(outcomes) > 1:
+            warnings.append(f"{dataset.name}: {tool} gave different results across repetitions "
+                            f"(seeded; table shows the last): {sorted(outcomes, key=str)}")
+        if record.succeeded and record.runs[-1].missing:
+            warnings.append(f"{dataset.name}: {tool} JSON lacked {', '.join(record.runs[-1].missing)}")
+    return warnings
+
+
+def format_text_table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[column]) for row in [TABLE_HEADER, *rows]) for column in range(len(TABLE_HEADER))]
+    numeric_columns = set(range(2, len(TABLE_HEADER)))
+
+    def format_row(row: list[str]) -> str:
+        cells = [cell.rjust(width) if index in numeric_columns else cell.ljust(width)
+                 for index, (cell, width) in enumerate(zip(row, widths))]
+        return "  ".join(cells).rstrip()
+
+    separator = "  ".join("-" * width for width in widths)
+    return "\n".join([format_row(TABLE_HEADER), separator, *(format_row(row) for row in rows)])
+
+
+def format_markdown_table(rows: list[list[str]]) -> str:
+    alignment = ["---", "---"] + ["---:"] * (len(TABLE_HEADER) - 2)
+    lines = ["| " + " | ".join(TABLE_HEADER) + " |", "| " + " | ".join(alignment) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def package_versions() -> str:
+    import numpy
+    import optuna
+    import sklearn
+
+    return (f"Python {platform.python_version()}, scikit-learn {sklearn.__version__}, "
+            f"optuna {optuna.__version__}, numpy {numpy.__version__}")
+
+
+def svmq_version_text(svmq_binary: str) -> str:
+    """`svmq --version`'s first line, or "version unknown" (engine.py's helper appends the path)."""
+    version = svmq_version(svmq_binary)
+    return "version unknown" if version.endswith("(version unknown)") else version
+
+
+def environment_description(svmq_binary: str, trials: int, repeats: int) -> list[str]:
+    return [
+        f"date: {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}",
+        f"machine: {processor_name()}, {os.cpu_count()} cores",
+        f"svmq: {svmq_version_text(svmq_binary)}, binary {display_path(svmq_binary)}; "
+        f"reference: {package_versions()}",
+        f"workload: {trials} trials, TPE seed {SEED}, {FOLDS}-fold stratified CV, accuracy, RBF kernel, "
+        f"C log-uniform {COST_RANGE}, gamma log-uniform {GAMMA_RANGE}, StandardScaler per fold, "
+        f"{TEST_FRACTION:.0%} stratified test split (seed {SEED})",
+        f"repetitions: {repeats} (tools alternated; medians of total and search times; "
+        "accuracies and parameters of the last run)",
+    ]
+
+
+def display_path(word: str) -> str:
+    """A path under the repository as relative to its root (commands are run from there)."""
+    if word.startswith("/") and Path(word).is_relative_to(REPOSITORY_ROOT):
+        return os.path.relpath(word, REPOSITORY_ROOT)
+    return word
+
+
+def command_lines(svmq_binary: str, datasets: list[DatasetSpecification], trials: int) -> list[tuple[str, str]]:
+    """(label, shell command) for every run the benchmark makes, as run from the repository root."""
+    lines = []
+    for dataset in datasets:
+        command = svmq_command(svmq_binary, dataset, trials, "<fresh temp dir>")
+        lines.append((f"{SVMQ}, {dataset.name}", shlex.join(display_path(word) for word in command)))
+        for tool, jobs in REFERENCE_TOOLS.items():
+            command = reference_worker_command(dataset, trials, jobs)
+            lines.append((f"{tool}, {dataset.name}", shlex.join(display_path(word) for word in command)))
+    return lines
+
+
+def write_markdown_report(path: Path, environment: list[str], commands: list[tuple[str, str]],
+                          rows: list[list[str]], summaries: list[str], warnings: list[str]) -> None:
+    parts = [
+        "# svmq model-selection benchmark",
+        "",
+        "Generated by `bench/search.sh`. Hyper-parameter search (C, gamma) with cross-validation, "
+        "refit of the best and test score, from the CSV file on. `ref/svmq` is the reference's median total "
+        "time divided by svmq's (above 1x = svmq faster). svmq's total is the wall time of the whole "
+        "`svmq train` command; the reference's is measured inside its Python process from reading the CSV "
+        "to the test score (interpreter start-up and imports not counted). The tools split the data "
+        "differently (each with seed 1), so their accuracies are compared as similar, not equal.",
+        "",
+        *(f"- {line}" for line in environment),
+        "",
+        "Commands (run from the repository root):",
+        "",
+        *(f"- {label}: `{command}`" for label, command in commands),
+        "",
+        format_markdown_table(rows),
+        "",
+        *(f"- {line}" for line in summaries),
+    ]
+    if warnings:
+        parts += ["", "Warnings:", "", *(f"- {line}" for line in warnings)]
+    path.write_text("\n".join(parts) + "\n")
+
+
+# --------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------
+
+
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--svmq", default="svmq", help="path to the svmq binary (default: svmq on PATH)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"{QUICK_TRIALS} trials instead of {FULL_TRIALS}, for a fast check")
+    parser.add_argument("--trials", type=int, default=None,
+                        help=f"trials per search (default {FULL_TRIALS}, {QUICK_TRIALS} with --quick)")
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions per tool (default 3)")
+    parser.add_argument("--dataset", action="append", choices=[dataset.name for dataset in DATASETS],
+                        help="benchmark only this data set (repeatable; default: all)")
+    parser.add_argument("--timeout", type=float, default=1800.0,
+                        help="seconds before a single run is considered hung (default 1800)")
+    parser.add_argument("--output-directory", type=Path, default=DEFAULT_OUTPUT_DIRECTORY,
+                        help="where search-results.md goes (default bench/out)")
+    # Internal: one reference search in this process, results as JSON on stdout.
+    parser.add_argument("--reference-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--data", help=argparse.SUPPRESS)
+    parser.add_argument("--target", help=argparse.SUPPRESS)
+    parser.add_argument("--cross-validation-jobs", type=int, default=1, help=argparse.SUPPRESS)
+    arguments = parser.parse_args(argv)
+    if arguments.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    if arguments.trials is None:
+        arguments.trials = QUICK_TRIALS if arguments.quick else FULL_TRIALS
+    if arguments.trials < 1:
+        parser.error("--trials must be at least 1")
+    return arguments
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parse_arguments(argv)
+    if arguments.reference_worker:
+        return reference_worker_main(arguments)
+
+    output_directory: Path = arguments.output_directory
+    output_directory.mkdir(parents=True, exist_ok=True)
+    datasets = [dataset for dataset in DATASETS if not arguments.dataset or dataset.name in arguments.dataset]
+
+    environment = environment_description(arguments.svmq, arguments.trials, arguments.repeat)
+    commands = command_lines(arguments.svmq, datasets, arguments.trials)
+    for line in environment:
+        print(line)
+    print("commands (from the repository root):")
+    for label, command in commands:
+        print(f"  {label}: {command}")
+
+    all_rows: list[list[str]] = []
+    summaries: list[str] = []
+    warnings: list[str] = []
+    reference_failed = False
+
+    for dataset in datasets:
+        print(f"\n== {dataset.name} ({dataset.relative_path}, target {dataset.target})", flush=True)
+        records = benchmark_dataset(dataset, arguments.svmq, arguments.trials, arguments.repeat, arguments.timeout)
+        reference_failed |= any(not records[tool].succeeded for tool in REFERENCE_TOOLS)
+        all_rows += table_rows(dataset, records)
+        summaries += summary_lines(dataset, records)
+        warnings += consistency_warnings(dataset, records)
+
+    print()
+    print(format_text_table(all_rows))
+    print()
+    for line in summaries:
+        print(line)
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr)
+
+    report_path = output_directory / "search-results.md"
+    write_markdown_report(report_path, environment, commands, all_rows, summaries, warnings)
+    print(f"\nmarkdown table written to {report_path}")
+
+    if reference_failed:
+        print("error: a reference run (scikit-learn + Optuna) failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

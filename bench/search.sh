@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Benchmark svmq's hyper-parameter search against scikit-learn + Optuna.
+#
+# Usage: bench/search.sh [--quick] [--repeat N] [other bench/search.py options]
+#   --quick       10 trials instead of 50
+#   --repeat N    repetitions per tool (default 3; tools alternate, medians reported)
+#   --trials N, --dataset digits|breast_cancer, --timeout S: see bench/search.py --help
+#
+# Environment:
+#   SVMQ_BIN  path to an svmq binary; skips `cargo build` (e.g. SVMQ_BIN=/bin/false
+#             benchmarks only the reference, svmq is reported as FAILED).
+#   PYTHON    interpreter used to create the venv (default: python3).
+#
+# Results: printed table, plus bench/out/search-results.md.
+# Exits non-zero only if the reference (scikit-learn + Optuna) fails.
+set -euo pipefail
+
+bench_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo_root="$(cd "$bench_dir/.." && pwd)"
+venv_dir="$bench_dir/.venv"
+
+log() { printf '[search.sh] %s\n' "$*" >&2; }
+
+# 1. Python venv with numpy and scikit-learn (shared with engine.sh), plus Optuna.
+venv_python="$venv_dir/bin/python"
+if ! [ -x "$venv_python" ] || ! "$venv_python" -c 'import numpy, sklearn' >/dev/null 2>&1; then
+    log "creating Python venv at $venv_dir (numpy, scikit-learn)"
+    "${PYTHON:-python3}" -m venv "$venv_dir"
+    "$venv_python" -m pip install --quiet --disable-pip-version-check numpy scikit-learn
+fi
+if ! "$venv_python" -c 'import optuna' >/dev/null 2>&1; then
+    log "installing optuna into $venv_dir"
+    "$venv_python" -m pip install --quiet --disable-pip-version-check optuna
+fi
+
+# 2. The svmq binary.
+if [ -n "${SVMQ_BIN:-}" ]; then
+    svmq_bin="$SVMQ_BIN"
+    log "using SVMQ_BIN=$svmq_bin (no build)"
+else
+    svmq_bin="${CARGO_TARGET_DIR:-$repo_root/target}/release/svmq"
+    log "building svmq: cargo build --release -p svmq"
+    if ! (cd "$repo_root" && cargo build --release -p svmq); then
+        # Keep going: search.py reports svmq as FAILED and still benchmarks the reference.
+        log "WARNING: svmq build failed; benchmarking the reference only"
+    fi
+fi
+
+# 3. The benchmark itself.
+exec "$venv_python" "$bench_dir/search.py" --svmq "$svmq_bin" "$@"
