@@ -330,13 +330,95 @@ impl<'a> KernelMatrix<'a> {
                     *exponent = -gamma * (norm + self.norms[j] - 2.0 * value);
                 }
                 for (slot, &exponent) in out.iter_mut().zip(exponents.iter()) {
-                    *slot = exp_for_f32(exponent) as f32;
+                    *slot = fast_exp(exponent) as f32;
                 }
             }
             kernel => {
                 for (slot, &value) in out.iter_mut().zip(dots.iter()) {
                     *slot = kernel.from_dot(value, 0.0, 0.0) as f32;
                 }
+            }
+        }
+    }
+}
+
+/// k(x, rowᵣ) for every row of `rows`, in f64, with AVX2 and FMA when the processor
+/// has them: prediction's kernel values. `row_norms` are the rows' squared norms (read
+/// by rbf only). `x` may be longer or shorter than the rows: missing values are zero.
+pub fn kernel_values_against(
+    kernel: &Kernel,
+    x: &[f64],
+    rows: &Matrix,
+    row_norms: &[f64],
+    out: &mut [f64],
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the processor supports the features the function is compiled for.
+            unsafe { kernel_values_against_avx2(kernel, x, rows, row_norms, out) };
+            return;
+        }
+    }
+    kernel_values_against_with(kernel, x, rows, row_norms, out, dot_four);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn kernel_values_against_avx2(
+    kernel: &Kernel,
+    x: &[f64],
+    rows: &Matrix,
+    row_norms: &[f64],
+    out: &mut [f64],
+) {
+    kernel_values_against_with(kernel, x, rows, row_norms, out, |x, rows| {
+        // SAFETY: this function only runs where AVX2 and FMA are available.
+        unsafe { dot_four_avx2(x, rows) }
+    });
+}
+
+#[inline(always)]
+fn kernel_values_against_with(
+    kernel: &Kernel,
+    x: &[f64],
+    rows: &Matrix,
+    row_norms: &[f64],
+    out: &mut [f64],
+    dot_four: impl Fn(&[f64], [&[f64]; 4]) -> [f64; 4],
+) {
+    let length = x.len().min(rows.columns());
+    let x_norm = match kernel {
+        Kernel::Rbf { .. } => dot(x, x),
+        _ => 0.0,
+    };
+    let prefix = &x[..length];
+    let count = rows.rows();
+    let mut start = 0;
+    while start + 4 <= count {
+        let group = [
+            &rows.row(start)[..length],
+            &rows.row(start + 1)[..length],
+            &rows.row(start + 2)[..length],
+            &rows.row(start + 3)[..length],
+        ];
+        out[start..start + 4].copy_from_slice(&dot_four(prefix, group));
+        start += 4;
+    }
+    for (r, slot) in out.iter_mut().enumerate().take(count).skip(start) {
+        *slot = dot(prefix, &rows.row(r)[..length]);
+    }
+    match *kernel {
+        Kernel::Linear => {}
+        Kernel::Rbf { gamma } => {
+            for (slot, &norm) in out.iter_mut().zip(row_norms) {
+                *slot = fast_exp(-gamma * (x_norm + norm - 2.0 * *slot));
+            }
+        }
+        other => {
+            for slot in out.iter_mut() {
+                *slot = other.from_dot(*slot, 0.0, 0.0);
             }
         }
     }
@@ -408,15 +490,15 @@ unsafe fn dot_four_avx2(x: &[f64], rows: [&[f64]; 4]) -> [f64; 4] {
     totals
 }
 
-/// eˣ for x ≤ 0 with a relative error below 1e-14, branch-free so that it vectorizes.
-/// Results are rounded to `f32` by the cache, so values under e⁻¹⁰⁴ (zero in `f32`)
-/// need not be exact: x is clamped at −700.
+/// eˣ with a relative error below 1e-14, branch-free so that it vectorizes. x is
+/// clamped to [−700, 700]: below, the result (under 1e-304) is as good as zero for
+/// every use here.
 ///
 /// eˣ = 2ᵏ·eʳ with k = round(x / ln 2) and r = x − k·ln 2 (|r| ≤ ln 2 / 2, with ln 2
 /// split in two parts so that r is exact); eʳ is its Taylor series to degree 12 in
 /// Horner form (remainder below 2e-16 on that interval); 2ᵏ is built from its bits.
 #[inline(always)]
-fn exp_for_f32(x: f64) -> f64 {
+fn fast_exp(x: f64) -> f64 {
     const LOG2_E: f64 = std::f64::consts::LOG2_E;
     const LN2_HIGH: f64 = 0.693_147_180_369_123_816_49;
     const LN2_LOW: f64 = 1.908_214_929_270_587_7e-10;
@@ -477,12 +559,12 @@ mod tests {
         let mut x: f64 = -120.0;
         while x <= 5.0 {
             let expected = x.exp();
-            let relative = (exp_for_f32(x) - expected).abs() / expected;
+            let relative = (fast_exp(x) - expected).abs() / expected;
             assert!(relative < 1e-14, "exp({x}): relative error {relative}");
             x += 0.0137;
         }
-        assert_eq!(exp_for_f32(0.0), 1.0);
-        assert!(exp_for_f32(-1e6) < 1e-300);
+        assert_eq!(fast_exp(0.0), 1.0);
+        assert!(fast_exp(-1e6) < 1e-300);
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! in `labels` order, treats class `i` as +1; pairs are ordered (0,1), (0,2), …, (1,2), ….
 
 use crate::error::EngineError;
-use crate::matrix::{dot, Matrix};
+use crate::kernel::kernel_values_against;
+use crate::matrix::Matrix;
 use crate::params::{Kernel, SvmType};
 use crate::probability;
 use rayon::prelude::*;
@@ -70,7 +71,11 @@ impl Model {
             Kernel::Rbf { .. } => self.support_vectors.squared_norms(),
             _ => Vec::new(),
         };
-        Predictor { model: self, norms }
+        Predictor {
+            model: self,
+            norms,
+            starts: self.class_starts(),
+        }
     }
 
     /// Start of each class's support vectors in `support_vectors`.
@@ -89,6 +94,8 @@ impl Model {
 pub struct Predictor<'a> {
     model: &'a Model,
     norms: Vec<f64>,
+    /// Start of each class's support vectors.
+    starts: Vec<usize>,
 }
 
 /// One prediction with everything behind it.
@@ -104,52 +111,59 @@ pub struct Prediction {
 
 impl Predictor<'_> {
     /// k(svₛ, x) for every support vector.
-    fn kernel_values(&self, x: &[f64]) -> Vec<f64> {
+    pub fn kernel_values(&self, x: &[f64]) -> Vec<f64> {
         let model = self.model;
-        let x_norm = match model.kernel {
-            Kernel::Rbf { .. } => dot(x, x),
-            _ => 0.0,
-        };
-        (0..model.support_vectors.rows())
-            .map(|s| {
-                let sv = model.support_vectors.row(s);
-                let sv_norm = self.norms.get(s).copied().unwrap_or(0.0);
-                model.kernel.from_dot(dot(sv, x), sv_norm, x_norm)
-            })
-            .collect()
+        let mut values = vec![0.0; model.support_vectors.rows()];
+        kernel_values_against(
+            &model.kernel,
+            x,
+            &model.support_vectors,
+            &self.norms,
+            &mut values,
+        );
+        values
     }
 
     /// The decision values for one row.
     pub fn decision_values(&self, x: &[f64]) -> Vec<f64> {
+        self.decision_values_from_kernel(&self.kernel_values(x))
+    }
+
+    /// The decision values from the kernel values `k(svₛ, x)` of every support vector
+    /// (for callers that compute those faster, e.g. from precomputed dot products).
+    pub fn decision_values_from_kernel(&self, values: &[f64]) -> Vec<f64> {
         let model = self.model;
-        let values = self.kernel_values(x);
         if !model.svm_type.is_classification() {
             let sum: f64 = model.coefficients[0]
                 .iter()
-                .zip(&values)
+                .zip(values)
                 .map(|(c, k)| c * k)
                 .sum();
             return vec![sum - model.rho[0]];
         }
         let classes = model.labels.len();
-        let starts = model.class_starts();
         let counts = &model.support_vector_counts;
         let mut decisions = Vec::with_capacity(model.decision_value_count());
         let mut pair = 0;
         for i in 0..classes {
             for j in i + 1..classes {
-                let mut sum = 0.0;
                 // Class i's vectors keep the pair's coefficient in row j − 1,
                 // class j's vectors in row i.
-                let coef_i = &model.coefficients[j - 1];
-                for s in starts[i]..starts[i] + counts[i] {
-                    sum += coef_i[s] * values[s];
-                }
-                let coef_j = &model.coefficients[i];
-                for s in starts[j]..starts[j] + counts[j] {
-                    sum += coef_j[s] * values[s];
-                }
-                decisions.push(sum - model.rho[pair]);
+                let (range_i, range_j) = (
+                    self.starts[i]..self.starts[i] + counts[i],
+                    self.starts[j]..self.starts[j] + counts[j],
+                );
+                let sum_i: f64 = model.coefficients[j - 1][range_i.clone()]
+                    .iter()
+                    .zip(&values[range_i])
+                    .map(|(c, k)| c * k)
+                    .sum();
+                let sum_j: f64 = model.coefficients[i][range_j.clone()]
+                    .iter()
+                    .zip(&values[range_j])
+                    .map(|(c, k)| c * k)
+                    .sum();
+                decisions.push(sum_i + sum_j - model.rho[pair]);
                 pair += 1;
             }
         }
@@ -159,8 +173,13 @@ impl Predictor<'_> {
     /// Predicts one row; probabilities are computed when the model has them and
     /// `with_probability` is set.
     pub fn predict(&self, x: &[f64], with_probability: bool) -> Prediction {
+        self.predict_from_kernel(&self.kernel_values(x), with_probability)
+    }
+
+    /// `predict` from the kernel values of every support vector.
+    pub fn predict_from_kernel(&self, values: &[f64], with_probability: bool) -> Prediction {
         let model = self.model;
-        let decision_values = self.decision_values(x);
+        let decision_values = self.decision_values_from_kernel(values);
         match model.svm_type {
             SvmType::EpsilonSvr | SvmType::NuSvr => Prediction {
                 value: decision_values[0],
