@@ -9,9 +9,11 @@
 
 use crate::metrics::{classification_score, regression_score, Metric};
 use crate::space::TrialParams;
+use rayon::prelude::*;
+use svmq_core::matrix::dot;
 use svmq_core::{
-    fit, fit_with_gram, EngineError, FitControl, FitOutcome, Gram, Matrix, Model, SvmParams,
-    SvmType,
+    fit, fit_with_gram, EngineError, FitControl, FitOutcome, Gram, Matrix, Model, Prediction,
+    SvmParams, SvmType,
 };
 
 /// Folds whose dot products fit in this many bytes get them precomputed once for all
@@ -141,8 +143,19 @@ pub fn predict(
     statistics: &TrainingStatistics,
     probability: bool,
 ) -> Predictions {
-    let predictor = model.predictor();
-    let predictions = predictor.predict_all(rows, probability);
+    let predictions = model.predictor().predict_all(rows, probability);
+    interpret(model, predictions, task, statistics, probability)
+}
+
+/// Engine predictions read in the task's terms (class indices and probabilities in
+/// class order, or values in original units).
+pub fn interpret(
+    model: &Model,
+    predictions: Vec<Prediction>,
+    task: Task,
+    statistics: &TrainingStatistics,
+    probability: bool,
+) -> Predictions {
     match task {
         Task::Regression => Predictions {
             values: predictions
@@ -226,6 +239,66 @@ pub struct FoldEvaluator {
     statistics: TrainingStatistics,
     standardized_targets: Vec<f64>,
     gram: Option<Gram>,
+    /// With `gram`: the dot products of every validation row with every training row,
+    /// so that validating a trial needs no dot product either.
+    cross: Option<CrossDots>,
+}
+
+/// Dot products between the validation and the training rows of a fold.
+struct CrossDots {
+    /// `values[v · train_rows + t] = x_v · x_t`.
+    values: Vec<f64>,
+    train_rows: usize,
+    valid_norms: Vec<f64>,
+    train_norms: Vec<f64>,
+}
+
+impl CrossDots {
+    fn compute(valid: &Matrix, train: &Matrix) -> CrossDots {
+        let train_rows = train.rows();
+        let mut values = vec![0.0; valid.rows() * train_rows];
+        values
+            .par_chunks_mut(train_rows.max(1))
+            .enumerate()
+            .for_each(|(v, out)| {
+                for (t, slot) in out.iter_mut().enumerate() {
+                    *slot = dot(valid.row(v), train.row(t));
+                }
+            });
+        CrossDots {
+            values,
+            train_rows,
+            valid_norms: valid.squared_norms(),
+            train_norms: train.squared_norms(),
+        }
+    }
+
+    /// The engine's predictions of every validation row by a model trained on the
+    /// fold's training rows.
+    fn predict(&self, model: &Model, probability: bool) -> Vec<Prediction> {
+        let predictor = model.predictor();
+        let training_rows: Vec<usize> = model
+            .support_vector_indices
+            .iter()
+            .map(|&i| i - 1)
+            .collect();
+        (0..self.valid_norms.len())
+            .into_par_iter()
+            .with_min_len(8)
+            .map(|v| {
+                let row = &self.values[v * self.train_rows..(v + 1) * self.train_rows];
+                let kernel_values: Vec<f64> = training_rows
+                    .iter()
+                    .map(|&t| {
+                        model
+                            .kernel
+                            .from_dot(row[t], self.train_norms[t], self.valid_norms[v])
+                    })
+                    .collect();
+                predictor.predict_from_kernel(&kernel_values, probability)
+            })
+            .collect()
+    }
 }
 
 impl FoldEvaluator {
@@ -246,12 +319,16 @@ impl FoldEvaluator {
         };
         let gram =
             (Gram::bytes_for(fold.train.rows()) <= gram_budget).then(|| Gram::compute(&fold.train));
+        let cross = gram
+            .as_ref()
+            .map(|_| CrossDots::compute(&fold.valid, &fold.train));
         FoldEvaluator {
             fold,
             task,
             statistics,
             standardized_targets,
             gram,
+            cross,
         }
     }
 
@@ -282,13 +359,22 @@ impl FoldEvaluator {
             FitOutcome::Trained(trained) => trained.model,
             FitOutcome::Stopped => return Ok(None),
         };
-        let predictions = predict(
-            &model,
-            &self.fold.valid,
-            self.task,
-            &self.statistics,
-            probability,
-        );
+        let predictions = match &self.cross {
+            Some(cross) => interpret(
+                &model,
+                cross.predict(&model, probability),
+                self.task,
+                &self.statistics,
+                probability,
+            ),
+            None => predict(
+                &model,
+                &self.fold.valid,
+                self.task,
+                &self.statistics,
+                probability,
+            ),
+        };
         Ok(Some(score(
             metric,
             self.task,

@@ -12,6 +12,11 @@ use svmq_tune::study::{run_study, StudySettings, TrialRecord, TrialState};
 /// Three folds of a two-moons-like problem (classification) or a smooth function
 /// (regression); features are already on a unit scale.
 fn folds(task: Task, seed: u64) -> Vec<FoldEvaluator> {
+    folds_with_budget(task, seed, svmq_tune::evaluation::DEFAULT_GRAM_BUDGET)
+}
+
+/// `folds`, with dot products precomputed only within `gram_budget` bytes.
+fn folds_with_budget(task: Task, seed: u64, gram_budget: usize) -> Vec<FoldEvaluator> {
     let mut random = Random::new(seed);
     let rows = 240;
     let mut features = Vec::new();
@@ -46,7 +51,7 @@ fn folds(task: Task, seed: u64) -> Vec<FoldEvaluator> {
                 valid: Matrix::from_rows(&valid).unwrap(),
                 valid_targets,
             };
-            FoldEvaluator::new(fold, task)
+            FoldEvaluator::with_gram_budget(fold, task, gram_budget)
         })
         .collect()
 }
@@ -158,5 +163,41 @@ fn pruning_stops_hopeless_trials() {
     );
     for trial in pruned {
         assert!(trial.fold_scores.len() < 3 && trial.value.is_none());
+    }
+}
+
+#[test]
+fn precomputed_dot_products_do_not_change_fold_scores() {
+    use svmq_tune::space::{Gamma, TrialParams};
+    let params = TrialParams {
+        kernel: KernelName::Rbf,
+        c: 3.0,
+        gamma: Some(Gamma::Scale),
+        degree: None,
+        coef0: None,
+        epsilon: None,
+        balanced_class_weights: true,
+    };
+    for task in [Task::Classification { classes: 2 }, Task::Regression] {
+        let metric = if task == Task::Regression {
+            Metric::Rmse
+        } else {
+            Metric::LogLoss
+        };
+        let params = TrialParams {
+            epsilon: (task == Task::Regression).then_some(0.05),
+            ..params.clone()
+        };
+        let with_gram = folds(task, 9);
+        let without: Vec<FoldEvaluator> = folds_with_budget(task, 9, 0);
+        for (a, b) in with_gram.iter().zip(&without) {
+            let control = FitControl::new();
+            let x = a.score(&params, metric, 1, &control).unwrap().unwrap();
+            let y = b.score(&params, metric, 1, &control).unwrap().unwrap();
+            assert!(
+                (x - y).abs() < 1e-6 * x.abs().max(1.0),
+                "{metric:?}: {x} vs {y}"
+            );
+        }
     }
 }
