@@ -23,7 +23,9 @@ impl Kernel {
                 coef0,
                 degree,
             } => power(gamma * dot_product + coef0, degree),
-            Kernel::Rbf { gamma } => (-gamma * (left_norm + right_norm - 2.0 * dot_product)).exp(),
+            Kernel::Rbf { gamma } => {
+                fast_exp(-gamma * (left_norm + right_norm - 2.0 * dot_product))
+            }
             Kernel::Sigmoid { gamma, coef0 } => (gamma * dot_product + coef0).tanh(),
         }
     }

@@ -22,7 +22,7 @@ use svmq_data::{
     TargetOptions, Task,
 };
 use svmq_tune::evaluation::{
-    engine_params, needs_probability, predict, score, FoldEvaluator, PreparedFold,
+    engine_params, interpret, needs_probability, predict, score, FoldEvaluator, PreparedFold,
     Task as TuneTask, TrainingStatistics,
 };
 use svmq_tune::metrics::{Direction, Metric};
@@ -136,6 +136,7 @@ pub fn train(
     let dataset = Dataset::prepare(table, request.task, &target_options)?;
     dataset.check_folds(request.cv_folds)?;
     let split = split(&dataset, request)?;
+    check_training_classes(&dataset, &split, request.cv_folds)?;
     let mut warnings = Vec::new();
     if dataset.unlabeled_rows() > 0 {
         warnings.push(format!(
@@ -230,6 +231,42 @@ fn split(dataset: &Dataset, request: &TrainingRequest) -> Result<Split, ServiceE
         Some(classes) => stratified_split(classes, request.test_size, request.seed)?,
         None => shuffled_split(dataset.rows.len(), request.test_size, request.seed)?,
     })
+}
+
+/// Refuses a class with fewer members in the training split than folds.
+/// `Dataset::check_folds` counts the whole file, but the folds are made on the
+/// training split after the test split has held some of each class back: a class
+/// passing that check could still leave a fold's validation part without a member,
+/// where metrics such as roc_auc are undefined and every trial would fail.
+fn check_training_classes(
+    dataset: &Dataset,
+    split: &Split,
+    folds: usize,
+) -> Result<(), ServiceError> {
+    let (Some(classes), Some(encoder)) = (dataset.classes(), dataset.encoder()) else {
+        return Ok(());
+    };
+    let mut training = vec![0usize; encoder.len()];
+    for &position in &split.train {
+        training[classes[position]] += 1;
+    }
+    let mut held_out = vec![0usize; encoder.len()];
+    for &position in &split.test {
+        held_out[classes[position]] += 1;
+    }
+    let smallest = (0..encoder.len())
+        .filter(|&class| training[class] < folds)
+        .min_by_key(|&class| training[class]);
+    match smallest {
+        // The class is not named: a label is a cell of the data.
+        Some(class) => Err(ServiceError::InvalidRequest(format!(
+            "a class of the target column `{}` has {} member(s) in the training split ({} more held out for the test split), fewer than the {folds} cross-validation folds; lower cv_folds or test_size, or add examples",
+            dataset.target_names()[0],
+            training[class],
+            held_out[class]
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn summarize(dataset: &Dataset, split: &Split, source_rows: usize) -> DataSummary {
@@ -553,6 +590,11 @@ fn trial_line(trial: &TrialRecord, metric: Metric) -> String {
 
 /// Permutation importance on the test split: for each input feature, shuffle its
 /// (preprocessed) columns across rows and measure how much the score worsens.
+///
+/// Shuffling one feature changes each row's dot product with a support vector only by
+/// that feature's terms, so the dot products are computed once and then corrected:
+/// the cost per permutation is rows × support vectors × the feature's columns, not
+/// × every column.
 #[allow(clippy::too_many_arguments)]
 fn permutation_importance(
     model: &Model,
@@ -580,23 +622,24 @@ fn permutation_importance(
         Direction::Maximize => 1.0,
         Direction::Minimize => -1.0,
     };
-    // Output columns of each input feature.
-    let mut ranges = Vec::new();
-    let mut start = 0;
-    let names = fitted.output_names();
-    for feature in fitted.features() {
-        let width = names[start..]
-            .iter()
-            .take_while(|name| {
-                *name == feature.name() || name.starts_with(&format!("{}=", feature.name()))
-            })
-            .count()
-            .max(1)
-            .min(names.len() - start);
-        ranges.push((feature.name().to_string(), start..start + width));
-        start += width;
-    }
-    ranges
+    let support = &model.support_vectors;
+    let (rows, vectors) = (test.rows(), support.rows());
+    let mut dots = vec![0.0; rows * vectors];
+    dots.par_chunks_mut(vectors.max(1))
+        .enumerate()
+        .for_each(|(r, out)| {
+            svmq_core::kernel::kernel_values_against(
+                &Kernel::Linear,
+                test.row(r),
+                support,
+                &[],
+                out,
+            )
+        });
+    let row_norms: Vec<f64> = test.squared_norms();
+    let vector_norms: Vec<f64> = support.squared_norms();
+    let predictor = model.predictor();
+    feature_columns(fitted)
         .into_par_iter()
         .enumerate()
         .map(|(index, (name, columns))| {
@@ -604,21 +647,38 @@ fn permutation_importance(
                 Random::new(seed ^ (index as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
             let drops: Vec<f64> = (0..IMPORTANCE_REPEATS)
                 .map(|_| {
-                    let mut order: Vec<usize> = (0..test.rows()).collect();
+                    let mut order: Vec<usize> = (0..rows).collect();
                     random.shuffle(&mut order);
-                    let mut values = test.values().to_vec();
-                    let width = test.columns();
-                    for (row, &source) in order.iter().enumerate() {
-                        for column in columns.clone() {
-                            values[row * width + column] = test.values()[source * width + column];
-                        }
-                    }
-                    let shuffled = Matrix::new(test.rows(), width, values).expect("same shape");
+                    let predictions: Vec<svmq_core::Prediction> = (0..rows)
+                        .map(|r| {
+                            let (own, moved) = (test.row(r), test.row(order[r]));
+                            let norm = row_norms[r]
+                                + columns
+                                    .clone()
+                                    .map(|c| moved[c] * moved[c] - own[c] * own[c])
+                                    .sum::<f64>();
+                            let values: Vec<f64> = (0..vectors)
+                                .map(|s| {
+                                    let vector = support.row(s);
+                                    let correction: f64 = columns
+                                        .clone()
+                                        .map(|c| (moved[c] - own[c]) * vector[c])
+                                        .sum();
+                                    model.kernel.from_dot(
+                                        dots[r * vectors + s] + correction,
+                                        vector_norms[s],
+                                        norm,
+                                    )
+                                })
+                                .collect();
+                            predictor.predict_from_kernel(&values, probability)
+                        })
+                        .collect();
                     let permuted = score(
                         metric,
                         task,
                         truth,
-                        &predict(model, &shuffled, task, statistics, probability),
+                        &interpret(model, predictions, task, statistics, probability),
                     );
                     sign * (baseline - permuted)
                 })
@@ -633,6 +693,23 @@ fn permutation_importance(
             }
         })
         .collect()
+}
+
+/// Each input feature's name and its output columns (one, or one per category).
+fn feature_columns(fitted: &FittedPreprocessor) -> Vec<(String, std::ops::Range<usize>)> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    for feature in fitted.features() {
+        let width = match feature {
+            svmq_data::preprocess::FittedFeature::Numeric { .. } => 1,
+            svmq_data::preprocess::FittedFeature::Categorical { categories, .. } => {
+                categories.len()
+            }
+        };
+        ranges.push((feature.name().to_string(), start..start + width));
+        start += width;
+    }
+    ranges
 }
 
 /// The primal weights w = Σ coef·sv of each decision function of a linear model.
