@@ -1,0 +1,57 @@
+//! Cancellation: raising the stop flag ends a long search within a bounded time with
+//! `ServiceError::Stopped`, and leaves no model.
+
+use crate::support::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use svmq_data::Task;
+use svmq_service::request::MAX_TRIALS;
+use svmq_service::training::Silent;
+use svmq_service::{train, KernelChoice, ServiceError, TrainingRequest};
+
+fn long_search(path: &std::path::Path) -> TrainingRequest {
+    TrainingRequest {
+        n_trials: MAX_TRIALS,
+        cv_folds: 5,
+        kernel: KernelChoice::Auto,
+        ..request(path, Task::Classification)
+    }
+}
+
+#[test]
+fn a_raised_stop_flag_ends_a_long_search_quickly() {
+    let fixture = Fixture::new("cancel");
+    let path = fixture.write("noisy.csv", &noisy_classes_csv(400, 5));
+    let request = long_search(&path);
+    let stop = AtomicBool::new(false);
+    let raised_at = std::thread::scope(|scope| {
+        let raiser = scope.spawn(|| {
+            std::thread::sleep(Duration::from_millis(100));
+            stop.store(true, Ordering::Relaxed);
+            Instant::now()
+        });
+        let result = train(&request, &Silent, &stop);
+        let returned_at = Instant::now();
+        let raised_at = raiser.join().expect("the raiser thread");
+        match result {
+            Err(ServiceError::Stopped) => {}
+            Err(other) => panic!("expected Stopped, got {other}"),
+            Ok(_) => panic!("a search of {MAX_TRIALS} trials finished in 100 ms"),
+        }
+        returned_at.saturating_duration_since(raised_at)
+    });
+    assert!(
+        raised_at < Duration::from_secs(2),
+        "returned {raised_at:?} after the stop flag was raised"
+    );
+}
+
+#[test]
+fn a_stop_flag_raised_before_the_start_stops_at_once() {
+    let fixture = Fixture::new("cancel-early");
+    let path = fixture.write("noisy.csv", &noisy_classes_csv(100, 5));
+    let started = Instant::now();
+    let result = train(&long_search(&path), &Silent, &AtomicBool::new(true));
+    assert!(matches!(result, Err(ServiceError::Stopped)), "stopped");
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
