@@ -127,7 +127,7 @@ pub fn train(
     request.validate()?;
     let started = Instant::now();
     observer.progress(1.0, "reading data");
-    let table = read_table(&request.data_source, &TableOptions::default())?;
+    let table = read_data(&request.data_source)?;
     let source_rows = table.rows();
     let target_options = TargetOptions {
         target_column: request.target_column.clone(),
@@ -222,6 +222,44 @@ pub fn train(
             seconds: started.elapsed().as_secs_f64(),
             warnings,
         },
+    })
+}
+
+/// Reads a data file: LIBSVM's sparse format by its extension (`.libsvm`, `.svm`,
+/// `.svmlight`; features `f1…fn`, then the label as the last column), anything else as
+/// a table (CSV/TSV or .xlsx).
+pub fn read_data(path: &std::path::Path) -> Result<svmq_data::RawTable, ServiceError> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if !matches!(extension.as_deref(), Some("libsvm" | "svm" | "svmlight")) {
+        return Ok(read_table(path, &TableOptions::default())?);
+    }
+    let data = svmq_data::read_libsvm_file(path, &svmq_data::ReadOptions::default())?;
+    let columns = data.columns;
+    let mut column_names: Vec<String> = (1..=columns).map(|k| format!("f{k}")).collect();
+    column_names.push("label".to_string());
+    let cells = data
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(row, &label)| {
+            let mut cells: Vec<svmq_data::Cell> = data.values[row * columns..(row + 1) * columns]
+                .iter()
+                .map(|&value| svmq_data::Cell::number(value))
+                .collect();
+            cells.push(svmq_data::Cell::parse(
+                &svmq_core::libsvm_format::format_number(label),
+            ));
+            cells
+        })
+        .collect::<Vec<_>>();
+    let source_rows = (1..=cells.len()).collect();
+    Ok(svmq_data::RawTable {
+        column_names,
+        cells,
+        source_rows,
     })
 }
 
@@ -419,10 +457,14 @@ impl TargetContext<'_> {
             self.observer.progress(
                 self.percent(progress.finished_trials as f64 / progress.trials as f64),
                 &format!(
-                    "trial {}/{}, best {} {best}",
+                    "trial {}/{}, best {} {best}, {:.0} s elapsed{}",
                     progress.finished_trials,
                     progress.trials,
-                    metric.name()
+                    metric.name(),
+                    progress.elapsed_seconds,
+                    progress
+                        .remaining_seconds
+                        .map_or(String::new(), |left| format!(", about {left:.0} s left"))
                 ),
             );
             self.observer.log(&trial_line(trial, metric));
