@@ -502,7 +502,7 @@ unsafe fn dot_four_avx2(x: &[f64], rows: [&[f64]; 4]) -> [f64; 4] {
 #[inline(always)]
 fn fast_exp(x: f64) -> f64 {
     const LOG2_E: f64 = std::f64::consts::LOG2_E;
-    const LN2_HIGH: f64 = 0.693_147_180_369_123_816_49;
+    const LN2_HIGH: f64 = 0.693_147_180_369_123_8;
     const LN2_LOW: f64 = 1.908_214_929_270_587_7e-10;
     // Adding 1.5·2⁵² rounds to an integer held in the low bits of the mantissa.
     const ROUNDER: f64 = 6_755_399_441_055_744.0;

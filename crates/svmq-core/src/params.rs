@@ -217,7 +217,7 @@ impl SvmParams {
             )));
         }
         for &(label, weight) in &self.class_weights {
-            if !(weight.is_finite() && weight >= 0.0) || !label.is_finite() {
+            if !(weight.is_finite() && weight >= 0.0 && label.is_finite()) {
                 return Err(EngineError::InvalidParameter(format!(
                     "class weight {weight} for label {label} must be a non-negative number"
                 )));

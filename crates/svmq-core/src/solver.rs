@@ -293,7 +293,7 @@ impl<'a> Solver<'a> {
             };
             iterations += 1;
             self.update_pair(pair.0, pair.1);
-            if iterations % PROGRESS_INTERVAL == 0 {
+            if iterations.is_multiple_of(PROGRESS_INTERVAL) {
                 control.report_iterations(PROGRESS_INTERVAL);
             }
         }

@@ -175,6 +175,9 @@ fn cache_bytes(params: &ValidParams, share: usize) -> usize {
     (params.cache_megabytes * 1024.0 * 1024.0 / share.max(1) as f64) as usize
 }
 
+/// A class pair's solution and, with probabilities, its sigmoid (a, b).
+type SolvedPair = (BinarySolution, Option<(f64, f64)>);
+
 /// A solved two-class problem: `coefficients[t] = yₜαₜ` and the offset.
 pub(crate) struct BinarySolution {
     pub coefficients: Vec<f64>,
@@ -187,8 +190,7 @@ pub(crate) fn solve_binary(
     data: &Matrix,
     gram: Option<GramRows>,
     positive: &[bool],
-    cost_positive: f64,
-    cost_negative: f64,
+    (cost_positive, cost_negative): (f64, f64),
     params: &ValidParams,
     cache_bytes: usize,
     control: &FitControl,
@@ -336,7 +338,7 @@ fn fit_classifier(
     control.add_subproblems(pairs.len() * per_pair);
     let share = pairs.len().min(rayon::current_num_threads());
     let cache = cache_bytes(params, share);
-    let solved: Result<Vec<(BinarySolution, Option<(f64, f64)>)>, Stopped> = pairs
+    let solved: Result<Vec<SolvedPair>, Stopped> = pairs
         .par_iter()
         .map(|&(i, j)| {
             let rows: Vec<usize> = members[i].iter().chain(&members[j]).copied().collect();
@@ -357,7 +359,13 @@ fn fit_classifier(
                 None
             };
             let mut solution = solve_binary(
-                &subset, pair_gram, &positive, costs[i], costs[j], params, cache, control,
+                &subset,
+                pair_gram,
+                &positive,
+                (costs[i], costs[j]),
+                params,
+                cache,
+                control,
             )?;
             solution.report.classes = Some((i, j));
             control.finish_subproblem();
@@ -380,7 +388,7 @@ fn assemble_classifier(
     labels: Vec<f64>,
     members: &[Vec<usize>],
     pairs: &[(usize, usize)],
-    solved: Vec<(BinarySolution, Option<(f64, f64)>)>,
+    solved: Vec<SolvedPair>,
 ) -> TrainedModel {
     let classes = labels.len();
     let mut is_support = vec![false; data.rows()];
