@@ -98,6 +98,9 @@ enum Command {
         /// Tasks run at once, across every worker sharing the store (default 3).
         #[arg(long)]
         max_concurrent: Option<u32>,
+        /// Seconds a task stays claimed without a heartbeat; a dead worker's tasks run again after it.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        lease_seconds: u64,
     },
     /// LIBSVM-compatible training: svmq svm-train [options] training_set_file [model_file]
     #[command(
@@ -186,6 +189,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Cancel { task_id } => queue::cancel(&home()?, task_id, json),
         Command::Queue => queue::queue(&home()?, json),
         Command::Logs { task_id, tail } => queue::logs(&home()?, task_id, *tail, json),
-        Command::Worker { max_concurrent } => worker::run(&home()?, *max_concurrent),
+        Command::Worker {
+            max_concurrent,
+            lease_seconds,
+        } => worker::run(&home()?, *max_concurrent, *lease_seconds),
     }
 }
