@@ -34,6 +34,20 @@ impl TrainingObserver for ContextObserver<'_> {
 
 impl TaskRunner for TrainingRunner {
     fn run(&self, task: &ClaimedTask, context: &TaskContext) -> RunOutcome {
+        // A previous attempt may have registered its model and died before the task
+        // was marked completed: that model is the result, not a reason to train twice.
+        if let Ok(models) = self.store.list_models(&task.user_id) {
+            if let Some(record) = models.iter().find(|m| m.task_id.as_ref() == Some(&task.id)) {
+                context.log(
+                    LogLevel::Info,
+                    "the model of an earlier attempt was registered; reusing it",
+                );
+                return RunOutcome::Completed(json!({
+                    "model_id": record.model_id.as_str(),
+                    "summary": record.metadata,
+                }));
+            }
+        }
         let request: TrainingRequest = match serde_json::from_value(task.payload.clone()) {
             Ok(request) => request,
             Err(error) => {
