@@ -5,11 +5,14 @@
 use crate::error::ServiceError;
 use crate::model_store::{save_model, summary};
 use crate::request::TrainingRequest;
-use crate::training::{train, TrainingObserver};
+use crate::training::{train_resumable, TrainingObserver, TrialCheckpoint};
 use serde_json::json;
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::Mutex;
 use svmq_queue::{ClaimedTask, LogLevel, RunOutcome, Store, TaskContext, TaskRunner};
+use svmq_tune::study::TrialRecord;
 
 /// The task kinds this runner knows.
 pub const CLASSIFICATION_TASK: &str = "svm_classification";
@@ -55,7 +58,8 @@ impl TaskRunner for TrainingRunner {
             }
         };
         let observer = ContextObserver(context);
-        let outcome = match train(&request, &observer, context.stop_flag()) {
+        let checkpoint = FileCheckpoint::new(&self.home, &task.id.to_string());
+        let outcome = match train_resumable(&request, &observer, context.stop_flag(), &checkpoint) {
             Ok(outcome) => outcome,
             Err(ServiceError::Stopped) => return RunOutcome::Stopped,
             Err(error) => return RunOutcome::Failed(failure_message(&error, &task.id.to_string())),
@@ -70,11 +74,67 @@ impl TaskRunner for TrainingRunner {
             &task.user_id,
             Some(task.id.clone()),
         ) {
-            Ok(record) => RunOutcome::Completed(json!({
+            Ok(record) => {
+                checkpoint.remove();
+                RunOutcome::Completed(json!({
                 "model_id": record.model_id.as_str(),
                 "summary": summary(&outcome.report),
-            })),
+                }))
+            }
             Err(error) => RunOutcome::Failed(failure_message(&error, &task.id.to_string())),
+        }
+    }
+}
+
+/// Trials saved as JSON lines in `<home>/studies/<task_id>.jsonl`, one line per trial:
+/// a task that a dead worker left half-way resumes its search on the next attempt.
+/// A torn last line (the process died while writing it) is ignored.
+pub struct FileCheckpoint {
+    path: PathBuf,
+    writer: Mutex<()>,
+}
+
+impl FileCheckpoint {
+    pub fn new(home: &std::path::Path, task_id: &str) -> FileCheckpoint {
+        FileCheckpoint {
+            path: home.join("studies").join(format!("{task_id}.jsonl")),
+            writer: Mutex::new(()),
+        }
+    }
+
+    pub fn remove(&self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl TrialCheckpoint for FileCheckpoint {
+    fn load(&self, target: usize) -> Vec<TrialRecord> {
+        let Ok(text) = std::fs::read_to_string(&self.path) else {
+            return Vec::new();
+        };
+        text.lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|value| value["target"].as_u64() == Some(target as u64))
+            .filter_map(|value| serde_json::from_value(value["trial"].clone()).ok())
+            .collect()
+    }
+
+    fn save(&self, target: usize, trial: &TrialRecord) {
+        let _guard = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let line = json!({ "target": target, "trial": trial }).to_string();
+        let written = std::fs::create_dir_all(self.path.parent().expect("a studies folder"))
+            .and_then(|()| {
+                let mut file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.path)?;
+                writeln!(file, "{line}")
+            });
+        if let Err(error) = written {
+            tracing::warn!(path = %self.path.display(), %error, "could not save a trial");
         }
     }
 }

@@ -38,6 +38,25 @@ pub trait TrainingObserver: Sync {
     fn log(&self, message: &str);
 }
 
+/// Where finished trials are kept as they complete, so that an interrupted training
+/// resumes its search instead of starting over. `target` is the target's index.
+pub trait TrialCheckpoint: Sync {
+    /// The trials saved so far for `target`, in trial order.
+    fn load(&self, target: usize) -> Vec<TrialRecord>;
+    fn save(&self, target: usize, trial: &TrialRecord);
+}
+
+/// No checkpoint: every search starts from nothing.
+pub struct NoCheckpoint;
+
+impl TrialCheckpoint for NoCheckpoint {
+    fn load(&self, _: usize) -> Vec<TrialRecord> {
+        Vec::new()
+    }
+
+    fn save(&self, _: usize, _: &TrialRecord) {}
+}
+
 /// An observer that ignores everything.
 pub struct Silent;
 
@@ -124,6 +143,17 @@ pub fn train(
     observer: &dyn TrainingObserver,
     stop: &AtomicBool,
 ) -> Result<TrainingOutcome, ServiceError> {
+    train_resumable(request, observer, stop, &NoCheckpoint)
+}
+
+/// `train`, saving each finished trial to `checkpoint` and continuing the searches
+/// from the trials it already holds.
+pub fn train_resumable(
+    request: &TrainingRequest,
+    observer: &dyn TrainingObserver,
+    stop: &AtomicBool,
+    checkpoint: &dyn TrialCheckpoint,
+) -> Result<TrainingOutcome, ServiceError> {
     request.validate()?;
     let started = Instant::now();
     observer.progress(1.0, "reading data");
@@ -177,6 +207,7 @@ pub fn train(
             observer,
             control: &control,
             share: (index, targets.len()),
+            checkpoint,
         };
         let evaluators = context.fold_evaluators()?;
         let trials = context.search(&evaluators)?;
@@ -357,6 +388,7 @@ struct TargetContext<'a> {
     control: &'a FitControl<'a>,
     /// This target's index and the number of targets, for progress.
     share: (usize, usize),
+    checkpoint: &'a dyn TrialCheckpoint,
 }
 
 impl TargetContext<'_> {
@@ -468,12 +500,27 @@ impl TargetContext<'_> {
                 ),
             );
             self.observer.log(&trial_line(trial, metric));
+            self.checkpoint.save(self.share.0, trial);
         };
+        // Saved trials count only as an unbroken run from trial 0 of this search.
+        let mut history = self.checkpoint.load(self.share.0);
+        let unbroken = history
+            .iter()
+            .enumerate()
+            .take_while(|(number, trial)| trial.number == *number)
+            .count();
+        history.truncate(unbroken.min(request.n_trials));
+        if !history.is_empty() {
+            self.observer.log(&format!(
+                "resuming the search after {} saved trials",
+                history.len()
+            ));
+        }
         let outcome = run_study(
             &space,
             &settings,
             evaluators,
-            Vec::new(),
+            history,
             &mut report,
             self.control,
         )?;
