@@ -9,6 +9,7 @@ pub mod prediction;
 pub mod request;
 pub mod runner;
 pub mod saved_model;
+pub mod task_view;
 pub mod training;
 
 pub use error::ServiceError;

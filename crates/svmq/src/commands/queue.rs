@@ -10,10 +10,9 @@ use serde_json::{json, Value};
 use std::path::Path;
 use std::time::Duration;
 use svmq_data::Task;
-use svmq_queue::{
-    NewTask, Store, SubmitLimits, TaskFilter, TaskId, TaskRecord, TaskState, DEFAULT_MAX_CONCURRENT,
-};
+use svmq_queue::{NewTask, SubmitLimits, TaskFilter, TaskId, TaskState, DEFAULT_MAX_CONCURRENT};
 use svmq_service::runner::{CLASSIFICATION_TASK, REGRESSION_TASK};
+use svmq_service::task_view::task_json;
 
 #[derive(Args, Debug)]
 pub struct SubmitArgs {
@@ -35,36 +34,6 @@ fn parse_task_id(text: &str) -> Result<TaskId, Failure> {
         Failure::Usage(format!(
             "{text:?} is not a task id (32 hexadecimal characters)"
         ))
-    })
-}
-
-/// A task as JSON, with its queue position and ETA while queued.
-pub fn task_json(store: &dyn Store, task: &TaskRecord, max_concurrent: u32) -> Value {
-    let estimate = if task.state == TaskState::Queued {
-        store
-            .queue_estimate(&task.id, max_concurrent)
-            .ok()
-            .flatten()
-    } else {
-        None
-    };
-    json!({
-        "task_id": task.id.to_string(),
-        "task_type": task.kind,
-        "user_id": task.user_id,
-        "status": task.state.as_str(),
-        "progress": task.progress,
-        "progress_message": task.progress_message,
-        "queue_position": estimate.map(|e| e.position),
-        "eta_seconds": estimate.and_then(|e| e.eta_seconds),
-        "attempts": task.attempts,
-        "created_at": task.created_at,
-        "started_at": task.started_at,
-        "finished_at": task.finished_at,
-        "cancel_requested": task.cancel_requested,
-        "model_id": task.result.as_ref().and_then(|r| r.get("model_id")).cloned(),
-        "result": task.result,
-        "error": task.error,
     })
 }
 

@@ -1,0 +1,28 @@
+//! svmq's MCP server: every tool of the product spec (training through the durable
+//! queue, task status and logs, prediction, the model registry, data validation) on
+//! the official Rust SDK, `rmcp`. This is the only crate that imports rmcp.
+//!
+//! The tools are thin: they validate arguments (paths confined to the data roots,
+//! ids parsed, counts in range), call `svmq-service` and `svmq-queue`, and shape the
+//! answer as structured content with an output schema. Failures become tool errors in
+//! one place ([`error`]). Transports are thin too: [`serve::run_stdio`] serves stdio
+//! and runs a local worker; tests serve the same [`SvmqServer`] over an in-process
+//! pipe.
+//!
+//! What it does not do: train (the service does, on worker threads), read the
+//! environment (the binary resolves [`Settings`]), or write to stdout outside the
+//! protocol.
+
+pub mod error;
+pub mod output;
+pub mod params;
+pub mod roots;
+pub mod serve;
+mod server;
+pub mod settings;
+mod tools;
+
+pub use error::{ServeError, ToolError};
+pub use serve::{run_stdio, LocalWorker};
+pub use server::SvmqServer;
+pub use settings::Settings;

@@ -1,0 +1,185 @@
+//! The tools' results: each is a JSON object with a schema (the tool's
+//! `outputSchema`); the server sends it as `structuredContent` and as text. Field
+//! docs give units. Reports whose shape belongs to other crates (training summaries,
+//! data-quality reports) travel as JSON values inside a typed envelope.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A training task: the JSON of `svmq_service::task_view::task_json`, typed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TaskView {
+    pub task_id: String,
+    /// svm_classification or svm_regression.
+    pub task_type: String,
+    pub user_id: String,
+    /// queued, running, completed, failed or cancelled. The last three never change.
+    pub status: String,
+    /// Percent done, 0 to 100.
+    pub progress: f64,
+    /// What the task is doing, e.g. the trial and the best score so far.
+    pub progress_message: Option<String>,
+    /// While queued: 1 for the task that starts next.
+    pub queue_position: Option<u64>,
+    /// While queued: estimated seconds until it starts (unknown until a task of the
+    /// same kind has completed).
+    pub eta_seconds: Option<f64>,
+    /// Attempts started (a task whose worker died runs again).
+    pub attempts: u32,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+    /// Milliseconds since the Unix epoch.
+    pub started_at: Option<i64>,
+    /// Milliseconds since the Unix epoch.
+    pub finished_at: Option<i64>,
+    pub cancel_requested: bool,
+    /// Once completed: the trained model's id, for predict_from_values,
+    /// predict_from_file and get_model_info.
+    pub model_id: Option<String>,
+    /// Once completed: model_id and a summary (best parameters, CV and test metrics).
+    pub result: Option<Value>,
+    /// Once failed: why.
+    pub error: Option<String>,
+}
+
+/// A training task as submitted, or as finished when the call waited for it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TrainingTask {
+    /// False when the idempotency key matched an earlier task, returned instead.
+    pub created: bool,
+    /// True when the call waited for the training to finish (use_async_queue = false).
+    pub waited: bool,
+    /// The trained model's id once the task has completed.
+    pub model_id: Option<String>,
+    /// What to do next.
+    pub next_step: String,
+    pub task: TaskView,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TaskList {
+    /// Newest first.
+    pub tasks: Vec<TaskView>,
+    /// Pass as cursor to list older tasks; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Cancelled {
+    pub task_id: String,
+    /// cancelled (it was queued) or stop_requested (it is running and stops within a
+    /// second; its status becomes cancelled once training has really stopped).
+    pub outcome: String,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct QueueStatus {
+    pub total: u64,
+    pub queued: u64,
+    pub running: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub cancelled: u64,
+    /// Tasks that run at once at most.
+    pub max_concurrent_tasks: u32,
+    /// Worker processes with a heartbeat in the last minute (this server's included).
+    pub workers_alive: u64,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LogLineView {
+    /// Position in the task's log, from 1.
+    pub sequence: i64,
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    /// info, warning or error.
+    pub level: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TaskLogs {
+    pub task_id: String,
+    /// Oldest first.
+    pub lines: Vec<LogLineView>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PredictionView {
+    /// Classification: the predicted class as written in the training data.
+    pub label: Option<String>,
+    /// Regression: one predicted value per target, in the target's units.
+    pub values: Option<Vec<f64>>,
+    /// Classification with probabilities: each class's probability.
+    pub probabilities: Option<BTreeMap<String, f64>>,
+    /// One decision value per class pair (one for two classes and for regression).
+    pub decision_values: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Predictions {
+    pub model_id: String,
+    /// classification or regression.
+    pub task: String,
+    /// Regression: the target columns, in the order of each prediction's values.
+    pub targets: Vec<String>,
+    /// One per input row, in order.
+    pub predictions: Vec<PredictionView>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct FilePredictions {
+    pub model_id: String,
+    /// Rows predicted.
+    pub rows: u64,
+    /// Classification: rows per predicted class. Regression: per target, the mean,
+    /// min and max of the predictions.
+    pub summary: Value,
+    /// Where the CSV was written, when output_path was given.
+    pub output_path: Option<String>,
+    /// The predictions as CSV, when no output_path was given.
+    pub csv: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ModelView {
+    pub model_id: String,
+    /// The task that trained it.
+    pub task_id: Option<String>,
+    pub user_id: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+    /// Task, metric, classes, features, best parameters, CV and test metrics.
+    pub summary: Value,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ModelList {
+    /// Newest first.
+    pub models: Vec<ModelView>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ModelInfo {
+    pub model: ModelView,
+    /// The full training report: parameters, metrics, trials, data schema, timings.
+    pub report: Value,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Deleted {
+    pub model_id: String,
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct DataReport {
+    /// Whether training can go ahead (no blocking problems).
+    pub trainable: bool,
+    /// Shape, column types and roles, missing values, constant and duplicate columns,
+    /// class balance or target summaries, leak candidates, correlated pairs,
+    /// blocking_problems and warnings.
+    pub report: Value,
+}

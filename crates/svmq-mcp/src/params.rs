@@ -1,0 +1,256 @@
+//! The tools' arguments as clients send them. Each field's `///` doc becomes its
+//! description in the tool's input schema, so it states units, defaults and allowed
+//! values. Counts are signed here on purpose: a negative count is then a tool error
+//! saying the allowed range, not a protocol error about integer types.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// A kernel, or `auto` to search the kernel too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KernelParam {
+    Linear,
+    Rbf,
+    Poly,
+    Sigmoid,
+    Auto,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScalingParam {
+    Standard,
+    Minmax,
+    Robust,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SamplerParam {
+    Tpe,
+    Random,
+    Grid,
+}
+
+/// The kind of training task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum TaskTypeParam {
+    #[serde(rename = "svm_classification", alias = "classification")]
+    SvmClassification,
+    #[serde(rename = "svm_regression", alias = "regression")]
+    SvmRegression,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusParam {
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+/// The parameters every training takes.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct TrainingParams {
+    /// Path of the training data: CSV/TSV (delimiter and header detected, UTF-8) or
+    /// .xlsx. It must lie inside the server's data roots; relative paths start at the
+    /// first root. URLs are not accepted.
+    pub data_source: String,
+    /// Name of the target column. Default: the last column.
+    #[serde(default)]
+    pub target_column: Option<String>,
+    /// Kernel: linear, rbf, poly, sigmoid, or auto (the kernel becomes part of the
+    /// search). Default: rbf.
+    #[serde(default)]
+    pub kernel: Option<KernelParam>,
+    /// Search hyperparameters by cross-validation (true) or train once with the
+    /// defaults (false). Default: true.
+    #[serde(default)]
+    pub optimize_hyperparameters: Option<bool>,
+    /// Hyperparameter combinations tried by the search, 1 to 1000. Default: 50.
+    #[serde(default)]
+    pub n_trials: Option<i64>,
+    /// Cross-validation folds, 2 to 20. Default: 5.
+    #[serde(default)]
+    pub cv_folds: Option<i64>,
+    /// Metric the search maximizes (errors are minimized). Classification: accuracy
+    /// (default), balanced_accuracy, f1_macro, f1_weighted, f1_micro,
+    /// precision_weighted, recall_weighted, roc_auc, log_loss. Regression: r2
+    /// (default), rmse, mae, mape, explained_variance, max_error,
+    /// median_absolute_error.
+    #[serde(default)]
+    pub scoring_metric: Option<String>,
+    /// Check the data before queueing it (readable, target present, enough rows per
+    /// class and fold) and refuse it at once with the problems found. Default: true.
+    #[serde(default)]
+    pub validate_data: Option<bool>,
+    /// Feature scaling fitted on training rows only: standard (default), minmax,
+    /// robust, none.
+    #[serde(default)]
+    pub scaling_method: Option<ScalingParam>,
+    /// Share of rows held out for the test metrics, between 0 and 0.9 exclusive.
+    /// Default: 0.2.
+    #[serde(default)]
+    pub test_size: Option<f64>,
+    /// Seed of every random choice; the same data, parameters and seed give the same
+    /// model. Default: 42.
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Search sampler: tpe (default), random, grid.
+    #[serde(default)]
+    pub sampler: Option<SamplerParam>,
+    /// Who the task and model belong to. Default: the server's user.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// Higher runs first; equal priorities run in submission order. Default: 0.
+    #[serde(default)]
+    pub priority: Option<i32>,
+    /// Submitting again with the same key (and user) returns the same task instead of
+    /// a new one.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+    /// Fail the task when one attempt runs longer than this many seconds. Default: no
+    /// limit.
+    #[serde(default)]
+    pub timeout_seconds: Option<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct TrainClassifierParams {
+    #[serde(flatten)]
+    pub training: TrainingParams,
+    /// true (default): queue the training and return its task_id at once; poll
+    /// get_task_status. false: wait for the result (still through the queue and its
+    /// concurrency limit); progress notifications are sent when the request carries
+    /// a progress token.
+    #[serde(default)]
+    pub use_async_queue: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct TrainRegressorParams {
+    #[serde(flatten)]
+    pub training: TrainingParams,
+    /// Number of target columns k: the k columns ending at target_column (default: the
+    /// last k columns) are targets, one model each. Default: 1.
+    #[serde(default)]
+    pub target_dimension: Option<i64>,
+    /// true (default): queue the training and return its task_id at once; poll
+    /// get_task_status. false: wait for the result (still through the queue and its
+    /// concurrency limit); progress notifications are sent when the request carries
+    /// a progress token.
+    #[serde(default)]
+    pub use_async_queue: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct SubmitParams {
+    /// svm_classification or svm_regression.
+    pub task_type: TaskTypeParam,
+    #[serde(flatten)]
+    pub training: TrainingParams,
+    /// Regression only: number of target columns k (the last k by default), one model
+    /// each. Default: 1.
+    #[serde(default)]
+    pub target_dimension: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct TaskIdParams {
+    /// The task id returned at submission (32 lowercase hexadecimal characters).
+    pub task_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct TaskLogsParams {
+    /// The task id (32 lowercase hexadecimal characters).
+    pub task_id: String,
+    /// Only the last N lines (1 to 10000). Default: every line.
+    #[serde(default)]
+    pub tail: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct ListTasksParams {
+    /// Only this user's tasks. Default: every user's.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// Only tasks in this state: queued, running, completed, failed, cancelled.
+    #[serde(default)]
+    pub status: Option<StatusParam>,
+    /// Tasks per page, 1 to 1000. Default: 50.
+    #[serde(default)]
+    pub limit: Option<i64>,
+    /// The next_cursor of the previous page, to list older tasks.
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct ListModelsParams {
+    /// Whose models. Default: the server's user.
+    #[serde(default)]
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct ModelIdParams {
+    /// The model id (32 lowercase hexadecimal characters), from a completed task's
+    /// result or list_models.
+    pub model_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct PredictValuesParams {
+    /// The model id (32 lowercase hexadecimal characters).
+    pub model_id: String,
+    /// One row or many. A row is a list of values in the model's feature order, or an
+    /// object keyed by feature name (get_model_info lists the features). Numbers or
+    /// strings; null is a missing value. Examples: [5.1, 3.5, 1.4, 0.2];
+    /// {"sepal_length": 5.1, ...}; [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]].
+    pub feature_values: serde_json::Value,
+    /// Classifiers trained with probabilities: include each class's probability.
+    /// Default: true.
+    #[serde(default)]
+    pub include_probabilities: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct PredictFileParams {
+    /// The model id (32 lowercase hexadecimal characters).
+    pub model_id: String,
+    /// Path of a data file with the model's feature columns (matched by name; target
+    /// columns present are ignored), inside the server's data roots.
+    pub data_source: String,
+    /// Where to write the predictions as CSV, inside the server's output roots.
+    /// Without it the CSV is returned in the result (up to 10000 rows).
+    #[serde(default)]
+    pub output_path: Option<String>,
+    /// Classifiers trained with probabilities: add one probability column per class.
+    /// Default: true.
+    #[serde(default)]
+    pub include_probabilities: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct ValidateDataParams {
+    /// Path of the data file inside the server's data roots (CSV/TSV or .xlsx).
+    pub data_source: String,
+    /// Name of the target column. Default: the last column.
+    #[serde(default)]
+    pub target_column: Option<String>,
+    /// svm_classification (default) or svm_regression: decides which checks apply.
+    #[serde(default)]
+    pub task_type: Option<TaskTypeParam>,
+    /// Regression: number of target columns (the last k by default). Default: 1.
+    #[serde(default)]
+    pub target_dimension: Option<i64>,
+    /// Cross-validation folds planned, 2 to 20, to check every class can fill them.
+    /// Default: 5.
+    #[serde(default)]
+    pub cv_folds: Option<i64>,
+}

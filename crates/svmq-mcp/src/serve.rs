@@ -1,0 +1,95 @@
+//! Running the server: the local worker on its own thread (so that queued tasks run
+//! in this process) and the MCP session over stdio. The worker is stopped, and its
+//! running tasks given back to the queue, when the session ends.
+
+use crate::error::ServeError;
+use crate::server::SvmqServer;
+use crate::settings::Settings;
+use rmcp::ServiceExt;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use svmq_queue::{Shutdown, SqliteOptions, SqliteStore, Store, Worker, WorkerConfig};
+use svmq_service::runner::TrainingRunner;
+
+/// The worker this process runs, on its own thread.
+pub struct LocalWorker {
+    shutdown: Shutdown,
+    thread: JoinHandle<()>,
+}
+
+impl LocalWorker {
+    /// Starts a worker with `settings.workers` run slots; `None` when that is 0.
+    pub fn start(
+        store: Arc<dyn Store>,
+        settings: &Settings,
+    ) -> Result<Option<LocalWorker>, ServeError> {
+        if settings.workers == 0 {
+            return Ok(None);
+        }
+        let runner = Arc::new(TrainingRunner {
+            store: Arc::clone(&store),
+            home: settings.home.clone(),
+        });
+        let config = WorkerConfig {
+            max_concurrent: settings.workers,
+            global_max_concurrent: settings.max_concurrent_tasks,
+            lease_duration: settings.lease_duration,
+            hostname: settings.hostname.clone(),
+            ..WorkerConfig::default()
+        };
+        let worker = Worker::new(store, runner, config)?;
+        let shutdown = Shutdown::new();
+        let stop = shutdown.clone();
+        let thread = std::thread::Builder::new()
+            .name("svmq-worker".into())
+            .spawn(move || match worker.run(&stop) {
+                Ok(report) => tracing::info!(?report, "local worker stopped"),
+                Err(error) => tracing::error!(%error, "local worker failed"),
+            })
+            .map_err(ServeError::Runtime)?;
+        Ok(Some(LocalWorker { shutdown, thread }))
+    }
+
+    /// Stops its trainings, gives their tasks back, and waits for the thread.
+    pub fn stop(self) {
+        self.shutdown.trigger();
+        if self.thread.join().is_err() {
+            tracing::error!("the local worker thread panicked");
+        }
+    }
+}
+
+/// Serves MCP on stdin/stdout until the client closes the session.
+pub fn run_stdio(settings: &Settings) -> Result<(), ServeError> {
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_home(
+        &settings.home,
+        SqliteOptions::default(),
+    )?);
+    let server = SvmqServer::new(Arc::clone(&store), settings)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)?;
+    let worker = LocalWorker::start(store, settings)?;
+    tracing::info!(
+        workers = settings.workers,
+        data_roots = ?settings.data_roots,
+        "svmq MCP server listening on stdio"
+    );
+    let session = runtime.block_on(async {
+        let running = server
+            .serve(rmcp::transport::stdio())
+            .await
+            .map_err(|error| ServeError::Session(error.to_string()))?;
+        running
+            .waiting()
+            .await
+            .map_err(|error| ServeError::Session(error.to_string()))?;
+        Ok(())
+    });
+    if let Some(worker) = worker {
+        worker.stop();
+    }
+    session
+}

@@ -1,0 +1,106 @@
+//! The MCP server value: what every tool call can reach (the store, the home
+//! directory, the roots, the defaults) and the `ServerHandler` that routes tool calls
+//! to the tool modules. Store and file work runs on tokio's blocking pool, never on
+//! the async runtime's threads.
+
+use crate::error::{ServeError, ToolError};
+use crate::roots::Roots;
+use crate::settings::Settings;
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
+use rmcp::{tool_handler, ServerHandler};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use svmq_queue::{Store, SubmitLimits};
+
+/// What every tool call can reach.
+pub(crate) struct State {
+    pub store: Arc<dyn Store>,
+    pub home: PathBuf,
+    pub data_roots: Roots,
+    pub output_roots: Roots,
+    pub default_user: String,
+    pub max_concurrent_tasks: u32,
+    /// Run slots of this process's own worker (0: separate worker processes).
+    pub local_workers: u32,
+    pub submit_limits: SubmitLimits,
+    /// How often a waiting training call reads its task's progress.
+    pub poll_interval: Duration,
+}
+
+impl State {
+    /// The user a call acts as: the one it names, else the server's.
+    pub fn user(&self, requested: Option<&str>) -> Result<String, ToolError> {
+        let Some(user) = requested else {
+            return Ok(self.default_user.clone());
+        };
+        let user = user.trim();
+        if user.is_empty() || user.chars().count() > 128 || user.chars().any(char::is_control) {
+            return Err(ToolError::invalid(
+                "user_id must be 1 to 128 printable characters; leave it out to act as the server's user",
+            ));
+        }
+        Ok(user.to_string())
+    }
+}
+
+/// svmq's MCP server: one value per session, cheap to clone.
+#[derive(Clone)]
+pub struct SvmqServer {
+    pub(crate) state: Arc<State>,
+    tool_router: ToolRouter<SvmqServer>,
+}
+
+impl SvmqServer {
+    /// A server on this store with these settings; the roots must exist.
+    pub fn new(store: Arc<dyn Store>, settings: &Settings) -> Result<SvmqServer, ServeError> {
+        let data_roots =
+            Roots::new(&settings.data_roots, &settings.current_dir).map_err(ServeError::Roots)?;
+        let output_roots =
+            Roots::new(&settings.output_roots, &settings.current_dir).map_err(ServeError::Roots)?;
+        let state = State {
+            store,
+            home: settings.home.clone(),
+            data_roots,
+            output_roots,
+            default_user: settings.default_user.clone(),
+            max_concurrent_tasks: settings.max_concurrent_tasks,
+            local_workers: settings.workers,
+            submit_limits: settings.submit_limits,
+            poll_interval: settings.poll_interval,
+        };
+        Ok(SvmqServer {
+            state: Arc::new(state),
+            tool_router: Self::queue_tools() + Self::training_tools() + Self::model_tools(),
+        })
+    }
+
+    /// Runs store and file work on the blocking pool.
+    pub(crate) async fn blocking<T, F>(&self, work: F) -> Result<T, ToolError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&State) -> Result<T, ToolError> + Send + 'static,
+    {
+        let state = Arc::clone(&self.state);
+        tokio::task::spawn_blocking(move || work(&state))
+            .await
+            .unwrap_or_else(|error| Err(ToolError::internal("blocking tool work", &error)))
+    }
+}
+
+const INSTRUCTIONS: &str = "svmq trains support vector machines on tabular data files \
+(CSV/TSV, xlsx) with hyperparameter search, through a durable training queue. Typical flow: \
+validate_data → train_svm_classifier or train_svm_regressor (returns a task_id at once) → \
+get_task_status until status is completed (its model_id is in the result) → \
+predict_from_values or predict_from_file. Data paths must lie inside the server's data roots. \
+Ids are 32 lowercase hexadecimal characters.";
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for SvmqServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("svmq", env!("CARGO_PKG_VERSION")))
+            .with_instructions(INSTRUCTIONS)
+    }
+}

@@ -1,0 +1,51 @@
+//! The server's typed configuration, resolved by the binary (flags, environment,
+//! defaults) and handed over whole: this crate reads no environment.
+
+use std::path::PathBuf;
+use std::time::Duration;
+use svmq_queue::{SubmitLimits, DEFAULT_MAX_CONCURRENT};
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// svmq's home: the store and the models.
+    pub home: PathBuf,
+    /// Directories `data_source` must lie in; relative paths start at the first.
+    pub data_roots: Vec<PathBuf>,
+    /// Directories `output_path` must lie in.
+    pub output_roots: Vec<PathBuf>,
+    /// Makes relative roots absolute.
+    pub current_dir: PathBuf,
+    /// The user of calls that name none.
+    pub default_user: String,
+    /// Run slots of the worker this process runs (0: none; separate `svmq worker`
+    /// processes do the work).
+    pub workers: u32,
+    /// The concurrency limit reported and assumed by queue estimates.
+    pub max_concurrent_tasks: u32,
+    pub submit_limits: SubmitLimits,
+    /// How often a call waiting for its training reads the task's progress.
+    pub poll_interval: Duration,
+    /// How long the local worker's claims last without a heartbeat.
+    pub lease_duration: Duration,
+    /// Shown in the store's workers table.
+    pub hostname: String,
+}
+
+impl Settings {
+    /// Defaults for a home and one data root (also the output root).
+    pub fn new(home: PathBuf, root: PathBuf) -> Settings {
+        Settings {
+            home,
+            data_roots: vec![root.clone()],
+            output_roots: vec![root.clone()],
+            current_dir: root,
+            default_user: "local".to_string(),
+            workers: DEFAULT_MAX_CONCURRENT,
+            max_concurrent_tasks: DEFAULT_MAX_CONCURRENT,
+            submit_limits: SubmitLimits::default(),
+            poll_interval: Duration::from_millis(250),
+            lease_duration: Duration::from_secs(30),
+            hostname: "localhost".to_string(),
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! Model tools: prediction from values or a file, the registry (list, info,
+//! delete), and data validation without training.
+
+use crate::error::ToolError;
+use crate::output::{
+    DataReport, Deleted, FilePredictions, ModelInfo, ModelList, ModelView, PredictionView,
+    Predictions,
+};
+use crate::params::{
+    ListModelsParams, ModelIdParams, PredictFileParams, PredictValuesParams, TaskTypeParam,
+    ValidateDataParams,
+};
+use crate::server::SvmqServer;
+use crate::tools::training::bounded;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::{tool, tool_router, Json};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use svmq_data::{read_table, validate, TableOptions, TargetOptions, Task, ValidationOptions};
+use svmq_queue::ModelRecord;
+use svmq_service::model_store::{find_model, load_model, load_report};
+use svmq_service::prediction::{predict_file, predictions_csv, rows_from_json};
+use svmq_service::{PredictedRow, SavedModel};
+
+/// Rows returned inline as CSV at most; more need an output_path.
+const MAX_INLINE_ROWS: usize = 10_000;
+
+fn model_view(record: &ModelRecord) -> ModelView {
+    ModelView {
+        model_id: record.model_id.to_string(),
+        task_id: record.task_id.as_ref().map(|id| id.to_string()),
+        user_id: record.user_id.clone(),
+        created_at: record.created_at,
+        summary: record.metadata.clone(),
+    }
+}
+
+fn task_name(task: Task) -> &'static str {
+    match task {
+        Task::Classification => "classification",
+        Task::Regression => "regression",
+    }
+}
+
+fn prediction_view(row: PredictedRow) -> PredictionView {
+    PredictionView {
+        label: row.label,
+        values: row.values,
+        probabilities: row
+            .probabilities
+            .map(|pairs| pairs.into_iter().collect::<BTreeMap<_, _>>()),
+        decision_values: row.decision_values,
+    }
+}
+
+/// Classification: rows per predicted class. Regression: per target, mean, min, max.
+fn prediction_summary(model: &SavedModel, rows: &[PredictedRow]) -> Value {
+    match model.task {
+        Task::Classification => {
+            let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+            for row in rows {
+                *counts
+                    .entry(row.label.as_deref().unwrap_or(""))
+                    .or_default() += 1;
+            }
+            json!({ "predicted_classes": counts })
+        }
+        Task::Regression => {
+            let targets: Vec<Value> = model
+                .targets
+                .iter()
+                .enumerate()
+                .map(|(index, target)| {
+                    let values: Vec<f64> = rows
+                        .iter()
+                        .filter_map(|row| row.values.as_ref().and_then(|v| v.get(index)).copied())
+                        .collect();
+                    let count = values.len().max(1) as f64;
+                    json!({
+                        "target": target.name,
+                        "mean": values.iter().sum::<f64>() / count,
+                        "min": values.iter().copied().fold(f64::INFINITY, f64::min),
+                        "max": values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                    })
+                })
+                .collect();
+            json!({ "targets": targets })
+        }
+    }
+}
+
+#[tool_router(router = model_tools, vis = "pub(crate)")]
+impl SvmqServer {
+    /// Predicts with a trained model from values given in the call: one row or many,
+    /// each a list in feature order or an object keyed by feature name. Returns labels
+    /// as written in the training data (classification) or values in the target's
+    /// units (regression), with class probabilities or decision values. Missing or
+    /// unknown features are errors naming them.
+    #[tool(annotations(
+        title = "Predict from values",
+        read_only_hint = true,
+        open_world_hint = false
+    ))]
+    async fn predict_from_values(
+        &self,
+        Parameters(params): Parameters<PredictValuesParams>,
+    ) -> Result<Json<Predictions>, ToolError> {
+        self.blocking(move |state| {
+            let record = find_model(state.store.as_ref(), &params.model_id, None)?;
+            let model = load_model(&state.home, &record)?;
+            let matrix = rows_from_json(&model, &params.feature_values)?;
+            let with_probability =
+                params.include_probabilities.unwrap_or(true) && model.has_probability();
+            let rows = model.predict_matrix(&matrix, with_probability);
+            Ok(Json(Predictions {
+                model_id: record.model_id.to_string(),
+                task: task_name(model.task).to_string(),
+                targets: model.targets.iter().map(|t| t.name.clone()).collect(),
+                predictions: rows.into_iter().map(prediction_view).collect(),
+            }))
+        })
+        .await
+    }
+
+    /// Predicts every row of a data file (columns matched by name; target columns
+    /// present are ignored). With output_path the predictions are written there as
+    /// CSV; without it they come back as CSV text (up to 10000 rows). Either way a
+    /// summary is returned.
+    #[tool(annotations(
+        title = "Predict from a file",
+        read_only_hint = false,
+        destructive_hint = false,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn predict_from_file(
+        &self,
+        Parameters(params): Parameters<PredictFileParams>,
+    ) -> Result<Json<FilePredictions>, ToolError> {
+        self.blocking(move |state| {
+            let record = find_model(state.store.as_ref(), &params.model_id, None)?;
+            let path = state
+                .data_roots
+                .resolve_input("data_source", &params.data_source)?;
+            let output_path = params
+                .output_path
+                .as_deref()
+                .map(|text| state.output_roots.resolve_output("output_path", text))
+                .transpose()?;
+            let model = load_model(&state.home, &record)?;
+            let with_probability =
+                params.include_probabilities.unwrap_or(true) && model.has_probability();
+            let rows = predict_file(&model, &path, with_probability)?;
+            if output_path.is_none() && rows.len() > MAX_INLINE_ROWS {
+                return Err(ToolError::invalid(format!(
+                    "{} rows are too many to return inline (at most {MAX_INLINE_ROWS}); give output_path to write them to a file",
+                    rows.len()
+                )));
+            }
+            let csv = predictions_csv(&model, &rows);
+            let summary = prediction_summary(&model, &rows);
+            let (output_path, csv) = match output_path {
+                Some(path) => {
+                    std::fs::write(&path, csv).map_err(|error| {
+                        ToolError::invalid(format!(
+                            "cannot write output_path {}: {error}",
+                            path.display()
+                        ))
+                    })?;
+                    (Some(path.display().to_string()), None)
+                }
+                None => (None, Some(csv)),
+            };
+            Ok(Json(FilePredictions {
+                model_id: record.model_id.to_string(),
+                rows: rows.len() as u64,
+                summary,
+                output_path,
+                csv,
+            }))
+        })
+        .await
+    }
+
+    /// The registered models of a user (default: the server's user), newest first,
+    /// each with its task, metric, classes, features, best parameters and CV and test
+    /// metrics.
+    #[tool(annotations(title = "List models", read_only_hint = true, open_world_hint = false))]
+    async fn list_models(
+        &self,
+        Parameters(params): Parameters<ListModelsParams>,
+    ) -> Result<Json<ModelList>, ToolError> {
+        self.blocking(move |state| {
+            let user = state.user(params.user_id.as_deref())?;
+            let models = state.store.list_models(&user)?;
+            Ok(Json(ModelList {
+                models: models.iter().map(model_view).collect(),
+            }))
+        })
+        .await
+    }
+
+    /// One model's registry entry and full training report: parameters, metrics, CV
+    /// trials, the data schema (feature names and types, needed for
+    /// predict_from_values), timings.
+    #[tool(annotations(
+        title = "Get model info",
+        read_only_hint = true,
+        open_world_hint = false
+    ))]
+    async fn get_model_info(
+        &self,
+        Parameters(params): Parameters<ModelIdParams>,
+    ) -> Result<Json<ModelInfo>, ToolError> {
+        self.blocking(move |state| {
+            let record = find_model(state.store.as_ref(), &params.model_id, None)?;
+            let report = load_report(&state.home, &record)?;
+            Ok(Json(ModelInfo {
+                model: model_view(&record),
+                report,
+            }))
+        })
+        .await
+    }
+
+    /// Deletes a model: its registry entry and its files. It cannot be undone.
+    #[tool(annotations(
+        title = "Delete a model",
+        read_only_hint = false,
+        destructive_hint = true,
+        idempotent_hint = false,
+        open_world_hint = false
+    ))]
+    async fn delete_model(
+        &self,
+        Parameters(params): Parameters<ModelIdParams>,
+    ) -> Result<Json<Deleted>, ToolError> {
+        self.blocking(move |state| {
+            let record = find_model(state.store.as_ref(), &params.model_id, None)?;
+            svmq_queue::artifacts::delete_model(state.store.as_ref(), &record.model_id)?;
+            Ok(Json(Deleted {
+                model_id: record.model_id.to_string(),
+                deleted: true,
+            }))
+        })
+        .await
+    }
+
+    /// A data-quality report without training: shape, each column's type, role and
+    /// missing values, constant and duplicate columns, class balance (classification)
+    /// or target summaries (regression), target-leak candidates, highly correlated
+    /// features, and the blocking problems training would stop on. trainable = false
+    /// means training would fail; blocking_problems says why.
+    #[tool(annotations(
+        title = "Validate data",
+        read_only_hint = true,
+        open_world_hint = false
+    ))]
+    async fn validate_data(
+        &self,
+        Parameters(params): Parameters<ValidateDataParams>,
+    ) -> Result<Json<DataReport>, ToolError> {
+        self.blocking(move |state| {
+            let path = state
+                .data_roots
+                .resolve_input("data_source", &params.data_source)?;
+            let task = match params.task_type.unwrap_or(TaskTypeParam::SvmClassification) {
+                TaskTypeParam::SvmClassification => Task::Classification,
+                TaskTypeParam::SvmRegression => Task::Regression,
+            };
+            let target_dimension = bounded(
+                "target_dimension",
+                params.target_dimension,
+                1,
+                1,
+                100,
+                "target columns",
+            )?;
+            let folds = bounded(
+                "cv_folds",
+                params.cv_folds,
+                5,
+                2,
+                20,
+                "cross-validation folds",
+            )?;
+            let table = read_table(&path, &TableOptions::default())?;
+            let report = validate(
+                &table,
+                &ValidationOptions {
+                    task,
+                    target: TargetOptions {
+                        target_column: params.target_column.clone(),
+                        target_dimension,
+                    },
+                    folds: Some(folds),
+                },
+            );
+            Ok(Json(DataReport {
+                trainable: report.is_trainable(),
+                report: serde_json::to_value(&report)
+                    .map_err(|error| ToolError::internal("validation report", &error))?,
+            }))
+        })
+        .await
+    }
+}

@@ -1,0 +1,200 @@
+//! The queue's tools: task status, listing, cancelling, queue counts and task logs.
+//! (Submitting lives with training, which shares its parameters.)
+
+use crate::error::ToolError;
+use crate::output::{Cancelled, LogLineView, QueueStatus, TaskList, TaskLogs, TaskView};
+use crate::params::{ListTasksParams, StatusParam, TaskIdParams, TaskLogsParams};
+use crate::server::{State, SvmqServer};
+use crate::tools::training::bounded;
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::{tool, tool_router, Json};
+use std::time::Duration;
+use svmq_queue::{TaskFilter, TaskId, TaskRecord, TaskState};
+use svmq_service::task_view::task_json;
+
+/// Workers count as alive with a heartbeat this recent.
+const WORKER_ALIVE_WITHIN: Duration = Duration::from_secs(60);
+
+impl State {
+    /// A task record as the typed view clients see.
+    pub fn task_view(&self, record: &TaskRecord) -> Result<TaskView, ToolError> {
+        serde_json::from_value(task_json(
+            self.store.as_ref(),
+            record,
+            self.max_concurrent_tasks,
+        ))
+        .map_err(|error| ToolError::internal("task view", &error))
+    }
+}
+
+fn task_state(status: StatusParam) -> TaskState {
+    match status {
+        StatusParam::Queued => TaskState::Queued,
+        StatusParam::Running => TaskState::Running,
+        StatusParam::Completed => TaskState::Completed,
+        StatusParam::Failed => TaskState::Failed,
+        StatusParam::Cancelled => TaskState::Cancelled,
+    }
+}
+
+#[tool_router(router = queue_tools, vis = "pub(crate)")]
+impl SvmqServer {
+    /// A training task's status: queued/running/completed/failed/cancelled, progress
+    /// (0–100) with a message (trial i/n, best score so far), queue position and ETA
+    /// while queued, timestamps, the error once failed, and the result (model_id,
+    /// metrics) once completed. Poll it every few seconds after submitting.
+    #[tool(annotations(
+        title = "Get training task status",
+        read_only_hint = true,
+        open_world_hint = false
+    ))]
+    async fn get_task_status(
+        &self,
+        Parameters(params): Parameters<TaskIdParams>,
+    ) -> Result<Json<TaskView>, ToolError> {
+        self.blocking(move |state| {
+            let id = TaskId::parse(&params.task_id)?;
+            let record = state.store.get_task(&id)?;
+            state.task_view(&record).map(Json)
+        })
+        .await
+    }
+
+    /// Training tasks, newest first, optionally only one user's or in one status;
+    /// `limit` per page (default 50) and `cursor` (the previous page's next_cursor) to
+    /// page through older ones.
+    #[tool(annotations(
+        title = "List training tasks",
+        read_only_hint = true,
+        open_world_hint = false
+    ))]
+    async fn list_training_tasks(
+        &self,
+        Parameters(params): Parameters<ListTasksParams>,
+    ) -> Result<Json<TaskList>, ToolError> {
+        self.blocking(move |state| {
+            let limit = bounded("limit", params.limit, 50, 1, 1000, "tasks per page")?;
+            let before_sequence = match params.cursor.as_deref() {
+                None | Some("") => None,
+                Some(cursor) => Some(cursor.parse::<i64>().map_err(|_| {
+                    ToolError::invalid(
+                        "cursor must be the next_cursor of a previous list_training_tasks page",
+                    )
+                })?),
+            };
+            let user_id = match params.user_id.as_deref() {
+                Some(user) => Some(state.user(Some(user))?),
+                None => None,
+            };
+            let page = state.store.list_tasks(&TaskFilter {
+                user_id,
+                state: params.status.map(task_state),
+                limit: Some(limit as u32),
+                before_sequence,
+            })?;
+            let tasks = page
+                .tasks
+                .iter()
+                .map(|record| state.task_view(record))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Json(TaskList {
+                tasks,
+                next_cursor: page.next_cursor.map(|cursor| cursor.to_string()),
+            }))
+        })
+        .await
+    }
+
+    /// Cancels a queued task at once, or stops a running one within about a second
+    /// (its status turns cancelled once its training has really stopped; it leaves
+    /// no model). A finished task cannot be cancelled.
+    #[tool(annotations(
+        title = "Cancel a training task",
+        read_only_hint = false,
+        destructive_hint = true,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn cancel_training_task(
+        &self,
+        Parameters(params): Parameters<TaskIdParams>,
+    ) -> Result<Json<Cancelled>, ToolError> {
+        self.blocking(move |state| {
+            let id = TaskId::parse(&params.task_id)?;
+            let outcome = state.store.cancel_task(&id)?;
+            let outcome = match outcome {
+                svmq_queue::CancelOutcome::Cancelled => "cancelled",
+                svmq_queue::CancelOutcome::StopRequested => "stop_requested",
+            };
+            Ok(Json(Cancelled {
+                task_id: id.to_string(),
+                outcome: outcome.to_string(),
+            }))
+        })
+        .await
+    }
+
+    /// The training queue at a glance: tasks per status, the concurrency limit
+    /// (max_concurrent_tasks) and the number of live workers. workers_alive = 0
+    /// means queued tasks will not start until a worker runs.
+    #[tool(annotations(
+        title = "Get queue status",
+        read_only_hint = true,
+        open_world_hint = false
+    ))]
+    async fn get_queue_status(&self) -> Result<Json<QueueStatus>, ToolError> {
+        self.blocking(|state| {
+            let counts = state.store.queue_counts()?;
+            let workers = state.store.live_workers(WORKER_ALIVE_WITHIN)?;
+            Ok(Json(QueueStatus {
+                total: counts.total(),
+                queued: counts.queued,
+                running: counts.running,
+                completed: counts.completed,
+                failed: counts.failed,
+                cancelled: counts.cancelled,
+                max_concurrent_tasks: state.max_concurrent_tasks,
+                workers_alive: workers.len() as u64,
+            }))
+        })
+        .await
+    }
+
+    /// A training task's log lines, oldest first: data summary, each trial's
+    /// parameters and score, warnings. `tail` keeps only the last N lines.
+    #[tool(annotations(
+        title = "Get training task logs",
+        read_only_hint = true,
+        open_world_hint = false
+    ))]
+    async fn get_task_logs(
+        &self,
+        Parameters(params): Parameters<TaskLogsParams>,
+    ) -> Result<Json<TaskLogs>, ToolError> {
+        self.blocking(move |state| {
+            let id = TaskId::parse(&params.task_id)?;
+            let tail = match params.tail {
+                None => None,
+                tail => Some(bounded("tail", tail, 0, 1, 10_000, "log lines")? as u32),
+            };
+            // An unknown id is an error, not an empty log.
+            state.store.get_task(&id)?;
+            let lines = state
+                .store
+                .task_logs(&id, tail)?
+                .into_iter()
+                .map(|line| LogLineView {
+                    sequence: line.sequence,
+                    at: line.at,
+                    level: line.level.as_str().to_string(),
+                    message: line.message,
+                })
+                .collect();
+            Ok(Json(TaskLogs {
+                task_id: id.to_string(),
+                lines,
+            }))
+        })
+        .await
+    }
+}

@@ -1,0 +1,419 @@
+//! Training tools: `submit_training_task`, `train_svm_classifier` and
+//! `train_svm_regressor`. All three build a validated `TrainingRequest` and submit it
+//! to the queue; with `use_async_queue = false` the call then waits for the task
+//! through the same queue and concurrency limit, reporting progress when the client
+//! gave a progress token and cancelling the task when the client cancels the call.
+
+use crate::error::ToolError;
+use crate::output::{TaskView, TrainingTask};
+use crate::params::{
+    KernelParam, SamplerParam, ScalingParam, SubmitParams, TaskTypeParam, TrainClassifierParams,
+    TrainRegressorParams, TrainingParams,
+};
+use crate::server::{State, SvmqServer};
+use rmcp::handler::server::wrapper::Parameters;
+use rmcp::model::ProgressNotificationParam;
+use rmcp::service::RequestContext;
+use rmcp::{tool, tool_router, Json, RoleServer};
+use std::time::Duration;
+use svmq_data::{read_table, validate, ScalingMethod, TableOptions, TargetOptions, Task};
+use svmq_queue::{NewTask, TaskId, TaskRecord, TaskState};
+use svmq_service::request::{MAX_FOLDS, MAX_TRIALS};
+use svmq_service::runner::{CLASSIFICATION_TASK, REGRESSION_TASK};
+use svmq_service::{KernelChoice, TrainingRequest};
+use svmq_tune::metrics::Metric;
+use svmq_tune::sampler::SamplerKind;
+
+/// Regression targets at most.
+const MAX_TARGET_DIMENSION: usize = 100;
+
+/// An optional count in `min..=max`, refused with its meaning and range.
+pub(crate) fn bounded(
+    name: &str,
+    value: Option<i64>,
+    default: usize,
+    min: usize,
+    max: usize,
+    meaning: &str,
+) -> Result<usize, ToolError> {
+    let Some(value) = value else {
+        return Ok(default);
+    };
+    match usize::try_from(value) {
+        Ok(count) if (min..=max).contains(&count) => Ok(count),
+        _ => Err(ToolError::invalid(format!(
+            "{name} must be between {min} and {max} ({meaning}), got {value}"
+        ))),
+    }
+}
+
+fn metric_names(task: Task) -> String {
+    let metrics: &[Metric] = match task {
+        Task::Classification => &Metric::CLASSIFICATION,
+        Task::Regression => &Metric::REGRESSION,
+    };
+    metrics
+        .iter()
+        .map(|metric| metric.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl State {
+    /// The request these parameters describe, checked: the data file inside a root,
+    /// every value in range, and (unless `validate_data` is false) the data itself.
+    pub fn training_request(
+        &self,
+        params: &TrainingParams,
+        task: Task,
+        target_dimension: Option<i64>,
+    ) -> Result<TrainingRequest, ToolError> {
+        let defaults = TrainingRequest::default();
+        let data_source = self
+            .data_roots
+            .resolve_input("data_source", &params.data_source)?;
+        let n_trials = bounded(
+            "n_trials",
+            params.n_trials,
+            defaults.n_trials,
+            1,
+            MAX_TRIALS,
+            "hyperparameter combinations tried",
+        )?;
+        let cv_folds = bounded(
+            "cv_folds",
+            params.cv_folds,
+            defaults.cv_folds,
+            2,
+            MAX_FOLDS,
+            "cross-validation folds",
+        )?;
+        let target_dimension = bounded(
+            "target_dimension",
+            target_dimension,
+            1,
+            1,
+            MAX_TARGET_DIMENSION,
+            "target columns, one model each",
+        )?;
+        let scoring_metric = match params.scoring_metric.as_deref() {
+            None => None,
+            Some(name) => Some(Metric::from_name(name).ok_or_else(|| {
+                ToolError::invalid(format!(
+                    "unknown scoring_metric {name:?}; use one of: {}",
+                    metric_names(task)
+                ))
+            })?),
+        };
+        let request = TrainingRequest {
+            data_source,
+            task,
+            target_column: params.target_column.clone(),
+            target_dimension,
+            kernel: match params.kernel.unwrap_or(KernelParam::Rbf) {
+                KernelParam::Linear => KernelChoice::Linear,
+                KernelParam::Rbf => KernelChoice::Rbf,
+                KernelParam::Poly => KernelChoice::Poly,
+                KernelParam::Sigmoid => KernelChoice::Sigmoid,
+                KernelParam::Auto => KernelChoice::Auto,
+            },
+            optimize_hyperparameters: params.optimize_hyperparameters.unwrap_or(true),
+            n_trials,
+            cv_folds,
+            scoring_metric,
+            scaling_method: match params.scaling_method.unwrap_or(ScalingParam::Standard) {
+                ScalingParam::Standard => ScalingMethod::Standard,
+                ScalingParam::Minmax => ScalingMethod::MinMax,
+                ScalingParam::Robust => ScalingMethod::Robust,
+                ScalingParam::None => ScalingMethod::None,
+            },
+            test_size: params.test_size.unwrap_or(defaults.test_size),
+            seed: params.seed.unwrap_or(defaults.seed),
+            sampler: match params.sampler.unwrap_or(SamplerParam::Tpe) {
+                SamplerParam::Tpe => SamplerKind::Tpe,
+                SamplerParam::Random => SamplerKind::Random,
+                SamplerParam::Grid => SamplerKind::Grid,
+            },
+            ..defaults
+        };
+        request.validate()?;
+        if params.validate_data.unwrap_or(true) {
+            self.check_data(&request)?;
+        }
+        Ok(request)
+    }
+
+    /// Reads the data and refuses it now, with every blocking problem, rather than
+    /// letting the task fail later.
+    fn check_data(&self, request: &TrainingRequest) -> Result<(), ToolError> {
+        let table = read_table(&request.data_source, &TableOptions::default())?;
+        let report = validate(
+            &table,
+            &svmq_data::ValidationOptions {
+                task: request.task,
+                target: TargetOptions {
+                    target_column: request.target_column.clone(),
+                    target_dimension: request.target_dimension,
+                },
+                folds: Some(request.cv_folds),
+            },
+        );
+        if report.is_trainable() {
+            return Ok(());
+        }
+        Err(ToolError::invalid(format!(
+            "the data cannot be trained on: {}. Fix the data or the parameters (validate_data gives the full report)",
+            report.blocking_problems.join("; ")
+        )))
+    }
+
+    /// Queues a request; returns the task as submitted.
+    pub fn submit_training(
+        &self,
+        request: &TrainingRequest,
+        params: &TrainingParams,
+    ) -> Result<(bool, TaskRecord), ToolError> {
+        let user = self.user(params.user_id.as_deref())?;
+        let kind = match request.task {
+            Task::Classification => CLASSIFICATION_TASK,
+            Task::Regression => REGRESSION_TASK,
+        };
+        let payload = serde_json::to_value(request)
+            .map_err(|error| ToolError::internal("training request", &error))?;
+        let mut task =
+            NewTask::new(kind, payload, user).with_priority(params.priority.unwrap_or(0));
+        if let Some(key) = &params.idempotency_key {
+            if key.is_empty() || key.len() > 256 {
+                return Err(ToolError::invalid(
+                    "idempotency_key must be 1 to 256 characters; leave it out to always create a new task",
+                ));
+            }
+            task = task.with_idempotency_key(key);
+        }
+        match params.timeout_seconds {
+            None => {}
+            Some(0) => {
+                return Err(ToolError::invalid(
+                    "timeout_seconds must be at least 1; leave it out for no limit",
+                ))
+            }
+            Some(seconds) => task = task.with_timeout(Duration::from_secs(seconds)),
+        }
+        let submission = self.store.submit(&task, &self.submit_limits)?;
+        let record = self.store.get_task(&submission.task_id)?;
+        Ok((submission.created, record))
+    }
+
+    /// Refuses to wait when nothing would ever run the task.
+    fn check_workers_alive(&self) -> Result<(), ToolError> {
+        if self.local_workers > 0 {
+            return Ok(());
+        }
+        if self.store.live_workers(Duration::from_secs(60))?.is_empty() {
+            return Err(ToolError::invalid(
+                "no worker is running, so a waiting call would never return; start `svmq worker` or call again with use_async_queue = true",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn submitted(created: bool, task: TaskView) -> TrainingTask {
+    TrainingTask {
+        created,
+        waited: false,
+        model_id: None,
+        next_step: format!(
+            "poll get_task_status with task_id {} every few seconds until status is completed (the result then holds the model_id), failed or cancelled",
+            task.task_id
+        ),
+        task,
+    }
+}
+
+#[tool_router(router = training_tools, vis = "pub(crate)")]
+impl SvmqServer {
+    /// Queues a training task and returns its task_id and queue position at once.
+    /// task_type is svm_classification or svm_regression; the other parameters are
+    /// those of train_svm_classifier / train_svm_regressor. Poll get_task_status for
+    /// progress and the result.
+    #[tool(annotations(
+        title = "Submit a training task",
+        read_only_hint = false,
+        destructive_hint = false,
+        idempotent_hint = false,
+        open_world_hint = false
+    ))]
+    async fn submit_training_task(
+        &self,
+        Parameters(params): Parameters<SubmitParams>,
+    ) -> Result<Json<TrainingTask>, ToolError> {
+        let task = match params.task_type {
+            TaskTypeParam::SvmClassification => Task::Classification,
+            TaskTypeParam::SvmRegression => Task::Regression,
+        };
+        self.blocking(move |state| {
+            let request =
+                state.training_request(&params.training, task, params.target_dimension)?;
+            let (created, record) = state.submit_training(&request, &params.training)?;
+            Ok(Json(submitted(created, state.task_view(&record)?)))
+        })
+        .await
+    }
+
+    /// Trains an SVM classifier on a data file: seeded train/test split (stratified,
+    /// test_size), hyperparameter search by cross-validation (n_trials, cv_folds,
+    /// scoring_metric), refit on the training split, test metrics, probabilities.
+    /// Labels may be text or numbers. By default it queues the training and returns
+    /// a task_id at once (poll get_task_status); with use_async_queue = false it waits
+    /// and returns the model_id.
+    #[tool(annotations(
+        title = "Train an SVM classifier",
+        read_only_hint = false,
+        destructive_hint = false,
+        idempotent_hint = false,
+        open_world_hint = false
+    ))]
+    async fn train_svm_classifier(
+        &self,
+        Parameters(params): Parameters<TrainClassifierParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<Json<TrainingTask>, ToolError> {
+        self.train(
+            Task::Classification,
+            params.training,
+            None,
+            params.use_async_queue.unwrap_or(true),
+            context,
+        )
+        .await
+        .map(Json)
+    }
+
+    /// Trains SVM regressors (epsilon-SVR) on a data file: seeded train/test split,
+    /// hyperparameter search by cross-validation, refit, test metrics in the target's
+    /// own units. target_dimension k > 1 trains one model per target on the last k
+    /// columns. By default it queues the training and returns a task_id at once (poll
+    /// get_task_status); with use_async_queue = false it waits and returns the
+    /// model_id.
+    #[tool(annotations(
+        title = "Train an SVM regressor",
+        read_only_hint = false,
+        destructive_hint = false,
+        idempotent_hint = false,
+        open_world_hint = false
+    ))]
+    async fn train_svm_regressor(
+        &self,
+        Parameters(params): Parameters<TrainRegressorParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<Json<TrainingTask>, ToolError> {
+        self.train(
+            Task::Regression,
+            params.training,
+            params.target_dimension,
+            params.use_async_queue.unwrap_or(true),
+            context,
+        )
+        .await
+        .map(Json)
+    }
+}
+
+impl SvmqServer {
+    async fn train(
+        &self,
+        task: Task,
+        params: TrainingParams,
+        target_dimension: Option<i64>,
+        use_async_queue: bool,
+        context: RequestContext<RoleServer>,
+    ) -> Result<TrainingTask, ToolError> {
+        let (created, view) = self
+            .blocking(move |state| {
+                let request = state.training_request(&params, task, target_dimension)?;
+                if !use_async_queue {
+                    state.check_workers_alive()?;
+                }
+                let (created, record) = state.submit_training(&request, &params)?;
+                Ok((created, state.task_view(&record)?))
+            })
+            .await?;
+        if use_async_queue {
+            return Ok(submitted(created, view));
+        }
+        let id = TaskId::parse(&view.task_id)?;
+        let task = self.wait_for_task(id, &context).await?;
+        Ok(TrainingTask {
+            created,
+            waited: true,
+            model_id: task.model_id.clone(),
+            next_step: "predict with predict_from_values or predict_from_file and this model_id; get_model_info shows its report".to_string(),
+            task,
+        })
+    }
+
+    /// Polls the store until the task is finished; sends increasing progress when
+    /// the client asked for it; cancels the task when the client cancels the call.
+    async fn wait_for_task(
+        &self,
+        id: TaskId,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<TaskView, ToolError> {
+        let progress_token = context.meta.get_progress_token();
+        let mut last_progress = f64::NEG_INFINITY;
+        loop {
+            let task_id = id.clone();
+            let (record, view) = self
+                .blocking(move |state| {
+                    let record = state.store.get_task(&task_id)?;
+                    let view = state.task_view(&record)?;
+                    Ok((record, view))
+                })
+                .await?;
+            if let Some(token) = &progress_token {
+                // Progress must increase from one notification to the next.
+                if record.progress > last_progress {
+                    last_progress = record.progress;
+                    let mut notification =
+                        ProgressNotificationParam::new(token.clone(), record.progress)
+                            .with_total(100.0);
+                    if let Some(message) = &record.progress_message {
+                        notification = notification.with_message(message.clone());
+                    }
+                    if let Err(error) = context.peer.notify_progress(notification).await {
+                        tracing::debug!(%error, "could not send a progress notification");
+                    }
+                }
+            }
+            match record.state {
+                TaskState::Completed => return Ok(view),
+                TaskState::Failed => {
+                    return Err(ToolError::invalid(format!(
+                        "training task {id} failed: {}",
+                        record.error.as_deref().unwrap_or("no reason recorded")
+                    )))
+                }
+                TaskState::Cancelled => {
+                    return Err(ToolError::invalid(format!(
+                        "training task {id} was cancelled"
+                    )))
+                }
+                TaskState::Queued | TaskState::Running => {}
+            }
+            tokio::select! {
+                _ = context.ct.cancelled() => {
+                    let task_id = id.clone();
+                    let cancelled = self
+                        .blocking(move |state| Ok(state.store.cancel_task(&task_id)?))
+                        .await;
+                    tracing::info!(task_id = %id, ?cancelled, "client cancelled a waiting training call");
+                    return Err(ToolError::invalid(format!(
+                        "the call was cancelled by the client; training task {id} is cancelled too"
+                    )));
+                }
+                _ = tokio::time::sleep(self.state.poll_interval) => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! Every input mistake is a tool error (isError) saying what to fix, and the server
+//! keeps serving after each.
+
+use crate::support::Harness;
+use serde_json::json;
+
+const UNKNOWN_ID: &str = "0123456789abcdef0123456789abcdef";
+
+async fn assert_still_serving(harness: &Harness) {
+    let queue = harness.ok("get_queue_status", json!({})).await;
+    assert!(queue["total"].is_u64());
+}
+
+#[tokio::test]
+async fn paths_outside_the_data_root_are_refused() {
+    let harness = Harness::start("paths", 0).await;
+    let outside = harness.scratch.0.join("outside.csv").display().to_string();
+    for (tool, path) in [
+        ("train_svm_classifier", "../../etc/passwd"),
+        ("train_svm_classifier", outside.as_str()),
+        ("train_svm_classifier", "/etc/passwd"),
+        ("validate_data", "../outside.csv"),
+    ] {
+        let message = harness.error(tool, json!({ "data_source": path })).await;
+        assert!(
+            message.contains("outside the allowed directories"),
+            "{path}: {message}"
+        );
+        assert_still_serving(&harness).await;
+    }
+    std::os::unix::fs::symlink(
+        harness.scratch.0.join("outside.csv"),
+        harness.root.join("escape.csv"),
+    )
+    .unwrap();
+    let message = harness
+        .error("validate_data", json!({ "data_source": "escape.csv" }))
+        .await;
+    assert!(message.contains("symbolic link"), "{message}");
+    let message = harness
+        .error(
+            "train_svm_classifier",
+            json!({ "data_source": "https://example.com/data.csv" }),
+        )
+        .await;
+    assert!(message.contains("not a URL"), "{message}");
+    let message = harness
+        .error("validate_data", json!({ "data_source": "missing.csv" }))
+        .await;
+    assert!(message.contains("no file"), "{message}");
+    let message = harness
+        .error(
+            "predict_from_file",
+            json!({ "model_id": UNKNOWN_ID, "data_source": "classes.csv", "output_path": "../out.csv" }),
+        )
+        .await;
+    assert!(message.contains("no model"), "{message}");
+    assert_still_serving(&harness).await;
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn out_of_range_and_malformed_parameters_say_the_allowed_values() {
+    let harness = Harness::start("parameters", 0).await;
+    for n_trials in [-5, 0, 5000] {
+        let message = harness
+            .error(
+                "train_svm_classifier",
+                json!({ "data_source": "classes.csv", "n_trials": n_trials }),
+            )
+            .await;
+        assert!(
+            message.contains("n_trials must be between 1 and 1000"),
+            "{n_trials}: {message}"
+        );
+    }
+    let message = harness
+        .error(
+            "train_svm_classifier",
+            json!({ "data_source": "classes.csv", "cv_folds": 1 }),
+        )
+        .await;
+    assert!(
+        message.contains("cv_folds must be between 2 and 20"),
+        "{message}"
+    );
+    let message = harness
+        .error(
+            "train_svm_classifier",
+            json!({ "data_source": "classes.csv", "kernel": "cubic" }),
+        )
+        .await;
+    assert!(message.contains("unknown variant"), "{message}");
+    assert!(message.contains("sigmoid"), "{message}");
+    let message = harness
+        .error(
+            "train_svm_classifier",
+            json!({ "data_source": "classes.csv", "scoring_metric": "rmse" }),
+        )
+        .await;
+    assert!(message.contains("accuracy"), "{message}");
+    let message = harness
+        .error(
+            "train_svm_classifier",
+            json!({ "data_source": "classes.csv", "scoring_metric": "speed" }),
+        )
+        .await;
+    assert!(message.contains("unknown scoring_metric"), "{message}");
+    let message = harness
+        .error(
+            "train_svm_classifier",
+            json!({ "data_source": "classes.csv", "test_size": 1.5 }),
+        )
+        .await;
+    assert!(message.contains("test_size"), "{message}");
+    let message = harness
+        .error(
+            "submit_training_task",
+            json!({ "data_source": "classes.csv" }),
+        )
+        .await;
+    assert!(message.contains("task_type"), "{message}");
+    let message = harness
+        .error("list_training_tasks", json!({ "status": "done" }))
+        .await;
+    assert!(message.contains("queued"), "{message}");
+    let message = harness
+        .error("list_training_tasks", json!({ "cursor": "abc" }))
+        .await;
+    assert!(message.contains("next_cursor"), "{message}");
+    assert_still_serving(&harness).await;
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn a_missing_target_column_is_refused_before_queueing() {
+    let harness = Harness::start("column", 0).await;
+    let message = harness
+        .error(
+            "train_svm_classifier",
+            json!({ "data_source": "classes.csv", "target_column": "species" }),
+        )
+        .await;
+    assert!(message.contains("species"), "{message}");
+    let queue = harness.ok("get_queue_status", json!({})).await;
+    assert_eq!(queue["total"], 0, "nothing was queued");
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_ids_are_errors() {
+    let harness = Harness::start("ids", 0).await;
+    for tool in ["get_model_info", "delete_model"] {
+        let message = harness.error(tool, json!({ "model_id": UNKNOWN_ID })).await;
+        assert!(message.contains("no model"), "{tool}: {message}");
+        let message = harness
+            .error(tool, json!({ "model_id": "../../etc/passwd" }))
+            .await;
+        assert!(message.contains("not a model id"), "{tool}: {message}");
+    }
+    let message = harness
+        .error(
+            "predict_from_values",
+            json!({ "model_id": UNKNOWN_ID, "feature_values": [1, 2] }),
+        )
+        .await;
+    assert!(message.contains("no model"), "{message}");
+    for tool in ["get_task_status", "cancel_training_task", "get_task_logs"] {
+        let message = harness.error(tool, json!({ "task_id": UNKNOWN_ID })).await;
+        assert!(message.contains("unknown task id"), "{tool}: {message}");
+        let message = harness.error(tool, json!({ "task_id": "12; DROP" })).await;
+        assert!(message.contains("malformed task id"), "{tool}: {message}");
+    }
+    assert_still_serving(&harness).await;
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn waiting_without_any_worker_is_refused() {
+    let harness = Harness::start("no-worker", 0).await;
+    let message = harness
+        .error(
+            "train_svm_classifier",
+            json!({ "data_source": "classes.csv", "use_async_queue": false }),
+        )
+        .await;
+    assert!(message.contains("no worker is running"), "{message}");
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn prediction_inputs_that_do_not_fit_the_model_are_errors() {
+    let harness = Harness::start("prediction-inputs", 1).await;
+    let trained = harness
+        .ok(
+            "train_svm_classifier",
+            json!({ "data_source": "classes.csv", "n_trials": 2, "cv_folds": 2, "use_async_queue": false }),
+        )
+        .await;
+    let model_id = trained["model_id"].as_str().unwrap();
+    for (values, expected) in [
+        (json!({ "x1": 1.0 }), "x2"),
+        (json!({ "x1": 1.0, "x2": 2.0, "x3": 3.0 }), "x3"),
+        (json!([1.0]), "2"),
+        (json!("text"), "feature_values"),
+    ] {
+        let message = harness
+            .error(
+                "predict_from_values",
+                json!({ "model_id": model_id, "feature_values": values }),
+            )
+            .await;
+        assert!(message.contains(expected), "{values}: {message}");
+    }
+    assert_still_serving(&harness).await;
+    harness.stop().await;
+}

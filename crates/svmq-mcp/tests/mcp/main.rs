@@ -1,0 +1,14 @@
+//! In-process tests of the MCP server: rmcp's own client talks to `SvmqServer` over a
+//! `tokio::io::duplex` pipe, with a real SQLite store in a scratch home and, where a
+//! test needs tasks to run, the local worker on its thread.
+//!
+//! `support` builds the harness and the data files; `tools` checks the tool list and
+//! schemas; `training` runs tasks to completion and predicts; `queue` covers status,
+//! listing, cancelling and logs; `errors` covers every input mistake and checks the
+//! server keeps serving after each.
+
+mod errors;
+mod queue;
+mod support;
+mod tools;
+mod training;

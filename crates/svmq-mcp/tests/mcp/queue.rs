@@ -1,0 +1,115 @@
+//! Status, listing, cancelling and queue counts, with no worker so tasks stay queued.
+
+use crate::support::Harness;
+use serde_json::json;
+
+fn classifier_task() -> serde_json::Value {
+    json!({ "task_type": "svm_classification", "data_source": "classes.csv", "n_trials": 3, "cv_folds": 2 })
+}
+
+#[tokio::test]
+async fn queued_tasks_have_positions_and_list_newest_first() {
+    let harness = Harness::start("positions", 0).await;
+    let first = harness.ok("submit_training_task", classifier_task()).await;
+    let mut second_arguments = classifier_task();
+    second_arguments["user_id"] = json!("bob");
+    let second = harness.ok("submit_training_task", second_arguments).await;
+    assert_eq!(first["task"]["queue_position"], 1);
+    assert_eq!(second["task"]["queue_position"], 2);
+    assert_eq!(second["task"]["user_id"], "bob");
+
+    let all = harness.ok("list_training_tasks", json!({})).await;
+    let ids: Vec<&str> = all["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|task| task["task_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            second["task"]["task_id"].as_str().unwrap(),
+            first["task"]["task_id"].as_str().unwrap()
+        ]
+    );
+    let bobs = harness
+        .ok("list_training_tasks", json!({ "user_id": "bob" }))
+        .await;
+    assert_eq!(bobs["tasks"].as_array().unwrap().len(), 1);
+    let page = harness
+        .ok("list_training_tasks", json!({ "limit": 1 }))
+        .await;
+    assert_eq!(page["tasks"].as_array().unwrap().len(), 1);
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let older = harness
+        .ok(
+            "list_training_tasks",
+            json!({ "limit": 1, "cursor": cursor }),
+        )
+        .await;
+    assert_eq!(older["tasks"][0]["task_id"], first["task"]["task_id"]);
+    let completed = harness
+        .ok("list_training_tasks", json!({ "status": "completed" }))
+        .await;
+    assert!(completed["tasks"].as_array().unwrap().is_empty());
+
+    let queue = harness.ok("get_queue_status", json!({})).await;
+    assert_eq!(queue["queued"], 2);
+    assert_eq!(queue["total"], 2);
+    assert_eq!(queue["workers_alive"], 0);
+    assert_eq!(queue["max_concurrent_tasks"], 3);
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn cancel_a_queued_task_then_cancelling_again_is_an_error() {
+    let harness = Harness::start("cancel", 0).await;
+    let submitted = harness.ok("submit_training_task", classifier_task()).await;
+    let task_id = submitted["task"]["task_id"].as_str().unwrap();
+    let cancelled = harness
+        .ok("cancel_training_task", json!({ "task_id": task_id }))
+        .await;
+    assert_eq!(cancelled["outcome"], "cancelled");
+    let status = harness
+        .ok("get_task_status", json!({ "task_id": task_id }))
+        .await;
+    assert_eq!(status["status"], "cancelled");
+    let again = harness
+        .error("cancel_training_task", json!({ "task_id": task_id }))
+        .await;
+    assert!(again.contains("already finished"), "{again}");
+    let queue = harness.ok("get_queue_status", json!({})).await;
+    assert_eq!(queue["cancelled"], 1);
+    assert_eq!(queue["queued"], 0);
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn idempotency_key_returns_the_same_task() {
+    let harness = Harness::start("idempotency", 0).await;
+    let mut arguments = classifier_task();
+    arguments["idempotency_key"] = json!("run-1");
+    let first = harness.ok("submit_training_task", arguments.clone()).await;
+    let second = harness.ok("submit_training_task", arguments).await;
+    assert_eq!(first["task"]["task_id"], second["task"]["task_id"]);
+    assert_eq!(second["created"], false);
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn validate_data_reports_without_training() {
+    let harness = Harness::start("validate", 0).await;
+    let report = harness
+        .ok("validate_data", json!({ "data_source": "classes.csv" }))
+        .await;
+    assert_eq!(report["trainable"], true);
+    assert_eq!(report["report"]["rows"], 60);
+    let missing = harness
+        .ok(
+            "validate_data",
+            json!({ "data_source": "classes.csv", "target_column": "nope" }),
+        )
+        .await;
+    assert_eq!(missing["trainable"], false);
+    harness.stop().await;
+}

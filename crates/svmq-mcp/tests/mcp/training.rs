@@ -1,0 +1,154 @@
+//! Training through the queue to a model, then prediction and the registry.
+
+use crate::support::Harness;
+use serde_json::json;
+
+fn quick(data_source: &str) -> serde_json::Value {
+    json!({ "data_source": data_source, "n_trials": 3, "cv_folds": 2, "seed": 7 })
+}
+
+#[tokio::test]
+async fn submit_then_status_until_completed_then_predict_and_manage_the_model() {
+    let harness = Harness::start("lifecycle", 1).await;
+    let mut arguments = quick("classes.csv");
+    arguments["task_type"] = json!("svm_classification");
+    arguments["target_column"] = json!("label");
+    let submitted = harness.ok("submit_training_task", arguments).await;
+    assert_eq!(submitted["created"], true);
+    assert_eq!(submitted["waited"], false);
+    let task_id = submitted["task"]["task_id"].as_str().unwrap().to_string();
+    assert!(["queued", "running"].contains(&submitted["task"]["status"].as_str().unwrap()));
+
+    let task = harness.wait_finished(&task_id).await;
+    assert_eq!(task["status"], "completed", "{task}");
+    assert_eq!(task["progress"], 100.0);
+    let model_id = task["model_id"].as_str().unwrap().to_string();
+    assert_eq!(task["result"]["model_id"], model_id.as_str());
+
+    let logs = harness
+        .ok("get_task_logs", json!({ "task_id": task_id, "tail": 2 }))
+        .await;
+    assert_eq!(logs["lines"].as_array().unwrap().len(), 2);
+
+    // Rows as lists and as objects are not mixed in one call.
+    let mixed = harness
+        .error(
+            "predict_from_values",
+            json!({
+                "model_id": model_id,
+                "feature_values": [[3.5, 0.0], {"x1": -3.2, "x2": 0.5}],
+            }),
+        )
+        .await;
+    assert!(mixed.contains("one form"), "{mixed}");
+    let one_row = harness
+        .ok(
+            "predict_from_values",
+            json!({ "model_id": model_id, "feature_values": [3.5, 0.0] }),
+        )
+        .await;
+    assert_eq!(one_row["task"], "classification");
+    assert_eq!(one_row["predictions"][0]["label"], "yes");
+    let probabilities = one_row["predictions"][0]["probabilities"]
+        .as_object()
+        .unwrap();
+    assert_eq!(probabilities.len(), 2);
+    let by_name = harness
+        .ok(
+            "predict_from_values",
+            json!({ "model_id": model_id, "feature_values": [{"x1": -3.2, "x2": 0.5}, {"x2": 0.1, "x1": 3.9}] }),
+        )
+        .await;
+    let labels: Vec<&str> = by_name["predictions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["no", "yes"]);
+
+    let inline = harness
+        .ok(
+            "predict_from_file",
+            json!({ "model_id": model_id, "data_source": "classes.csv" }),
+        )
+        .await;
+    assert_eq!(inline["rows"], 60);
+    assert!(inline["csv"].as_str().unwrap().starts_with("prediction,"));
+    let written = harness
+        .ok(
+            "predict_from_file",
+            json!({ "model_id": model_id, "data_source": "classes.csv", "output_path": "predictions.csv" }),
+        )
+        .await;
+    assert!(written["csv"].is_null());
+    let csv = std::fs::read_to_string(harness.root.join("predictions.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 61);
+
+    let models = harness.ok("list_models", json!({})).await;
+    assert_eq!(models["models"][0]["model_id"], model_id.as_str());
+    let info = harness
+        .ok("get_model_info", json!({ "model_id": model_id }))
+        .await;
+    assert_eq!(info["model"]["task_id"], task_id.as_str());
+    assert!(info["report"].is_object());
+
+    let deleted = harness
+        .ok("delete_model", json!({ "model_id": model_id }))
+        .await;
+    assert_eq!(deleted["deleted"], true);
+    let gone = harness
+        .error("get_model_info", json!({ "model_id": model_id }))
+        .await;
+    assert!(gone.contains("no model"), "{gone}");
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn waiting_training_returns_the_model_and_reports_rising_progress() {
+    let harness = Harness::start("waiting", 1).await;
+    let mut arguments = quick("classes.csv");
+    arguments["use_async_queue"] = json!(false);
+    let result = harness
+        .call_with_progress("train_svm_classifier", arguments)
+        .await;
+    let trained = crate::support::structured("train_svm_classifier", &result);
+    assert_eq!(trained["waited"], true);
+    assert_eq!(trained["task"]["status"], "completed");
+    let model_id = trained["model_id"].as_str().unwrap();
+    assert_eq!(model_id.len(), 32);
+    // Notifications may trail the response a little.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let progress = harness.recorder.progress.lock().unwrap().clone();
+    assert!(!progress.is_empty(), "no progress notification");
+    assert!(
+        progress.windows(2).all(|pair| pair[0] < pair[1]),
+        "{progress:?}"
+    );
+    assert!(progress.iter().all(|p| (0.0..=100.0).contains(p)));
+    assert_eq!(progress.last().copied(), Some(100.0));
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn regressor_predicts_in_the_targets_units() {
+    let harness = Harness::start("regression", 1).await;
+    let mut arguments = quick("regression.csv");
+    arguments["kernel"] = json!("linear");
+    arguments["use_async_queue"] = json!(false);
+    let trained = harness.ok("train_svm_regressor", arguments).await;
+    let model_id = trained["model_id"].as_str().unwrap();
+    let predictions = harness
+        .ok(
+            "predict_from_values",
+            json!({ "model_id": model_id, "feature_values": {"x1": 2.0, "x2": 1.0} }),
+        )
+        .await;
+    assert_eq!(predictions["targets"], json!(["y"]));
+    let value = predictions["predictions"][0]["values"][0].as_f64().unwrap();
+    assert!(
+        (value - 4.0).abs() < 0.5,
+        "predicted {value}, expected about 4"
+    );
+    harness.stop().await;
+}
