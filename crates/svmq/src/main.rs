@@ -102,6 +102,8 @@ enum Command {
         #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
         lease_seconds: u64,
     },
+    /// Serve the MCP tools on stdio (logs on stderr) and run queued trainings.
+    Serve(commands::serve::ServeArgs),
     /// LIBSVM-compatible training: svmq svm-train [options] training_set_file [model_file]
     #[command(
         name = "svm-train",
@@ -163,7 +165,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
-    use commands::{models, predict, queue, train, worker};
+    use commands::{models, predict, queue, serve, train, worker};
     let json = cli.json;
     let user = cli.user.as_str();
     let home = || settings::home(cli.home.clone());
@@ -189,6 +191,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Cancel { task_id } => queue::cancel(&home()?, task_id, json),
         Command::Queue => queue::queue(&home()?, json),
         Command::Logs { task_id, tail } => queue::logs(&home()?, task_id, *tail, json),
+        Command::Serve(arguments) => serve::run(&home()?, arguments, user),
         Command::Worker {
             max_concurrent,
             lease_seconds,
