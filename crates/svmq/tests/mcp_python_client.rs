@@ -1,0 +1,98 @@
+//! End to end with a client we did not write: the official Python MCP SDK drives the
+//! built `svmq serve` over stdio (see `mcp_client/e2e_client.py` for the script).
+//! The SDK is installed with pip into a virtual environment under the target
+//! directory, once. Without Python or network the test is skipped with the reason;
+//! with `SVMQ_REQUIRE_ORACLES=1` it fails instead.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The SDK's major version the script is written for.
+const MCP_REQUIREMENT: &str = "mcp>=2,<3";
+
+fn skip_or_fail(reason: &str) {
+    if std::env::var("SVMQ_REQUIRE_ORACLES").as_deref() == Ok("1") {
+        panic!("the Python MCP SDK is required: {reason}");
+    }
+    eprintln!("skipping: {reason}");
+}
+
+fn succeeds(command: &mut Command) -> bool {
+    command.output().is_ok_and(|output| output.status.success())
+}
+
+/// A Python with the MCP SDK, set up once under the target directory.
+fn python_with_mcp() -> Result<PathBuf, String> {
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mcp-python-venv");
+    let python = venv.join("bin").join("python");
+    if succeeds(Command::new(&python).args(["-c", "import mcp"])) {
+        return Ok(python);
+    }
+    if !succeeds(Command::new("python3").arg("--version")) {
+        return Err("python3 is not installed".into());
+    }
+    let created = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .output()
+        .map_err(|error| format!("python3 -m venv: {error}"))?;
+    if !created.status.success() {
+        return Err(format!(
+            "python3 -m venv failed: {}",
+            String::from_utf8_lossy(&created.stderr)
+        ));
+    }
+    let installed = Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", MCP_REQUIREMENT])
+        .output()
+        .map_err(|error| format!("pip: {error}"))?;
+    if !installed.status.success() {
+        return Err(format!(
+            "pip install {MCP_REQUIREMENT} failed (offline?): {}",
+            String::from_utf8_lossy(&installed.stderr)
+        ));
+    }
+    Ok(python)
+}
+
+#[test]
+fn the_python_sdk_trains_predicts_and_is_refused_bad_inputs_over_stdio() {
+    let python = match python_with_mcp() {
+        Ok(python) => python,
+        Err(reason) => return skip_or_fail(&reason),
+    };
+    let workspace = support::Workspace::new("mcp-python");
+    let home = workspace.path("home");
+    let root = workspace.path("data");
+    std::fs::create_dir_all(&root).unwrap();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    for example in ["iris.csv", "digits.csv"] {
+        std::fs::copy(examples.join(example), root.join(example)).unwrap();
+    }
+    std::fs::write(root.join("empty.csv"), "").unwrap();
+    std::fs::write(
+        root.join("garbage.csv"),
+        b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe\x00garbage",
+    )
+    .unwrap();
+    let outside = workspace.path("outside.csv");
+    std::fs::copy(examples.join("iris.csv"), &outside).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp_client/e2e_client.py");
+    let output = Command::new(&python)
+        .arg(&script)
+        .arg(env!("CARGO_BIN_EXE_svmq"))
+        .arg(&home)
+        .arg(&root)
+        .arg(&outside)
+        .output()
+        .expect("the client script runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    eprintln!("{stdout}");
+    assert!(
+        output.status.success() && stdout.trim_end().ends_with("OK"),
+        "the Python client failed:\n{stdout}\n{stderr}"
+    );
+}
