@@ -235,3 +235,26 @@ pub fn error_text(tool: &str, result: &CallToolResult) -> String {
         .text
         .clone()
 }
+
+/// Two overlapping classes, `rows` × 12 noisy features: a search over it takes
+/// seconds, long enough to cancel. Deterministic (a linear congruential generator).
+pub fn slow_classification_csv(rows: usize) -> String {
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut uniform = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut text: String = (0..12).map(|j| format!("f{j},")).collect();
+    text.push_str("label\n");
+    for i in 0..rows {
+        let class = i % 2;
+        for _ in 0..12 {
+            let value = uniform() * 2.0 - 1.0 + class as f64 * 0.3;
+            text.push_str(&format!("{value:.4},"));
+        }
+        text.push_str(if class == 1 { "a\n" } else { "b\n" });
+    }
+    text
+}

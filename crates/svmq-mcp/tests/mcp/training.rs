@@ -152,3 +152,36 @@ async fn regressor_predicts_in_the_targets_units() {
     );
     harness.stop().await;
 }
+
+#[tokio::test]
+async fn cancelling_a_waiting_call_cancels_its_task() {
+    let harness = Harness::start("client-cancel", 1).await;
+    std::fs::write(
+        harness.root.join("slow.csv"),
+        crate::support::slow_classification_csv(1500),
+    )
+    .unwrap();
+    let call = harness.call(
+        "train_svm_classifier",
+        json!({
+            "data_source": "slow.csv", "n_trials": 1000, "cv_folds": 10,
+            "kernel": "auto", "use_async_queue": false,
+        }),
+    );
+    // Dropping the call's future makes rmcp's client send notifications/cancelled.
+    let outcome = tokio::time::timeout(std::time::Duration::from_millis(1500), call).await;
+    assert!(
+        outcome.is_err(),
+        "the training finished before it could be cancelled"
+    );
+    let tasks = harness.ok("list_training_tasks", json!({})).await;
+    let task_id = tasks["tasks"][0]["task_id"].as_str().unwrap().to_string();
+    let task = harness.wait_finished(&task_id).await;
+    assert_eq!(task["status"], "cancelled", "{task}");
+    let models = harness.ok("list_models", json!({})).await;
+    assert!(
+        models["models"].as_array().unwrap().is_empty(),
+        "no model is left behind"
+    );
+    harness.stop().await;
+}
