@@ -78,6 +78,9 @@ pub enum ServeError {
     Store(#[from] QueueError),
     #[error("{0}")]
     Roots(String),
+    /// A setting that cannot work, e.g. an unauthenticated non-loopback listener.
+    #[error("{0}")]
+    Config(String),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
     #[error("the MCP session failed: {0}")]

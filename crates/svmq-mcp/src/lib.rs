@@ -5,15 +5,16 @@
 //! The tools are thin: they validate arguments (paths confined to the data roots,
 //! ids parsed, counts in range), call `svmq-service` and `svmq-queue`, and shape the
 //! answer as structured content with an output schema. Failures become tool errors in
-//! one place ([`error`]). Transports are thin too: [`serve::run_stdio`] serves stdio
-//! and runs a local worker; tests serve the same [`SvmqServer`] over an in-process
-//! pipe.
+//! one place ([`error`]). Transports are thin too: [`serve::run_stdio`] serves stdio,
+//! [`serve::run_http`] streamable HTTP with bearer tokens ([`http`]), each with a
+//! local worker; tests serve the same [`SvmqServer`] over an in-process pipe.
 //!
 //! What it does not do: train (the service does, on worker threads), read the
 //! environment (the binary resolves [`Settings`]), or write to stdout outside the
 //! protocol.
 
 pub mod error;
+pub mod http;
 pub mod output;
 pub mod params;
 pub mod roots;
@@ -23,6 +24,7 @@ pub mod settings;
 mod tools;
 
 pub use error::{ServeError, ToolError};
-pub use serve::{run_stdio, LocalWorker};
-pub use server::SvmqServer;
+pub use http::HttpSettings;
+pub use serve::{run_http, run_stdio, LocalWorker};
+pub use server::{AuthenticatedUser, SvmqServer};
 pub use settings::Settings;

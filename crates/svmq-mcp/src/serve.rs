@@ -1,13 +1,17 @@
 //! Running the server: the local worker on its own thread (so that queued tasks run
-//! in this process) and the MCP session over stdio. The worker is stopped, and its
-//! running tasks given back to the queue, when the session ends.
+//! in this process) and the MCP session over stdio or streamable HTTP. The worker is
+//! stopped, and its running tasks given back to the queue, when the session ends
+//! (stdio) or the shutdown is triggered (HTTP).
 
 use crate::error::ServeError;
+use crate::http::{serve_http, HttpSettings};
 use crate::server::SvmqServer;
 use crate::settings::Settings;
 use rmcp::ServiceExt;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 use svmq_queue::{Shutdown, SqliteOptions, SqliteStore, Store, Worker, WorkerConfig};
 use svmq_service::runner::TrainingRunner;
 
@@ -66,11 +70,7 @@ pub fn run_stdio(settings: &Settings) -> Result<(), ServeError> {
         SqliteOptions::default(),
     )?);
     let server = SvmqServer::new(Arc::clone(&store), settings)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(ServeError::Runtime)?;
+    let runtime = runtime()?;
     let worker = LocalWorker::start(store, settings)?;
     tracing::info!(
         workers = settings.workers,
@@ -92,4 +92,55 @@ pub fn run_stdio(settings: &Settings) -> Result<(), ServeError> {
         worker.stop();
     }
     session
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ServeError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)
+}
+
+/// Serves MCP over streamable HTTP at `http://ADDRESS/mcp` until `shutdown` is
+/// triggered; `on_listening` receives the bound address (useful with port 0).
+pub fn run_http(
+    settings: &Settings,
+    http: &HttpSettings,
+    shutdown: &Shutdown,
+    on_listening: impl FnOnce(SocketAddr),
+) -> Result<(), ServeError> {
+    http.check()?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_home(
+        &settings.home,
+        SqliteOptions::default(),
+    )?);
+    let server = SvmqServer::new(Arc::clone(&store), settings)?;
+    let runtime = runtime()?;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(http.address))
+        .map_err(|error| {
+            ServeError::Config(format!("cannot listen on {}: {error}", http.address))
+        })?;
+    let address = listener.local_addr().map_err(ServeError::Runtime)?;
+    let worker = LocalWorker::start(store, settings)?;
+    tracing::info!(%address, workers = settings.workers, "svmq MCP server listening on HTTP");
+    on_listening(address);
+    let served = runtime.block_on(async {
+        let token = tokio_util::sync::CancellationToken::new();
+        // The shutdown value is set from a signal handler; bridge it to the token.
+        let stop = token.clone();
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            while !shutdown.is_triggered() {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            stop.cancel();
+        });
+        serve_http(listener, server, http, token).await
+    });
+    if let Some(worker) = worker {
+        worker.stop();
+    }
+    served.map_err(|error| ServeError::Session(error.to_string()))
 }

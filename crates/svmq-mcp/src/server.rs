@@ -8,11 +8,12 @@ use crate::roots::Roots;
 use crate::settings::Settings;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
-use rmcp::{tool_handler, ServerHandler};
+use rmcp::service::RequestContext;
+use rmcp::{tool_handler, RoleServer, ServerHandler};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use svmq_queue::{Store, SubmitLimits};
+use svmq_queue::{QueueError, Store, SubmitLimits, TaskId, TaskRecord};
 
 /// What every tool call can reach.
 pub(crate) struct State {
@@ -29,9 +30,42 @@ pub(crate) struct State {
     pub poll_interval: Duration,
 }
 
+/// The user an HTTP request authenticated as with its bearer token; put in the
+/// request's extensions by the HTTP layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticatedUser(pub String);
+
+/// Who makes a tool call. A caller authenticated by a token acts as its own user only
+/// and sees only its own tasks and models; an unauthenticated caller (stdio, HTTP
+/// without tokens) acts as the user it names, or the server's.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Caller {
+    authenticated: Option<String>,
+}
+
+impl Caller {
+    pub fn of(context: &RequestContext<RoleServer>) -> Caller {
+        let authenticated = context
+            .extensions
+            .get::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<AuthenticatedUser>())
+            .map(|user| user.0.clone());
+        Caller { authenticated }
+    }
+
+    /// The only user whose tasks and models this caller may see, if restricted.
+    pub fn restricted_to(&self) -> Option<&str> {
+        self.authenticated.as_deref()
+    }
+}
+
 impl State {
-    /// The user a call acts as: the one it names, else the server's.
-    pub fn user(&self, requested: Option<&str>) -> Result<String, ToolError> {
+    /// The user a call acts as: an authenticated caller's own; else the one it names,
+    /// else the server's.
+    pub fn user(&self, caller: &Caller, requested: Option<&str>) -> Result<String, ToolError> {
+        if let Some(user) = caller.restricted_to() {
+            return Ok(user.to_string());
+        }
         let Some(user) = requested else {
             return Ok(self.default_user.clone());
         };
@@ -42,6 +76,19 @@ impl State {
             ));
         }
         Ok(user.to_string())
+    }
+
+    /// A task this caller may see; another user's task is reported as unknown, so ids
+    /// cannot be probed.
+    pub fn visible_task(&self, caller: &Caller, id: &TaskId) -> Result<TaskRecord, ToolError> {
+        let record = self.store.get_task(id)?;
+        if caller
+            .restricted_to()
+            .is_some_and(|user| user != record.user_id)
+        {
+            return Err(QueueError::TaskNotFound { id: id.clone() }.into());
+        }
+        Ok(record)
     }
 }
 

@@ -10,10 +10,11 @@ use crate::params::{
     ListModelsParams, ModelIdParams, PredictFileParams, PredictValuesParams, TaskTypeParam,
     ValidateDataParams,
 };
-use crate::server::SvmqServer;
+use crate::server::{Caller, SvmqServer};
 use crate::tools::training::bounded;
 use rmcp::handler::server::wrapper::Parameters;
-use rmcp::{tool, tool_router, Json};
+use rmcp::service::RequestContext;
+use rmcp::{tool, tool_router, Json, RoleServer};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use svmq_data::{read_table, validate, TableOptions, TargetOptions, Task, ValidationOptions};
@@ -104,9 +105,15 @@ impl SvmqServer {
     async fn predict_from_values(
         &self,
         Parameters(params): Parameters<PredictValuesParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<Json<Predictions>, ToolError> {
+        let caller = Caller::of(&context);
         self.blocking(move |state| {
-            let record = find_model(state.store.as_ref(), &params.model_id, None)?;
+            let record = find_model(
+                state.store.as_ref(),
+                &params.model_id,
+                caller.restricted_to(),
+            )?;
             let model = load_model(&state.home, &record)?;
             let matrix = rows_from_json(&model, &params.feature_values)?;
             let with_probability =
@@ -136,9 +143,11 @@ impl SvmqServer {
     async fn predict_from_file(
         &self,
         Parameters(params): Parameters<PredictFileParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<Json<FilePredictions>, ToolError> {
+        let caller = Caller::of(&context);
         self.blocking(move |state| {
-            let record = find_model(state.store.as_ref(), &params.model_id, None)?;
+            let record = find_model(state.store.as_ref(), &params.model_id, caller.restricted_to())?;
             let path = state
                 .data_roots
                 .resolve_input("data_source", &params.data_source)?;
@@ -189,9 +198,11 @@ impl SvmqServer {
     async fn list_models(
         &self,
         Parameters(params): Parameters<ListModelsParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<Json<ModelList>, ToolError> {
+        let caller = Caller::of(&context);
         self.blocking(move |state| {
-            let user = state.user(params.user_id.as_deref())?;
+            let user = state.user(&caller, params.user_id.as_deref())?;
             let models = state.store.list_models(&user)?;
             Ok(Json(ModelList {
                 models: models.iter().map(model_view).collect(),
@@ -211,9 +222,15 @@ impl SvmqServer {
     async fn get_model_info(
         &self,
         Parameters(params): Parameters<ModelIdParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<Json<ModelInfo>, ToolError> {
+        let caller = Caller::of(&context);
         self.blocking(move |state| {
-            let record = find_model(state.store.as_ref(), &params.model_id, None)?;
+            let record = find_model(
+                state.store.as_ref(),
+                &params.model_id,
+                caller.restricted_to(),
+            )?;
             let report = load_report(&state.home, &record)?;
             Ok(Json(ModelInfo {
                 model: model_view(&record),
@@ -234,9 +251,15 @@ impl SvmqServer {
     async fn delete_model(
         &self,
         Parameters(params): Parameters<ModelIdParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<Json<Deleted>, ToolError> {
+        let caller = Caller::of(&context);
         self.blocking(move |state| {
-            let record = find_model(state.store.as_ref(), &params.model_id, None)?;
+            let record = find_model(
+                state.store.as_ref(),
+                &params.model_id,
+                caller.restricted_to(),
+            )?;
             svmq_queue::artifacts::delete_model(state.store.as_ref(), &record.model_id)?;
             Ok(Json(Deleted {
                 model_id: record.model_id.to_string(),

@@ -4,10 +4,11 @@
 use crate::error::ToolError;
 use crate::output::{Cancelled, LogLineView, QueueStatus, TaskList, TaskLogs, TaskView};
 use crate::params::{ListTasksParams, StatusParam, TaskIdParams, TaskLogsParams};
-use crate::server::{State, SvmqServer};
+use crate::server::{Caller, State, SvmqServer};
 use crate::tools::training::bounded;
 use rmcp::handler::server::wrapper::Parameters;
-use rmcp::{tool, tool_router, Json};
+use rmcp::service::RequestContext;
+use rmcp::{tool, tool_router, Json, RoleServer};
 use std::time::Duration;
 use svmq_queue::{TaskFilter, TaskId, TaskRecord, TaskState};
 use svmq_service::task_view::task_json;
@@ -51,10 +52,12 @@ impl SvmqServer {
     async fn get_task_status(
         &self,
         Parameters(params): Parameters<TaskIdParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<Json<TaskView>, ToolError> {
+        let caller = Caller::of(&context);
         self.blocking(move |state| {
             let id = TaskId::parse(&params.task_id)?;
-            let record = state.store.get_task(&id)?;
+            let record = state.visible_task(&caller, &id)?;
             state.task_view(&record).map(Json)
         })
         .await
@@ -71,7 +74,9 @@ impl SvmqServer {
     async fn list_training_tasks(
         &self,
         Parameters(params): Parameters<ListTasksParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<Json<TaskList>, ToolError> {
+        let caller = Caller::of(&context);
         self.blocking(move |state| {
             let limit = bounded("limit", params.limit, 50, 1, 1000, "tasks per page")?;
             let before_sequence = match params.cursor.as_deref() {
@@ -82,9 +87,10 @@ impl SvmqServer {
                     )
                 })?),
             };
-            let user_id = match params.user_id.as_deref() {
-                Some(user) => Some(state.user(Some(user))?),
-                None => None,
+            let user_id = match (caller.restricted_to(), params.user_id.as_deref()) {
+                (Some(user), _) => Some(user.to_string()),
+                (None, Some(user)) => Some(state.user(&caller, Some(user))?),
+                (None, None) => None,
             };
             let page = state.store.list_tasks(&TaskFilter {
                 user_id,
@@ -118,9 +124,12 @@ impl SvmqServer {
     async fn cancel_training_task(
         &self,
         Parameters(params): Parameters<TaskIdParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<Json<Cancelled>, ToolError> {
+        let caller = Caller::of(&context);
         self.blocking(move |state| {
             let id = TaskId::parse(&params.task_id)?;
+            state.visible_task(&caller, &id)?;
             let outcome = state.store.cancel_task(&id)?;
             let outcome = match outcome {
                 svmq_queue::CancelOutcome::Cancelled => "cancelled",
@@ -170,7 +179,9 @@ impl SvmqServer {
     async fn get_task_logs(
         &self,
         Parameters(params): Parameters<TaskLogsParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<Json<TaskLogs>, ToolError> {
+        let caller = Caller::of(&context);
         self.blocking(move |state| {
             let id = TaskId::parse(&params.task_id)?;
             let tail = match params.tail {
@@ -178,7 +189,7 @@ impl SvmqServer {
                 tail => Some(bounded("tail", tail, 0, 1, 10_000, "log lines")? as u32),
             };
             // An unknown id is an error, not an empty log.
-            state.store.get_task(&id)?;
+            state.visible_task(&caller, &id)?;
             let lines = state
                 .store
                 .task_logs(&id, tail)?

@@ -10,7 +10,7 @@ use crate::params::{
     KernelParam, SamplerParam, ScalingParam, SubmitParams, TaskTypeParam, TrainClassifierParams,
     TrainRegressorParams, TrainingParams,
 };
-use crate::server::{State, SvmqServer};
+use crate::server::{Caller, State, SvmqServer};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::ProgressNotificationParam;
 use rmcp::service::RequestContext;
@@ -170,10 +170,11 @@ impl State {
     /// Queues a request; returns the task as submitted.
     pub fn submit_training(
         &self,
+        caller: &Caller,
         request: &TrainingRequest,
         params: &TrainingParams,
     ) -> Result<(bool, TaskRecord), ToolError> {
-        let user = self.user(params.user_id.as_deref())?;
+        let user = self.user(caller, params.user_id.as_deref())?;
         let kind = match request.task {
             Task::Classification => CLASSIFICATION_TASK,
             Task::Regression => REGRESSION_TASK,
@@ -247,7 +248,9 @@ impl SvmqServer {
     async fn submit_training_task(
         &self,
         Parameters(params): Parameters<SubmitParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<Json<TrainingTask>, ToolError> {
+        let caller = Caller::of(&context);
         let task = match params.task_type {
             TaskTypeParam::SvmClassification => Task::Classification,
             TaskTypeParam::SvmRegression => Task::Regression,
@@ -255,7 +258,7 @@ impl SvmqServer {
         self.blocking(move |state| {
             let request =
                 state.training_request(&params.training, task, params.target_dimension)?;
-            let (created, record) = state.submit_training(&request, &params.training)?;
+            let (created, record) = state.submit_training(&caller, &request, &params.training)?;
             Ok(Json(submitted(created, state.task_view(&record)?)))
         })
         .await
@@ -329,13 +332,14 @@ impl SvmqServer {
         use_async_queue: bool,
         context: RequestContext<RoleServer>,
     ) -> Result<TrainingTask, ToolError> {
+        let caller = Caller::of(&context);
         let (created, view) = self
             .blocking(move |state| {
                 let request = state.training_request(&params, task, target_dimension)?;
                 if !use_async_queue {
                     state.check_workers_alive()?;
                 }
-                let (created, record) = state.submit_training(&request, &params)?;
+                let (created, record) = state.submit_training(&caller, &request, &params)?;
                 Ok((created, state.task_view(&record)?))
             })
             .await?;

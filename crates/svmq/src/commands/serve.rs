@@ -1,12 +1,15 @@
-//! `svmq serve`: the MCP server on stdio, with a local worker so queued trainings
-//! run in this process. Logs go to stderr; stdout belongs to the protocol. The tools
-//! live in the `svmq-mcp` crate; this module only turns flags into its settings.
+//! `svmq serve`: the MCP server on stdio (or streamable HTTP with `--http`), with a
+//! local worker so queued trainings run in this process. Logs go to stderr; stdout
+//! belongs to the protocol. The tools live in the `svmq-mcp` crate; this module only
+//! turns flags into its settings.
 
 use crate::Failure;
 use clap::Args;
+use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use svmq_queue::DEFAULT_MAX_CONCURRENT;
+use svmq_queue::{Shutdown, DEFAULT_MAX_CONCURRENT};
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
@@ -26,6 +29,62 @@ pub struct ServeArgs {
     /// again after it.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub lease_seconds: u64,
+    /// Serve streamable HTTP at http://ADDRESS/mcp instead of stdio, e.g.
+    /// 127.0.0.1:8765. Other than loopback addresses need --auth-token or
+    /// --auth-token-file.
+    #[arg(long, value_name = "ADDRESS")]
+    pub http: Option<SocketAddr>,
+    /// HTTP: a bearer token clients must send; it authenticates them as --user.
+    #[arg(long, value_name = "TOKEN", requires = "http")]
+    pub auth_token: Option<String>,
+    /// HTTP: a file of `TOKEN USER` lines (# comments); each user sees and cancels
+    /// only their own tasks and models.
+    #[arg(long, value_name = "FILE", requires = "http")]
+    pub auth_token_file: Option<PathBuf>,
+    /// HTTP: a browser origin allowed to call, e.g. http://localhost:3000 (repeatable).
+    /// Requests from any other Origin get 403; requests without Origin pass.
+    #[arg(long = "allowed-origin", value_name = "ORIGIN", requires = "http")]
+    pub allowed_origins: Vec<String>,
+}
+
+/// Bearer tokens and their users, from the flags.
+fn tokens(arguments: &ServeArgs, user: &str) -> Result<HashMap<String, String>, Failure> {
+    let mut tokens = HashMap::new();
+    if let Some(token) = &arguments.auth_token {
+        if token.trim().len() < 16 {
+            return Err(Failure::Usage(
+                "--auth-token must be at least 16 characters".to_string(),
+            ));
+        }
+        tokens.insert(token.trim().to_string(), user.to_string());
+    }
+    if let Some(path) = &arguments.auth_token_file {
+        let text = std::fs::read_to_string(path).map_err(|error| {
+            Failure::Usage(format!(
+                "cannot read --auth-token-file {}: {error}",
+                path.display()
+            ))
+        })?;
+        for (number, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut fields = line.split_whitespace();
+            match (fields.next(), fields.next(), fields.next()) {
+                (Some(token), Some(user), None) if token.len() >= 16 => {
+                    tokens.insert(token.to_string(), user.to_string());
+                }
+                _ => {
+                    return Err(Failure::Usage(format!(
+                        "--auth-token-file line {}: expected `TOKEN USER` with a token of at least 16 characters",
+                        number + 1
+                    )))
+                }
+            }
+        }
+    }
+    Ok(tokens)
 }
 
 pub fn run(home: &Path, arguments: &ServeArgs, user: &str) -> Result<(), Failure> {
@@ -49,10 +108,26 @@ pub fn run(home: &Path, arguments: &ServeArgs, user: &str) -> Result<(), Failure
     };
     settings.lease_duration = Duration::from_secs(arguments.lease_seconds);
     settings.hostname = hostname();
-    svmq_mcp::run_stdio(&settings).map_err(|error| match error {
-        svmq_mcp::ServeError::Roots(message) => Failure::Usage(format!("svmq serve: {message}")),
+    let usage = |error: svmq_mcp::ServeError| match error {
+        svmq_mcp::ServeError::Roots(message) | svmq_mcp::ServeError::Config(message) => {
+            Failure::Usage(format!("svmq serve: {message}"))
+        }
         other => Failure::Other(other.into()),
+    };
+    let Some(address) = arguments.http else {
+        return svmq_mcp::run_stdio(&settings).map_err(usage);
+    };
+    let mut http = svmq_mcp::HttpSettings::new(address);
+    http.tokens = tokens(arguments, user)?;
+    http.allowed_origins = arguments.allowed_origins.clone();
+    let shutdown = Shutdown::new();
+    let trigger = shutdown.clone();
+    ctrlc::set_handler(move || trigger.trigger())
+        .map_err(|error| anyhow::anyhow!("cannot handle signals: {error}"))?;
+    svmq_mcp::run_http(&settings, &http, &shutdown, |bound| {
+        eprintln!("svmq MCP server listening on http://{bound}/mcp; Ctrl-C stops it");
     })
+    .map_err(usage)
 }
 
 fn hostname() -> String {
