@@ -212,6 +212,51 @@ async fn prediction_inputs_that_do_not_fit_the_model_are_errors() {
             .await;
         assert!(message.contains(expected), "{values}: {message}");
     }
+    for (arguments, expected) in [
+        (
+            json!({ "model_id": model_id, "data_source": "classes.csv", "output_path": "../out.csv" }),
+            "outside the allowed directories",
+        ),
+        (
+            json!({ "model_id": model_id, "data_source": "../outside.csv" }),
+            "outside the allowed directories",
+        ),
+        (
+            json!({ "model_id": model_id, "data_source": "classes.csv", "output_path": "nodir/out.csv" }),
+            "does not exist",
+        ),
+    ] {
+        let message = harness.error("predict_from_file", arguments).await;
+        assert!(message.contains(expected), "{message}");
+    }
+    assert!(!harness.scratch.0.join("out.csv").exists());
+    assert_still_serving(&harness).await;
+    harness.stop().await;
+}
+
+#[tokio::test]
+async fn empty_and_binary_files_are_refused_with_the_reason() {
+    let harness = Harness::start("bad-files", 0).await;
+    std::fs::write(harness.root.join("empty.csv"), "").unwrap();
+    std::fs::write(
+        harness.root.join("garbage.csv"),
+        b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe\x00garbage",
+    )
+    .unwrap();
+    for tool in ["train_svm_classifier", "validate_data"] {
+        let message = harness
+            .error(tool, json!({ "data_source": "empty.csv" }))
+            .await;
+        assert!(message.contains("empty"), "{tool}: {message}");
+        let message = harness
+            .error(tool, json!({ "data_source": "garbage.csv" }))
+            .await;
+        assert!(message.contains("not a text table"), "{tool}: {message}");
+        assert!(
+            !message.contains("PNG"),
+            "cell contents are never echoed: {message}"
+        );
+    }
     assert_still_serving(&harness).await;
     harness.stop().await;
 }

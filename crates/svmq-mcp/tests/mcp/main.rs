@@ -5,9 +5,10 @@
 //! `support` builds the harness and the data files; `tools` checks the tool list and
 //! schemas; `training` runs tasks to completion and predicts; `queue` covers status,
 //! listing, cancelling and logs; `errors` covers every input mistake and checks the
-//! server keeps serving after each.
+//! server keeps serving after each; `http` checks the HTTP layer's guards.
 
 mod errors;
+mod http;
 mod queue;
 mod support;
 mod tools;
