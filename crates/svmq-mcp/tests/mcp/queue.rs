@@ -113,3 +113,25 @@ async fn validate_data_reports_without_training() {
     assert_eq!(missing["trainable"], false);
     harness.stop().await;
 }
+
+#[tokio::test]
+async fn submission_limits_refuse_with_the_reason() {
+    let harness = Harness::start_with("limits", 0, |settings| {
+        settings.submit_limits.max_open_tasks_per_user = Some(1);
+        settings.submit_limits.max_open_tasks = Some(2);
+    })
+    .await;
+    harness.ok("submit_training_task", classifier_task()).await;
+    let message = harness
+        .error("submit_training_task", classifier_task())
+        .await;
+    assert!(message.contains("per-user cap"), "{message}");
+    let mut bob = classifier_task();
+    bob["user_id"] = json!("bob");
+    harness.ok("submit_training_task", bob).await;
+    let mut carol = classifier_task();
+    carol["user_id"] = json!("carol");
+    let message = harness.error("submit_training_task", carol).await;
+    assert!(message.contains("queue is full"), "{message}");
+    harness.stop().await;
+}

@@ -95,6 +95,15 @@ pub struct Harness {
 impl Harness {
     /// A server with `workers` local run slots (0: tasks stay queued).
     pub async fn start(name: &str, workers: u32) -> Harness {
+        Harness::start_with(name, workers, |_| {}).await
+    }
+
+    /// A server whose settings `adjust` changes first.
+    pub async fn start_with(
+        name: &str,
+        workers: u32,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Harness {
         let scratch = Scratch::new(name);
         let home = scratch.0.join("home");
         let root = scratch.0.join("data");
@@ -105,6 +114,7 @@ impl Harness {
         let mut settings = Settings::new(home.clone(), root.clone());
         settings.workers = workers;
         settings.poll_interval = Duration::from_millis(50);
+        adjust(&mut settings);
         let store: Arc<dyn Store> =
             Arc::new(SqliteStore::open_home(&home, SqliteOptions::default()).unwrap());
         let server = SvmqServer::new(Arc::clone(&store), &settings).unwrap();

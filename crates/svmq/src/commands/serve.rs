@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use svmq_queue::{Shutdown, DEFAULT_MAX_CONCURRENT};
+use svmq_queue::{Shutdown, SubmitLimits, DEFAULT_MAX_CONCURRENT};
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
@@ -29,6 +29,13 @@ pub struct ServeArgs {
     /// again after it.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub lease_seconds: u64,
+    /// Refuse new trainings while this many are queued or running (default: no cap).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_open_tasks: Option<u64>,
+    /// Refuse a user's new trainings while they have this many queued or running
+    /// (default: no cap).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_open_tasks_per_user: Option<u64>,
     /// Serve streamable HTTP at http://ADDRESS/mcp instead of stdio, e.g.
     /// 127.0.0.1:8765. Other than loopback addresses need --auth-token or
     /// --auth-token-file.
@@ -108,6 +115,10 @@ pub fn run(home: &Path, arguments: &ServeArgs, user: &str) -> Result<(), Failure
     };
     settings.lease_duration = Duration::from_secs(arguments.lease_seconds);
     settings.hostname = hostname();
+    settings.submit_limits = SubmitLimits {
+        max_open_tasks: arguments.max_open_tasks,
+        max_open_tasks_per_user: arguments.max_open_tasks_per_user,
+    };
     let usage = |error: svmq_mcp::ServeError| match error {
         svmq_mcp::ServeError::Roots(message) | svmq_mcp::ServeError::Config(message) => {
             Failure::Usage(format!("svmq serve: {message}"))
