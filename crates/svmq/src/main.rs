@@ -101,6 +101,9 @@ enum Command {
         /// Seconds a task stays claimed without a heartbeat; a dead worker's tasks run again after it.
         #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
         lease_seconds: u64,
+        /// Days finished tasks and their logs are kept (0: forever); models are kept.
+        #[arg(long, default_value_t = 30)]
+        retention_days: u64,
     },
     /// Serve the MCP tools on stdio (logs on stderr) and run queued trainings.
     Serve(commands::serve::ServeArgs),
@@ -205,6 +208,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Worker {
             max_concurrent,
             lease_seconds,
-        } => worker::run(&home()?, *max_concurrent, *lease_seconds),
+            retention_days,
+        } => worker::run(&home()?, *max_concurrent, *lease_seconds, *retention_days),
     }
 }

@@ -177,6 +177,12 @@ pub fn queue(home: &Path, json_output: bool) -> Result<(), Failure> {
     let store = open_store(home)?;
     let counts = store.queue_counts()?;
     let workers = store.live_workers(Duration::from_secs(60))?;
+    // Each worker records the global limit it enforces; without workers, the default.
+    let max_concurrent = workers
+        .iter()
+        .map(|worker| worker.max_concurrent)
+        .max()
+        .unwrap_or(DEFAULT_MAX_CONCURRENT);
     let value = json!({
         "total": counts.total(),
         "queued": counts.queued,
@@ -184,7 +190,7 @@ pub fn queue(home: &Path, json_output: bool) -> Result<(), Failure> {
         "completed": counts.completed,
         "failed": counts.failed,
         "cancelled": counts.cancelled,
-        "max_concurrent_tasks": DEFAULT_MAX_CONCURRENT,
+        "max_concurrent_tasks": max_concurrent,
         "workers_alive": workers.len(),
     });
     if json_output {
@@ -192,7 +198,7 @@ pub fn queue(home: &Path, json_output: bool) -> Result<(), Failure> {
     } else {
         print_lines(&[format!(
             "queued {}, running {}, completed {}, failed {}, cancelled {}; max concurrent {}; workers alive {}",
-            counts.queued, counts.running, counts.completed, counts.failed, counts.cancelled, DEFAULT_MAX_CONCURRENT, workers.len()
+            counts.queued, counts.running, counts.completed, counts.failed, counts.cancelled, max_concurrent, workers.len()
         )])?;
     }
     Ok(())

@@ -9,9 +9,19 @@ use std::time::Duration;
 use svmq_queue::{Shutdown, Worker, WorkerConfig, DEFAULT_MAX_CONCURRENT};
 use svmq_service::runner::TrainingRunner;
 
+/// How often finished tasks past their retention are pruned.
+const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
+
 /// `lease_seconds`: how long a claim lasts without a heartbeat (renewed every third of
 /// it), hence how soon the tasks of a worker that died are run again.
-pub fn run(home: &Path, max_concurrent: Option<u32>, lease_seconds: u64) -> Result<(), Failure> {
+/// `retention_days`: finished tasks and their logs older than this are deleted (0 keeps
+/// them forever); models are kept.
+pub fn run(
+    home: &Path,
+    max_concurrent: Option<u32>,
+    lease_seconds: u64,
+    retention_days: u64,
+) -> Result<(), Failure> {
     // A usage mistake (exit 2), not a failure of the worker.
     if max_concurrent == Some(0) {
         return Err(Failure::Usage(
@@ -30,16 +40,48 @@ pub fn run(home: &Path, max_concurrent: Option<u32>, lease_seconds: u64) -> Resu
         hostname: hostname(),
         ..WorkerConfig::default()
     };
-    let worker = Worker::new(store, runner, config)?;
+    let worker = Worker::new(store.clone(), runner, config)?;
     let shutdown = Shutdown::new();
     let trigger = shutdown.clone();
     ctrlc::set_handler(move || trigger.trigger())
         .map_err(|error| anyhow::anyhow!("cannot handle signals: {error}"))?;
     tracing::info!(worker = %worker.id(), "worker started");
     eprintln!("worker {} started; Ctrl-C stops it", worker.id());
+    let pruner = (retention_days > 0).then(|| {
+        let (store, shutdown) = (store.clone(), shutdown.clone());
+        std::thread::spawn(move || prune_until_shutdown(store.as_ref(), retention_days, &shutdown))
+    });
     let report = worker.run(&shutdown)?;
+    shutdown.trigger();
+    if let Some(pruner) = pruner {
+        let _ = pruner.join();
+    }
     eprintln!("worker stopped: {report:?}");
     Ok(())
+}
+
+/// Prunes finished tasks older than the retention now and then every hour, until the
+/// worker shuts down.
+fn prune_until_shutdown(store: &dyn svmq_queue::Store, retention_days: u64, shutdown: &Shutdown) {
+    let retention = Duration::from_secs(retention_days.saturating_mul(86_400));
+    let mut next = std::time::Instant::now();
+    while !shutdown.is_triggered() {
+        if std::time::Instant::now() >= next {
+            match store.prune(retention) {
+                Ok(report) if report.tasks > 0 => {
+                    tracing::info!(
+                        tasks = report.tasks,
+                        log_lines = report.log_lines,
+                        "pruned finished tasks"
+                    )
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "pruning finished tasks failed"),
+            }
+            next += PRUNE_INTERVAL;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
 }
 
 fn hostname() -> String {
