@@ -219,9 +219,66 @@ pub fn logs(
         print_lines(
             &lines
                 .iter()
-                .map(|line| format!("{} {:?} {}", line.at, line.level, line.message))
+                .map(|line| {
+                    format!(
+                        "{} {:?} {}",
+                        format_timestamp(line.at),
+                        line.level,
+                        line.message
+                    )
+                })
                 .collect::<Vec<_>>(),
         )?;
     }
     Ok(())
+}
+
+/// Unix milliseconds as an ISO 8601 UTC time, e.g. `2026-11-28T19:20:01.123Z`, by the
+/// proleptic Gregorian calendar (days counted in 400-year eras from 0000-03-01).
+fn format_timestamp(milliseconds: i64) -> String {
+    let (days, millisecond_of_day) = (
+        milliseconds.div_euclid(86_400_000),
+        milliseconds.rem_euclid(86_400_000),
+    );
+    let shifted = days + 719_468;
+    let era = shifted.div_euclid(146_097);
+    let day_of_era = shifted.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    let seconds = millisecond_of_day / 1000;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60,
+        millisecond_of_day % 1000
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_timestamp;
+
+    #[test]
+    fn timestamps_read_as_utc_dates() {
+        assert_eq!(format_timestamp(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            format_timestamp(951_782_400_000),
+            "2000-02-29T00:00:00.000Z"
+        );
+        assert_eq!(
+            format_timestamp(1_795_889_647_684),
+            "2026-11-28T18:14:07.684Z"
+        );
+        assert_eq!(format_timestamp(-1), "1969-12-31T23:59:59.999Z");
+    }
 }
