@@ -13,9 +13,10 @@ set -euo pipefail
 
 bench_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$bench_dir/.." && pwd)"
-venv_dir="$bench_dir/.venv"
 
 log() { printf '[engine.sh] %s\n' "$*" >&2; }
+# shellcheck source=common.sh
+source "$bench_dir/common.sh"
 
 # 1. LIBSVM command-line tools (the reference).
 if ! command -v svm-train >/dev/null 2>&1 || ! command -v svm-predict >/dev/null 2>&1; then
@@ -32,25 +33,10 @@ if ! command -v svm-train >/dev/null 2>&1 || ! command -v svm-predict >/dev/null
 fi
 
 # 2. Python venv with numpy and scikit-learn (created once).
-venv_python="$venv_dir/bin/python"
-if ! [ -x "$venv_python" ] || ! "$venv_python" -c 'import numpy, sklearn' >/dev/null 2>&1; then
-    log "creating Python venv at $venv_dir (numpy, scikit-learn)"
-    "${PYTHON:-python3}" -m venv "$venv_dir"
-    "$venv_python" -m pip install --quiet --disable-pip-version-check numpy scikit-learn
-fi
+ensure_venv
 
 # 3. The svmq binary.
-if [ -n "${SVMQ_BIN:-}" ]; then
-    svmq_bin="$SVMQ_BIN"
-    log "using SVMQ_BIN=$svmq_bin (no build)"
-else
-    svmq_bin="${CARGO_TARGET_DIR:-$repo_root/target}/release/svmq"
-    log "building svmq: cargo build --release -p svmq"
-    if ! (cd "$repo_root" && cargo build --release -p svmq); then
-        # Keep going: engine.py reports svmq as failed and still benchmarks the references.
-        log "WARNING: svmq build failed; benchmarking the reference tools only"
-    fi
-fi
+locate_svmq
 
 # 4. The benchmark itself.
 exec "$venv_python" "$bench_dir/engine.py" --svmq "$svmq_bin" "$@"

@@ -26,35 +26,21 @@ set -euo pipefail
 
 bench_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$bench_dir/.." && pwd)"
-venv_dir="$bench_dir/.venv"
 
 log() { printf '[search.sh] %s\n' "$*" >&2; }
+# shellcheck source=common.sh
+source "$bench_dir/common.sh"
 
 # 1. Python venv with numpy and scikit-learn (shared with engine.sh), plus Optuna.
 #    scikit-learn also generates the two generated data sets.
-venv_python="$venv_dir/bin/python"
-if ! [ -x "$venv_python" ] || ! "$venv_python" -c 'import numpy, sklearn' >/dev/null 2>&1; then
-    log "creating Python venv at $venv_dir (numpy, scikit-learn)"
-    "${PYTHON:-python3}" -m venv "$venv_dir"
-    "$venv_python" -m pip install --quiet --disable-pip-version-check numpy scikit-learn
-fi
+ensure_venv
 if ! "$venv_python" -c 'import optuna' >/dev/null 2>&1; then
-    log "installing optuna into $venv_dir"
+    log "installing optuna into $bench_dir/.venv"
     "$venv_python" -m pip install --quiet --disable-pip-version-check optuna
 fi
 
 # 2. The svmq binary.
-if [ -n "${SVMQ_BIN:-}" ]; then
-    svmq_bin="$SVMQ_BIN"
-    log "using SVMQ_BIN=$svmq_bin (no build)"
-else
-    svmq_bin="${CARGO_TARGET_DIR:-$repo_root/target}/release/svmq"
-    log "building svmq: cargo build --release -p svmq"
-    if ! (cd "$repo_root" && cargo build --release -p svmq); then
-        # Keep going: search.py reports svmq as FAILED and still benchmarks the reference.
-        log "WARNING: svmq build failed; benchmarking the reference only"
-    fi
-fi
+locate_svmq
 
 # 3. The benchmark itself.
 exec "$venv_python" "$bench_dir/search.py" --svmq "$svmq_bin" "$@"
