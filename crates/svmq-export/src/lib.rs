@@ -1,0 +1,24 @@
+//! svmq's model exports, for running svmq models elsewhere:
+//! - [`onnx`]: one ONNX model with the preprocessing (`ai.onnx.ml` Imputer, Scaler,
+//!   LabelEncoder and OneHotEncoder) and the SVM (`SVMClassifier` / `SVMRegressor`),
+//!   so it takes raw features;
+//! - [`libsvm`]: the engine model in LIBSVM's text format, which takes preprocessed
+//!   features.
+//!
+//! The ONNX protobuf messages are written by hand for `prost` ([`proto`]); the graph
+//! is put together with [`builder`]. This crate reads models and returns bytes or
+//! text; it does no I/O.
+
+pub mod builder;
+pub mod error;
+pub mod libsvm;
+pub mod onnx;
+pub mod preprocessing;
+pub mod proto;
+pub mod source;
+pub mod svm;
+
+pub use error::ExportError;
+pub use libsvm::{to_libsvm, LibsvmExport};
+pub use onnx::{to_onnx, OnnxExport, OnnxOptions};
+pub use source::{ExportSource, TargetSource};
