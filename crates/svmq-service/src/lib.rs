@@ -6,6 +6,7 @@
 pub mod error;
 pub mod model_store;
 pub mod prediction;
+pub mod report_data;
 pub mod request;
 pub mod runner;
 pub mod saved_model;

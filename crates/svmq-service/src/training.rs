@@ -7,10 +7,14 @@
 //! module (the Python original leaked preprocessing across folds and had no test set).
 
 use crate::error::ServiceError;
+use crate::report_data::{
+    column_summaries, number_or_nan, numbers_or_nan, ClassificationSample, ColumnSummary,
+    MAX_STORED_TEST_ROWS,
+};
 use crate::request::TrainingRequest;
 use crate::saved_model::{SavedModel, TargetModel};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
@@ -65,7 +69,7 @@ impl TrainingObserver for Silent {
     fn log(&self, _: &str) {}
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DataSummary {
     pub source_rows: usize,
     pub usable_rows: usize,
@@ -78,17 +82,22 @@ pub struct DataSummary {
     /// Classification: `(label, rows)` per class.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub class_counts: Option<Vec<(String, usize)>>,
+    /// Each feature column's inferred type, missing and distinct values.
+    #[serde(default)]
+    pub columns: Vec<ColumnSummary>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FeatureImportance {
     pub feature: String,
     /// Mean drop of the test score when the feature's values are shuffled.
+    #[serde(deserialize_with = "number_or_nan")]
     pub importance: f64,
+    #[serde(deserialize_with = "number_or_nan")]
     pub standard_deviation: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LinearWeights {
     /// The class pair (first class is the positive side), for classifiers.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,12 +107,15 @@ pub struct LinearWeights {
     pub rho: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TargetReport {
     pub target: String,
     pub best_params: TrialParams,
+    #[serde(deserialize_with = "number_or_nan")]
     pub cv_mean: f64,
+    #[serde(deserialize_with = "number_or_nan")]
     pub cv_std: f64,
+    #[serde(deserialize_with = "numbers_or_nan")]
     pub cv_fold_scores: Vec<f64>,
     /// Every metric of the task on the held-out test split, in original units.
     pub test_metrics: BTreeMap<String, f64>,
@@ -115,17 +127,22 @@ pub struct TargetReport {
     pub feature_importance: Vec<FeatureImportance>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub linear_weights: Option<Vec<LinearWeights>>,
-    /// Test-split truth and predictions (regression, for residual plots).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Test-split truth and predictions (regression, for residual plots): the first
+    /// `MAX_STORED_TEST_ROWS` rows of the (shuffled) test split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_predictions: Option<Vec<(f64, f64)>>,
+    /// Classification: test-split truth, predictions and scores, bounded likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_sample: Option<ClassificationSample>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrainingReport {
     pub task: Task,
     pub metric: Metric,
     pub data: DataSummary,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub classes: Vec<String>,
     pub targets: Vec<TargetReport>,
     pub seconds: f64,
@@ -363,6 +380,7 @@ fn summarize(dataset: &Dataset, split: &Split, source_rows: usize) -> DataSummar
         train_rows: split.train.len(),
         test_rows: split.test.len(),
         class_counts,
+        columns: column_summaries(dataset),
     }
 }
 
@@ -625,8 +643,17 @@ impl TargetContext<'_> {
                 .iter()
                 .copied()
                 .zip(predictions.values.iter().copied())
+                .take(MAX_STORED_TEST_ROWS)
                 .collect()
         });
+        let test_sample = match task {
+            TuneTask::Classification { classes } => Some(ClassificationSample::new(
+                &test_targets,
+                &predictions,
+                classes,
+            )),
+            TuneTask::Regression => None,
+        };
         Ok((
             TargetModel {
                 name: name.to_string(),
@@ -648,6 +675,7 @@ impl TargetContext<'_> {
                 feature_importance: importance,
                 linear_weights,
                 test_predictions,
+                test_sample,
             },
         ))
     }

@@ -54,6 +54,11 @@ enum Command {
         svmq predict MODEL_ID --values '[5.1, 3.5, 1.4, 0.2]'"
     )]
     Predict(commands::predict::PredictArgs),
+    /// Write a model's HTML report (data, parameters, metrics, charts) and print its path.
+    #[command(
+        after_help = "Examples:\n  svmq report MODEL_ID\n  svmq report MODEL_ID -o report.html --open"
+    )]
+    Report(commands::report::ReportArgs),
     /// The model registry: list, show, delete.
     Models {
         #[command(subcommand)]
@@ -187,6 +192,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::SvmPredict { arguments } => libsvm_tools::predict::run(arguments),
         Command::Train(arguments) => train::run(&home()?, arguments, user, json),
         Command::Predict(arguments) => predict::run(&home()?, arguments, json),
+        Command::Report(arguments) => commands::report::run(&home()?, arguments, json),
         Command::Models { command } => models::run(&home()?, command.as_ref(), user, json),
         Command::Submit(arguments) => queue::submit(&home()?, arguments, user, json),
         Command::Status { task_id, watch } => queue::status(&home()?, task_id, *watch, json),

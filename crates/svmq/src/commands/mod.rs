@@ -3,6 +3,7 @@
 pub mod models;
 pub mod predict;
 pub mod queue;
+pub mod report;
 pub mod serve;
 pub mod train;
 pub mod worker;
