@@ -58,6 +58,11 @@ pub enum QueueError {
     )]
     Busy,
 
+    /// The database server cannot be reached (refused, dropped or not yet back). Workers
+    /// retry with backoff; a command reports it and exits.
+    #[error("the database is unreachable: {detail}")]
+    Unavailable { detail: String },
+
     /// The store file is not a database or is damaged.
     #[error("the store file {path} is not a valid svmq database or is damaged: {detail}")]
     Corrupt { path: PathBuf, detail: String },

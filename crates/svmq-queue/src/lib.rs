@@ -1,5 +1,5 @@
 //! svmq-queue — the durable task queue of svmq: a [`Store`] trait with an embedded
-//! SQLite implementation, leases with heartbeats, a [`Worker`] that runs tasks through a
+//! SQLite implementation and a shared PostgreSQL one for many machines, leases with heartbeats, a [`Worker`] that runs tasks through a
 //! [`TaskRunner`], and a model registry with atomic artifact publishing.
 //!
 //! Lifecycle: `queued → running → completed | failed | cancelled`; terminal states never
@@ -14,11 +14,13 @@
 pub mod artifacts;
 mod error;
 mod ids;
+mod pg;
 mod runner;
 mod shutdown;
 mod sqlite;
 mod store;
 mod task;
+mod wakeup;
 mod worker;
 
 pub use artifacts::{
@@ -26,6 +28,10 @@ pub use artifacts::{
 };
 pub use error::{QueueError, Result};
 pub use ids::{ModelId, TaskId, WorkerId};
+pub use pg::{
+    PostgresOptions, PostgresStore, DEFAULT_SCHEMA as DEFAULT_POSTGRES_SCHEMA,
+    POSTGRES_SCHEMA_VERSION,
+};
 pub use runner::{RunOutcome, TaskContext, TaskRunner};
 pub use shutdown::Shutdown;
 pub use sqlite::{SqliteOptions, SqliteStore, DATABASE_FILE_NAME, SCHEMA_VERSION};
@@ -37,4 +43,5 @@ pub use task::{
     DEFAULT_LIST_LIMIT, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_CONCURRENT, ETA_SAMPLE_SIZE,
     MAX_LIST_LIMIT,
 };
+pub use wakeup::{WakeUp, WakeUpSubscription};
 pub use worker::{Worker, WorkerConfig, WorkerReport};

@@ -18,6 +18,7 @@ use crate::task::{
     QueueEstimate, Recovery, Submission, SubmitLimits, TaskFilter, TaskPage, TaskRecord,
     WorkerInfo,
 };
+use crate::wakeup::{WakeUp, WakeUpSubscription};
 
 /// A durable task store shared by every process that submits, runs or watches tasks.
 pub trait Store: Send + Sync {
@@ -140,4 +141,15 @@ pub trait Store: Send + Sync {
 
     /// Removes a model from the registry (its files are the caller's to remove).
     fn delete_model(&self, id: &ModelId) -> Result<()>;
+
+    // ----- wake-ups -----
+
+    /// Calls `wake` whenever a task may have become claimable (submitted, a slot
+    /// freed) or a running task was asked to stop, until the subscription is dropped.
+    /// `None` when this store cannot push such hints; its users poll, as they must
+    /// anyway, since a hint may be lost.
+    fn subscribe_wake_ups(&self, wake: WakeUp) -> Result<Option<WakeUpSubscription>> {
+        let _ = wake;
+        Ok(None)
+    }
 }

@@ -348,6 +348,23 @@ pub fn interrupted_error(attempts: u32, max_attempts: u32) -> String {
     format!("interrupted: the worker running it stopped (attempt {attempts} of {max_attempts})")
 }
 
+/// Where a running task whose worker stopped (lease expired, or released at shutdown)
+/// goes next: cancelled when a cancel was asked, failed once its attempts are used up,
+/// else back to the queue.
+pub(crate) fn state_after_interruption(
+    cancel_requested: bool,
+    attempts: u32,
+    max_attempts: u32,
+) -> TaskState {
+    if cancel_requested {
+        TaskState::Cancelled
+    } else if attempts >= max_attempts {
+        TaskState::Failed
+    } else {
+        TaskState::Queued
+    }
+}
+
 /// What pruning removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct PruneReport {
@@ -431,6 +448,14 @@ mod tests {
                 TaskState::Cancelled
             ]
         );
+    }
+
+    #[test]
+    fn interruption_prefers_cancel_then_attempts() {
+        assert_eq!(state_after_interruption(true, 1, 2), TaskState::Cancelled);
+        assert_eq!(state_after_interruption(false, 1, 2), TaskState::Queued);
+        assert_eq!(state_after_interruption(false, 2, 2), TaskState::Failed);
+        assert_eq!(state_after_interruption(false, 3, 2), TaskState::Failed);
     }
 
     #[test]

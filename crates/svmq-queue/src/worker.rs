@@ -6,6 +6,14 @@
 //! per-task timeouts, writes throttled progress, and finishes a task only after its
 //! runner thread has been joined — so a slot is never freed while training still runs.
 //! It does not decide what a task means; that is the runner's business.
+//!
+//! When the store is unreachable (a shared database down or cut off), running tasks go
+//! on; heartbeats and claims fail and are retried at each tick. A task whose final state
+//! could not be written keeps its slot and the write is retried with backoff until the
+//! store answers: the write succeeds if the lease is still this worker's, and is refused
+//! (nothing is written) if another worker took the task over meanwhile, so a result is
+//! never recorded twice. A store that pushes wake-ups (PostgreSQL) makes an idle worker
+//! claim new work at once rather than at its next poll.
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -95,6 +103,37 @@ enum StopReason {
     LeaseLost,
 }
 
+/// What reaches the supervising loop while it waits.
+enum WorkerEvent {
+    /// A runner returned.
+    Finished(TaskId, RunOutcome),
+    /// The store hinted that work may be claimable or a task cancelled.
+    WakeUp,
+}
+
+/// The final state a task is to be given, computed once so that a write that failed on
+/// an unreachable store is retried unchanged.
+#[derive(Debug, Clone)]
+enum FinalWrite {
+    Complete(serde_json::Value),
+    Cancel,
+    Fail(String),
+    Release,
+}
+
+/// A final write that failed on an unreachable store and waits to be retried.
+struct PendingWrite {
+    id: TaskId,
+    write: FinalWrite,
+    failures: u32,
+    next_attempt: Instant,
+    /// At shutdown, retries stop after this instant (the lease runs out anyway).
+    give_up_at: Option<Instant>,
+}
+
+/// Longest wait between two retries of a final write.
+const MAX_WRITE_RETRY_DELAY: Duration = Duration::from_secs(5);
+
 /// A task whose runner thread has not been joined yet.
 struct ActiveTask {
     claimed: ClaimedTask,
@@ -161,8 +200,22 @@ impl Worker {
         self.store.recover_expired_leases()?;
         tracing::info!(worker_id = %self.id, "worker started");
 
-        let (finished_sender, finished_receiver) = mpsc::channel();
+        let (event_sender, event_receiver) = mpsc::channel();
+        let wake_sender = Mutex::new(event_sender.clone());
+        let subscription = self
+            .store
+            .subscribe_wake_ups(Arc::new(move || {
+                let sender = wake_sender
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let _ = sender.send(WorkerEvent::WakeUp);
+            }))
+            .unwrap_or_else(|error| {
+                tracing::warn!(%error, "no wake-ups from the store; polling only");
+                None
+            });
         let mut active: HashMap<TaskId, ActiveTask> = HashMap::new();
+        let mut pending: Vec<PendingWrite> = Vec::new();
         let mut report = WorkerReport::default();
         let mut next_worker_heartbeat = Instant::now();
         let mut draining = false;
@@ -174,7 +227,7 @@ impl Worker {
                     task.request_stop(StopReason::Shutdown);
                 }
             }
-            if draining && active.is_empty() {
+            if draining && active.is_empty() && pending.is_empty() {
                 break;
             }
             if Instant::now() >= next_worker_heartbeat {
@@ -186,11 +239,13 @@ impl Worker {
             for task in active.values_mut() {
                 self.watch(task);
             }
+            self.retry_pending_writes(&mut pending, draining, &mut report);
             if !draining {
-                self.claim_while_slots_free(&mut active, &finished_sender);
+                self.claim_while_slots_free(&mut active, pending.len(), &event_sender);
             }
-            self.wait_for_finished(&finished_receiver, &mut active, &mut report);
+            self.wait_for_events(&event_receiver, &mut active, &mut pending, &mut report);
         }
+        drop(subscription);
         if let Err(error) = self.store.unregister_worker(&self.id) {
             tracing::warn!(%error, "could not unregister the worker");
         }
@@ -266,12 +321,15 @@ impl Worker {
         }
     }
 
+    /// Claims while this worker has free slots. A task whose final write is pending
+    /// still holds its slot: in the store it is running.
     fn claim_while_slots_free(
         &self,
         active: &mut HashMap<TaskId, ActiveTask>,
-        finished_sender: &Sender<(TaskId, RunOutcome)>,
+        pending_writes: usize,
+        event_sender: &Sender<WorkerEvent>,
     ) {
-        while active.len() < self.config.max_concurrent as usize {
+        while active.len() + pending_writes < self.config.max_concurrent as usize {
             let claimed = match self.store.claim_next_task(
                 &self.id,
                 self.config.lease_duration,
@@ -286,16 +344,12 @@ impl Worker {
             };
             tracing::info!(task_id = %claimed.id, kind = %claimed.kind,
                 attempt = claimed.attempt, "task claimed");
-            let task = self.start_runner(claimed, finished_sender.clone());
+            let task = self.start_runner(claimed, event_sender.clone());
             active.insert(task.claimed.id.clone(), task);
         }
     }
 
-    fn start_runner(
-        &self,
-        claimed: ClaimedTask,
-        finished_sender: Sender<(TaskId, RunOutcome)>,
-    ) -> ActiveTask {
+    fn start_runner(&self, claimed: ClaimedTask, event_sender: Sender<WorkerEvent>) -> ActiveTask {
         let stop = Arc::new(AtomicBool::new(false));
         let pending_progress = Arc::new(Mutex::new(None));
         let context = TaskContext::new(
@@ -317,7 +371,7 @@ impl Worker {
                     RunOutcome::Failed(format!("the task runner panicked: {detail}"))
                 });
             // The supervisor may have returned with an error; nothing to tell then.
-            let _ = finished_sender.send((thread_task.id.clone(), outcome));
+            let _ = event_sender.send(WorkerEvent::Finished(thread_task.id.clone(), outcome));
         });
         let now = Instant::now();
         ActiveTask {
@@ -332,30 +386,42 @@ impl Worker {
         }
     }
 
-    /// Waits up to one poll interval for runners to return, and finishes their tasks.
-    fn wait_for_finished(
+    /// Waits up to one poll interval for runners to return (finishing their tasks) or
+    /// for a wake-up from the store.
+    fn wait_for_events(
         &self,
-        finished_receiver: &Receiver<(TaskId, RunOutcome)>,
+        event_receiver: &Receiver<WorkerEvent>,
         active: &mut HashMap<TaskId, ActiveTask>,
+        pending: &mut Vec<PendingWrite>,
         report: &mut WorkerReport,
     ) {
         let mut wait = self.config.poll_interval;
         loop {
-            match finished_receiver.recv_timeout(wait) {
-                Ok((id, outcome)) => {
+            match event_receiver.recv_timeout(wait) {
+                Ok(WorkerEvent::Finished(id, outcome)) => {
                     if let Some(task) = active.remove(&id) {
-                        self.finish(task, outcome, report);
+                        if let Some(write) = self.finish(task, outcome, report) {
+                            pending.push(write);
+                        }
                     }
                     // Collect the others that are already done, without waiting again.
                     wait = Duration::ZERO;
                 }
+                // Back to the loop to claim; events already queued are read first.
+                Ok(WorkerEvent::WakeUp) => wait = Duration::ZERO,
                 Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return,
             }
         }
     }
 
-    /// Joins the runner thread, then writes the task's final state.
-    fn finish(&self, mut task: ActiveTask, outcome: RunOutcome, report: &mut WorkerReport) {
+    /// Joins the runner thread, then writes the task's final state. Returns the write
+    /// when the store could not be reached, to be retried.
+    fn finish(
+        &self,
+        mut task: ActiveTask,
+        outcome: RunOutcome,
+        report: &mut WorkerReport,
+    ) -> Option<PendingWrite> {
         let id = task.claimed.id.clone();
         // The thread sent its outcome as its last act; joining makes sure it is gone
         // before the slot is given back in the store.
@@ -368,48 +434,73 @@ impl Worker {
         }
         if task.stop_reason == Some(StopReason::LeaseLost) {
             report.lost += 1;
-            return;
+            return None;
         }
         self.flush_progress(&mut task);
-        let written = match (outcome, task.stop_reason) {
-            (RunOutcome::Completed(result), _) => self
-                .store
-                .complete_task(&id, &self.id, &result)
-                .map(|()| TaskState::Completed),
-            (_, Some(StopReason::Cancelled)) => self
-                .store
-                .mark_cancelled(&id, &self.id)
-                .map(|()| TaskState::Cancelled),
+        let write = match (outcome, task.stop_reason) {
+            (RunOutcome::Completed(result), _) => FinalWrite::Complete(result),
+            (_, Some(StopReason::Cancelled)) => FinalWrite::Cancel,
             (_, Some(StopReason::TimedOut)) => {
                 let limit = task.claimed.timeout.unwrap_or_default().as_secs_f64();
                 let error = format!("timed out: the task ran longer than its {limit} s limit");
                 self.store.append_log(&id, LogLevel::Error, &error).ok();
-                self.store
-                    .fail_task(&id, &self.id, &error)
-                    .map(|()| TaskState::Failed)
+                FinalWrite::Fail(error)
             }
-            (RunOutcome::Failed(error), _) => self
-                .store
-                .fail_task(&id, &self.id, &error)
-                .map(|()| TaskState::Failed),
-            (RunOutcome::Stopped, Some(StopReason::Shutdown)) => {
-                self.store.release_task(&id, &self.id)
+            (RunOutcome::Failed(error), _) => FinalWrite::Fail(error),
+            (RunOutcome::Stopped, Some(StopReason::Shutdown)) => FinalWrite::Release,
+            (RunOutcome::Stopped, _) => {
+                FinalWrite::Fail("the task runner stopped without being asked to".to_string())
             }
-            (RunOutcome::Stopped, _) => self
+        };
+        let mut pending = PendingWrite {
+            id,
+            write,
+            failures: 0,
+            next_attempt: Instant::now(),
+            give_up_at: None,
+        };
+        if self.attempt_write(&mut pending, report) {
+            None
+        } else {
+            Some(pending)
+        }
+    }
+
+    /// Tries a final write once. True when it is settled (written, or refused because
+    /// the task is no longer this worker's); false when the store could not be reached
+    /// and the write must be retried.
+    fn attempt_write(&self, pending: &mut PendingWrite, report: &mut WorkerReport) -> bool {
+        let id = &pending.id;
+        let written = match &pending.write {
+            FinalWrite::Complete(result) => self
                 .store
-                .fail_task(
-                    &id,
-                    &self.id,
-                    "the task runner stopped without being asked to",
-                )
+                .complete_task(id, &self.id, result)
+                .map(|()| TaskState::Completed),
+            FinalWrite::Cancel => self
+                .store
+                .mark_cancelled(id, &self.id)
+                .map(|()| TaskState::Cancelled),
+            FinalWrite::Fail(error) => self
+                .store
+                .fail_task(id, &self.id, error)
                 .map(|()| TaskState::Failed),
+            FinalWrite::Release => self.store.release_task(id, &self.id),
         };
         let state = match written {
             Ok(state) => state,
+            Err(error @ (QueueError::Unavailable { .. } | QueueError::Busy)) => {
+                pending.failures += 1;
+                let delay = (Duration::from_millis(100) * (1 << pending.failures.min(6)))
+                    .min(MAX_WRITE_RETRY_DELAY);
+                pending.next_attempt = Instant::now() + delay;
+                tracing::warn!(task_id = %id, %error, retry_in_ms = delay.as_millis() as u64,
+                    "could not record how the task ended; will retry");
+                return false;
+            }
             Err(error) => {
                 report.lost += 1;
                 tracing::error!(task_id = %id, %error, "could not record how the task ended");
-                return;
+                return true;
             }
         };
         tracing::info!(task_id = %id, %state, "task finished");
@@ -419,5 +510,32 @@ impl Worker {
             TaskState::Cancelled => report.cancelled += 1,
             TaskState::Queued | TaskState::Running => report.released += 1,
         }
+        true
+    }
+
+    /// Retries the final writes that are due. At shutdown they are given up after one
+    /// lease duration: by then the lease has expired and the store's recovery applies.
+    fn retry_pending_writes(
+        &self,
+        pending: &mut Vec<PendingWrite>,
+        draining: bool,
+        report: &mut WorkerReport,
+    ) {
+        let now = Instant::now();
+        pending.retain_mut(|write| {
+            if draining && write.give_up_at.is_none() {
+                write.give_up_at = Some(now + self.config.lease_duration);
+            }
+            if write.give_up_at.is_some_and(|limit| now >= limit) {
+                tracing::error!(task_id = %write.id,
+                    "gave up recording how the task ended; its lease will expire");
+                report.lost += 1;
+                return false;
+            }
+            if now < write.next_attempt {
+                return true;
+            }
+            !self.attempt_write(write, report)
+        });
     }
 }

@@ -17,19 +17,9 @@ use super::tasks::{count, find_task, immediate, stored_id, stored_json};
 use crate::error::{QueueError, Result};
 use crate::ids::{TaskId, WorkerId};
 use crate::task::{
-    interrupted_error, now_millis, ClaimedTask, LeaseRenewal, LogLevel, Recovery, TaskState,
+    interrupted_error, now_millis, state_after_interruption, ClaimedTask, LeaseRenewal, LogLevel,
+    Recovery, TaskState,
 };
-
-/// Where a task whose worker stopped goes next, by the lease-expiry rules.
-fn state_after_interruption(cancel_requested: bool, attempts: u32, max_attempts: u32) -> TaskState {
-    if cancel_requested {
-        TaskState::Cancelled
-    } else if attempts >= max_attempts {
-        TaskState::Failed
-    } else {
-        TaskState::Queued
-    }
-}
 
 /// Applies the lease-expiry rules to one running task inside `transaction`, with a log
 /// line saying what happened. `worker_id` restricts it to that lease owner.
@@ -314,18 +304,5 @@ pub(super) fn release_task(
             Ok(state)
         }
         None => Err(explain_refusal(&transaction, id, worker_id)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn interruption_prefers_cancel_then_attempts() {
-        assert_eq!(state_after_interruption(true, 1, 2), TaskState::Cancelled);
-        assert_eq!(state_after_interruption(false, 1, 2), TaskState::Queued);
-        assert_eq!(state_after_interruption(false, 2, 2), TaskState::Failed);
-        assert_eq!(state_after_interruption(false, 3, 2), TaskState::Failed);
     }
 }

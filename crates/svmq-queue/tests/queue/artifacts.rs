@@ -6,7 +6,7 @@ use svmq_queue::{
     ModelId, ModelRecord, NewModel, QueueError, TaskId,
 };
 
-use crate::support::TestStore;
+use crate::support::{Backend, TestStore};
 
 fn new_model(user: &str) -> NewModel {
     NewModel {
@@ -17,9 +17,8 @@ fn new_model(user: &str) -> NewModel {
     }
 }
 
-#[test]
-fn publishing_moves_the_staging_directory_and_registers_it() {
-    let test = TestStore::new("publish");
+fn publishing_moves_the_staging_directory_and_registers_it(backend: Backend) {
+    let test = TestStore::new(&backend, "publish");
     let staging = create_staging_dir(test.home()).unwrap();
     std::fs::write(staging.join("model.bin"), b"weights").unwrap();
     let model = new_model("alice");
@@ -47,9 +46,8 @@ fn publishing_moves_the_staging_directory_and_registers_it() {
     ));
 }
 
-#[test]
-fn a_failed_registration_leaves_no_model_directory() {
-    let test = TestStore::new("publish-register-fails");
+fn a_failed_registration_leaves_no_model_directory(backend: Backend) {
+    let test = TestStore::new(&backend, "publish-register-fails");
     let model = new_model("alice");
     // An entry with this id already exists in the registry (but not on disk), so the
     // rename succeeds and the registration fails.
@@ -73,9 +71,8 @@ fn a_failed_registration_leaves_no_model_directory() {
     );
 }
 
-#[test]
-fn publishing_over_an_existing_model_is_refused_before_anything_moves() {
-    let test = TestStore::new("publish-duplicate");
+fn publishing_over_an_existing_model_is_refused_before_anything_moves(backend: Backend) {
+    let test = TestStore::new(&backend, "publish-duplicate");
     let model = new_model("alice");
     let first = create_staging_dir(test.home()).unwrap();
     publish_model_dir(test.store.as_ref(), test.home(), &first, model.clone()).unwrap();
@@ -90,10 +87,16 @@ fn publishing_over_an_existing_model_is_refused_before_anything_moves() {
     assert_eq!(test.store.list_models("alice").unwrap().len(), 1);
 }
 
-#[test]
-fn discarding_a_missing_staging_directory_is_not_an_error() {
-    let test = TestStore::new("discard-missing");
+fn discarding_a_missing_staging_directory_is_not_an_error(backend: Backend) {
+    let test = TestStore::new(&backend, "discard-missing");
     let staging = create_staging_dir(test.home()).unwrap();
     discard_staging_dir(&staging).unwrap();
     discard_staging_dir(&staging).unwrap();
 }
+
+crate::on_both_stores!(
+    publishing_moves_the_staging_directory_and_registers_it,
+    a_failed_registration_leaves_no_model_directory,
+    publishing_over_an_existing_model_is_refused_before_anything_moves,
+    discarding_a_missing_staging_directory_is_not_an_error,
+);

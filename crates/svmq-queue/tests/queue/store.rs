@@ -10,7 +10,7 @@ use svmq_queue::{
     SqliteStore, Store, SubmitLimits, TaskFilter, TaskId, TaskState, WorkerId,
 };
 
-use crate::support::TestStore;
+use crate::support::{Backend, TestStore};
 
 const NO_LIMITS: SubmitLimits = SubmitLimits {
     max_open_tasks: None,
@@ -27,9 +27,8 @@ fn submit(store: &dyn Store, new_task: NewTask) -> TaskId {
     store.submit(&new_task, &NO_LIMITS).unwrap().task_id
 }
 
-#[test]
-fn submitted_task_is_queued_with_its_fields() {
-    let test = TestStore::new("submitted-task");
+fn submitted_task_is_queued_with_its_fields(backend: Backend) {
+    let test = TestStore::new(&backend, "submitted-task");
     let new_task = task("alice")
         .with_priority(3)
         .with_max_attempts(4)
@@ -48,9 +47,8 @@ fn submitted_task_is_queued_with_its_fields() {
     assert_eq!(record.started_at, None);
 }
 
-#[test]
-fn claims_follow_priority_then_submission_order() {
-    let test = TestStore::new("claim-order");
+fn claims_follow_priority_then_submission_order(backend: Backend) {
+    let test = TestStore::new(&backend, "claim-order");
     let store = test.store.as_ref();
     let first = submit(store, task("u"));
     let second = submit(store, task("u"));
@@ -66,9 +64,8 @@ fn claims_follow_priority_then_submission_order() {
     assert_eq!(order, [urgent, first, second, third, low]);
 }
 
-#[test]
-fn global_limit_holds_for_claims_from_several_connections() {
-    let test = TestStore::new("global-limit-claims");
+fn global_limit_holds_for_claims_from_several_connections(backend: Backend) {
+    let test = TestStore::new(&backend, "global-limit-claims");
     let other_process = test.open_another();
     for _ in 0..5 {
         submit(test.store.as_ref(), task("u"));
@@ -95,9 +92,8 @@ fn global_limit_holds_for_claims_from_several_connections() {
     assert_eq!(test.store.queue_counts().unwrap().running, 2);
 }
 
-#[test]
-fn idempotency_key_returns_the_same_task_per_user() {
-    let test = TestStore::new("idempotency");
+fn idempotency_key_returns_the_same_task_per_user(backend: Backend) {
+    let test = TestStore::new(&backend, "idempotency");
     let store = test.store.as_ref();
     let first = store
         .submit(&task("alice").with_idempotency_key("job-1"), &NO_LIMITS)
@@ -116,9 +112,8 @@ fn idempotency_key_returns_the_same_task_per_user() {
     assert_eq!(store.queue_counts().unwrap().queued, 2);
 }
 
-#[test]
-fn idempotency_key_holds_under_concurrent_submits() {
-    let test = TestStore::new("idempotency-concurrent");
+fn idempotency_key_holds_under_concurrent_submits(backend: Backend) {
+    let test = TestStore::new(&backend, "idempotency-concurrent");
     let ids: Vec<TaskId> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..6)
             .map(|_| {
@@ -135,9 +130,8 @@ fn idempotency_key_holds_under_concurrent_submits() {
     assert_eq!(test.store.queue_counts().unwrap().total(), 1);
 }
 
-#[test]
-fn queue_cap_refuses_new_tasks_with_a_clear_error() {
-    let test = TestStore::new("queue-cap");
+fn queue_cap_refuses_new_tasks_with_a_clear_error(backend: Backend) {
+    let test = TestStore::new(&backend, "queue-cap");
     let store = test.store.as_ref();
     let limits = SubmitLimits {
         max_open_tasks: Some(2),
@@ -156,9 +150,8 @@ fn queue_cap_refuses_new_tasks_with_a_clear_error() {
     assert!(store.submit(&task("c"), &limits).is_ok());
 }
 
-#[test]
-fn per_user_cap_refuses_only_that_user() {
-    let test = TestStore::new("user-cap");
+fn per_user_cap_refuses_only_that_user(backend: Backend) {
+    let test = TestStore::new(&backend, "user-cap");
     let store = test.store.as_ref();
     let limits = SubmitLimits {
         max_open_tasks: None,
@@ -177,9 +170,8 @@ fn per_user_cap_refuses_only_that_user() {
     assert!(store.submit(&task("bob"), &limits).is_ok());
 }
 
-#[test]
-fn cancelling_a_queued_task_is_immediate_and_it_is_never_claimed() {
-    let test = TestStore::new("cancel-queued");
+fn cancelling_a_queued_task_is_immediate_and_it_is_never_claimed(backend: Backend) {
+    let test = TestStore::new(&backend, "cancel-queued");
     let store = test.store.as_ref();
     let id = submit(store, task("u"));
     assert_eq!(store.cancel_task(&id).unwrap(), CancelOutcome::Cancelled);
@@ -190,9 +182,8 @@ fn cancelling_a_queued_task_is_immediate_and_it_is_never_claimed() {
     assert!(store.claim_next_task(&worker, LEASE, 3).unwrap().is_none());
 }
 
-#[test]
-fn cancelling_a_running_task_only_requests_the_stop() {
-    let test = TestStore::new("cancel-running");
+fn cancelling_a_running_task_only_requests_the_stop(backend: Backend) {
+    let test = TestStore::new(&backend, "cancel-running");
     let store = test.store.as_ref();
     let id = submit(store, task("u"));
     let worker = WorkerId::generate();
@@ -219,9 +210,8 @@ fn cancelling_a_running_task_only_requests_the_stop() {
     assert_eq!(store.get_task(&id).unwrap().state, TaskState::Cancelled);
 }
 
-#[test]
-fn cancelling_a_finished_task_is_refused() {
-    let test = TestStore::new("cancel-finished");
+fn cancelling_a_finished_task_is_refused(backend: Backend) {
+    let test = TestStore::new(&backend, "cancel-finished");
     let store = test.store.as_ref();
     let id = submit(store, task("u"));
     let worker = WorkerId::generate();
@@ -243,9 +233,8 @@ fn cancelling_a_finished_task_is_refused() {
     assert_eq!(store.get_task(&id).unwrap().state, TaskState::Completed);
 }
 
-#[test]
-fn terminal_states_never_change() {
-    let test = TestStore::new("terminal-states");
+fn terminal_states_never_change(backend: Backend) {
+    let test = TestStore::new(&backend, "terminal-states");
     let store = test.store.as_ref();
     let id = submit(store, task("u"));
     let worker = WorkerId::generate();
@@ -273,9 +262,8 @@ fn terminal_states_never_change() {
     assert_eq!((record.result, record.error), (None, None));
 }
 
-#[test]
-fn only_the_lease_owner_can_finish_a_task() {
-    let test = TestStore::new("lease-owner");
+fn only_the_lease_owner_can_finish_a_task(backend: Backend) {
+    let test = TestStore::new(&backend, "lease-owner");
     let store = test.store.as_ref();
     let id = submit(store, task("u"));
     let owner = WorkerId::generate();
@@ -297,9 +285,8 @@ fn only_the_lease_owner_can_finish_a_task() {
     assert_eq!(record.progress, 100.0);
 }
 
-#[test]
-fn expired_lease_hands_the_task_to_another_worker() {
-    let test = TestStore::new("expired-lease");
+fn expired_lease_hands_the_task_to_another_worker(backend: Backend) {
+    let test = TestStore::new(&backend, "expired-lease");
     let store = test.store.as_ref();
     let id = submit(store, task("u"));
     let dead = WorkerId::generate();
@@ -327,9 +314,8 @@ fn expired_lease_hands_the_task_to_another_worker() {
     );
 }
 
-#[test]
-fn retries_stop_at_max_attempts_with_the_interrupted_reason() {
-    let test = TestStore::new("max-attempts");
+fn retries_stop_at_max_attempts_with_the_interrupted_reason(backend: Backend) {
+    let test = TestStore::new(&backend, "max-attempts");
     let store = test.store.as_ref();
     let id = submit(store, task("u").with_max_attempts(2));
     for _ in 0..2 {
@@ -355,9 +341,8 @@ fn retries_stop_at_max_attempts_with_the_interrupted_reason() {
         .is_none());
 }
 
-#[test]
-fn a_heartbeat_keeps_the_lease_alive() {
-    let test = TestStore::new("heartbeat");
+fn a_heartbeat_keeps_the_lease_alive(backend: Backend) {
+    let test = TestStore::new(&backend, "heartbeat");
     let store = test.store.as_ref();
     let id = submit(store, task("u"));
     let worker = WorkerId::generate();
@@ -374,9 +359,8 @@ fn a_heartbeat_keeps_the_lease_alive() {
     assert_eq!(store.get_task(&id).unwrap().lease_owner, Some(worker));
 }
 
-#[test]
-fn an_expired_task_with_a_cancel_request_is_cancelled_not_retried() {
-    let test = TestStore::new("expired-cancel");
+fn an_expired_task_with_a_cancel_request_is_cancelled_not_retried(backend: Backend) {
+    let test = TestStore::new(&backend, "expired-cancel");
     let store = test.store.as_ref();
     let id = submit(store, task("u").with_max_attempts(3));
     store
@@ -392,9 +376,8 @@ fn an_expired_task_with_a_cancel_request_is_cancelled_not_retried() {
     assert_eq!(store.get_task(&id).unwrap().state, TaskState::Cancelled);
 }
 
-#[test]
-fn requeued_task_keeps_its_place_in_the_queue() {
-    let test = TestStore::new("requeue-order");
+fn requeued_task_keeps_its_place_in_the_queue(backend: Backend) {
+    let test = TestStore::new(&backend, "requeue-order");
     let store = test.store.as_ref();
     let first = submit(store, task("u"));
     let second = submit(store, task("u"));
@@ -410,9 +393,8 @@ fn requeued_task_keeps_its_place_in_the_queue() {
     assert_ne!(next.id, second);
 }
 
-#[test]
-fn progress_is_persisted_and_validated() {
-    let test = TestStore::new("progress");
+fn progress_is_persisted_and_validated(backend: Backend) {
+    let test = TestStore::new(&backend, "progress");
     let store = test.store.as_ref();
     let id = submit(store, task("u"));
     let worker = WorkerId::generate();
@@ -433,9 +415,8 @@ fn progress_is_persisted_and_validated() {
     assert!(store.report_progress(&id, &worker, f64::NAN, None).is_err());
 }
 
-#[test]
-fn queue_position_and_eta_follow_claim_order_and_recent_durations() {
-    let test = TestStore::new("position-eta");
+fn queue_position_and_eta_follow_claim_order_and_recent_durations(backend: Backend) {
+    let test = TestStore::new(&backend, "position-eta");
     let store = test.store.as_ref();
     let worker = WorkerId::generate();
     // One completed task of the kind gives the mean duration.
@@ -473,9 +454,8 @@ fn queue_position_and_eta_follow_claim_order_and_recent_durations() {
     assert_eq!(store.queue_estimate(&running, slots).unwrap(), None);
 }
 
-#[test]
-fn log_tail_returns_the_last_lines_in_order() {
-    let test = TestStore::new("logs");
+fn log_tail_returns_the_last_lines_in_order(backend: Backend) {
+    let test = TestStore::new(&backend, "logs");
     let store = test.store.as_ref();
     let id = submit(store, task("u"));
     for index in 1..=5 {
@@ -495,9 +475,8 @@ fn log_tail_returns_the_last_lines_in_order() {
     assert_eq!((tail[0].sequence, tail[1].sequence), (5, 6));
 }
 
-#[test]
-fn prune_removes_old_finished_tasks_and_their_logs_only() {
-    let test = TestStore::new("prune");
+fn prune_removes_old_finished_tasks_and_their_logs_only(backend: Backend) {
+    let test = TestStore::new(&backend, "prune");
     let store = test.store.as_ref();
     let worker = WorkerId::generate();
     let finished = submit(store, task("u"));
@@ -526,9 +505,8 @@ fn prune_removes_old_finished_tasks_and_their_logs_only() {
     assert_eq!(store.get_task(&queued).unwrap().state, TaskState::Queued);
 }
 
-#[test]
-fn listing_is_newest_first_filtered_and_paged() {
-    let test = TestStore::new("listing");
+fn listing_is_newest_first_filtered_and_paged(backend: Backend) {
+    let test = TestStore::new(&backend, "listing");
     let store = test.store.as_ref();
     let ids: Vec<TaskId> = (0..5).map(|_| submit(store, task("alice"))).collect();
     submit(store, task("bob"));
@@ -564,9 +542,8 @@ fn listing_is_newest_first_filtered_and_paged() {
     assert_eq!(cancelled.next_cursor, None);
 }
 
-#[test]
-fn unknown_and_malformed_ids_get_clear_errors() {
-    let test = TestStore::new("bad-ids");
+fn unknown_and_malformed_ids_get_clear_errors(backend: Backend) {
+    let test = TestStore::new(&backend, "bad-ids");
     let store = test.store.as_ref();
     let unknown = TaskId::generate();
     for error in [
@@ -602,7 +579,7 @@ fn a_corrupted_database_file_is_refused_and_left_alone() {
 
 #[test]
 fn a_locked_database_gives_a_busy_error() {
-    let test = TestStore::new("locked");
+    let test = TestStore::new(&Backend::Sqlite, "locked");
     let path = test.home().join(svmq_queue::DATABASE_FILE_NAME);
     let impatient = SqliteStore::open(
         &path,
@@ -619,10 +596,36 @@ fn a_locked_database_gives_a_busy_error() {
     assert!(impatient.submit(&task("u"), &NO_LIMITS).is_ok());
 }
 
-#[test]
-fn reopening_a_store_keeps_its_tasks() {
-    let test = TestStore::new("reopen");
+fn reopening_a_store_keeps_its_tasks(backend: Backend) {
+    let test = TestStore::new(&backend, "reopen");
     let id = submit(test.store.as_ref(), task("u"));
     let reopened = test.open_another();
     assert_eq!(reopened.get_task(&id).unwrap().state, TaskState::Queued);
 }
+
+crate::on_both_stores!(
+    submitted_task_is_queued_with_its_fields,
+    claims_follow_priority_then_submission_order,
+    global_limit_holds_for_claims_from_several_connections,
+    idempotency_key_returns_the_same_task_per_user,
+    idempotency_key_holds_under_concurrent_submits,
+    queue_cap_refuses_new_tasks_with_a_clear_error,
+    per_user_cap_refuses_only_that_user,
+    cancelling_a_queued_task_is_immediate_and_it_is_never_claimed,
+    cancelling_a_running_task_only_requests_the_stop,
+    cancelling_a_finished_task_is_refused,
+    terminal_states_never_change,
+    only_the_lease_owner_can_finish_a_task,
+    expired_lease_hands_the_task_to_another_worker,
+    retries_stop_at_max_attempts_with_the_interrupted_reason,
+    a_heartbeat_keeps_the_lease_alive,
+    an_expired_task_with_a_cancel_request_is_cancelled_not_retried,
+    requeued_task_keeps_its_place_in_the_queue,
+    progress_is_persisted_and_validated,
+    queue_position_and_eta_follow_claim_order_and_recent_durations,
+    log_tail_returns_the_last_lines_in_order,
+    prune_removes_old_finished_tasks_and_their_logs_only,
+    listing_is_newest_first_filtered_and_paged,
+    unknown_and_malformed_ids_get_clear_errors,
+    reopening_a_store_keeps_its_tasks,
+);

@@ -1,5 +1,7 @@
-//! Test helpers: a temporary store file per test, a temporary home, a fake runner that
-//! sleeps in small steps, and a worker running on its own thread.
+//! Test helpers: a temporary store per test (an SQLite file in its own home, or a
+//! PostgreSQL schema of its own), a temporary home, a fake runner that sleeps in small
+//! steps, a worker running on its own thread, and [`on_both_stores!`] which runs a test
+//! against each store.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,9 +12,66 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use svmq_queue::{
     create_staging_dir, discard_staging_dir, now_millis, publish_model_dir, ClaimedTask, ModelId,
-    NewModel, RunOutcome, Shutdown, SqliteOptions, SqliteStore, Store, TaskContext, TaskId,
-    TaskRunner, UnixMillis, Worker, WorkerConfig, WorkerReport,
+    NewModel, PostgresOptions, PostgresStore, RunOutcome, Shutdown, SqliteOptions, SqliteStore,
+    Store, TaskContext, TaskId, TaskRunner, UnixMillis, Worker, WorkerConfig, WorkerReport,
 };
+
+/// The PostgreSQL server the tests use, when set.
+pub const POSTGRES_URL_VARIABLE: &str = "SVMQ_TEST_POSTGRES_URL";
+
+/// Which store a test runs against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    /// A PostgreSQL server's URL; each test makes a schema of its own there.
+    Postgres(String),
+}
+
+impl Backend {
+    /// The PostgreSQL backend when `SVMQ_TEST_POSTGRES_URL` is set. Otherwise the test
+    /// is skipped with a printed line, or fails when `SVMQ_REQUIRE_ORACLES=1` (CI).
+    pub fn postgres(test_name: &str) -> Option<Backend> {
+        match std::env::var(POSTGRES_URL_VARIABLE) {
+            Ok(url) if !url.trim().is_empty() => Some(Backend::Postgres(url)),
+            _ => {
+                assert!(
+                    std::env::var("SVMQ_REQUIRE_ORACLES").as_deref() != Ok("1"),
+                    "{POSTGRES_URL_VARIABLE} is not set and SVMQ_REQUIRE_ORACLES=1: {test_name} cannot run"
+                );
+                eprintln!(
+                    "skipping: {test_name} on PostgreSQL ({POSTGRES_URL_VARIABLE} is not set)"
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Generates, for each named test function taking a [`Backend`], one `#[test]` per
+/// store: `sqlite::NAME` always and `postgres::NAME` when a server is configured.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $test() {
+                    super::$test($crate::support::Backend::Sqlite)
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $test() {
+                    if let Some(backend) = $crate::support::Backend::postgres(stringify!($test)) {
+                        super::$test(backend)
+                    }
+                }
+            )*
+        }
+    };
+}
 
 /// A directory under the system temp dir, unique to one test, removed on drop.
 pub struct TempHome {
@@ -37,26 +96,105 @@ impl Drop for TempHome {
     }
 }
 
-/// A store in a fresh home. `open_another` gives a second connection to the same file,
-/// as another process would have.
+/// A store in a fresh home. `open_another` gives a second connection to the same
+/// store, as another process would have; `open_node` one with another home, as another
+/// machine would have.
 pub struct TestStore {
     pub home: TempHome,
     pub store: Arc<dyn Store>,
+    pub backend: Backend,
+    /// The PostgreSQL schema of this test (dropped at the end).
+    pub schema: Option<String>,
 }
 
 impl TestStore {
-    pub fn new(test_name: &str) -> Self {
+    pub fn new(backend: &Backend, test_name: &str) -> Self {
         let home = TempHome::new(test_name);
-        let store = Arc::new(SqliteStore::open_home(&home.path, SqliteOptions::default()).unwrap());
-        TestStore { home, store }
+        let schema = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres(_) => Some(format!("svmq_test_{}", ModelId::generate())),
+        };
+        let store = open(backend, schema.as_deref(), &home.path, &home.path);
+        TestStore {
+            store,
+            home,
+            backend: backend.clone(),
+            schema,
+        }
     }
 
     pub fn open_another(&self) -> Arc<dyn Store> {
-        Arc::new(SqliteStore::open_home(&self.home.path, SqliteOptions::default()).unwrap())
+        self.open_node(&self.home.path)
+    }
+
+    /// The same store as seen from a node whose home is `home` (with SQLite, the
+    /// store stays in this test's home: only PostgreSQL is shared across homes).
+    pub fn open_node(&self, home: &Path) -> Arc<dyn Store> {
+        open(&self.backend, self.schema.as_deref(), &self.home.path, home)
     }
 
     pub fn home(&self) -> &Path {
         &self.home.path
+    }
+
+    /// Runs SQL on the store behind the store's back (one `$1`/`?1`-free statement
+    /// with text parameters written in); for tests that fake another process.
+    pub fn execute_sql(&self, sql: &str) {
+        match &self.backend {
+            Backend::Sqlite => {
+                rusqlite::Connection::open(self.home().join(svmq_queue::DATABASE_FILE_NAME))
+                    .unwrap()
+                    .execute_batch(sql)
+                    .unwrap();
+            }
+            Backend::Postgres(url) => {
+                let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+                let schema = self.schema.as_deref().unwrap();
+                client
+                    .batch_execute(&format!("SET search_path TO \"{schema}\"; {sql}"))
+                    .unwrap();
+            }
+        }
+    }
+}
+
+fn application_name(schema: Option<&str>) -> String {
+    format!("svmq-test-{}", schema.unwrap_or(""))
+}
+
+fn open(
+    backend: &Backend,
+    schema: Option<&str>,
+    store_home: &Path,
+    node_home: &Path,
+) -> Arc<dyn Store> {
+    match backend {
+        Backend::Sqlite => {
+            Arc::new(SqliteStore::open_home(store_home, SqliteOptions::default()).unwrap())
+        }
+        Backend::Postgres(url) => Arc::new(
+            PostgresStore::connect(
+                url,
+                PostgresOptions {
+                    schema: schema.unwrap().to_string(),
+                    cache_home: Some(node_home.to_path_buf()),
+                    application_name: application_name(schema),
+                    ..PostgresOptions::default()
+                },
+            )
+            .unwrap(),
+        ),
+    }
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        if let (Backend::Postgres(url), Some(schema)) = (&self.backend, &self.schema) {
+            if let Ok(mut client) = postgres::Client::connect(url, postgres::NoTls) {
+                let _ =
+                    client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
+            }
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use svmq_queue::{NewTask, QueueError, Store, SubmitLimits, TaskId, TaskState, WorkerId};
 
-use crate::support::{fast_config, wait_until, FakeRunner, RunningWorker, TestStore};
+use crate::support::{fast_config, wait_until, Backend, FakeRunner, RunningWorker, TestStore};
 
 const NO_LIMITS: SubmitLimits = SubmitLimits {
     max_open_tasks: None,
@@ -27,12 +27,11 @@ fn state(store: &dyn Store, id: &TaskId) -> TaskState {
     store.get_task(id).unwrap().state
 }
 
-#[test]
-fn the_global_limit_holds_with_concurrent_submits_and_several_workers() {
+fn the_global_limit_holds_with_concurrent_submits_and_several_workers(backend: Backend) {
     const LIMIT: u32 = 3;
     const SUBMITTERS: usize = 6;
     const TASKS_EACH: usize = 6;
-    let test = TestStore::new("global-limit-workers");
+    let test = TestStore::new(&backend, "global-limit-workers");
     let runner = FakeRunner::new();
     // Three workers, each willing to run three tasks, as three processes would be.
     let workers: Vec<RunningWorker> = (0..3)
@@ -77,9 +76,8 @@ fn the_global_limit_holds_with_concurrent_submits_and_several_workers() {
     assert_eq!(runner.runs().len(), ids.len(), "a task ran twice");
 }
 
-#[test]
-fn a_worker_runs_tasks_in_priority_then_fifo_order() {
-    let test = TestStore::new("worker-order");
+fn a_worker_runs_tasks_in_priority_then_fifo_order(backend: Backend) {
+    let test = TestStore::new(&backend, "worker-order");
     let store = test.store.as_ref();
     let runner = FakeRunner::new();
     let payload = json!({ "steps": 1, "step_ms": 1 });
@@ -101,9 +99,10 @@ fn a_worker_runs_tasks_in_priority_then_fifo_order() {
     assert_eq!(order, [urgent, first, second]);
 }
 
-#[test]
-fn cancelling_a_running_task_stops_it_within_a_second_and_frees_the_slot_only_after() {
-    let test = TestStore::new("cancel-running-worker");
+fn cancelling_a_running_task_stops_it_within_a_second_and_frees_the_slot_only_after(
+    backend: Backend,
+) {
+    let test = TestStore::new(&backend, "cancel-running-worker");
     let store = test.store.as_ref();
     let runner = FakeRunner::with_models(test.home(), test.store.clone());
     // A long task that takes 300 ms to stop once asked, and a task waiting for the slot.
@@ -150,9 +149,8 @@ fn cancelling_a_running_task_stops_it_within_a_second_and_frees_the_slot_only_af
     assert_eq!(std::fs::read_dir(staging).unwrap().count(), 0);
 }
 
-#[test]
-fn a_task_past_its_timeout_fails_with_timed_out() {
-    let test = TestStore::new("timeout");
+fn a_task_past_its_timeout_fails_with_timed_out(backend: Backend) {
+    let test = TestStore::new(&backend, "timeout");
     let store = test.store.as_ref();
     let runner = FakeRunner::new();
     let id = store
@@ -176,9 +174,8 @@ fn a_task_past_its_timeout_fails_with_timed_out() {
     assert!(runner.runs()[0].saw_stop);
 }
 
-#[test]
-fn progress_and_logs_from_the_runner_reach_the_store() {
-    let test = TestStore::new("worker-progress");
+fn progress_and_logs_from_the_runner_reach_the_store(backend: Backend) {
+    let test = TestStore::new(&backend, "worker-progress");
     let store = test.store.as_ref();
     let runner = FakeRunner::new();
     let id = submit(store, json!({ "steps": 40, "step_ms": 10 }));
@@ -204,9 +201,8 @@ fn progress_and_logs_from_the_runner_reach_the_store() {
     assert_eq!(logs[0].message, "ran 40 steps");
 }
 
-#[test]
-fn progress_writes_are_throttled_to_the_progress_interval() {
-    let test = TestStore::new("progress-throttle");
+fn progress_writes_are_throttled_to_the_progress_interval(backend: Backend) {
+    let test = TestStore::new(&backend, "progress-throttle");
     let store = test.store.as_ref();
     let runner = FakeRunner::new();
     // 60 reports over about 600 ms; at most one write per 300 ms may reach the store.
@@ -233,9 +229,8 @@ fn progress_writes_are_throttled_to_the_progress_interval() {
     assert!(seen.windows(2).all(|pair| pair[0] < pair[1]), "{seen:?}");
 }
 
-#[test]
-fn failing_and_panicking_runners_fail_their_tasks_with_the_reason() {
-    let test = TestStore::new("runner-failures");
+fn failing_and_panicking_runners_fail_their_tasks_with_the_reason(backend: Backend) {
+    let test = TestStore::new(&backend, "runner-failures");
     let store = test.store.as_ref();
     let runner = FakeRunner::new();
     let failing = submit(
@@ -258,9 +253,8 @@ fn failing_and_panicking_runners_fail_their_tasks_with_the_reason() {
     assert_eq!(state(store, &healthy), TaskState::Completed);
 }
 
-#[test]
-fn shutdown_stops_runners_and_gives_their_tasks_back() {
-    let test = TestStore::new("shutdown");
+fn shutdown_stops_runners_and_gives_their_tasks_back(backend: Backend) {
+    let test = TestStore::new(&backend, "shutdown");
     let store = test.store.as_ref();
     let runner = FakeRunner::new();
     let id = store
@@ -285,9 +279,8 @@ fn shutdown_stops_runners_and_gives_their_tasks_back() {
         .is_empty());
 }
 
-#[test]
-fn shutdown_on_the_last_attempt_fails_the_task_as_interrupted() {
-    let test = TestStore::new("shutdown-last-attempt");
+fn shutdown_on_the_last_attempt_fails_the_task_as_interrupted(backend: Backend) {
+    let test = TestStore::new(&backend, "shutdown-last-attempt");
     let store = test.store.as_ref();
     let runner = FakeRunner::new();
     let id = store
@@ -306,9 +299,8 @@ fn shutdown_on_the_last_attempt_fails_the_task_as_interrupted() {
     assert!(record.error.unwrap().starts_with("interrupted"));
 }
 
-#[test]
-fn a_dead_workers_task_is_recovered_and_completed_by_another_worker() {
-    let test = TestStore::new("dead-worker");
+fn a_dead_workers_task_is_recovered_and_completed_by_another_worker(backend: Backend) {
+    let test = TestStore::new(&backend, "dead-worker");
     let store = test.store.as_ref();
     let orphan = submit(store, json!({ "steps": 2 }));
     let later = submit(store, json!({ "steps": 2 }));
@@ -339,9 +331,8 @@ fn a_dead_workers_task_is_recovered_and_completed_by_another_worker() {
     );
 }
 
-#[test]
-fn leases_are_renewed_while_a_task_runs_longer_than_its_lease() {
-    let test = TestStore::new("lease-renewal");
+fn leases_are_renewed_while_a_task_runs_longer_than_its_lease(backend: Backend) {
+    let test = TestStore::new(&backend, "lease-renewal");
     let store = test.store.as_ref();
     let runner = FakeRunner::new();
     let id = submit(store, json!({ "steps": 50, "step_ms": 10 }));
@@ -369,9 +360,8 @@ fn leases_are_renewed_while_a_task_runs_longer_than_its_lease() {
     assert_eq!(runner.runs().len(), 1);
 }
 
-#[test]
-fn a_worker_registers_itself_while_it_runs() {
-    let test = TestStore::new("worker-registry");
+fn a_worker_registers_itself_while_it_runs(backend: Backend) {
+    let test = TestStore::new(&backend, "worker-registry");
     let worker = RunningWorker::spawn(test.store.clone(), FakeRunner::new(), fast_config(2));
     wait_until(PATIENCE, "the worker is listed", || {
         test.store
@@ -390,9 +380,8 @@ fn a_worker_registers_itself_while_it_runs() {
         .is_empty());
 }
 
-#[test]
-fn an_invalid_worker_configuration_is_refused() {
-    let test = TestStore::new("worker-config");
+fn an_invalid_worker_configuration_is_refused(backend: Backend) {
+    let test = TestStore::new(&backend, "worker-config");
     let mut config = fast_config(0);
     config.global_max_concurrent = 3;
     let refused =
@@ -400,9 +389,8 @@ fn an_invalid_worker_configuration_is_refused() {
     assert!(matches!(refused, Err(QueueError::InvalidArgument(_))));
 }
 
-#[test]
-fn a_worker_that_loses_its_lease_stops_the_runner_and_writes_nothing() {
-    let test = TestStore::new("lease-lost");
+fn a_worker_that_loses_its_lease_stops_the_runner_and_writes_nothing(backend: Backend) {
+    let test = TestStore::new(&backend, "lease-lost");
     let store = test.store.as_ref();
     let runner = FakeRunner::new();
     let id = submit(store, json!({ "steps": 1000, "step_ms": 10 }));
@@ -412,14 +400,9 @@ fn a_worker_that_loses_its_lease_stops_the_runner_and_writes_nothing() {
     wait_until(PATIENCE, "the task runs", || runner.running() == 1);
     // Another worker took the task over (as after an expiry this worker missed).
     let new_owner = WorkerId::generate();
-    let database = test.home().join(svmq_queue::DATABASE_FILE_NAME);
-    rusqlite::Connection::open(database)
-        .unwrap()
-        .execute(
-            "UPDATE tasks SET lease_owner = ?1 WHERE id = ?2",
-            [new_owner.as_str(), id.as_str()],
-        )
-        .unwrap();
+    test.execute_sql(&format!(
+        "UPDATE tasks SET lease_owner = '{new_owner}' WHERE id = '{id}'"
+    ));
     wait_until(Duration::from_secs(2), "the runner is stopped", || {
         runner.stops_seen() == 1 && runner.running() == 0
     });
@@ -430,3 +413,20 @@ fn a_worker_that_loses_its_lease_stops_the_runner_and_writes_nothing() {
     assert_eq!(record.lease_owner, Some(new_owner.clone()));
     store.complete_task(&id, &new_owner, &json!({})).unwrap();
 }
+
+crate::on_both_stores!(
+    the_global_limit_holds_with_concurrent_submits_and_several_workers,
+    a_worker_runs_tasks_in_priority_then_fifo_order,
+    cancelling_a_running_task_stops_it_within_a_second_and_frees_the_slot_only_after,
+    a_task_past_its_timeout_fails_with_timed_out,
+    progress_and_logs_from_the_runner_reach_the_store,
+    progress_writes_are_throttled_to_the_progress_interval,
+    failing_and_panicking_runners_fail_their_tasks_with_the_reason,
+    shutdown_stops_runners_and_gives_their_tasks_back,
+    shutdown_on_the_last_attempt_fails_the_task_as_interrupted,
+    a_dead_workers_task_is_recovered_and_completed_by_another_worker,
+    leases_are_renewed_while_a_task_runs_longer_than_its_lease,
+    a_worker_registers_itself_while_it_runs,
+    an_invalid_worker_configuration_is_refused,
+    a_worker_that_loses_its_lease_stops_the_runner_and_writes_nothing,
+);
