@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
-use svmq_queue::{Shutdown, SqliteOptions, SqliteStore, Store, Worker, WorkerConfig};
+use svmq_queue::{open_store, Shutdown, Store, Worker, WorkerConfig};
 use svmq_service::runner::TrainingRunner;
 
 /// The worker this process runs, on its own thread.
@@ -33,6 +33,7 @@ impl LocalWorker {
         let runner = Arc::new(TrainingRunner {
             store: Arc::clone(&store),
             home: settings.home.clone(),
+            limits: settings.limits.clone(),
         });
         let config = WorkerConfig {
             max_concurrent: settings.workers,
@@ -65,10 +66,7 @@ impl LocalWorker {
 
 /// Serves MCP on stdin/stdout until the client closes the session.
 pub fn run_stdio(settings: &Settings) -> Result<(), ServeError> {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_home(
-        &settings.home,
-        SqliteOptions::default(),
-    )?);
+    let store = open_store(&settings.home, settings.database_url.as_deref())?;
     let server = SvmqServer::new(Arc::clone(&store), settings)?;
     let runtime = runtime()?;
     let worker = LocalWorker::start(store, settings)?;
@@ -111,10 +109,7 @@ pub fn run_http(
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
     http.check()?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_home(
-        &settings.home,
-        SqliteOptions::default(),
-    )?);
+    let store = open_store(&settings.home, settings.database_url.as_deref())?;
     let server = SvmqServer::new(Arc::clone(&store), settings)?;
     let runtime = runtime()?;
     let listener = runtime

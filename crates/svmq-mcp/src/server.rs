@@ -26,6 +26,8 @@ pub(crate) struct State {
     /// Run slots of this process's own worker (0: separate worker processes).
     pub local_workers: u32,
     pub submit_limits: SubmitLimits,
+    /// Caps on data files and trials.
+    pub limits: svmq_service::Limits,
     /// How often a waiting training call reads its task's progress.
     pub poll_interval: Duration,
 }
@@ -115,6 +117,7 @@ impl SvmqServer {
             max_concurrent_tasks: settings.max_concurrent_tasks,
             local_workers: settings.workers,
             submit_limits: settings.submit_limits,
+            limits: settings.limits.clone(),
             poll_interval: settings.poll_interval,
         };
         Ok(SvmqServer {

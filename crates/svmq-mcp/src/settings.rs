@@ -29,6 +29,11 @@ pub struct Settings {
     pub lease_duration: Duration,
     /// Shown in the store's workers table.
     pub hostname: String,
+    /// The shared PostgreSQL database of the queue and the models; `None`: the
+    /// embedded store in `home`.
+    pub database_url: Option<String>,
+    /// Caps on data files and trials, for checks here and for the local worker.
+    pub limits: svmq_service::Limits,
 }
 
 impl Settings {
@@ -46,6 +51,8 @@ impl Settings {
             poll_interval: Duration::from_millis(250),
             lease_duration: Duration::from_secs(30),
             hostname: "localhost".to_string(),
+            database_url: None,
+            limits: svmq_service::Limits::default(),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! nothing of protocols or terminals.
 
 pub mod error;
+pub mod export;
 pub mod model_store;
 pub mod prediction;
 pub mod report_data;
@@ -14,6 +15,6 @@ pub mod task_view;
 pub mod training;
 
 pub use error::ServiceError;
-pub use request::{KernelChoice, TrainingRequest};
+pub use request::{KernelChoice, Limits, TrainingRequest};
 pub use saved_model::{PredictedRow, SavedModel};
 pub use training::{train, TrainingObserver, TrainingOutcome, TrainingReport};

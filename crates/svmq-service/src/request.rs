@@ -5,7 +5,7 @@
 use crate::error::ServiceError;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use svmq_data::{ScalingMethod, Task};
+use svmq_data::{ReadLimits, ScalingMethod, Task};
 use svmq_tune::metrics::Metric;
 use svmq_tune::sampler::SamplerKind;
 use svmq_tune::space::KernelName;
@@ -14,6 +14,25 @@ use svmq_tune::space::KernelName;
 pub const MAX_TRIALS: usize = 1000;
 /// Folds at most.
 pub const MAX_FOLDS: usize = 20;
+
+/// Caps set by whoever runs a training (its configuration), never by the request: a
+/// queued request is checked against the caps of the worker that runs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Caps on the data file: bytes, rows, columns.
+    pub read: ReadLimits,
+    /// Trials one study may run, at most [`MAX_TRIALS`].
+    pub max_trials: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            read: ReadLimits::default(),
+            max_trials: MAX_TRIALS,
+        }
+    }
+}
 
 /// One kernel, or `auto`: the kernel becomes a dimension of the search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +93,9 @@ pub struct TrainingRequest {
     pub probability: bool,
     /// Trials evaluated at once.
     pub parallel_trials: usize,
+    /// The runner's caps; not part of the payload a queue stores.
+    #[serde(skip)]
+    pub limits: Limits,
 }
 
 impl Default for TrainingRequest {
@@ -94,6 +116,7 @@ impl Default for TrainingRequest {
             sampler: SamplerKind::Tpe,
             probability: true,
             parallel_trials: 2,
+            limits: Limits::default(),
         }
     }
 }
@@ -110,9 +133,10 @@ impl TrainingRequest {
     /// Refuses out-of-range parameters with a message saying the allowed range.
     pub fn validate(&self) -> Result<(), ServiceError> {
         let invalid = |message: String| Err(ServiceError::InvalidRequest(message));
-        if self.n_trials == 0 || self.n_trials > MAX_TRIALS {
+        let max_trials = self.limits.max_trials.min(MAX_TRIALS);
+        if self.n_trials == 0 || self.n_trials > max_trials {
             return invalid(format!(
-                "n_trials must be between 1 and {MAX_TRIALS}, got {}",
+                "n_trials must be between 1 and {max_trials}, got {}",
                 self.n_trials
             ));
         }

@@ -4,7 +4,7 @@
 
 use crate::error::ServiceError;
 use crate::model_store::{save_model, summary};
-use crate::request::TrainingRequest;
+use crate::request::{Limits, TrainingRequest};
 use crate::training::{train_resumable, TrainingObserver, TrialCheckpoint};
 use serde_json::json;
 use std::io::Write;
@@ -21,6 +21,8 @@ pub const REGRESSION_TASK: &str = "svm_regression";
 pub struct TrainingRunner {
     pub store: Arc<dyn Store>,
     pub home: PathBuf,
+    /// This node's caps, applied to every task it runs.
+    pub limits: Limits,
 }
 
 struct ContextObserver<'a>(&'a TaskContext);
@@ -51,12 +53,13 @@ impl TaskRunner for TrainingRunner {
                 }));
             }
         }
-        let request: TrainingRequest = match serde_json::from_value(task.payload.clone()) {
+        let mut request: TrainingRequest = match serde_json::from_value(task.payload.clone()) {
             Ok(request) => request,
             Err(error) => {
                 return RunOutcome::Failed(format!("the task's parameters are invalid: {error}"))
             }
         };
+        request.limits = self.limits.clone();
         let observer = ContextObserver(context);
         let checkpoint = FileCheckpoint::new(&self.home, &task.id.to_string());
         let outcome = match train_resumable(&request, &observer, context.stop_flag(), &checkpoint) {

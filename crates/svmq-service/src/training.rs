@@ -174,7 +174,7 @@ pub fn train_resumable(
     request.validate()?;
     let started = Instant::now();
     observer.progress(1.0, "reading data");
-    let table = read_data(&request.data_source)?;
+    let table = read_data(&request.data_source, &request.limits.read)?;
     let source_rows = table.rows();
     let target_options = TargetOptions {
         target_column: request.target_column.clone(),
@@ -276,16 +276,45 @@ pub fn train_resumable(
 /// Reads a data file: LIBSVM's sparse format by its extension (`.libsvm`, `.svm`,
 /// `.svmlight`; features `f1…fn`, then the label as the last column), anything else as
 /// a table (CSV/TSV or .xlsx).
-pub fn read_data(path: &std::path::Path) -> Result<svmq_data::RawTable, ServiceError> {
+pub fn read_data(
+    path: &std::path::Path,
+    limits: &svmq_data::ReadLimits,
+) -> Result<svmq_data::RawTable, ServiceError> {
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     if !matches!(extension.as_deref(), Some("libsvm" | "svm" | "svmlight")) {
-        return Ok(read_table(path, &TableOptions::default())?);
+        let options = TableOptions {
+            limits: limits.clone(),
+            ..TableOptions::default()
+        };
+        return Ok(read_table(path, &options)?);
+    }
+    let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if bytes > limits.max_bytes {
+        return Err(svmq_data::DataError::TooManyBytes {
+            path: path.to_path_buf(),
+            bytes,
+            limit: limits.max_bytes,
+        }
+        .into());
     }
     let data = svmq_data::read_libsvm_file(path, &svmq_data::ReadOptions::default())?;
     let columns = data.columns;
+    if data.labels.len() > limits.max_rows {
+        return Err(svmq_data::DataError::TooManyRows {
+            limit: limits.max_rows,
+        }
+        .into());
+    }
+    if columns + 1 > limits.max_columns {
+        return Err(svmq_data::DataError::TooManyColumns {
+            columns: columns + 1,
+            limit: limits.max_columns,
+        }
+        .into());
+    }
     let mut column_names: Vec<String> = (1..=columns).map(|k| format!("f{k}")).collect();
     column_names.push("label".to_string());
     let cells = data

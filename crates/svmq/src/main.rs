@@ -2,8 +2,10 @@
 //! each subcommand to its module. Exit codes: 0 success, 1 failure, 2 usage error.
 
 mod commands;
+mod config;
 mod libsvm_tools;
 mod number_format;
+mod progress_bar;
 mod settings;
 mod training_args;
 
@@ -26,9 +28,15 @@ pub const DEFAULT_USER: &str = "local";
         Its svm-train and svm-predict subcommands are drop-in replacements for LIBSVM's tools."
 )]
 struct Cli {
-    /// Where the store and the models live (default: $SVMQ_HOME, else ~/.svmq).
+    /// Where the store, the models and the optional svmq.toml live (default: $SVMQ_HOME,
+    /// else ~/.svmq).
     #[arg(long, global = true)]
     home: Option<PathBuf>,
+    /// A shared PostgreSQL database for the queue and the models, e.g.
+    /// postgres://svmq@db.example:5432/svmq (default: $SVMQ_DATABASE_URL, else the
+    /// embedded store in the home). Workers on many machines can share one.
+    #[arg(long, global = true, value_name = "URL")]
+    database: Option<String>,
     /// Print one JSON object instead of text.
     #[arg(long, global = true)]
     json: bool,
@@ -54,6 +62,12 @@ enum Command {
         svmq predict MODEL_ID --values '[5.1, 3.5, 1.4, 0.2]'"
     )]
     Predict(commands::predict::PredictArgs),
+    /// Export a model: ONNX (raw features in) or LIBSVM's model format (preprocessed features in).
+    #[command(
+        after_help = "Examples:\n  svmq export MODEL_ID --format onnx -o model.onnx\n  \
+        svmq export MODEL_ID --format libsvm -o model.txt --data examples/iris.csv --data-output iris.scaled"
+    )]
+    Export(commands::export::ExportArgs),
     /// Write a model's HTML report (data, parameters, metrics, charts) and print its path.
     #[command(
         after_help = "Examples:\n  svmq report MODEL_ID\n  svmq report MODEL_ID -o report.html --open"
@@ -100,15 +114,18 @@ enum Command {
     },
     /// Run queued tasks until interrupted (SIGINT/SIGTERM).
     Worker {
-        /// Tasks run at once, across every worker sharing the store (default 3).
+        /// Tasks run at once, across every worker sharing the store (default: svmq.toml's
+        /// queue.max_concurrent, else 3).
         #[arg(long)]
         max_concurrent: Option<u32>,
-        /// Seconds a task stays claimed without a heartbeat; a dead worker's tasks run again after it.
-        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
-        lease_seconds: u64,
-        /// Days finished tasks and their logs are kept (0: forever); models are kept.
-        #[arg(long, default_value_t = 30)]
-        retention_days: u64,
+        /// Seconds a task stays claimed without a heartbeat; a dead worker's tasks run
+        /// again after it (default: svmq.toml's queue.lease_seconds, else 30).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        lease_seconds: Option<u64>,
+        /// Days finished tasks and their logs are kept, 0 for ever; models are kept
+        /// (default: svmq.toml's queue.retention_days, else 30).
+        #[arg(long)]
+        retention_days: Option<u64>,
     },
     /// Serve the MCP tools on stdio (logs on stderr) and run queued trainings.
     Serve(commands::serve::ServeArgs),
@@ -183,18 +200,23 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
-    use commands::{models, predict, queue, serve, train, worker};
+    use commands::{export, models, predict, queue, serve, train, worker};
+    settings::resolve_database(cli.database.clone());
     let json = cli.json;
     let user = cli.user.as_str();
     let home = || settings::home(cli.home.clone());
+    let config = || -> Result<config::Config, Failure> {
+        config::Config::load(&home()?).map_err(|error| Failure::Usage(error.to_string()))
+    };
     match &cli.command {
         Command::SvmTrain { arguments } => libsvm_tools::train::run(arguments),
         Command::SvmPredict { arguments } => libsvm_tools::predict::run(arguments),
-        Command::Train(arguments) => train::run(&home()?, arguments, user, json),
+        Command::Train(arguments) => train::run(&home()?, &config()?, arguments, user, json),
         Command::Predict(arguments) => predict::run(&home()?, arguments, json),
+        Command::Export(arguments) => export::run(&home()?, arguments, json),
         Command::Report(arguments) => commands::report::run(&home()?, arguments, json),
         Command::Models { command } => models::run(&home()?, command.as_ref(), user, json),
-        Command::Submit(arguments) => queue::submit(&home()?, arguments, user, json),
+        Command::Submit(arguments) => queue::submit(&home()?, &config()?, arguments, user, json),
         Command::Status { task_id, watch } => queue::status(&home()?, task_id, *watch, json),
         Command::Tasks {
             status,
@@ -208,13 +230,22 @@ fn run(cli: Cli) -> Result<(), Failure> {
             json,
         ),
         Command::Cancel { task_id } => queue::cancel(&home()?, task_id, json),
-        Command::Queue => queue::queue(&home()?, json),
+        Command::Queue => queue::queue(&home()?, &config()?, json),
         Command::Logs { task_id, tail } => queue::logs(&home()?, task_id, *tail, json),
-        Command::Serve(arguments) => serve::run(&home()?, arguments, user),
+        Command::Serve(arguments) => serve::run(&home()?, &config()?, arguments, user),
         Command::Worker {
             max_concurrent,
             lease_seconds,
             retention_days,
-        } => worker::run(&home()?, *max_concurrent, *lease_seconds, *retention_days),
+        } => {
+            let config = config()?;
+            worker::run(
+                &home()?,
+                &config,
+                max_concurrent.unwrap_or(config.max_concurrent()),
+                lease_seconds.unwrap_or(config.lease_seconds()),
+                retention_days.unwrap_or(config.retention_days()),
+            )
+        }
     }
 }

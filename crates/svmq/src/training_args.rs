@@ -4,7 +4,7 @@
 use clap::Args;
 use std::path::PathBuf;
 use svmq_data::{ScalingMethod, Task};
-use svmq_service::{KernelChoice, TrainingRequest};
+use svmq_service::{KernelChoice, Limits, TrainingRequest};
 use svmq_tune::metrics::Metric;
 use svmq_tune::sampler::SamplerKind;
 
@@ -54,7 +54,8 @@ pub struct TrainingArgs {
 }
 
 impl TrainingArgs {
-    pub fn request(&self) -> anyhow::Result<TrainingRequest> {
+    /// The request, checked against `limits` (the configured caps).
+    pub fn request(&self, limits: Limits) -> anyhow::Result<TrainingRequest> {
         let task = if self.task == "regression" {
             Task::Regression
         } else {
@@ -86,6 +87,7 @@ impl TrainingArgs {
                 _ => SamplerKind::Tpe,
             },
             probability: !self.no_probability,
+            limits,
             ..TrainingRequest::default()
         };
         request.validate()?;

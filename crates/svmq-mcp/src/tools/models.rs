@@ -17,7 +17,7 @@ use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, Json, RoleServer};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use svmq_data::{read_table, validate, TableOptions, TargetOptions, Task, ValidationOptions};
+use svmq_data::{validate, TargetOptions, Task, ValidationOptions};
 use svmq_queue::ModelRecord;
 use svmq_service::model_store::{find_model, load_model, load_report};
 use svmq_service::prediction::{predict_file, predictions_csv, rows_from_json};
@@ -307,7 +307,7 @@ impl SvmqServer {
                 20,
                 "cross-validation folds",
             )?;
-            let table = read_table(&path, &TableOptions::default())?;
+            let table = svmq_service::training::read_data(&path, &state.limits.read)?;
             let report = validate(
                 &table,
                 &ValidationOptions {

@@ -16,7 +16,7 @@ use rmcp::model::ProgressNotificationParam;
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, Json, RoleServer};
 use std::time::Duration;
-use svmq_data::{read_table, validate, ScalingMethod, TableOptions, TargetOptions, Task};
+use svmq_data::{validate, ScalingMethod, TargetOptions, Task};
 use svmq_queue::{NewTask, TaskId, TaskRecord, TaskState};
 use svmq_service::request::{MAX_FOLDS, MAX_TRIALS};
 use svmq_service::runner::{CLASSIFICATION_TASK, REGRESSION_TASK};
@@ -77,7 +77,7 @@ impl State {
             params.n_trials,
             defaults.n_trials,
             1,
-            MAX_TRIALS,
+            self.limits.max_trials.min(MAX_TRIALS),
             "hyperparameter combinations tried",
         )?;
         let cv_folds = bounded(
@@ -134,6 +134,7 @@ impl State {
                 SamplerParam::Random => SamplerKind::Random,
                 SamplerParam::Grid => SamplerKind::Grid,
             },
+            limits: self.limits.clone(),
             ..defaults
         };
         request.validate()?;
@@ -146,7 +147,7 @@ impl State {
     /// Reads the data and refuses it now, with every blocking problem, rather than
     /// letting the task fail later.
     fn check_data(&self, request: &TrainingRequest) -> Result<(), ToolError> {
-        let table = read_table(&request.data_source, &TableOptions::default())?;
+        let table = svmq_service::training::read_data(&request.data_source, &self.limits.read)?;
         let report = validate(
             &table,
             &svmq_data::ValidationOptions {

@@ -2,6 +2,8 @@
 //! `tasks`, `cancel`, `queue`, `logs`. Work happens in `svmq worker` processes.
 
 use super::{print_json, print_lines};
+use crate::config::Config;
+use crate::progress_bar::ProgressBar;
 use crate::settings::open_store;
 use crate::training_args::TrainingArgs;
 use crate::Failure;
@@ -10,7 +12,7 @@ use serde_json::{json, Value};
 use std::path::Path;
 use std::time::Duration;
 use svmq_data::Task;
-use svmq_queue::{NewTask, SubmitLimits, TaskFilter, TaskId, TaskState, DEFAULT_MAX_CONCURRENT};
+use svmq_queue::{NewTask, TaskFilter, TaskId, TaskState, DEFAULT_MAX_CONCURRENT};
 use svmq_service::runner::{CLASSIFICATION_TASK, REGRESSION_TASK};
 use svmq_service::task_view::task_json;
 
@@ -39,13 +41,14 @@ fn parse_task_id(text: &str) -> Result<TaskId, Failure> {
 
 pub fn submit(
     home: &Path,
+    config: &Config,
     arguments: &SubmitArgs,
     user: &str,
     json_output: bool,
 ) -> Result<(), Failure> {
     let request = arguments
         .training
-        .request()
+        .request(config.limits())
         .map_err(|error| Failure::Usage(error.to_string()))?;
     // The worker may run elsewhere: give it an absolute path.
     let mut request = request;
@@ -69,7 +72,7 @@ pub fn submit(
         task = task.with_timeout(Duration::from_secs(seconds));
     }
     let store = open_store(home)?;
-    let submission = store.submit(&task, &SubmitLimits::default())?;
+    let submission = store.submit(&task, &config.submit_limits())?;
     let record = store.get_task(&submission.task_id)?;
     if json_output {
         print_json(&task_json(store.as_ref(), &record, DEFAULT_MAX_CONCURRENT))?;
@@ -82,15 +85,33 @@ pub fn submit(
 pub fn status(home: &Path, task_id: &str, watch: bool, json_output: bool) -> Result<(), Failure> {
     let id = parse_task_id(task_id)?;
     let store = open_store(home)?;
+    // Watching on a terminal draws a bar; otherwise a line each time the status changes.
+    let bar = ProgressBar::on_stderr(json_output);
+    let mut last_line = String::new();
     loop {
         let record = store.get_task(&id)?;
         let value = task_json(store.as_ref(), &record, DEFAULT_MAX_CONCURRENT);
+        let finished = !watch || record.state.is_terminal();
         if json_output {
-            print_json(&value)?;
+            if finished {
+                print_json(&value)?;
+            }
+        } else if watch && bar.is_enabled() && !finished {
+            let message = format!(
+                "{} {}",
+                value["status"].as_str().unwrap_or(""),
+                value["progress_message"].as_str().unwrap_or("")
+            );
+            bar.show(record.progress, &message);
         } else {
-            print_lines(&[describe(&value)])?;
+            let line = describe(&value);
+            if line != last_line {
+                bar.finish();
+                print_lines(std::slice::from_ref(&line))?;
+                last_line = line;
+            }
         }
-        if !watch || record.state.is_terminal() {
+        if finished {
             return Ok(());
         }
         std::thread::sleep(Duration::from_secs(1));
@@ -173,16 +194,16 @@ pub fn cancel(home: &Path, task_id: &str, json_output: bool) -> Result<(), Failu
     Ok(())
 }
 
-pub fn queue(home: &Path, json_output: bool) -> Result<(), Failure> {
+pub fn queue(home: &Path, config: &Config, json_output: bool) -> Result<(), Failure> {
     let store = open_store(home)?;
     let counts = store.queue_counts()?;
     let workers = store.live_workers(Duration::from_secs(60))?;
-    // Each worker records the global limit it enforces; without workers, the default.
+    // Each worker records the global limit it enforces; without workers, the configured one.
     let max_concurrent = workers
         .iter()
         .map(|worker| worker.max_concurrent)
         .max()
-        .unwrap_or(DEFAULT_MAX_CONCURRENT);
+        .unwrap_or(config.max_concurrent());
     let value = json!({
         "total": counts.total(),
         "queued": counts.queued,

@@ -3,6 +3,7 @@
 //! belongs to the protocol. The tools live in the `svmq-mcp` crate; this module only
 //! turns flags into its settings.
 
+use crate::config::Config;
 use crate::Failure;
 use clap::Args;
 use std::collections::HashMap;
@@ -14,26 +15,28 @@ use svmq_queue::{Shutdown, SubmitLimits, DEFAULT_MAX_CONCURRENT};
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     /// Trainings this process runs at once (0: none; separate `svmq worker` processes
-    /// sharing the home run them).
-    #[arg(long, default_value_t = DEFAULT_MAX_CONCURRENT)]
-    pub workers: u32,
-    /// A directory `data_source` paths must lie in; repeatable (default: the current
-    /// directory). Relative paths start at the first.
+    /// sharing the home run them). Default: svmq.toml's serve.workers, else
+    /// queue.max_concurrent, else 3.
+    #[arg(long)]
+    pub workers: Option<u32>,
+    /// A directory `data_source` paths must lie in; repeatable (default: svmq.toml's
+    /// serve.data_roots, else the current directory). Relative paths start at the first.
     #[arg(long = "data-root", value_name = "DIR")]
     pub data_roots: Vec<PathBuf>,
-    /// A directory `output_path` must lie in; repeatable (default: the current
-    /// directory).
+    /// A directory `output_path` must lie in; repeatable (default: svmq.toml's
+    /// serve.output_roots, else the current directory).
     #[arg(long = "output-root", value_name = "DIR")]
     pub output_roots: Vec<PathBuf>,
     /// Seconds a task stays claimed without a heartbeat; a dead server's tasks run
-    /// again after it.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    pub lease_seconds: u64,
-    /// Refuse new trainings while this many are queued or running (default: no cap).
+    /// again after it (default: svmq.toml's queue.lease_seconds, else 30).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub lease_seconds: Option<u64>,
+    /// Refuse new trainings while this many are queued or running (default:
+    /// svmq.toml's queue.max_open_tasks, else no cap).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_open_tasks: Option<u64>,
     /// Refuse a user's new trainings while they have this many queued or running
-    /// (default: no cap).
+    /// (default: svmq.toml's queue.max_open_tasks_per_user, else no cap).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_open_tasks_per_user: Option<u64>,
     /// Serve streamable HTTP at http://ADDRESS/mcp instead of stdio, e.g.
@@ -94,31 +97,44 @@ fn tokens(arguments: &ServeArgs, user: &str) -> Result<HashMap<String, String>, 
     Ok(tokens)
 }
 
-pub fn run(home: &Path, arguments: &ServeArgs, user: &str) -> Result<(), Failure> {
+pub fn run(home: &Path, config: &Config, arguments: &ServeArgs, user: &str) -> Result<(), Failure> {
     let current_dir = std::env::current_dir()?;
-    let or_current = |dirs: &[PathBuf]| {
-        if dirs.is_empty() {
-            vec![current_dir.clone()]
+    // Flags, else the configuration file, else the current directory.
+    let roots = |flags: &[PathBuf], configured: &[PathBuf]| {
+        if !flags.is_empty() {
+            flags.to_vec()
+        } else if !configured.is_empty() {
+            configured.to_vec()
         } else {
-            dirs.to_vec()
+            vec![current_dir.clone()]
         }
     };
     let mut settings = svmq_mcp::Settings::new(home.to_path_buf(), current_dir.clone());
-    settings.data_roots = or_current(&arguments.data_roots);
-    settings.output_roots = or_current(&arguments.output_roots);
+    settings.data_roots = roots(&arguments.data_roots, &config.serve.data_roots);
+    settings.output_roots = roots(&arguments.output_roots, &config.serve.output_roots);
     settings.default_user = user.to_string();
-    settings.workers = arguments.workers;
-    settings.max_concurrent_tasks = if arguments.workers > 0 {
-        arguments.workers
-    } else {
-        DEFAULT_MAX_CONCURRENT
+    settings.database_url = crate::settings::database_url().map(str::to_string);
+    let workers = arguments
+        .workers
+        .or(config.serve.workers)
+        .unwrap_or(config.max_concurrent());
+    settings.workers = workers;
+    settings.max_concurrent_tasks = match config.queue.max_concurrent {
+        Some(limit) => limit,
+        None if workers > 0 => workers,
+        None => DEFAULT_MAX_CONCURRENT,
     };
-    settings.lease_duration = Duration::from_secs(arguments.lease_seconds);
+    settings.lease_duration =
+        Duration::from_secs(arguments.lease_seconds.unwrap_or(config.lease_seconds()));
     settings.hostname = hostname();
+    let configured = config.submit_limits();
     settings.submit_limits = SubmitLimits {
-        max_open_tasks: arguments.max_open_tasks,
-        max_open_tasks_per_user: arguments.max_open_tasks_per_user,
+        max_open_tasks: arguments.max_open_tasks.or(configured.max_open_tasks),
+        max_open_tasks_per_user: arguments
+            .max_open_tasks_per_user
+            .or(configured.max_open_tasks_per_user),
     };
+    settings.limits = config.limits();
     let usage = |error: svmq_mcp::ServeError| match error {
         svmq_mcp::ServeError::Roots(message) | svmq_mcp::ServeError::Config(message) => {
             Failure::Usage(format!("svmq serve: {message}"))

@@ -2,37 +2,26 @@
 //! register it in the home directory.
 
 use super::{print_json, print_lines};
+use crate::config::Config;
+use crate::progress_bar::ProgressBar;
 use crate::settings::open_store;
 use crate::training_args::TrainingArgs;
 use crate::Failure;
 use serde_json::json;
-use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use svmq_service::model_store::{save_model, summary};
 use svmq_service::training::TrainingReport;
 use svmq_service::{train, ServiceError, TrainingObserver};
 use svmq_tune::study::TrialState;
 
-/// Progress as one line rewritten in place on a terminal's stderr.
-struct TerminalProgress {
-    last: Mutex<String>,
-}
+/// Training progress drawn as a bar on a terminal's stderr.
+struct TerminalProgress(ProgressBar);
 
 impl TrainingObserver for TerminalProgress {
     fn progress(&self, percent: f64, message: &str) {
-        let line = format!("[{percent:>5.1}%] {message}");
-        let mut last = self
-            .last
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if *last != line {
-            let mut error = std::io::stderr().lock();
-            let _ = write!(error, "\r\x1b[2K{line}");
-            let _ = error.flush();
-            *last = line;
-        }
+        self.0.show(percent, message);
     }
 
     fn log(&self, _: &str) {}
@@ -48,25 +37,19 @@ pub fn interrupt_flag() -> Arc<AtomicBool> {
 
 pub fn run(
     home: &Path,
+    config: &Config,
     arguments: &TrainingArgs,
     user: &str,
     json_output: bool,
 ) -> Result<(), Failure> {
     let request = arguments
-        .request()
+        .request(config.limits())
         .map_err(|error| Failure::Usage(error.to_string()))?;
     let store = open_store(home)?;
     let stop = interrupt_flag();
-    let terminal = !json_output && std::io::stderr().is_terminal();
-    let progress = TerminalProgress {
-        last: Mutex::new(String::new()),
-    };
-    let silent = svmq_service::training::Silent;
-    let observer: &dyn TrainingObserver = if terminal { &progress } else { &silent };
-    let outcome = train(&request, observer, &stop);
-    if terminal {
-        eprintln!();
-    }
+    let progress = TerminalProgress(ProgressBar::on_stderr(json_output));
+    let outcome = train(&request, &progress, &stop);
+    progress.0.finish();
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(ServiceError::Stopped) => {

@@ -1,12 +1,13 @@
 //! `svmq worker`: runs queued training tasks until SIGINT or SIGTERM, then stops its
 //! trainings and gives their tasks back to the queue.
 
+use crate::config::Config;
 use crate::settings::open_store;
 use crate::Failure;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use svmq_queue::{Shutdown, Worker, WorkerConfig, DEFAULT_MAX_CONCURRENT};
+use svmq_queue::{Shutdown, Worker, WorkerConfig};
 use svmq_service::runner::TrainingRunner;
 
 /// How often finished tasks past their retention are pruned.
@@ -18,12 +19,13 @@ const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
 /// them forever); models are kept.
 pub fn run(
     home: &Path,
-    max_concurrent: Option<u32>,
+    config: &Config,
+    max_concurrent: u32,
     lease_seconds: u64,
     retention_days: u64,
 ) -> Result<(), Failure> {
     // A usage mistake (exit 2), not a failure of the worker.
-    if max_concurrent == Some(0) {
+    if max_concurrent == 0 {
         return Err(Failure::Usage(
             "--max-concurrent must be at least 1".to_string(),
         ));
@@ -32,10 +34,11 @@ pub fn run(
     let runner = Arc::new(TrainingRunner {
         store: store.clone(),
         home: home.to_path_buf(),
+        limits: config.limits(),
     });
     let config = WorkerConfig {
-        max_concurrent: max_concurrent.unwrap_or(DEFAULT_MAX_CONCURRENT),
-        global_max_concurrent: max_concurrent.unwrap_or(DEFAULT_MAX_CONCURRENT),
+        max_concurrent,
+        global_max_concurrent: max_concurrent,
         lease_duration: Duration::from_secs(lease_seconds),
         hostname: hostname(),
         ..WorkerConfig::default()

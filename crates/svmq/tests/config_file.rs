@@ -1,0 +1,88 @@
+//! `<home>/svmq.toml` gives defaults below the flags; a mistake in it is refused with
+//! its line, never half-read.
+
+mod support;
+
+use support::{svmq, Workspace};
+
+fn examples(name: &str) -> String {
+    format!("{}/../../examples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn home_with(workspace: &Workspace, config: &str) -> String {
+    let home = workspace.path("home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(home.join("svmq.toml"), config).unwrap();
+    home.to_str().unwrap().to_string()
+}
+
+#[test]
+fn configured_limits_refuse_trials_and_rows() {
+    let workspace = Workspace::new("config-limits");
+    let home = home_with(&workspace, "[limits]\nmax_trials = 10\nmax_rows = 100\n");
+    let iris = examples("iris.csv");
+    let too_many_trials = svmq(&[
+        "--home", &home, "train", &iris, "--target", "species", "--trials", "20",
+    ]);
+    assert_eq!(
+        too_many_trials.code(),
+        Some(2),
+        "{}",
+        too_many_trials.stderr()
+    );
+    assert!(too_many_trials.stderr().contains("between 1 and 10"));
+
+    // iris has 150 rows: more than the configured 100.
+    let too_many_rows = svmq(&[
+        "--home", &home, "train", &iris, "--target", "species", "--trials", "2",
+    ]);
+    assert_eq!(too_many_rows.code(), Some(1), "{}", too_many_rows.stderr());
+    assert!(
+        too_many_rows.stderr().contains("limit of 100 data rows"),
+        "{}",
+        too_many_rows.stderr()
+    );
+}
+
+#[test]
+fn configured_concurrency_is_what_the_queue_reports() {
+    let workspace = Workspace::new("config-queue");
+    let home = home_with(&workspace, "[queue]\nmax_concurrent = 5\n");
+    let run = svmq(&["--home", &home, "--json", "queue"]).success();
+    let value: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    assert_eq!(value["max_concurrent_tasks"], 5);
+}
+
+#[test]
+fn configured_open_task_cap_refuses_submissions() {
+    let workspace = Workspace::new("config-submit");
+    let home = home_with(&workspace, "[queue]\nmax_open_tasks = 1\n");
+    let iris = examples("iris.csv");
+    let submit = || svmq(&["--home", &home, "submit", &iris, "--target", "species"]);
+    submit().success();
+    let refused = submit();
+    assert_eq!(refused.code(), Some(1), "{}", refused.stderr());
+    assert!(refused.stderr().contains('1'), "{}", refused.stderr());
+}
+
+#[test]
+fn mistakes_are_refused_with_their_line() {
+    let workspace = Workspace::new("config-mistakes");
+    let cases = [
+        ("[queue]\nmax_concurent = 3\n", "max_concurent"),
+        ("[queue]\nmax_concurrent = \"three\"\n", "line 2"),
+        ("[limits]\nmax_trials = 0\n", "limits.max_trials"),
+        ("[queue]\nmax_concurrent = 0\n", "queue.max_concurrent"),
+    ];
+    for (config, expected) in cases {
+        let home = home_with(&workspace, config);
+        let run = svmq(&["--home", &home, "queue"]);
+        assert_eq!(run.code(), Some(2), "{config}: {}", run.stderr());
+        assert!(run.stderr().contains("svmq.toml"), "{}", run.stderr());
+        assert!(
+            run.stderr().contains(expected),
+            "{config}: {}",
+            run.stderr()
+        );
+    }
+}
