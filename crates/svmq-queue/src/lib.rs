@@ -14,6 +14,7 @@
 pub mod artifacts;
 mod error;
 mod ids;
+mod open;
 mod pg;
 mod runner;
 mod shutdown;
@@ -28,6 +29,7 @@ pub use artifacts::{
 };
 pub use error::{QueueError, Result};
 pub use ids::{ModelId, TaskId, WorkerId};
+pub use open::open_store;
 pub use pg::{
     PostgresOptions, PostgresStore, DEFAULT_SCHEMA as DEFAULT_POSTGRES_SCHEMA,
     POSTGRES_SCHEMA_VERSION,

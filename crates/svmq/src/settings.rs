@@ -3,8 +3,8 @@
 
 use anyhow::Context;
 use std::path::PathBuf;
-use std::sync::Arc;
-use svmq_queue::{SqliteOptions, SqliteStore, Store};
+use std::sync::{Arc, OnceLock};
+use svmq_queue::Store;
 
 /// The environment variable naming svmq's home directory.
 pub const HOME_VARIABLE: &str = "SVMQ_HOME";
@@ -22,9 +22,36 @@ pub fn home(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     Ok(PathBuf::from(user_home).join(".svmq"))
 }
 
-/// Opens the embedded store in the home directory.
+/// The environment variable naming the shared PostgreSQL database.
+pub const DATABASE_VARIABLE: &str = "SVMQ_DATABASE_URL";
+
+/// The shared database, resolved once at start by [`resolve_database`]. Kept here so
+/// that every command opens its store through [`open_store`] alone.
+static DATABASE_URL: OnceLock<Option<String>> = OnceLock::new();
+
+/// Resolves the shared database: `--database`, else `SVMQ_DATABASE_URL`, else none
+/// (the embedded store in the home). Called once, before any command runs.
+pub fn resolve_database(flag: Option<String>) {
+    let url = flag.or_else(|| {
+        std::env::var(DATABASE_VARIABLE)
+            .ok()
+            .filter(|url| !url.trim().is_empty())
+    });
+    let _ = DATABASE_URL.set(url);
+}
+
+/// The shared database's URL, when one was given.
+pub fn database_url() -> Option<&'static str> {
+    DATABASE_URL.get().and_then(|url| url.as_deref())
+}
+
+/// Opens the store every command works with: the shared PostgreSQL database when one
+/// was given (the home then holds this node's model cache), else the embedded store in
+/// the home directory. Model lookups through it find models trained on any node.
 pub fn open_store(home: &std::path::Path) -> anyhow::Result<Arc<dyn Store>> {
-    let store = SqliteStore::open_home(home, SqliteOptions::default())
-        .with_context(|| format!("cannot open the store in {}", home.display()))?;
-    Ok(Arc::new(store))
+    let database = database_url();
+    svmq_queue::open_store(home, database).with_context(|| match database {
+        Some(_) => "cannot open the shared store (--database)".to_string(),
+        None => format!("cannot open the store in {}", home.display()),
+    })
 }

@@ -150,11 +150,16 @@ impl Connections {
                 Ok(client)
             }
             Err(error) => {
+                // The client's message says "error connecting"; its source says why.
+                let reason = match std::error::Error::source(&error) {
+                    Some(source) => format!("{error}: {source}"),
+                    None => error.to_string(),
+                };
                 backoff.failures += 1;
                 backoff.not_before = Some(Instant::now() + Backoff::delay(backoff.failures));
-                backoff.last_error = error.to_string();
+                backoff.last_error = reason.clone();
                 Err(QueueError::Unavailable {
-                    detail: format!("cannot connect to PostgreSQL at {}: {error}", self.describe),
+                    detail: format!("cannot connect to PostgreSQL at {}: {reason}", self.describe),
                 })
             }
         }
