@@ -1,7 +1,8 @@
 //! Streamable HTTP at `/mcp`: the same server as stdio behind an HTTP layer that
 //! authenticates bearer tokens (each token is one user, who then sees and cancels
 //! only their own tasks and models), while rmcp's transport validates `Host` and
-//! `Origin` and caps request bodies.
+//! `Origin` and caps request bodies. Beside it, the dashboard at `/` and the model
+//! reports ([`crate::dashboard`]), under the same rules.
 //!
 //! Without tokens the server only listens on a loopback address. What it does not
 //! do: TLS (put a reverse proxy in front) or token rotation while running.
@@ -57,7 +58,7 @@ impl HttpSettings {
     }
 }
 
-/// Serves `/mcp` on the listener until `shutdown` is cancelled.
+/// Serves `/mcp` and the dashboard on the listener until `shutdown` is cancelled.
 pub async fn serve_http(
     listener: TcpListener,
     server: SvmqServer,
@@ -83,18 +84,27 @@ pub async fn serve_http(
     } else {
         config.with_allowed_hosts(hosts)
     };
+    let dashboard = crate::dashboard::Dashboard {
+        state: Arc::clone(&server.state),
+        guard: Arc::new(crate::dashboard::guard::Guard::new(
+            settings.address,
+            settings.tokens.clone(),
+            settings.allowed_origins.clone(),
+            server.state.default_user.clone(),
+        )),
+    };
     let service = StreamableHttpService::new(
         move || Ok(server.clone()),
         Arc::new(LocalSessionManager::default()),
         config,
     );
     let tokens = Arc::new(settings.tokens.clone());
-    let router =
-        axum::Router::new()
-            .nest_service("/mcp", service)
-            .layer(axum::middleware::from_fn(move |request, next| {
-                authenticate(Arc::clone(&tokens), request, next)
-            }));
+    let router = axum::Router::new()
+        .nest_service("/mcp", service)
+        .route_layer(axum::middleware::from_fn(move |request, next| {
+            authenticate(Arc::clone(&tokens), request, next)
+        }))
+        .merge(crate::dashboard::router(dashboard));
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown.cancelled_owned())
         .await

@@ -13,6 +13,7 @@
 //! environment (the binary resolves [`Settings`]), or write to stdout outside the
 //! protocol.
 
+mod dashboard;
 pub mod error;
 pub mod http;
 pub mod output;

@@ -67,6 +67,7 @@ impl Page {
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
              <meta http-equiv=\"Content-Security-Policy\" content=\"{CONTENT_SECURITY_POLICY}\">\n\
+             <link rel=\"icon\" href=\"data:,\">\n\
              <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{}",
             self.title, self.header
         );
