@@ -159,7 +159,10 @@ impl Connections {
                 backoff.not_before = Some(Instant::now() + Backoff::delay(backoff.failures));
                 backoff.last_error = reason.clone();
                 Err(QueueError::Unavailable {
-                    detail: format!("cannot connect to PostgreSQL at {}: {reason}", self.describe),
+                    detail: format!(
+                        "cannot connect to PostgreSQL at {}: {reason}",
+                        self.describe
+                    ),
                 })
             }
         }
