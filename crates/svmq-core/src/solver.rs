@@ -103,6 +103,9 @@ struct Solver<'a> {
     /// Bumped whenever the active set grows, which invalidates partial cached rows.
     epoch: u64,
     unshrunk: bool,
+    /// `select_first`'s answer, computed in the same pass as the last gradient update;
+    /// `None` once the active set changed since.
+    next_first: Option<[Candidate; 2]>,
     settings: SolverSettings,
 }
 
@@ -223,6 +226,7 @@ impl<'a> Solver<'a> {
             diagonal,
             epoch: 0,
             unshrunk: false,
+            next_first: None,
             settings,
         };
         solver.initialize_gradient(control)?;
@@ -380,7 +384,10 @@ impl<'a> Solver<'a> {
     }
 
     fn select_working_set_standard(&mut self) -> Option<(usize, usize)> {
-        let first = self.select_first::<1>();
+        let first = match self.next_first.take() {
+            Some(first) => first,
+            None => self.select_first::<1>(),
+        };
         let i = first[0].position?;
         self.ensure_active_row(i);
         let (second, max_low) = self.select_second::<1>(&first);
@@ -393,7 +400,10 @@ impl<'a> Solver<'a> {
     /// The ν solver's selection: `i` and `j` share their sign, so both equality
     /// constraints keep holding.
     fn select_working_set_nu(&mut self) -> Option<(usize, usize)> {
-        let first = self.select_first::<2>();
+        let first = match self.next_first.take() {
+            Some(first) => first,
+            None => self.select_first::<2>(),
+        };
         for candidate in &first {
             if let Some(i) = candidate.position {
                 self.ensure_active_row(i);
@@ -469,17 +479,6 @@ impl<'a> Solver<'a> {
         };
         self.alpha[i] = new_i;
         self.alpha[j] = new_j;
-        let weight_i = self.sign[i] * (new_i - old_i);
-        let weight_j = self.sign[j] * (new_j - old_j);
-        let kernel_i = self.cache.row(row_i);
-        let kernel_j = self.cache.row(row_j);
-        let active = self.active_size;
-        add_rows(
-            &mut self.gradient[..active],
-            &self.row_of[..active],
-            &self.sign[..active],
-            [(weight_i, kernel_i), (weight_j, kernel_j)],
-        );
         for position in [i, j] {
             let was_upper = self.bound[position] == Bound::Upper;
             self.bound[position] = bound_of(self.alpha[position], self.upper[position]);
@@ -488,6 +487,21 @@ impl<'a> Solver<'a> {
                 self.update_gradient_bar(position, if is_upper { 1.0 } else { -1.0 });
             }
         }
+        let weight_i = self.sign[i] * (new_i - old_i);
+        let weight_j = self.sign[j] * (new_j - old_j);
+        let rows = [
+            (weight_i, self.cache.row(row_i)),
+            (weight_j, self.cache.row(row_j)),
+        ];
+        let active = self.active_size;
+        let (gradient, row_of) = (&mut self.gradient[..active], &self.row_of[..active]);
+        let (sign, bound) = (&self.sign[..active], &self.bound[..active]);
+        // The next selection's first pass rides along with the update.
+        self.next_first = Some(if self.settings.nu_variant {
+            add_rows_selecting::<2>(gradient, row_of, sign, bound, rows)
+        } else {
+            add_rows_selecting::<1>(gradient, row_of, sign, bound, rows)
+        });
     }
 
     /// Records that the variable at `position` reached (`direction` = 1) or left (−1)
@@ -527,6 +541,7 @@ impl<'a> Solver<'a> {
     /// stay at their bound; the first time the gap falls under ten times the
     /// tolerance, first restores every variable (shrinking may have been premature).
     fn shrink(&mut self, control: &FitControl) -> Result<(), Stopped> {
+        self.next_first = None;
         let nu = self.settings.nu_variant;
         // For each side, the largest −yₜ∇fₜ over I_up and yₜ∇fₜ over I_low.
         let first = if nu {
@@ -630,6 +645,7 @@ impl<'a> Solver<'a> {
     }
 
     fn activate_all(&mut self) {
+        self.next_first = None;
         if self.active_size < self.alpha.len() {
             self.active_size = self.alpha.len();
             self.sort_active_by_row();
@@ -775,24 +791,44 @@ fn kernel_sums(
     sums.into_iter().map(|sum| sum.ok_or(Stopped)).collect()
 }
 
-/// `target[t] += signₜ · Σ weight · row[row_of[t]]` over the two weighted kernel rows,
-/// in parallel pieces when long.
-fn add_rows(target: &mut [f64], row_of: &[usize], sign: &[f64], rows: [(f64, &[f32]); 2]) {
+/// `gradient[t] += signₜ · Σ weight · row[row_of[t]]` over the two weighted kernel
+/// rows, in parallel pieces when long; in the same pass, what `select_first` would
+/// answer on the updated gradient (one pass over memory instead of two).
+fn add_rows_selecting<const SIDES: usize>(
+    gradient: &mut [f64],
+    row_of: &[usize],
+    sign: &[f64],
+    bound: &[Bound],
+    rows: [(f64, &[f32]); 2],
+) -> [Candidate; 2] {
     let [(weight_a, row_a), (weight_b, row_b)] = rows;
-    let update = |target: &mut [f64], row_of: &[usize], sign: &[f64]| {
-        for ((value, &row), &sign) in target.iter_mut().zip(row_of).zip(sign) {
-            *value += sign * (weight_a * row_a[row] as f64 + weight_b * row_b[row] as f64);
-        }
-    };
-    if target.len() < PARALLEL_VARIABLES {
-        update(target, row_of, sign);
-        return;
+    let pass =
+        |start: usize, gradient: &mut [f64], row_of: &[usize], sign: &[f64], bound: &[Bound]| {
+            let mut best = [Candidate::NONE; 2];
+            let variables = gradient.iter_mut().zip(row_of).zip(sign).zip(bound);
+            for (offset, (((value, &row), &sign), &bound)) in variables.enumerate() {
+                *value += sign * (weight_a * row_a[row] as f64 + weight_b * row_b[row] as f64);
+                if in_up(sign, bound) {
+                    let side = if SIDES == 2 { side_of(sign) } else { 0 };
+                    best[side].offer(-sign * *value, start + offset);
+                }
+            }
+            best
+        };
+    if gradient.len() < PARALLEL_VARIABLES {
+        return pass(0, gradient, row_of, sign, bound);
     }
-    target
+    gradient
         .par_chunks_mut(PIECE)
         .zip(row_of.par_chunks(PIECE))
         .zip(sign.par_chunks(PIECE))
-        .for_each(|((target, row_of), sign)| update(target, row_of, sign));
+        .zip(bound.par_chunks(PIECE))
+        .enumerate()
+        .map(|(piece, (((gradient, row_of), sign), bound))| {
+            pass(piece * PIECE, gradient, row_of, sign, bound)
+        })
+        .reduce_with(|left, right| [left[0].later_wins(right[0]), left[1].later_wins(right[1])])
+        .expect("at least one piece")
 }
 
 /// In `I_up`: α can move in the direction that increases `yₜαₜ`.
