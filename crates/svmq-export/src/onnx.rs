@@ -6,7 +6,8 @@
 //!   else string; with Platt parameters, `probabilities` `[N, classes]` with columns
 //!   in the model's class order (as `svmq predict` lists them), and `label` is the most
 //!   probable class, as in `svmq predict` (ONNX Runtime's own label would be the
-//!   one-vs-one vote); without them, `label` is the vote and `scores` the pairwise
+//!   one-vs-one vote); for two classes the graph applies Platt's sigmoid to the
+//!   decision value itself, as svmq does; without them, `label` is the vote and `scores` the pairwise
 //!   decision values as ONNX Runtime's `SVMClassifier` gives them (two columns
 //!   `[−f, f]` for two classes).
 //! - regression: `values` float `[N, targets]` in the targets' units.
@@ -67,8 +68,26 @@ pub fn to_onnx(source: &ExportSource, options: &OnnxOptions) -> Result<OnnxExpor
                     ClassLabels::Strings(order.iter().map(|&c| source.classes[c].clone()).collect())
                 }
             };
-            let (vote, scores) =
-                add_classifier(&mut graph, features, engine, columns, engine_labels);
+            let platt = match &engine.probability {
+                Some(ProbabilityModel::Pairwise { a, b }) => Some((a[0], b[0])),
+                _ => None,
+            };
+            // Two classes: ONNX Runtime would couple the one pairwise probability by
+            // iterations that stop within 0.0025 of it; LIBSVM and svmq take it as it
+            // is, so the graph computes it from the decision value instead.
+            let binary = order.len() == 2;
+            let (vote, scores) = add_classifier(
+                &mut graph,
+                features,
+                engine,
+                columns,
+                engine_labels,
+                !binary,
+            );
+            let scores = match (binary, platt) {
+                (true, Some((a, b))) => add_binary_probabilities(&mut graph, &scores, a, b),
+                _ => scores,
+            };
             let classes = source.classes.len() as i64;
             if matches!(engine.probability, Some(ProbabilityModel::Pairwise { .. })) {
                 // Engine class order → the model's class order, by a 0/1 matrix so that
@@ -201,6 +220,38 @@ pub fn to_onnx(source: &ExportSource, options: &OnnxOptions) -> Result<OnnxExpor
         inputs: preprocessing.inputs,
         outputs,
     })
+}
+
+/// Platt's sigmoid for two classes from SVMClassifier's scores `[−f, f]`:
+/// `p₀ = 1 / (1 + exp(a·f + b)) = σ(a·(−f) − b)`, `p₁ = 1 − p₀ = σ(a·f + b)`, each
+/// kept within `[1e-7, 1 − 1e-7]` as svmq and LIBSVM do.
+fn add_binary_probabilities(graph: &mut GraphBuilder, scores: &str, a: f64, b: f64) -> String {
+    let slope = graph.float_constant("platt_a", &[], vec![a as f32]);
+    let offsets = graph.float_constant("platt_b", &[2], vec![-b as f32, b as f32]);
+    let scaled = graph.node1(
+        ONNX_DOMAIN,
+        "Mul",
+        &[scores, &slope],
+        "platt_scaled",
+        vec![],
+    );
+    let logits = graph.node1(
+        ONNX_DOMAIN,
+        "Add",
+        &[&scaled, &offsets],
+        "platt_logits",
+        vec![],
+    );
+    let probabilities = graph.node1(ONNX_DOMAIN, "Sigmoid", &[&logits], "platt", vec![]);
+    let low = graph.float_constant("min_probability", &[], vec![1e-7]);
+    let high = graph.float_constant("max_probability", &[], vec![1.0 - 1e-7]);
+    graph.node1(
+        ONNX_DOMAIN,
+        "Clip",
+        &[&probabilities, &low, &high],
+        "engine_probabilities",
+        vec![],
+    )
 }
 
 /// The model's interface in words (its `doc_string`).

@@ -57,15 +57,18 @@ fn common_attributes(model: &Model, engine_columns: &[usize]) -> Vec<(&'static s
     ]
 }
 
-/// An `SVMClassifier` node; returns its `(label, scores)` outputs. With Platt
-/// parameters the scores are class probabilities in engine class order, else the
-/// pairwise decision values.
+/// An `SVMClassifier` node; returns its `(label, scores)` outputs. With
+/// `with_platt` and the model's Platt parameters, the scores are class probabilities
+/// in engine class order (ONNX Runtime couples the pairwise ones as LIBSVM does for
+/// three classes or more); else they are the pairwise decision values, `[−f, f]` for
+/// two classes.
 pub fn add_classifier(
     graph: &mut GraphBuilder,
     features: &str,
     model: &Model,
     engine_columns: &[usize],
     labels: ClassLabels,
+    with_platt: bool,
 ) -> (String, String) {
     let mut attributes = common_attributes(model, engine_columns);
     attributes.push((
@@ -86,7 +89,7 @@ pub fn add_classifier(
             attributes.push(("classlabels_strings", Attribute::Texts(values)))
         }
     }
-    if let Some(ProbabilityModel::Pairwise { a, b }) = &model.probability {
+    if let (true, Some(ProbabilityModel::Pairwise { a, b })) = (with_platt, &model.probability) {
         attributes.push(("prob_a", Attribute::floats(a.iter().copied())));
         attributes.push(("prob_b", Attribute::floats(b.iter().copied())));
     }

@@ -1,5 +1,6 @@
 //! One module per subcommand (the LIBSVM drop-in tools live in `libsvm_tools`).
 
+pub mod export;
 pub mod models;
 pub mod predict;
 pub mod queue;

@@ -1,0 +1,229 @@
+//! Exporting a saved model for use outside svmq: ONNX (raw features in, labels and
+//! values out, as `svmq predict`) or LIBSVM's model text format (preprocessed
+//! features in), plus a data file preprocessed the way the LIBSVM model expects.
+//!
+//! Shared by the command line and, later, the MCP server: it returns bytes and a
+//! JSON summary; where they may be written is the caller's decision (the MCP server
+//! confines output paths), and [`write_atomically`] writes them.
+
+use crate::error::ServiceError;
+use crate::saved_model::SavedModel;
+use serde_json::{json, Value};
+use std::path::Path;
+use svmq_data::{read_table, Cell, TableOptions, Task};
+use svmq_export::libsvm::libsvm_labels;
+use svmq_export::preprocessing::InputKind;
+use svmq_export::{to_libsvm, to_onnx, ExportError, ExportSource, OnnxOptions, TargetSource};
+
+/// The formats `svmq export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Onnx,
+    Libsvm,
+}
+
+impl ExportFormat {
+    pub const NAMES: [&'static str; 2] = ["onnx", "libsvm"];
+
+    pub fn from_name(name: &str) -> Option<ExportFormat> {
+        match name {
+            "onnx" => Some(ExportFormat::Onnx),
+            "libsvm" => Some(ExportFormat::Libsvm),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Onnx => "onnx",
+            ExportFormat::Libsvm => "libsvm",
+        }
+    }
+}
+
+/// An exported model: the file's bytes and what a user needs to know to use it.
+pub struct Exported {
+    pub bytes: Vec<u8>,
+    pub summary: Value,
+}
+
+impl From<ExportError> for ServiceError {
+    fn from(error: ExportError) -> ServiceError {
+        match error {
+            ExportError::Unsupported(message) => ServiceError::InvalidRequest(message),
+            ExportError::Inconsistent(message) => ServiceError::Model(message),
+        }
+    }
+}
+
+fn source(model: &SavedModel) -> ExportSource<'_> {
+    ExportSource {
+        task: model.task,
+        classes: &model.classes,
+        preprocessor: &model.preprocessor,
+        targets: model
+            .targets
+            .iter()
+            .map(|target| TargetSource {
+                name: &target.name,
+                engine: &target.engine,
+                mean: target.target_mean,
+                scale: target.target_scale,
+            })
+            .collect(),
+    }
+}
+
+/// The index of the target named `name`, or the error listing the names.
+fn target_index(model: &SavedModel, name: Option<&str>) -> Result<Option<usize>, ServiceError> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    model
+        .targets
+        .iter()
+        .position(|target| target.name == name)
+        .map(Some)
+        .ok_or_else(|| {
+            let names: Vec<&str> = model.targets.iter().map(|t| t.name.as_str()).collect();
+            ServiceError::InvalidRequest(format!(
+                "the model has no target {name:?}; its targets: {}",
+                names.join(", ")
+            ))
+        })
+}
+
+/// Exports `model` in `format`. `target` picks one target of a multi-target
+/// regression for LIBSVM (ONNX holds every target in one model).
+pub fn export_model(
+    model: &SavedModel,
+    model_id: &str,
+    format: ExportFormat,
+    target: Option<&str>,
+) -> Result<Exported, ServiceError> {
+    let source = source(model);
+    match format {
+        ExportFormat::Onnx => {
+            if target.is_some() {
+                return Err(ServiceError::InvalidRequest(
+                    "--target is for the LIBSVM format; an ONNX export holds every target".into(),
+                ));
+            }
+            let export = to_onnx(
+                &source,
+                &OnnxOptions {
+                    producer_version: env!("CARGO_PKG_VERSION").to_string(),
+                    model_id: model_id.to_string(),
+                },
+            )?;
+            let inputs: Vec<Value> = export
+                .inputs
+                .iter()
+                .map(|input| match &input.kind {
+                    InputKind::Numeric { columns } => json!({
+                        "name": input.name,
+                        "type": "float",
+                        "shape": ["N", columns.len()],
+                        "columns": columns,
+                        "missing": "NaN",
+                    }),
+                    InputKind::Text => json!({
+                        "name": input.name,
+                        "type": "string",
+                        "shape": ["N", 1],
+                        "missing": "empty string",
+                    }),
+                })
+                .collect();
+            let outputs: Vec<Value> = export
+                .outputs
+                .iter()
+                .map(|(name, description)| json!({ "name": name, "description": description }))
+                .collect();
+            Ok(Exported {
+                bytes: export.bytes,
+                summary: json!({
+                    "format": "onnx",
+                    "opsets": { "ai.onnx": svmq_export::onnx::ONNX_OPSET, "ai.onnx.ml": svmq_export::onnx::ML_OPSET },
+                    "inputs": inputs,
+                    "outputs": outputs,
+                }),
+            })
+        }
+        ExportFormat::Libsvm => {
+            let export = to_libsvm(&source, target_index(model, target)?)?;
+            let labels = export.class_indices.as_ref().map(|indices| {
+                indices
+                    .iter()
+                    .map(|(index, class)| json!({ "label": index, "class": class }))
+                    .collect::<Vec<_>>()
+            });
+            Ok(Exported {
+                bytes: export.text.into_bytes(),
+                summary: json!({
+                    "format": "libsvm",
+                    "target": export.target,
+                    "features": model.preprocessor.output_names(),
+                    "input": "preprocessed features (imputed, one-hot encoded, scaled as svmq does), in the order of `features`, 1-based",
+                    "class_labels": labels,
+                }),
+            })
+        }
+    }
+}
+
+/// The rows of a data file preprocessed as the model's LIBSVM export expects, in
+/// LIBSVM's sparse format. Each line's label is the target column's value when the
+/// file has it (a class as its LIBSVM label), else 0.
+pub fn preprocessed_libsvm_data(
+    model: &SavedModel,
+    path: &Path,
+    target: Option<&str>,
+) -> Result<Vec<u8>, ServiceError> {
+    let table = read_table(path, &TableOptions::default())?;
+    let matrix = model.preprocessor.transform_table(&table)?;
+    let index = target_index(model, target)?.unwrap_or(0);
+    let target_name = &model.targets[index].name;
+    let mut labels = vec![0.0; table.rows()];
+    if let Some(column) = table.column_index(target_name) {
+        let libsvm = libsvm_labels(&model.classes);
+        for (row, label) in labels.iter_mut().enumerate() {
+            let cell = &table.cells[row][column];
+            *label = match (model.task, cell) {
+                (_, Cell::Missing) => 0.0,
+                (Task::Regression, cell) => cell.as_number().unwrap_or(0.0),
+                (Task::Classification, cell) => {
+                    let text = cell.text().unwrap_or_default();
+                    let class = model.classes.iter().position(|class| *class == text);
+                    class.map_or(0.0, |class| libsvm[class])
+                }
+            };
+        }
+    }
+    let mut bytes = Vec::new();
+    svmq_data::write_libsvm(&labels, matrix.columns(), matrix.values(), &mut bytes)
+        .map_err(|error| ServiceError::Model(format!("cannot write the data: {error}")))?;
+    Ok(bytes)
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a
+/// rename, so a reader never sees half a file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ServiceError> {
+    let io_error = |action: &'static str, source: std::io::Error| ServiceError::Io {
+        action,
+        path: path.display().to_string(),
+        source,
+    };
+    let name = path.file_name().ok_or_else(|| {
+        ServiceError::InvalidRequest(format!("{} is not a file name", path.display()))
+    })?;
+    let mut temporary_name = std::ffi::OsString::from(".");
+    temporary_name.push(name);
+    temporary_name.push(format!(".{}.tmp", std::process::id()));
+    let temporary = path.with_file_name(temporary_name);
+    std::fs::write(&temporary, bytes).map_err(|source| io_error("cannot write", source))?;
+    std::fs::rename(&temporary, path).map_err(|source| {
+        let _ = std::fs::remove_file(&temporary);
+        io_error("cannot write", source)
+    })
+}

@@ -1,0 +1,133 @@
+//! `svmq export`: a registered model as an ONNX model (raw features in) or a LIBSVM
+//! model file (preprocessed features in), optionally with a data file preprocessed
+//! for the LIBSVM model.
+
+use super::print_json;
+use crate::settings::open_store;
+use crate::Failure;
+use clap::Args;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use svmq_service::export::{
+    export_model, preprocessed_libsvm_data, write_atomically, ExportFormat,
+};
+use svmq_service::model_store::{find_model, load_model};
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The model id (see `svmq models`).
+    pub model_id: String,
+    /// `onnx` (takes raw features, runs in ONNX Runtime) or `libsvm` (LIBSVM's model
+    /// text format; takes preprocessed features).
+    #[arg(long, value_parser = ExportFormat::NAMES)]
+    pub format: String,
+    /// The file to write.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// LIBSVM, multi-target regression: the target to export (one model per file).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// LIBSVM: also write this data file's rows preprocessed as the model expects…
+    #[arg(long, requires = "data_output")]
+    pub data: Option<PathBuf>,
+    /// …in LIBSVM's sparse format to this file.
+    #[arg(long, requires = "data")]
+    pub data_output: Option<PathBuf>,
+}
+
+pub fn run(home: &Path, arguments: &ExportArgs, json_output: bool) -> Result<(), Failure> {
+    let format = ExportFormat::from_name(&arguments.format)
+        .ok_or_else(|| Failure::Usage(format!("unknown format {:?}", arguments.format)))?;
+    if arguments.data.is_some() && format != ExportFormat::Libsvm {
+        return Err(Failure::Usage(
+            "--data is for --format libsvm; an ONNX model preprocesses raw features itself".into(),
+        ));
+    }
+    let store = open_store(home)?;
+    let record = find_model(store.as_ref(), &arguments.model_id, None)?;
+    let model = load_model(home, &record)?;
+    let exported = export_model(
+        &model,
+        record.model_id.as_str(),
+        format,
+        arguments.target.as_deref(),
+    )?;
+    write_atomically(&arguments.output, &exported.bytes)?;
+    let mut summary = exported.summary;
+    summary["model_id"] = json!(record.model_id.as_str());
+    summary["output"] = json!(arguments.output.display().to_string());
+    if let (Some(data), Some(data_output)) = (&arguments.data, &arguments.data_output) {
+        let bytes = preprocessed_libsvm_data(&model, data, arguments.target.as_deref())?;
+        write_atomically(data_output, &bytes)?;
+        summary["data_output"] = json!(data_output.display().to_string());
+    }
+    if json_output {
+        print_json(&summary)?;
+    } else {
+        // Human output goes to stderr like `svmq predict -o`: stdout stays clean.
+        eprint!("{}", describe(format, &summary));
+    }
+    Ok(())
+}
+
+/// The summary in words.
+fn describe(format: ExportFormat, summary: &serde_json::Value) -> String {
+    let mut text = format!(
+        "{} model written to {}\n",
+        format.name(),
+        summary["output"].as_str().unwrap_or_default()
+    );
+    match format {
+        ExportFormat::Onnx => {
+            text.push_str("inputs:\n");
+            for input in summary["inputs"].as_array().into_iter().flatten() {
+                let columns = input["columns"]
+                    .as_array()
+                    .map(|columns| {
+                        let names: Vec<&str> = columns.iter().filter_map(|c| c.as_str()).collect();
+                        format!(" — columns {}", names.join(", "))
+                    })
+                    .unwrap_or_default();
+                text.push_str(&format!(
+                    "  {} {} {}, missing as {}{columns}\n",
+                    input["name"].as_str().unwrap_or_default(),
+                    input["type"].as_str().unwrap_or_default(),
+                    input["shape"],
+                    input["missing"].as_str().unwrap_or_default(),
+                ));
+            }
+            text.push_str("outputs:\n");
+            for output in summary["outputs"].as_array().into_iter().flatten() {
+                text.push_str(&format!(
+                    "  {}: {}\n",
+                    output["name"].as_str().unwrap_or_default(),
+                    output["description"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+        ExportFormat::Libsvm => {
+            text.push_str(
+                "This LIBSVM model takes preprocessed features (imputed, one-hot encoded and \
+                 scaled as svmq does), not the raw columns; use --data FILE --data-output FILE \
+                 to write data that way.\n",
+            );
+            if let Some(labels) = summary["class_labels"].as_array() {
+                let pairs: Vec<String> = labels
+                    .iter()
+                    .map(|pair| {
+                        format!(
+                            "{}={}",
+                            pair["label"],
+                            pair["class"].as_str().unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                text.push_str(&format!("labels: {}\n", pairs.join(", ")));
+            }
+            if let Some(path) = summary["data_output"].as_str() {
+                text.push_str(&format!("preprocessed data written to {path}\n"));
+            }
+        }
+    }
+    text
+}
