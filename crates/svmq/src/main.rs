@@ -74,6 +74,9 @@ enum Command {
     )]
     Report(commands::report::ReportArgs),
     /// The model registry: list, show, delete.
+    #[command(
+        after_help = "Examples:\n  svmq models\n  svmq models show MODEL_ID\n  svmq models delete MODEL_ID"
+    )]
     Models {
         #[command(subcommand)]
         command: Option<commands::models::ModelsCommand>,
@@ -84,6 +87,7 @@ enum Command {
     )]
     Submit(commands::queue::SubmitArgs),
     /// A task's status, progress, result or error.
+    #[command(after_help = "Examples:\n  svmq status TASK_ID\n  svmq status TASK_ID --watch")]
     Status {
         task_id: String,
         /// Refresh every second until the task ends.
@@ -91,6 +95,9 @@ enum Command {
         watch: bool,
     },
     /// List tasks, newest first.
+    #[command(
+        after_help = "Examples:\n  svmq tasks\n  svmq tasks --status running\n  svmq tasks --of-user alice --limit 10"
+    )]
     Tasks {
         /// Only this status: queued, running, completed, failed, cancelled.
         #[arg(long)]
@@ -102,10 +109,13 @@ enum Command {
         limit: u32,
     },
     /// Cancel a queued or running task.
+    #[command(after_help = "Example:\n  svmq cancel TASK_ID")]
     Cancel { task_id: String },
     /// Counts of tasks per state, the concurrency limit, live workers.
+    #[command(after_help = "Examples:\n  svmq queue\n  svmq queue --json")]
     Queue,
     /// A task's log lines (trial results, warnings).
+    #[command(after_help = "Examples:\n  svmq logs TASK_ID\n  svmq logs TASK_ID --tail 5")]
     Logs {
         task_id: String,
         /// Only the last N lines.
@@ -113,6 +123,10 @@ enum Command {
         tail: Option<u32>,
     },
     /// Run queued tasks until interrupted (SIGINT/SIGTERM).
+    #[command(
+        after_help = "Examples:\n  svmq worker\n  svmq worker --max-concurrent 2 --retention-days 7\n  \
+        svmq --database postgres://svmq@db.internal/svmq worker"
+    )]
     Worker {
         /// Tasks run at once, across every worker sharing the store (default: svmq.toml's
         /// queue.max_concurrent, else 3).
@@ -128,6 +142,9 @@ enum Command {
         retention_days: Option<u64>,
     },
     /// Serve the MCP tools on stdio (logs on stderr) and run queued trainings.
+    #[command(after_help = "Examples:\n  svmq serve --data-root examples\n  \
+        svmq serve --http 127.0.0.1:8765 --data-root examples   # dashboard at http://127.0.0.1:8765/\n  \
+        svmq serve --http 0.0.0.0:8765 --auth-token-file tokens.txt --workers 0")]
     Serve(commands::serve::ServeArgs),
     /// LIBSVM-compatible training: svmq svm-train [options] training_set_file [model_file]
     #[command(

@@ -1,0 +1,40 @@
+//! Every subcommand's `--help` ends with examples a newcomer can copy; usage mistakes
+//! exit with code 2.
+
+mod support;
+
+use support::svmq;
+
+const SUBCOMMANDS: [&str; 13] = [
+    "train", "predict", "export", "report", "models", "submit", "status", "tasks", "cancel",
+    "queue", "logs", "worker", "serve",
+];
+
+#[test]
+fn every_subcommand_help_has_examples() {
+    for subcommand in SUBCOMMANDS {
+        let run = svmq(&[subcommand, "--help"]).success();
+        let help = run.stdout();
+        let examples = help
+            .split("Example")
+            .nth(1)
+            .unwrap_or_else(|| panic!("`svmq {subcommand} --help` has no examples:\n{help}"));
+        assert!(
+            examples.contains(&format!("svmq {subcommand}")) || examples.contains("svmq --"),
+            "`svmq {subcommand} --help` examples do not show the command:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn usage_mistakes_exit_with_two() {
+    for arguments in [
+        vec!["train"],
+        vec!["status"],
+        vec!["no-such-command"],
+        vec!["tasks", "--limit", "many"],
+    ] {
+        let run = svmq(&arguments);
+        assert_eq!(run.code(), Some(2), "svmq {arguments:?}: {}", run.stderr());
+    }
+}
