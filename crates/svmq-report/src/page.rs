@@ -94,11 +94,14 @@ pub enum Cell {
 
 /// A table with escaped `headers` and rows of cells.
 pub fn table(headers: &[&str], rows: &[Vec<Cell>]) -> String {
-    let mut html = String::from("<table>\n<tr>");
-    for header in headers {
-        let _ = write!(html, "<th>{header}</th>");
+    let mut html = String::from("<table>\n");
+    if headers.iter().any(|header| !header.is_empty()) {
+        html.push_str("<tr>");
+        for header in headers {
+            let _ = write!(html, "<th>{header}</th>");
+        }
+        html.push_str("</tr>\n");
     }
-    html.push_str("</tr>\n");
     for row in rows {
         html.push_str("<tr>");
         for cell in row {

@@ -317,12 +317,21 @@ impl Plot {
             top + 8.0
         };
         if !self.legend.is_empty() {
+            // As wide as the longest entry (about 6.5 px per character at 11 px),
+            // so the box hides as little of the chart as possible.
+            let characters = self
+                .legend
+                .iter()
+                .map(|(text, _)| visible_characters(text))
+                .max()
+                .unwrap_or(0);
+            let width = 6.5 * characters as f64 + 30.0;
             let _ = writeln!(
                 svg,
                 r##"<rect x="{}" y="{}" width="{}" height="{}" fill="#fff" fill-opacity="0.85"/>"##,
-                c(right - 200.0),
+                c(right - width),
                 c(first - 8.0),
-                196,
+                c(width - 4.0),
                 c(16.0 * self.legend.len() as f64 + 4.0)
             );
         }
@@ -343,6 +352,24 @@ impl Plot {
     }
 }
 
+/// Characters an escaped text shows (an entity such as `&amp;` is one).
+fn visible_characters(escaped: &str) -> usize {
+    let mut count = 0;
+    let mut in_entity = false;
+    for character in escaped.chars() {
+        match character {
+            '&' => {
+                in_entity = true;
+                count += 1;
+            }
+            ';' if in_entity => in_entity = false,
+            _ if in_entity => {}
+            _ => count += 1,
+        }
+    }
+    count
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,6 +382,12 @@ mod tests {
         assert_eq!(labels, ["0", "0.2", "0.4", "0.6", "0.8", "1"]);
         let scale = Scale::new(-3.0, 17.0, 0.0, 100.0);
         assert_eq!(scale.ticks(4), [0.0, 5.0, 10.0, 15.0]);
+    }
+
+    #[test]
+    fn entities_count_as_one_character() {
+        assert_eq!(visible_characters("a&amp;b"), 3);
+        assert_eq!(visible_characters("&lt;b&gt;"), 3);
     }
 
     #[test]
