@@ -332,7 +332,7 @@ impl<'a> KernelMatrix<'a> {
                     *exponent = -gamma * (norm + self.norms[j] - 2.0 * value);
                 }
                 for (slot, &exponent) in out.iter_mut().zip(exponents.iter()) {
-                    *slot = fast_exp(exponent) as f32;
+                    *slot = fast_exp_single(exponent);
                 }
             }
             kernel => {
@@ -501,15 +501,7 @@ unsafe fn dot_four_avx2(x: &[f64], rows: [&[f64]; 4]) -> [f64; 4] {
 /// Horner form (remainder below 2e-16 on that interval); 2ᵏ is built from its bits.
 #[inline(always)]
 fn fast_exp(x: f64) -> f64 {
-    const LOG2_E: f64 = std::f64::consts::LOG2_E;
-    const LN2_HIGH: f64 = 0.693_147_180_369_123_8;
-    const LN2_LOW: f64 = 1.908_214_929_270_587_7e-10;
-    // Adding 1.5·2⁵² rounds to an integer held in the low bits of the mantissa.
-    const ROUNDER: f64 = 6_755_399_441_055_744.0;
-    let x = x.clamp(-700.0, 700.0);
-    let shifted = x * LOG2_E + ROUNDER;
-    let k = shifted - ROUNDER;
-    let r = (x - k * LN2_HIGH) - k * LN2_LOW;
+    let (r, scale) = reduce_exponent(x);
     let mut series = 1.0 / 479_001_600.0;
     for divisor in [
         39_916_800.0,
@@ -527,14 +519,56 @@ fn fast_exp(x: f64) -> f64 {
     ] {
         series = series * r + 1.0 / divisor;
     }
+    series * scale
+}
+
+/// x = k·ln 2 + r, for the exponentials: returns r and 2ᵏ, with x clamped to
+/// [−700, 700].
+#[inline(always)]
+fn reduce_exponent(x: f64) -> (f64, f64) {
+    const LOG2_E: f64 = std::f64::consts::LOG2_E;
+    const LN2_HIGH: f64 = 0.693_147_180_369_123_8;
+    const LN2_LOW: f64 = 1.908_214_929_270_587_7e-10;
+    // Adding 1.5·2⁵² rounds to an integer held in the low bits of the mantissa.
+    const ROUNDER: f64 = 6_755_399_441_055_744.0;
+    let x = x.clamp(-700.0, 700.0);
+    let shifted = x * LOG2_E + ROUNDER;
+    let k = shifted - ROUNDER;
+    let r = (x - k * LN2_HIGH) - k * LN2_LOW;
     // The low bits of `shifted` hold k + 2⁵¹; move k + 1023 into the exponent field.
     let bits = (shifted.to_bits().wrapping_add(1023).wrapping_sub(1 << 51)) << 52;
-    series * f64::from_bits(bits)
+    (r, f64::from_bits(bits))
+}
+
+/// eˣ for a value stored in single precision: `fast_exp` with the Taylor series cut
+/// at degree 8 (remainder below 3e-10 relative, far under f32's 6e-8 rounding unit),
+/// four multiply-adds fewer for each of the many values of a kernel row.
+#[inline(always)]
+fn fast_exp_single(x: f64) -> f32 {
+    let (r, scale) = reduce_exponent(x);
+    let mut series = 1.0 / 40_320.0;
+    for divisor in [5_040.0, 720.0, 120.0, 24.0, 6.0, 2.0, 1.0, 1.0] {
+        series = series * r + 1.0 / divisor;
+    }
+    (series * scale) as f32
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn single_precision_exponential_is_accurate() {
+        for step in 0..20_000 {
+            let x = -60.0 + step as f64 * 0.003;
+            let expected = x.exp();
+            let relative = (fast_exp_single(x) as f64 - expected).abs() / expected;
+            // f32 rounding (6e-8) plus the truncated series.
+            assert!(relative < 6.5e-8, "e^{x}: relative error {relative}");
+        }
+        assert_eq!(fast_exp_single(0.0), 1.0);
+        assert_eq!(fast_exp_single(-1e6), 0.0);
+    }
 
     #[test]
     fn kernels_follow_libsvm_parameterization() {

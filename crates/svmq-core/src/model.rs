@@ -6,7 +6,7 @@
 
 use crate::error::EngineError;
 use crate::kernel::kernel_values_against;
-use crate::matrix::Matrix;
+use crate::matrix::{dot, Matrix};
 use crate::params::{Kernel, SvmType};
 use crate::probability;
 use rayon::prelude::*;
@@ -134,12 +134,7 @@ impl Predictor<'_> {
     pub fn decision_values_from_kernel(&self, values: &[f64]) -> Vec<f64> {
         let model = self.model;
         if !model.svm_type.is_classification() {
-            let sum: f64 = model.coefficients[0]
-                .iter()
-                .zip(values)
-                .map(|(c, k)| c * k)
-                .sum();
-            return vec![sum - model.rho[0]];
+            return vec![dot(&model.coefficients[0], values) - model.rho[0]];
         }
         let classes = model.labels.len();
         let counts = &model.support_vector_counts;
@@ -153,16 +148,11 @@ impl Predictor<'_> {
                     self.starts[i]..self.starts[i] + counts[i],
                     self.starts[j]..self.starts[j] + counts[j],
                 );
-                let sum_i: f64 = model.coefficients[j - 1][range_i.clone()]
-                    .iter()
-                    .zip(&values[range_i])
-                    .map(|(c, k)| c * k)
-                    .sum();
-                let sum_j: f64 = model.coefficients[i][range_j.clone()]
-                    .iter()
-                    .zip(&values[range_j])
-                    .map(|(c, k)| c * k)
-                    .sum();
+                let sum_i = dot(
+                    &model.coefficients[j - 1][range_i.clone()],
+                    &values[range_i],
+                );
+                let sum_j = dot(&model.coefficients[i][range_j.clone()], &values[range_j]);
                 decisions.push(sum_i + sum_j - model.rho[pair]);
                 pair += 1;
             }
