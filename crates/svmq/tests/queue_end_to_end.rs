@@ -23,7 +23,7 @@ use support::{svmq, Run, Workspace};
 const TEST_LEASE_SECONDS: &str = "3";
 
 /// The longest any test waits for the queue to reach a state.
-const QUEUE_TIMEOUT: Duration = Duration::from_secs(120);
+const QUEUE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// How long `cancel` of a running task may take to show as `cancelled` (the issue asks
 /// for one second to stop; the rest is process start-up and polling).
