@@ -56,6 +56,16 @@ enum Command {
         svmq train examples/diabetes.csv --target progression --task regression --metric rmse"
     )]
     Train(training_args::TrainingArgs),
+    /// Check a data file before training: columns, class balance or target summary,
+    /// warnings and blocking problems.
+    #[command(
+        after_help = "Exit status: 0 when the data is trainable, 1 when the report has blocking \
+        problems (or the file cannot be read), 2 for usage mistakes.\n\n\
+        Examples:\n  svmq validate examples/iris.csv --target species\n  \
+        svmq validate examples/diabetes.csv --target progression --task regression\n  \
+        svmq validate data.csv --target label --folds 10 --json"
+    )]
+    Validate(commands::validate::ValidateArgs),
     /// Predict with a trained model, from a data file or JSON rows.
     #[command(
         after_help = "Examples:\n  svmq predict MODEL_ID examples/iris.csv -o predictions.csv\n  \
@@ -174,6 +184,9 @@ enum Command {
 /// How a subcommand failed: a usage mistake (exit 2) or anything else (exit 1).
 pub enum Failure {
     Usage(String),
+    /// The command has printed why it failed (`validate`'s blocking problems): exit 1
+    /// without another message.
+    Reported,
     Other(anyhow::Error),
 }
 
@@ -199,6 +212,7 @@ fn main() -> ExitCode {
             eprintln!("{message}");
             ExitCode::from(2)
         }
+        Err(Failure::Reported) => ExitCode::from(1),
         Err(Failure::Other(error)) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(Failure::Other(error)) => {
             eprintln!("error: {error:#}");
@@ -217,7 +231,7 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
-    use commands::{export, models, predict, queue, serve, train, worker};
+    use commands::{export, models, predict, queue, serve, train, validate, worker};
     settings::resolve_database(cli.database.clone());
     let json = cli.json;
     let user = cli.user.as_str();
@@ -229,6 +243,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::SvmTrain { arguments } => libsvm_tools::train::run(arguments),
         Command::SvmPredict { arguments } => libsvm_tools::predict::run(arguments),
         Command::Train(arguments) => train::run(&home()?, &config()?, arguments, user, json),
+        Command::Validate(arguments) => validate::run(&config()?, arguments, json),
         Command::Predict(arguments) => predict::run(&home()?, arguments, json),
         Command::Export(arguments) => export::run(&home()?, arguments, json),
         Command::Report(arguments) => commands::report::run(&home()?, arguments, json),

@@ -5,9 +5,9 @@ mod support;
 
 use support::svmq;
 
-const SUBCOMMANDS: [&str; 13] = [
-    "train", "predict", "export", "report", "models", "submit", "status", "tasks", "cancel",
-    "queue", "logs", "worker", "serve",
+const SUBCOMMANDS: [&str; 14] = [
+    "train", "validate", "predict", "export", "report", "models", "submit", "status", "tasks",
+    "cancel", "queue", "logs", "worker", "serve",
 ];
 
 #[test]
@@ -30,6 +30,8 @@ fn every_subcommand_help_has_examples() {
 fn usage_mistakes_exit_with_two() {
     for arguments in [
         vec!["train"],
+        vec!["validate"],
+        vec!["validate", "data.csv", "--folds", "1"],
         vec!["status"],
         vec!["no-such-command"],
         vec!["tasks", "--limit", "many"],

@@ -222,6 +222,24 @@ impl Tour {
                 assert!(outcome.stdout.contains("test:"), "{}", outcome.stdout);
                 self.model_id = Some(id.to_string());
             }
+            ("validate", false) => {
+                let outcome = self.succeed(line, &arguments);
+                let trainable = if arguments.iter().any(|word| word == "--json") {
+                    let value: serde_json::Value = serde_json::from_str(&outcome.stdout)
+                        .unwrap_or_else(|_| panic!("`{line}` prints JSON: {}", outcome.stdout));
+                    value["trainable"] == true
+                } else {
+                    outcome.stdout.lines().last() == Some("trainable: yes")
+                };
+                assert!(trainable, "`{line}`: {}", outcome.stdout);
+                if let Some(target) = option("--target") {
+                    assert!(
+                        outcome.stdout.contains(&target),
+                        "`{line}` names its target: {}",
+                        outcome.stdout
+                    );
+                }
+            }
             ("models", false) => {
                 let outcome = self.succeed(line, &arguments);
                 let model = self.model_id.clone().unwrap_or_default();

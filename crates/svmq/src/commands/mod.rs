@@ -7,6 +7,7 @@ pub mod queue;
 pub mod report;
 pub mod serve;
 pub mod train;
+pub mod validate;
 pub mod worker;
 
 use std::io::Write;
