@@ -789,8 +789,7 @@ fn permutation_importance(
         .into_par_iter()
         .enumerate()
         .map(|(index, (name, columns))| {
-            let mut random =
-                Random::new(seed ^ (index as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
+            let mut random = Random::for_stream(seed, index as u64);
             let drops: Vec<f64> = (0..IMPORTANCE_REPEATS)
                 .map(|_| {
                     let mut order: Vec<usize> = (0..rows).collect();

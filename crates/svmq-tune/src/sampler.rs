@@ -41,7 +41,7 @@ pub fn propose(
     seed: u64,
     number: usize,
 ) -> TrialParams {
-    let mut random = Random::new(seed ^ (number as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let mut random = Random::for_stream(seed, number as u64);
     match kind {
         SamplerKind::Grid => grid_point(space, seed, number),
         SamplerKind::Random => Sampler {
@@ -385,6 +385,30 @@ mod tests {
         };
         assert_eq!(run(7), run(7));
         assert_ne!(run(7), run(8));
+    }
+
+    #[test]
+    fn trials_proposed_from_the_same_history_differ() {
+        // A batch of parallel trials is proposed from one history; each trial must
+        // get its own draws, or the batch repeats one point.
+        let space = SearchSpace::classification(vec![KernelName::Rbf]);
+        let mut history = Vec::new();
+        for number in 0..20 {
+            let params = propose(SamplerKind::Tpe, &space, &history, 3, number);
+            let loss = loss_of(&params);
+            history.push(Observation {
+                params,
+                loss: Some(loss),
+            });
+        }
+        let batch: Vec<TrialParams> = (20..28)
+            .map(|number| propose(SamplerKind::Tpe, &space, &history, 3, number))
+            .collect();
+        for (index, params) in batch.iter().enumerate() {
+            for other in &batch[index + 1..] {
+                assert_ne!(params.c, other.c, "two trials of one batch share C");
+            }
+        }
     }
 
     #[test]
