@@ -30,7 +30,7 @@ use svmq_tune::evaluation::{
     Task as TuneTask, TrainingStatistics,
 };
 use svmq_tune::metrics::{Direction, Metric};
-use svmq_tune::space::{SearchSpace, TrialParams};
+use svmq_tune::space::{GammaRuleValues, SearchSpace, TrialParams};
 use svmq_tune::study::{run_study, StudySettings, TrialRecord, TrialState};
 
 /// Permutations per feature for permutation importance.
@@ -497,10 +497,11 @@ impl TargetContext<'_> {
         let request = self.request;
         let metric = request.metric();
         let kernels = request.kernel.kernels();
-        let space = match request.task {
+        let mut space = match request.task {
             Task::Classification => SearchSpace::classification(kernels),
             Task::Regression => SearchSpace::regression(kernels),
         };
+        space.gamma_rule_values = gamma_rule_values(evaluators);
         if !request.optimize_hyperparameters {
             let params = space.defaults();
             let mut scores = Vec::new();
@@ -732,6 +733,27 @@ fn trial_line(trial: &TrialRecord, metric: Metric) -> String {
             trial.error.as_deref().unwrap_or("unknown error")
         ),
     }
+}
+
+/// What `scale` and `auto` stand for across the folds (geometric means: each fold
+/// resolves them on its own training part).
+fn gamma_rule_values(evaluators: &[FoldEvaluator]) -> Option<GammaRuleValues> {
+    if evaluators.is_empty() {
+        return None;
+    }
+    let count = evaluators.len() as f64;
+    let mean = |value: fn(GammaRuleValues) -> f64| {
+        (evaluators
+            .iter()
+            .map(|e| value(e.gamma_rule_values()).ln())
+            .sum::<f64>()
+            / count)
+            .exp()
+    };
+    Some(GammaRuleValues {
+        scale: mean(|rules| rules.scale),
+        auto: mean(|rules| rules.auto),
+    })
 }
 
 /// Permutation importance on the test split: for each input feature, shuffle its

@@ -8,7 +8,7 @@
 //! so every score is in the target's original units.
 
 use crate::metrics::{classification_score, regression_score, Metric};
-use crate::space::TrialParams;
+use crate::space::{Gamma, GammaRuleValues, TrialParams};
 use rayon::prelude::*;
 use svmq_core::matrix::dot;
 use svmq_core::{
@@ -329,6 +329,15 @@ impl FoldEvaluator {
             standardized_targets,
             gram,
             cross,
+        }
+    }
+
+    /// What gamma `scale` and `auto` stand for on this fold's training part.
+    pub fn gamma_rule_values(&self) -> GammaRuleValues {
+        let features = self.fold.train.columns();
+        GammaRuleValues {
+            scale: Gamma::Scale.resolve(features, self.statistics.variance),
+            auto: Gamma::Auto.resolve(features, self.statistics.variance),
         }
     }
 

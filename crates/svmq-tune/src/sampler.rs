@@ -7,10 +7,13 @@
 //! rest; fit a Parzen density to each (Gaussian components truncated to the range,
 //! plus a wide prior component; categorical counts plus one); draw 24 candidates from
 //! the good density and keep the one maximizing l(x) / g(x). Before 10 finished
-//! trials it samples the prior. Every draw comes from a generator seeded by the study
+//! trials it samples the prior. Gamma's rules `scale` and `auto` are tried with the
+//! prior; once the numbers they stand for on the data are known, TPE models gamma as
+//! one number and counts each rule trial at its number, so that a good rule leads the
+//! search to good numbers nearby instead of capturing it. Every draw comes from a generator seeded by the study
 //! seed and the trial number, so a study replays exactly, and resumes exactly.
 
-use crate::space::{Gamma, KernelName, Range, SearchSpace, TrialParams};
+use crate::space::{Gamma, GammaRuleValues, KernelName, Range, SearchSpace, TrialParams};
 use serde::{Deserialize, Serialize};
 use svmq_core::random::Random;
 
@@ -88,24 +91,10 @@ impl Sampler<'_> {
         })];
         let c = self.continuous(space.c, |p| Some(p.c));
         let gamma = if kernel.uses_gamma() {
-            let rule = if space.gamma_rules {
-                self.categorical(3, |p| match (p.kernel.uses_gamma(), p.gamma) {
-                    (true, Some(Gamma::Scale)) => Some(0),
-                    (true, Some(Gamma::Auto)) => Some(1),
-                    (true, Some(Gamma::Value(_))) => Some(2),
-                    _ => None,
-                })
-            } else {
-                2
-            };
-            Some(match rule {
-                0 => Gamma::Scale,
-                1 => Gamma::Auto,
-                _ => Gamma::Value(self.continuous(space.gamma, |p| match p.gamma {
-                    Some(Gamma::Value(value)) => Some(value),
-                    _ => None,
-                })),
-            })
+            match (space.gamma_rule_values, self.history.is_empty()) {
+                (Some(rules), false) => Some(self.gamma_number(rules)),
+                _ => self.gamma_with_rules(),
+            }
         } else {
             None
         };
@@ -132,6 +121,41 @@ impl Sampler<'_> {
             epsilon,
             balanced_class_weights,
         }
+    }
+
+    /// Gamma as a rule (`scale`, `auto`) or a number, each a dimension of its own.
+    fn gamma_with_rules(&mut self) -> Option<Gamma> {
+        let space = self.space;
+        let rule = if space.gamma_rules {
+            self.categorical(3, |p| match (p.kernel.uses_gamma(), p.gamma) {
+                (true, Some(Gamma::Scale)) => Some(0),
+                (true, Some(Gamma::Auto)) => Some(1),
+                (true, Some(Gamma::Value(_))) => Some(2),
+                _ => None,
+            })
+        } else {
+            2
+        };
+        Some(match rule {
+            0 => Gamma::Scale,
+            1 => Gamma::Auto,
+            _ => Gamma::Value(self.continuous(space.gamma, |p| match p.gamma {
+                Some(Gamma::Value(value)) => Some(value),
+                _ => None,
+            })),
+        })
+    }
+
+    /// Gamma as one number: every trial that used gamma counts with the number its
+    /// rule stood for, so the model can move away from `scale` and `auto` as freely
+    /// as from any value. The rules themselves are tried while sampling the prior.
+    fn gamma_number(&mut self, rules: GammaRuleValues) -> Gamma {
+        Gamma::Value(self.continuous(self.space.gamma, |p| {
+            p.kernel
+                .uses_gamma()
+                .then(|| p.gamma.map(|gamma| rules.number(gamma)))
+                .flatten()
+        }))
     }
 
     /// The finished trials that have this dimension, best first, split into the good
@@ -409,6 +433,54 @@ mod tests {
                 assert_ne!(params.c, other.c, "two trials of one batch share C");
             }
         }
+    }
+
+    #[test]
+    fn with_known_rule_values_tpe_learns_gamma_from_rule_trials() {
+        // Trials with `auto` (here 0.1) scored well, numeric values far from it
+        // badly: TPE proposes numbers, near what `auto` stood for.
+        let space = SearchSpace {
+            gamma_rule_values: Some(GammaRuleValues {
+                scale: 0.1,
+                auto: 0.1,
+            }),
+            ..SearchSpace::classification(vec![KernelName::Rbf])
+        };
+        let trial = |gamma, loss| Observation {
+            params: TrialParams {
+                kernel: KernelName::Rbf,
+                c: 1.0,
+                gamma: Some(gamma),
+                degree: None,
+                coef0: None,
+                epsilon: None,
+                balanced_class_weights: false,
+            },
+            loss: Some(loss),
+        };
+        let mut history = vec![trial(Gamma::Auto, 0.1), trial(Gamma::Scale, 0.1)];
+        for k in 0..16 {
+            let far = if k % 2 == 0 {
+                -5.0 + k as f64 * 0.1
+            } else {
+                0.9
+            };
+            history.push(trial(Gamma::Value(10f64.powf(far)), 1.0));
+        }
+        let proposed: Vec<f64> = (18..58)
+            .map(
+                |number| match propose(SamplerKind::Tpe, &space, &history, 1, number).gamma {
+                    Some(Gamma::Value(value)) => value.log10(),
+                    other => panic!("expected a numeric gamma, got {other:?}"),
+                },
+            )
+            .collect();
+        let near = proposed.iter().filter(|&&g| (g + 1.0).abs() < 1.0).count();
+        assert!(
+            near * 2 > proposed.len(),
+            "only {near} of {} proposals within a decade of 0.1",
+            proposed.len()
+        );
     }
 
     #[test]

@@ -133,6 +133,24 @@ impl Range {
 }
 
 /// What a study searches.
+/// The gamma that `scale` and `auto` resolve to on the data searched.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GammaRuleValues {
+    pub scale: f64,
+    pub auto: f64,
+}
+
+impl GammaRuleValues {
+    /// The number a trial's gamma stands for.
+    pub fn number(self, gamma: Gamma) -> f64 {
+        match gamma {
+            Gamma::Scale => self.scale,
+            Gamma::Auto => self.auto,
+            Gamma::Value(value) => value,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchSpace {
     /// One kernel, or several (`auto`): the kernel is then a categorical dimension.
@@ -141,6 +159,10 @@ pub struct SearchSpace {
     pub gamma: Range,
     /// Whether `scale` and `auto` compete with numeric gamma values.
     pub gamma_rules: bool,
+    /// The numbers `scale` and `auto` stand for on this data, when known: TPE then
+    /// models gamma as one number, learning from every trial whatever rule it used.
+    #[serde(default)]
+    pub gamma_rule_values: Option<GammaRuleValues>,
     pub degrees: Vec<u32>,
     pub coef0: Range,
     /// `Some` for regression.
@@ -165,6 +187,7 @@ impl SearchSpace {
                 log: true,
             },
             gamma_rules: true,
+            gamma_rule_values: None,
             degrees: vec![2, 3, 4, 5],
             coef0: Range {
                 low: 0.0,
