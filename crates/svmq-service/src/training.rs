@@ -811,6 +811,12 @@ fn permutation_importance(
         .into_par_iter()
         .enumerate()
         .map(|(index, (name, columns))| {
+            // The feature's columns of every support vector, one contiguous vector
+            // per column, so that the correction below vectorizes.
+            let vector_columns: Vec<Vec<f64>> = columns
+                .clone()
+                .map(|c| (0..vectors).map(|s| support.row(s)[c]).collect())
+                .collect();
             let mut random = Random::for_stream(seed, index as u64);
             let drops: Vec<f64> = (0..IMPORTANCE_REPEATS)
                 .map(|_| {
@@ -824,20 +830,16 @@ fn permutation_importance(
                                     .clone()
                                     .map(|c| moved[c] * moved[c] - own[c] * own[c])
                                     .sum::<f64>();
-                            let values: Vec<f64> = (0..vectors)
-                                .map(|s| {
-                                    let vector = support.row(s);
-                                    let correction: f64 = columns
-                                        .clone()
-                                        .map(|c| (moved[c] - own[c]) * vector[c])
-                                        .sum();
-                                    model.kernel.from_dot(
-                                        dots[r * vectors + s] + correction,
-                                        vector_norms[s],
-                                        norm,
-                                    )
-                                })
-                                .collect();
+                            let mut values = dots[r * vectors..(r + 1) * vectors].to_vec();
+                            for (c, column) in columns.clone().zip(&vector_columns) {
+                                let change = moved[c] - own[c];
+                                if change != 0.0 {
+                                    for (value, &x) in values.iter_mut().zip(column) {
+                                        *value += change * x;
+                                    }
+                                }
+                            }
+                            model.kernel.from_dots(&mut values, &vector_norms, norm);
                             predictor.predict_from_kernel(&values, probability)
                         })
                         .collect();

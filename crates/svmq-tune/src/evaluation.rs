@@ -282,19 +282,16 @@ impl CrossDots {
             .iter()
             .map(|&i| i - 1)
             .collect();
+        let vector_norms: Vec<f64> = training_rows.iter().map(|&t| self.train_norms[t]).collect();
         (0..self.valid_norms.len())
             .into_par_iter()
             .with_min_len(8)
             .map(|v| {
                 let row = &self.values[v * self.train_rows..(v + 1) * self.train_rows];
-                let kernel_values: Vec<f64> = training_rows
-                    .iter()
-                    .map(|&t| {
-                        model
-                            .kernel
-                            .from_dot(row[t], self.train_norms[t], self.valid_norms[v])
-                    })
-                    .collect();
+                let mut kernel_values: Vec<f64> = training_rows.iter().map(|&t| row[t]).collect();
+                model
+                    .kernel
+                    .from_dots(&mut kernel_values, &vector_norms, self.valid_norms[v]);
                 predictor.predict_from_kernel(&kernel_values, probability)
             })
             .collect()
