@@ -139,35 +139,76 @@ impl Gram {
     pub fn rows(&self) -> usize {
         self.rows
     }
-
-    #[inline]
-    fn value(&self, i: usize, j: usize) -> f64 {
-        self.values[i * self.rows + j] as f64
-    }
 }
 
 /// A Gram matrix seen through a subset of its rows: row `k` of the subset is row
-/// `rows[k]` of the Gram matrix.
+/// `rows[k]` of `gram`, or row `k` itself without `rows`.
 #[derive(Clone)]
 pub struct GramRows<'a> {
-    pub gram: &'a Gram,
-    pub rows: Vec<usize>,
+    gram: &'a Gram,
+    rows: Option<Vec<usize>>,
 }
 
 impl<'a> GramRows<'a> {
     /// The whole Gram matrix.
     pub fn all(gram: &'a Gram) -> GramRows<'a> {
-        GramRows {
-            gram,
-            rows: (0..gram.rows).collect(),
-        }
+        GramRows { gram, rows: None }
+    }
+
+    fn gram(&self) -> &Gram {
+        self.gram
+    }
+
+    /// How many rows the subset has.
+    pub fn len(&self) -> usize {
+        self.rows.as_ref().map_or(self.gram().rows, Vec::len)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    #[inline]
+    fn source_row(&self, k: usize) -> usize {
+        self.rows.as_ref().map_or(k, |rows| rows[k])
+    }
+
+    /// Row `k` of the subset over every column of the underlying matrix.
+    #[inline]
+    fn row_values(&self, k: usize) -> &[f32] {
+        let gram = self.gram();
+        let row = self.source_row(k);
+        &gram.values[row * gram.rows..(row + 1) * gram.rows]
+    }
+
+    #[inline]
+    fn value(&self, i: usize, j: usize) -> f64 {
+        self.row_values(i)[self.source_row(j)] as f64
     }
 
     /// The subset made of rows `indices` of this subset.
     pub fn subset(&self, indices: &[usize]) -> GramRows<'a> {
         GramRows {
             gram: self.gram,
-            rows: indices.iter().map(|&k| self.rows[k]).collect(),
+            rows: Some(indices.iter().map(|&k| self.source_row(k)).collect()),
+        }
+    }
+
+    /// Writes the dot products of subset row `i` with subset rows `columns`.
+    #[inline(always)]
+    fn fill_dots(&self, i: usize, columns: &[usize], dots: &mut [f64]) {
+        let row = self.row_values(i);
+        match &self.rows {
+            None => {
+                for (slot, &j) in dots.iter_mut().zip(columns) {
+                    *slot = row[j] as f64;
+                }
+            }
+            Some(rows) => {
+                for (slot, &j) in dots.iter_mut().zip(columns) {
+                    *slot = row[rows[j]] as f64;
+                }
+            }
         }
     }
 }
@@ -194,9 +235,7 @@ impl<'a> KernelMatrix<'a> {
         gram: Option<GramRows<'a>>,
     ) -> KernelMatrix<'a> {
         let norms = match (kernel, &gram) {
-            (Kernel::Rbf { .. }, Some(gram)) => {
-                gram.rows.iter().map(|&r| gram.gram.value(r, r)).collect()
-            }
+            (Kernel::Rbf { .. }, Some(gram)) => (0..gram.len()).map(|k| gram.value(k, k)).collect(),
             (Kernel::Rbf { .. }, None) => data.squared_norms(),
             _ => vec![0.0; data.rows()],
         };
@@ -221,7 +260,7 @@ impl<'a> KernelMatrix<'a> {
     #[inline]
     pub fn value(&self, i: usize, j: usize) -> f64 {
         let dot_product = match &self.gram {
-            Some(gram) => gram.gram.value(gram.rows[i], gram.rows[j]),
+            Some(gram) => gram.value(i, j),
             None => dot(self.data.row(i), self.data.row(j)),
         };
         self.kernel
@@ -325,10 +364,7 @@ impl<'a> KernelMatrix<'a> {
         let mut dots = [0f64; BLOCK];
         let dots = &mut dots[..columns.len()];
         if let Some(gram) = &self.gram {
-            let row = gram.rows[i];
-            for (slot, &j) in dots.iter_mut().zip(columns) {
-                *slot = gram.gram.value(row, gram.rows[j]);
-            }
+            gram.fill_dots(i, columns, dots);
         } else {
             self.compute_dots(i, columns, dots, dot_four);
         }
