@@ -128,9 +128,12 @@ pub(super) fn correlated_pairs(
     }
     pairs.sort_by(|left, right| right.correlation.abs().total_cmp(&left.correlation.abs()));
     if !pairs.is_empty() {
+        let (count, noun, verb) = match pairs.len() {
+            1 => (1, "pair", "correlates"),
+            count => (count, "pairs", "correlate"),
+        };
         warnings.push(format!(
-            "{} feature pairs correlate beyond |r| > {PAIR_CORRELATION}; they carry nearly the same information",
-            pairs.len()
+            "{count} feature {noun} {verb} beyond |r| > {PAIR_CORRELATION}; they carry nearly the same information"
         ));
     }
     pairs.truncate(MAX_PAIRS);
