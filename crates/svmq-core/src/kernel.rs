@@ -213,10 +213,19 @@ impl<'a> GramRows<'a> {
     }
 }
 
+/// Training matrices of at least this many bytes (in f64) get a copy in f32 that
+/// kernel rows read their dot products from: each kernel row streams the whole
+/// matrix, and beyond the processor's per-core cache that traffic, not arithmetic,
+/// bounds the speed. Products and sums stay in f64; only the stored inputs are
+/// rounded, to the precision kernel rows are cached in.
+const SINGLE_PRECISION_BYTES: usize = 4 << 20;
+
 /// A kernel bound to a training matrix, with the squared norms precomputed.
 pub struct KernelMatrix<'a> {
     kernel: Kernel,
     data: &'a Matrix,
+    /// The f32 copy of `data`, row-major, for large matrices without a Gram matrix.
+    single: Option<Vec<f32>>,
     norms: Vec<f64>,
     all_columns: Vec<usize>,
     gram: Option<GramRows<'a>>,
@@ -234,14 +243,29 @@ impl<'a> KernelMatrix<'a> {
         data: &'a Matrix,
         gram: Option<GramRows<'a>>,
     ) -> KernelMatrix<'a> {
-        let norms = match (kernel, &gram) {
-            (Kernel::Rbf { .. }, Some(gram)) => (0..gram.len()).map(|k| gram.value(k, k)).collect(),
-            (Kernel::Rbf { .. }, None) => data.squared_norms(),
+        let single = (gram.is_none()
+            && std::mem::size_of_val(data.values()) >= SINGLE_PRECISION_BYTES)
+            .then(|| {
+                data.values()
+                    .iter()
+                    .map(|&v| v as f32)
+                    .collect::<Vec<f32>>()
+            });
+        let norms = match (kernel, &gram, &single) {
+            (Kernel::Rbf { .. }, Some(gram), _) => {
+                (0..gram.len()).map(|k| gram.value(k, k)).collect()
+            }
+            (Kernel::Rbf { .. }, None, Some(single)) => single
+                .chunks(data.columns().max(1))
+                .map(|row| row.iter().map(|&v| v as f64 * v as f64).sum())
+                .collect(),
+            (Kernel::Rbf { .. }, None, None) => data.squared_norms(),
             _ => vec![0.0; data.rows()],
         };
         KernelMatrix {
             kernel,
             data,
+            single,
             norms,
             all_columns: (0..data.rows()).collect(),
             gram,
@@ -252,6 +276,13 @@ impl<'a> KernelMatrix<'a> {
         self.data.rows()
     }
 
+    #[inline]
+    fn single_row(&self, i: usize) -> &[f32] {
+        let columns = self.data.columns();
+        let single = self.single.as_deref().unwrap_or(&[]);
+        &single[i * columns..(i + 1) * columns]
+    }
+
     pub fn is_empty(&self) -> bool {
         self.data.rows() == 0
     }
@@ -259,9 +290,10 @@ impl<'a> KernelMatrix<'a> {
     /// k(xᵢ, xⱼ).
     #[inline]
     pub fn value(&self, i: usize, j: usize) -> f64 {
-        let dot_product = match &self.gram {
-            Some(gram) => gram.value(i, j),
-            None => dot(self.data.row(i), self.data.row(j)),
+        let dot_product = match (&self.gram, &self.single) {
+            (Some(gram), _) => gram.value(i, j),
+            (None, Some(_)) => dot_four_single(self.single_row(i), [self.single_row(j); 4])[0],
+            (None, None) => dot(self.data.row(i), self.data.row(j)),
         };
         self.kernel
             .from_dot(dot_product, self.norms[i], self.norms[j])
@@ -341,14 +373,23 @@ impl<'a> KernelMatrix<'a> {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn compute_block_avx2(&self, i: usize, columns: &[usize], out: &mut [f32]) {
-        self.compute_block_with(i, columns, out, |x, rows| {
-            // SAFETY: this function only runs where AVX2 and FMA are available.
-            unsafe { dot_four_avx2(x, rows) }
-        });
+        self.compute_block_with(
+            i,
+            columns,
+            out,
+            |x, rows| {
+                // SAFETY: this function only runs where AVX2 and FMA are available.
+                unsafe { dot_four_avx2(x, rows) }
+            },
+            |x, rows| {
+                // SAFETY: as above.
+                unsafe { dot_four_single_avx2(x, rows) }
+            },
+        );
     }
 
     fn compute_block_portable(&self, i: usize, columns: &[usize], out: &mut [f32]) {
-        self.compute_block_with(i, columns, out, dot_four);
+        self.compute_block_with(i, columns, out, dot_four, dot_four_single);
     }
 
     /// The block computation, with the four-row dot product as a parameter so that
@@ -360,11 +401,14 @@ impl<'a> KernelMatrix<'a> {
         columns: &[usize],
         out: &mut [f32],
         dot_four: impl Fn(&[f64], [&[f64]; 4]) -> [f64; 4],
+        dot_four_single: impl Fn(&[f32], [&[f32]; 4]) -> [f64; 4],
     ) {
         let mut dots = [0f64; BLOCK];
         let dots = &mut dots[..columns.len()];
         if let Some(gram) = &self.gram {
             gram.fill_dots(i, columns, dots);
+        } else if self.single.is_some() {
+            self.compute_dots_single(i, columns, dots, dot_four_single);
         } else {
             self.compute_dots(i, columns, dots, dot_four);
         }
@@ -393,6 +437,31 @@ impl<'a> KernelMatrix<'a> {
         }
         for (slot, &j) in slots.into_remainder().iter_mut().zip(groups.remainder()) {
             *slot = dot(x, self.data.row(j));
+        }
+    }
+
+    #[inline(always)]
+    fn compute_dots_single(
+        &self,
+        i: usize,
+        columns: &[usize],
+        dots: &mut [f64],
+        dot_four: impl Fn(&[f32], [&[f32]; 4]) -> [f64; 4],
+    ) {
+        let x = self.single_row(i);
+        let mut groups = columns.chunks_exact(4);
+        let mut slots = dots.chunks_exact_mut(4);
+        for (group, slot) in (&mut groups).zip(&mut slots) {
+            let rows = [
+                self.single_row(group[0]),
+                self.single_row(group[1]),
+                self.single_row(group[2]),
+                self.single_row(group[3]),
+            ];
+            slot.copy_from_slice(&dot_four(x, rows));
+        }
+        for (slot, &j) in slots.into_remainder().iter_mut().zip(groups.remainder()) {
+            *slot = dot_four(x, [self.single_row(j); 4])[0];
         }
     }
 
@@ -576,6 +645,68 @@ unsafe fn dot_four_avx2(x: &[f64], rows: [&[f64]; 4]) -> [f64; 4] {
     totals
 }
 
+/// `dot_four` over values stored in f32, multiplied and summed in f64.
+#[inline(always)]
+fn dot_four_single(x: &[f32], rows: [&[f32]; 4]) -> [f64; 4] {
+    let length = x.len();
+    let rows = rows.map(|row| &row[..length]);
+    let mut totals = [0.0f64; 4];
+    for (total, row) in totals.iter_mut().zip(&rows) {
+        let mut sums = [0.0f64; 4];
+        let chunks = length / 4 * 4;
+        for k in (0..chunks).step_by(4) {
+            for lane in 0..4 {
+                sums[lane] += x[k + lane] as f64 * row[k + lane] as f64;
+            }
+        }
+        *total = (sums[0] + sums[2]) + (sums[1] + sums[3]);
+        for k in chunks..length {
+            *total += x[k] as f64 * row[k] as f64;
+        }
+    }
+    totals
+}
+
+/// `dot_four_single` with AVX2: four f32 values widened to f64 per load.
+///
+/// # Safety
+/// As `dot_four_avx2`: only for functions compiled with `avx2` and `fma`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn dot_four_single_avx2(x: &[f32], rows: [&[f32]; 4]) -> [f64; 4] {
+    use std::arch::x86_64::*;
+    let length = x.len();
+    let rows = [
+        &rows[0][..length],
+        &rows[1][..length],
+        &rows[2][..length],
+        &rows[3][..length],
+    ];
+    let chunks = length / 4 * 4;
+    let mut sums = [_mm256_setzero_pd(); 4];
+    let mut k = 0;
+    while k < chunks {
+        // SAFETY: k + 4 ≤ length, and every row has `length` values.
+        let xv = unsafe { _mm256_cvtps_pd(_mm_loadu_ps(x.as_ptr().add(k))) };
+        for (sum, row) in sums.iter_mut().zip(&rows) {
+            let rv = unsafe { _mm256_cvtps_pd(_mm_loadu_ps(row.as_ptr().add(k))) };
+            *sum = _mm256_fmadd_pd(xv, rv, *sum);
+        }
+        k += 4;
+    }
+    let mut totals = [0.0; 4];
+    for ((total, sum), row) in totals.iter_mut().zip(&sums).zip(&rows) {
+        let mut lanes = [0.0f64; 4];
+        // SAFETY: `lanes` holds four f64.
+        unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), *sum) };
+        *total = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
+        for k in chunks..length {
+            *total += x[k] as f64 * row[k] as f64;
+        }
+    }
+    totals
+}
+
 /// eˣ with a relative error below 1e-14, branch-free so that it vectorizes. x is
 /// clamped to [−700, 700]: below, the result (under 1e-304) is as good as zero for
 /// every use here.
@@ -716,6 +847,35 @@ mod tests {
         }
         assert_eq!(fast_exp(0.0), 1.0);
         assert!(fast_exp(-1e6) < 1e-300);
+    }
+
+    #[test]
+    fn large_matrices_read_an_f32_copy_within_its_precision() {
+        let (rows, columns) = (11_000, 48);
+        let values: Vec<f64> = (0..rows * columns)
+            .map(|k| ((k * 7919) % 1013) as f64 / 300.0 - 1.5)
+            .collect();
+        let data = Matrix::new(rows, columns, values).unwrap();
+        for kernel in [Kernel::Rbf { gamma: 0.05 }, Kernel::Linear] {
+            let matrix = KernelMatrix::new(kernel, &data);
+            assert!(matrix.single.is_some(), "{} bytes", rows * columns * 8);
+            let mut row = vec![0f32; rows];
+            matrix.fill_full_row(17, &mut row);
+            for j in (0..rows).step_by(7) {
+                let exact = kernel.evaluate(data.row(17), data.row(j));
+                let scale = match kernel {
+                    Kernel::Linear => {
+                        dot(data.row(17), data.row(17)).max(dot(data.row(j), data.row(j)))
+                    }
+                    _ => exact.abs(),
+                };
+                assert!(
+                    (row[j] as f64 - exact).abs() <= 1e-6 * scale.max(1e-30),
+                    "{kernel:?} at {j}: {} vs {exact}",
+                    row[j]
+                );
+            }
+        }
     }
 
     #[test]

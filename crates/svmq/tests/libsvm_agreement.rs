@@ -179,6 +179,14 @@ fn binary_c_svc_agrees_with_libsvm() {
 }
 
 #[test]
+fn wide_data_read_through_single_precision_agrees_with_libsvm() {
+    // 5500 × 96 values take 4.2 MB in f64, over the size from which kernel rows read
+    // an f32 copy of the training data.
+    let dataset = Dataset::binary(5, 5500, 96);
+    assert_agreement("binary-wide", &dataset, &["-g", "0.01"], false);
+}
+
+#[test]
 fn multiclass_c_svc_agrees_with_libsvm() {
     let dataset = Dataset::multiclass(2, 4000, 8, 5);
     assert_agreement("multiclass", &dataset, &["-c", "2"], false);
