@@ -255,15 +255,12 @@ fn pairwise_probabilities(
 ) -> Vec<f64> {
     const MIN_PROBABILITY: f64 = 1e-7;
     let mut pairwise = vec![vec![0.0; classes]; classes];
-    let mut pair = 0;
-    for i in 0..classes {
-        for j in i + 1..classes {
-            let p = probability::sigmoid_predict(decision_values[pair], a[pair], b[pair])
-                .clamp(MIN_PROBABILITY, 1.0 - MIN_PROBABILITY);
-            pairwise[i][j] = p;
-            pairwise[j][i] = 1.0 - p;
-            pair += 1;
-        }
+    let pairs = (0..classes).flat_map(|i| (i + 1..classes).map(move |j| (i, j)));
+    for (pair, (i, j)) in pairs.enumerate() {
+        let p = probability::sigmoid_predict(decision_values[pair], a[pair], b[pair])
+            .clamp(MIN_PROBABILITY, 1.0 - MIN_PROBABILITY);
+        pairwise[i][j] = p;
+        pairwise[j][i] = 1.0 - p;
     }
     if classes == 2 {
         return vec![pairwise[0][1], pairwise[1][0]];
