@@ -9,11 +9,12 @@ use std::path::PathBuf;
 /// copied into messages because a single line can be megabytes long.
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
-    #[error("cannot read data file {}: {source}", path.display())]
+    /// The reason is part of the message, so it is not also a `source`: printing the
+    /// error with its causes would say it twice.
+    #[error("cannot read data file {}: {reason}", path.display())]
     Unreadable {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     #[error("data file {} is not UTF-8 text (first bad byte on line {line})", path.display())]
     NotUtf8 { path: PathBuf, line: usize },

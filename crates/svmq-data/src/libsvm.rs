@@ -60,7 +60,7 @@ pub struct LibsvmData {
 pub fn read_libsvm_file(path: &Path, options: &ReadOptions) -> Result<LibsvmData, DataError> {
     let bytes = std::fs::read(path).map_err(|source| DataError::Unreadable {
         path: path.to_path_buf(),
-        source,
+        reason: source,
     })?;
     let text = std::str::from_utf8(&bytes).map_err(|error| {
         // Point at the line holding the first bad byte, so the user can look there.

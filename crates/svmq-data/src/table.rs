@@ -184,7 +184,7 @@ impl RawTable {
 pub fn read_table(path: &Path, options: &TableOptions) -> Result<RawTable, DataError> {
     let unreadable = |source| DataError::Unreadable {
         path: path.to_path_buf(),
-        source,
+        reason: source,
     };
     let extension = path
         .extension()

@@ -1,5 +1,6 @@
-//! Bad input to `svm-train` / `svm-predict` gets a clear error naming the problem
-//! (and the line, for data files), the documented exit code, and never a panic.
+//! Bad input to `svm-train` / `svm-predict` (and a missing file to `train`) gets a
+//! clear error naming the problem (and the line, for data files), the documented exit
+//! code, and never a panic.
 
 mod support;
 
@@ -62,6 +63,22 @@ fn empty_and_missing_files_are_clear_errors() {
     assert_eq!(run.code(), Some(1));
     assert!(
         run.stderr().contains("/nonexistent/svmq/data"),
+        "{}",
+        run.stderr()
+    );
+    // The operating system's reason, once.
+    let workspace = Workspace::new("missing-file");
+    let home = workspace.path("home");
+    let run = svmq(&[
+        "--home",
+        home.to_str().unwrap(),
+        "train",
+        "/nonexistent/svmq/data.csv",
+    ]);
+    assert_eq!(run.code(), Some(1));
+    assert_eq!(
+        run.stderr().matches("os error").count(),
+        1,
         "{}",
         run.stderr()
     );

@@ -13,6 +13,10 @@ async fn submit_then_status_until_completed_then_predict_and_manage_the_model() 
     let mut arguments = quick("classes.csv");
     arguments["task_type"] = json!("svm_classification");
     arguments["target_column"] = json!("label");
+    // The predictions below need a model that separates the classes: the defaults
+    // (C = 1, gamma = scale) do, while three trials drawn from the prior may all
+    // have a C so small that one class is predicted everywhere.
+    arguments["optimize_hyperparameters"] = json!(false);
     let submitted = harness.ok("submit_training_task", arguments).await;
     assert_eq!(submitted["created"], true);
     assert_eq!(submitted["waited"], false);
@@ -26,9 +30,9 @@ async fn submit_then_status_until_completed_then_predict_and_manage_the_model() 
     assert_eq!(task["result"]["model_id"], model_id.as_str());
 
     let logs = harness
-        .ok("get_task_logs", json!({ "task_id": task_id, "tail": 2 }))
+        .ok("get_task_logs", json!({ "task_id": task_id, "tail": 1 }))
         .await;
-    assert_eq!(logs["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(logs["lines"].as_array().unwrap().len(), 1);
 
     // Rows as lists and as objects are not mixed in one call.
     let mixed = harness
