@@ -292,7 +292,7 @@ impl<'a> KernelMatrix<'a> {
     pub fn value(&self, i: usize, j: usize) -> f64 {
         let dot_product = match (&self.gram, &self.single) {
             (Some(gram), _) => gram.value(i, j),
-            (None, Some(_)) => dot_four_single(self.single_row(i), [self.single_row(j); 4])[0],
+            (None, Some(_)) => dot_four(self.single_row(i), [self.single_row(j); 4])[0],
             (None, None) => dot(self.data.row(i), self.data.row(j)),
         };
         self.kernel
@@ -383,13 +383,13 @@ impl<'a> KernelMatrix<'a> {
             },
             |x, rows| {
                 // SAFETY: as above.
-                unsafe { dot_four_single_avx2(x, rows) }
+                unsafe { dot_four_avx2(x, rows) }
             },
         );
     }
 
     fn compute_block_portable(&self, i: usize, columns: &[usize], out: &mut [f32]) {
-        self.compute_block_with(i, columns, out, dot_four, dot_four_single);
+        self.compute_block_with(i, columns, out, dot_four, dot_four);
     }
 
     /// The block computation, with the four-row dot product as a parameter so that
@@ -577,8 +577,9 @@ fn kernel_values_against_with(
 
 /// The dot products of `x` with four rows of the same length, computed together: the
 /// four independent sums keep the multiply-add units busy and `x` is loaded once.
+/// Values stored in f32 are widened: products and sums are always in f64.
 #[inline(always)]
-fn dot_four(x: &[f64], rows: [&[f64]; 4]) -> [f64; 4] {
+fn dot_four<T: Copy + Into<f64>>(x: &[T], rows: [&[T]; 4]) -> [f64; 4] {
     let length = x.len();
     let rows = rows.map(|row| &row[..length]);
     let mut sums = [[0.0f64; 4]; 4];
@@ -586,10 +587,9 @@ fn dot_four(x: &[f64], rows: [&[f64]; 4]) -> [f64; 4] {
     let mut k = 0;
     while k < chunks {
         for (sum, row) in sums.iter_mut().zip(&rows) {
-            sum[0] += x[k] * row[k];
-            sum[1] += x[k + 1] * row[k + 1];
-            sum[2] += x[k + 2] * row[k + 2];
-            sum[3] += x[k + 3] * row[k + 3];
+            for (lane, slot) in sum.iter_mut().enumerate() {
+                *slot += x[k + lane].into() * row[k + lane].into();
+            }
         }
         k += 4;
     }
@@ -597,10 +597,37 @@ fn dot_four(x: &[f64], rows: [&[f64]; 4]) -> [f64; 4] {
     for ((total, sum), row) in totals.iter_mut().zip(&sums).zip(&rows) {
         *total = (sum[0] + sum[2]) + (sum[1] + sum[3]);
         for k in chunks..length {
-            *total += x[k] * row[k];
+            *total += x[k].into() * row[k].into();
         }
     }
     totals
+}
+
+/// Values that AVX2 loads four at a time as f64 lanes.
+#[cfg(target_arch = "x86_64")]
+trait FourLanes: Copy + Into<f64> {
+    /// # Safety
+    /// Four values are readable from `pointer`; only in functions compiled with `avx2`.
+    unsafe fn load_four(pointer: *const Self) -> std::arch::x86_64::__m256d;
+}
+
+#[cfg(target_arch = "x86_64")]
+impl FourLanes for f64 {
+    #[inline(always)]
+    unsafe fn load_four(pointer: *const f64) -> std::arch::x86_64::__m256d {
+        // SAFETY: the caller's contract.
+        unsafe { std::arch::x86_64::_mm256_loadu_pd(pointer) }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl FourLanes for f32 {
+    #[inline(always)]
+    unsafe fn load_four(pointer: *const f32) -> std::arch::x86_64::__m256d {
+        use std::arch::x86_64::*;
+        // SAFETY: the caller's contract.
+        unsafe { _mm256_cvtps_pd(_mm_loadu_ps(pointer)) }
+    }
 }
 
 /// `dot_four` with AVX2 vectors and fused multiply-adds: one 4-lane accumulator per
@@ -611,7 +638,7 @@ fn dot_four(x: &[f64], rows: [&[f64]; 4]) -> [f64; 4] {
 /// it is inlined into them so that its loop runs without a call per four rows.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-unsafe fn dot_four_avx2(x: &[f64], rows: [&[f64]; 4]) -> [f64; 4] {
+unsafe fn dot_four_avx2<T: FourLanes>(x: &[T], rows: [&[T]; 4]) -> [f64; 4] {
     use std::arch::x86_64::*;
     let length = x.len();
     let rows = [
@@ -625,9 +652,9 @@ unsafe fn dot_four_avx2(x: &[f64], rows: [&[f64]; 4]) -> [f64; 4] {
     let mut k = 0;
     while k < chunks {
         // SAFETY: k + 4 ≤ length, and every row has `length` values.
-        let xv = unsafe { _mm256_loadu_pd(x.as_ptr().add(k)) };
+        let xv = unsafe { T::load_four(x.as_ptr().add(k)) };
         for (sum, row) in sums.iter_mut().zip(&rows) {
-            let rv = unsafe { _mm256_loadu_pd(row.as_ptr().add(k)) };
+            let rv = unsafe { T::load_four(row.as_ptr().add(k)) };
             *sum = _mm256_fmadd_pd(xv, rv, *sum);
         }
         k += 4;
@@ -639,69 +666,7 @@ unsafe fn dot_four_avx2(x: &[f64], rows: [&[f64]; 4]) -> [f64; 4] {
         unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), *sum) };
         *total = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
         for k in chunks..length {
-            *total += x[k] * row[k];
-        }
-    }
-    totals
-}
-
-/// `dot_four` over values stored in f32, multiplied and summed in f64.
-#[inline(always)]
-fn dot_four_single(x: &[f32], rows: [&[f32]; 4]) -> [f64; 4] {
-    let length = x.len();
-    let rows = rows.map(|row| &row[..length]);
-    let mut totals = [0.0f64; 4];
-    for (total, row) in totals.iter_mut().zip(&rows) {
-        let mut sums = [0.0f64; 4];
-        let chunks = length / 4 * 4;
-        for k in (0..chunks).step_by(4) {
-            for lane in 0..4 {
-                sums[lane] += x[k + lane] as f64 * row[k + lane] as f64;
-            }
-        }
-        *total = (sums[0] + sums[2]) + (sums[1] + sums[3]);
-        for k in chunks..length {
-            *total += x[k] as f64 * row[k] as f64;
-        }
-    }
-    totals
-}
-
-/// `dot_four_single` with AVX2: four f32 values widened to f64 per load.
-///
-/// # Safety
-/// As `dot_four_avx2`: only for functions compiled with `avx2` and `fma`.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-unsafe fn dot_four_single_avx2(x: &[f32], rows: [&[f32]; 4]) -> [f64; 4] {
-    use std::arch::x86_64::*;
-    let length = x.len();
-    let rows = [
-        &rows[0][..length],
-        &rows[1][..length],
-        &rows[2][..length],
-        &rows[3][..length],
-    ];
-    let chunks = length / 4 * 4;
-    let mut sums = [_mm256_setzero_pd(); 4];
-    let mut k = 0;
-    while k < chunks {
-        // SAFETY: k + 4 ≤ length, and every row has `length` values.
-        let xv = unsafe { _mm256_cvtps_pd(_mm_loadu_ps(x.as_ptr().add(k))) };
-        for (sum, row) in sums.iter_mut().zip(&rows) {
-            let rv = unsafe { _mm256_cvtps_pd(_mm_loadu_ps(row.as_ptr().add(k))) };
-            *sum = _mm256_fmadd_pd(xv, rv, *sum);
-        }
-        k += 4;
-    }
-    let mut totals = [0.0; 4];
-    for ((total, sum), row) in totals.iter_mut().zip(&sums).zip(&rows) {
-        let mut lanes = [0.0f64; 4];
-        // SAFETY: `lanes` holds four f64.
-        unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), *sum) };
-        *total = (lanes[0] + lanes[2]) + (lanes[1] + lanes[3]);
-        for k in chunks..length {
-            *total += x[k] as f64 * row[k] as f64;
+            *total += x[k].into() * row[k].into();
         }
     }
     totals
