@@ -155,13 +155,9 @@ impl<'a> GramRows<'a> {
         GramRows { gram, rows: None }
     }
 
-    fn gram(&self) -> &Gram {
-        self.gram
-    }
-
     /// How many rows the subset has.
     pub fn len(&self) -> usize {
-        self.rows.as_ref().map_or(self.gram().rows, Vec::len)
+        self.rows.as_ref().map_or(self.gram.rows, Vec::len)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -176,7 +172,7 @@ impl<'a> GramRows<'a> {
     /// Row `k` of the subset over every column of the underlying matrix.
     #[inline]
     fn row_values(&self, k: usize) -> &[f32] {
-        let gram = self.gram();
+        let gram = self.gram;
         let row = self.source_row(k);
         &gram.values[row * gram.rows..(row + 1) * gram.rows]
     }
@@ -560,19 +556,7 @@ fn kernel_values_against_with(
     for (r, slot) in out.iter_mut().enumerate().take(count).skip(start) {
         *slot = dot(prefix, &rows.row(r)[..length]);
     }
-    match *kernel {
-        Kernel::Linear => {}
-        Kernel::Rbf { gamma } => {
-            for (slot, &norm) in out.iter_mut().zip(row_norms) {
-                *slot = fast_exp(-gamma * (x_norm + norm - 2.0 * *slot));
-            }
-        }
-        other => {
-            for slot in out.iter_mut() {
-                *slot = other.from_dot(*slot, 0.0, 0.0);
-            }
-        }
-    }
+    from_dots_with(kernel, out, row_norms, x_norm);
 }
 
 /// The dot products of `x` with four rows of the same length, computed together: the
