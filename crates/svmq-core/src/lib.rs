@@ -13,6 +13,7 @@ pub mod matrix;
 pub mod model;
 pub mod model_format;
 pub mod params;
+mod passes;
 pub mod probability;
 mod probability_training;
 pub mod random;

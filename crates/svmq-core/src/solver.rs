@@ -18,6 +18,7 @@
 use crate::cache::KernelCache;
 use crate::control::{FitControl, Stopped};
 use crate::kernel::KernelMatrix;
+use crate::passes::{self, Candidate, SecondChoice, Variables};
 use rayon::prelude::*;
 
 /// The curvature used when `a ≤ 0` (non-positive-definite kernels such as sigmoid).
@@ -85,6 +86,10 @@ struct Solver<'a> {
     upper: Vec<f64>,
     alpha: Vec<f64>,
     bound: Vec<Bound>,
+    /// 0 for a variable in `I_up` (`I_low`), −∞ otherwise: membership as the
+    /// vectorized passes read it.
+    up_penalty: Vec<f64>,
+    low_penalty: Vec<f64>,
     /// ∇f(α) = Qα + p, kept exact on the active set.
     gradient: Vec<f64>,
     /// Σ over variables at their upper bound of Cₛ Qₜₛ: the part of the gradient that
@@ -107,37 +112,6 @@ struct Solver<'a> {
     /// `None` once the active set changed since.
     next_first: Option<[Candidate; 2]>,
     settings: SolverSettings,
-}
-
-/// The best candidate of a selection pass: its score and position (`None`: no
-/// candidate). Later positions win ties, whatever the split into pieces.
-#[derive(Clone, Copy)]
-struct Candidate {
-    score: f64,
-    position: Option<usize>,
-}
-
-impl Candidate {
-    const NONE: Candidate = Candidate {
-        score: f64::NEG_INFINITY,
-        position: None,
-    };
-
-    #[inline]
-    fn offer(&mut self, score: f64, position: usize) {
-        if score >= self.score {
-            self.score = score;
-            self.position = Some(position);
-        }
-    }
-
-    fn later_wins(self, later: Candidate) -> Candidate {
-        if later.position.is_some() && later.score >= self.score {
-            later
-        } else {
-            self
-        }
-    }
 }
 
 /// Runs `pass` over `0..length` in pieces, in parallel when long, and combines the
@@ -200,9 +174,12 @@ impl<'a> Solver<'a> {
     ) -> Result<Solver<'a>, Stopped> {
         let variables = problem.alpha.len();
         let rows = problem.kernel.len();
-        let bound = (0..variables)
+        let bound: Vec<Bound> = (0..variables)
             .map(|t| bound_of(problem.alpha[t], problem.upper[t]))
             .collect();
+        let (up_penalty, low_penalty) = (0..variables)
+            .map(|t| penalties(problem.sign[t], bound[t]))
+            .unzip();
         let diagonal = problem
             .row_of
             .iter()
@@ -223,6 +200,8 @@ impl<'a> Solver<'a> {
             upper: problem.upper,
             alpha: problem.alpha,
             bound,
+            up_penalty,
+            low_penalty,
             diagonal,
             epoch: 0,
             unshrunk: false,
@@ -339,9 +318,41 @@ impl<'a> Solver<'a> {
         )
     }
 
-    /// The best `j` over `I_low` for the chosen `i` of each side (second-order
-    /// selection), and the largest `yₜ∇fₜ` over `I_low` of each side, −M(α).
-    fn select_second<const SIDES: usize>(&self, first: &[Candidate; 2]) -> (Candidate, [f64; 2]) {
+    /// The standard solver's second choice for the first choice `first` at position
+    /// `i`, and −M(α) (see `passes::select_second`).
+    fn select_second_standard(&self, first: Candidate, i: usize) -> (Candidate, f64) {
+        let active = self.active_size;
+        let choice = SecondChoice {
+            first_score: first.score,
+            first_diagonal: self.diagonal[i],
+            kernel_first: self.cache.row(self.row_of[i]),
+            gradient: &self.gradient[..active],
+            diagonal: &self.diagonal[..active],
+            tau: TAU,
+        };
+        let variables = Variables {
+            start: 0,
+            row_of: &self.row_of[..active],
+            sign: &self.sign[..active],
+            penalty: &self.low_penalty[..active],
+        };
+        sweep(
+            active,
+            |range| {
+                let piece = SecondChoice {
+                    gradient: &choice.gradient[range.clone()],
+                    diagonal: &choice.diagonal[range.clone()],
+                    ..choice
+                };
+                passes::select_second(&piece, variables.slice(range))
+            },
+            |left, right| (left.0.later_wins(right.0), left.1.max(right.1)),
+        )
+    }
+
+    /// The ν solver's best `j` over `I_low` for the chosen `i` of each side
+    /// (second-order selection), and the largest `yₜ∇fₜ` over `I_low` of each side.
+    fn select_second_nu(&self, first: &[Candidate; 2]) -> (Candidate, [f64; 2]) {
         let (sign, bound, gradient) = (&self.sign, &self.bound, &self.gradient);
         let (row_of, diagonal) = (&self.row_of, &self.diagonal);
         let kernel_rows = first.map(|candidate| {
@@ -358,7 +369,7 @@ impl<'a> Solver<'a> {
                     if !in_low(sign[t], bound[t]) {
                         continue;
                     }
-                    let side = if SIDES == 2 { side_of(sign[t]) } else { 0 };
+                    let side = side_of(sign[t]);
                     let score = sign[t] * gradient[t];
                     max_low[side] = max_low[side].max(score);
                     let Some((i, kernel_i)) = kernel_rows[side] else {
@@ -390,8 +401,8 @@ impl<'a> Solver<'a> {
         };
         let i = first[0].position?;
         self.ensure_active_row(i);
-        let (second, max_low) = self.select_second::<1>(&first);
-        if first[0].score + max_low[0] < self.settings.tolerance {
+        let (second, max_low) = self.select_second_standard(first[0], i);
+        if first[0].score + max_low < self.settings.tolerance {
             return None;
         }
         second.position.map(|j| (i, j))
@@ -411,7 +422,7 @@ impl<'a> Solver<'a> {
         }
         // Both rows must still be cached: the cache keeps at least its two most
         // recent rows.
-        let (second, max_low) = self.select_second::<2>(&first);
+        let (second, max_low) = self.select_second_nu(&first);
         let gap = (first[0].score + max_low[0]).max(first[1].score + max_low[1]);
         if gap < self.settings.tolerance {
             return None;
@@ -482,6 +493,8 @@ impl<'a> Solver<'a> {
         for position in [i, j] {
             let was_upper = self.bound[position] == Bound::Upper;
             self.bound[position] = bound_of(self.alpha[position], self.upper[position]);
+            (self.up_penalty[position], self.low_penalty[position]) =
+                penalties(self.sign[position], self.bound[position]);
             let is_upper = self.bound[position] == Bound::Upper;
             if was_upper != is_upper {
                 self.update_gradient_bar(position, if is_upper { 1.0 } else { -1.0 });
@@ -498,9 +511,18 @@ impl<'a> Solver<'a> {
         let (sign, bound) = (&self.sign[..active], &self.bound[..active]);
         // The next selection's first pass rides along with the update.
         self.next_first = Some(if self.settings.nu_variant {
-            add_rows_selecting::<2>(gradient, row_of, sign, bound, rows)
+            add_rows_selecting_nu(gradient, row_of, sign, bound, rows)
         } else {
-            add_rows_selecting::<1>(gradient, row_of, sign, bound, rows)
+            let variables = Variables {
+                start: 0,
+                row_of,
+                sign,
+                penalty: &self.up_penalty[..active],
+            };
+            [
+                add_rows_selecting(gradient, variables, rows),
+                Candidate::NONE,
+            ]
         });
     }
 
@@ -610,6 +632,8 @@ impl<'a> Solver<'a> {
         permute(&mut self.upper, &order);
         permute(&mut self.alpha, &order);
         permute(&mut self.bound, &order);
+        permute(&mut self.up_penalty, &order);
+        permute(&mut self.low_penalty, &order);
         permute(&mut self.gradient, &order);
         permute(&mut self.gradient_bar, &order);
         permute(&mut self.diagonal, &order);
@@ -639,6 +663,8 @@ impl<'a> Solver<'a> {
         self.upper.swap(a, b);
         self.alpha.swap(a, b);
         self.bound.swap(a, b);
+        self.up_penalty.swap(a, b);
+        self.low_penalty.swap(a, b);
         self.gradient.swap(a, b);
         self.gradient_bar.swap(a, b);
         self.diagonal.swap(a, b);
@@ -794,7 +820,31 @@ fn kernel_sums(
 /// `gradient[t] += signₜ · Σ weight · row[row_of[t]]` over the two weighted kernel
 /// rows, in parallel pieces when long; in the same pass, what `select_first` would
 /// answer on the updated gradient (one pass over memory instead of two).
-fn add_rows_selecting<const SIDES: usize>(
+fn add_rows_selecting(
+    gradient: &mut [f64],
+    variables: Variables,
+    rows: [(f64, &[f32]); 2],
+) -> Candidate {
+    if gradient.len() < PARALLEL_VARIABLES {
+        return passes::update_gradient(gradient, variables, rows);
+    }
+    gradient
+        .par_chunks_mut(PIECE)
+        .enumerate()
+        .map(|(piece, gradient)| {
+            let start = piece * PIECE;
+            passes::update_gradient(
+                gradient,
+                variables.slice(start..start + gradient.len()),
+                rows,
+            )
+        })
+        .reduce_with(Candidate::later_wins)
+        .expect("at least one piece")
+}
+
+/// `add_rows_selecting` for the ν solver: the first choice of each side.
+fn add_rows_selecting_nu(
     gradient: &mut [f64],
     row_of: &[usize],
     sign: &[f64],
@@ -809,8 +859,7 @@ fn add_rows_selecting<const SIDES: usize>(
             for (offset, (((value, &row), &sign), &bound)) in variables.enumerate() {
                 *value += sign * (weight_a * row_a[row] as f64 + weight_b * row_b[row] as f64);
                 if in_up(sign, bound) {
-                    let side = if SIDES == 2 { side_of(sign) } else { 0 };
-                    best[side].offer(-sign * *value, start + offset);
+                    best[side_of(sign)].offer(-sign * *value, start + offset);
                 }
             }
             best
@@ -849,6 +898,12 @@ fn in_low(sign: f64, bound: Bound) -> bool {
     } else {
         bound != Bound::Upper
     }
+}
+
+/// The up- and low-penalties of a variable: 0 in the set, −∞ outside.
+fn penalties(sign: f64, bound: Bound) -> (f64, f64) {
+    let penalty = |member: bool| if member { 0.0 } else { f64::NEG_INFINITY };
+    (penalty(in_up(sign, bound)), penalty(in_low(sign, bound)))
 }
 
 /// Index 0 for y = +1, 1 for y = −1.
