@@ -73,13 +73,14 @@ impl KernelCache {
             }
             None => self.take_buffer(),
         };
-        match columns {
-            Some(columns) if columns.len() < self.row_length => {
-                kernel.fill_row(i, columns, &mut values)
-            }
-            _ => kernel.fill_full_row(i, &mut values),
+        let partial = columns.filter(|columns| {
+            columns.len() < self.row_length && !kernel.prefers_full_row(columns.len())
+        });
+        match partial {
+            Some(columns) => kernel.fill_row(i, columns, &mut values),
+            None => kernel.fill_full_row(i, &mut values),
         }
-        let complete = columns.is_none_or(|columns| columns.len() == self.row_length);
+        let complete = partial.is_none();
         self.entries[i] = Some(Entry {
             values,
             complete,
@@ -171,13 +172,26 @@ mod tests {
 
     #[test]
     fn partial_rows_are_recomputed_in_a_new_epoch() {
-        let data = Matrix::new(4, 1, vec![1.0, 2.0, 3.0, 4.0]).unwrap();
+        let data = Matrix::new(16, 1, (1..=16).map(f64::from).collect()).unwrap();
         let kernel = KernelMatrix::new(Kernel::Linear, &data);
-        let mut cache = KernelCache::new(4, 1 << 20);
+        let mut cache = KernelCache::new(16, 1 << 20);
+        // Two of sixteen columns: computed there only.
         cache.ensure(&kernel, 1, Some(&[1, 3]), 0);
         assert_eq!(cache.row(1)[3], 8.0);
         assert_eq!(cache.row(1)[0], 0.0);
-        cache.ensure(&kernel, 1, Some(&[0, 1, 2, 3]), 1);
+        let all: Vec<usize> = (0..16).collect();
+        cache.ensure(&kernel, 1, Some(&all), 1);
         assert_eq!(cache.row(1)[0], 2.0);
+    }
+
+    #[test]
+    fn rows_needed_at_most_columns_are_computed_whole_and_stay_valid() {
+        let data = Matrix::new(16, 1, (1..=16).map(f64::from).collect()).unwrap();
+        let kernel = KernelMatrix::new(Kernel::Linear, &data);
+        let mut cache = KernelCache::new(16, 1 << 20);
+        let most: Vec<usize> = (0..16).filter(|j| j % 3 != 0).collect();
+        cache.ensure(&kernel, 2, Some(&most), 0);
+        assert_eq!(cache.row(2)[0], 3.0);
+        assert!(cache.entries[2].as_ref().unwrap().complete);
     }
 }

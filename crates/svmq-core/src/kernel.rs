@@ -4,6 +4,7 @@
 //! norms): `‖u−v‖² = ‖u‖² + ‖v‖² − 2u·v`. Squared norms are computed once per data set,
 //! so the hot loop is a sweep of dense dot products over contiguous rows.
 
+use crate::feature_major::{FeatureMajor, SPAN};
 use crate::matrix::{dot, Matrix};
 use crate::params::Kernel;
 use rayon::prelude::*;
@@ -223,9 +224,19 @@ pub struct KernelMatrix<'a> {
     /// The f32 copy of `data`, row-major, for large matrices without a Gram matrix.
     single: Option<Vec<f32>>,
     norms: Vec<f64>,
+    /// The data stored feature by feature, for whole rows (without a Gram matrix).
+    feature_major: Option<FeatureMajor>,
+    /// `norms` padded with zeros to the feature-major stride.
+    padded_norms: Vec<f64>,
     all_columns: Vec<usize>,
     gram: Option<GramRows<'a>>,
 }
+
+/// Without a Gram matrix, a kernel row needed at `c` of `n` columns is computed whole
+/// (from the feature-major data) when `c · FULL_ROW_SHARE ≥ n`: a whole row costs
+/// about a quarter of a partial one per value, and stays valid when the solver's
+/// active set grows again.
+const FULL_ROW_SHARE: usize = 4;
 
 impl<'a> KernelMatrix<'a> {
     pub fn new(kernel: Kernel, data: &'a Matrix) -> KernelMatrix<'a> {
@@ -258,14 +269,28 @@ impl<'a> KernelMatrix<'a> {
             (Kernel::Rbf { .. }, None, None) => data.squared_norms(),
             _ => vec![0.0; data.rows()],
         };
+        let feature_major = gram
+            .is_none()
+            .then(|| FeatureMajor::new(data, single.is_some()));
+        let mut padded_norms = norms.clone();
+        if let Some(feature_major) = &feature_major {
+            padded_norms.resize(feature_major.stride(), 0.0);
+        }
         KernelMatrix {
             kernel,
             data,
             single,
             norms,
+            feature_major,
+            padded_norms,
             all_columns: (0..data.rows()).collect(),
             gram,
         }
+    }
+
+    /// Whether a row needed at `columns` columns is better computed whole.
+    pub fn prefers_full_row(&self, columns: usize) -> bool {
+        self.feature_major.is_some() && columns * FULL_ROW_SHARE >= self.len()
     }
 
     pub fn len(&self) -> usize {
@@ -334,6 +359,24 @@ impl<'a> KernelMatrix<'a> {
 
     /// Writes k(xᵢ, xⱼ) for every j, in parallel when the row is long.
     pub fn fill_full_row(&self, i: usize, row: &mut [f32]) {
+        if let Some(feature_major) = &self.feature_major {
+            let x = feature_major.row_values(self.data, i);
+            let fill = |start: usize, out: &mut [f32]| self.whole_block(i, &x, start, out);
+            if row.len() < PARALLEL_ROW_LENGTH {
+                for (block, out) in row.chunks_mut(BLOCK).enumerate() {
+                    fill(block * BLOCK, out);
+                }
+                return;
+            }
+            row.par_chunks_mut(BLOCK * 8)
+                .enumerate()
+                .for_each(|(piece, out)| {
+                    for (block, out) in out.chunks_mut(BLOCK).enumerate() {
+                        fill(piece * BLOCK * 8 + block * BLOCK, out);
+                    }
+                });
+            return;
+        }
         let columns = &self.all_columns[..row.len()];
         if row.len() < PARALLEL_ROW_LENGTH {
             for (out, chunk) in row.chunks_mut(BLOCK).zip(columns.chunks(BLOCK)) {
@@ -348,6 +391,89 @@ impl<'a> KernelMatrix<'a> {
                     self.compute_block(i, chunk, out);
                 }
             });
+    }
+
+    /// For each row t of `targets`: `Σⱼ weights[j] · k(x_t, xⱼ)` over every row j
+    /// (dense weights, zero for rows that do not count), with kernel values rounded to
+    /// f32 as cached rows are; from the feature-major data, which must exist
+    /// (`prefers_full_row`). Each block of columns is read once for all targets.
+    pub fn dense_weighted_sums(&self, targets: &[usize], weights: &[f64], sums: &mut [f64]) {
+        let feature_major = self
+            .feature_major
+            .as_ref()
+            .expect("dense sums read the feature-major data");
+        let targets: Vec<(usize, Vec<f64>)> = targets
+            .iter()
+            .map(|&t| (t, feature_major.row_values(self.data, t)))
+            .collect();
+        let mut values = [0f32; BLOCK];
+        sums.fill(0.0);
+        for (block, block_weights) in weights.chunks(BLOCK).enumerate() {
+            if block_weights.iter().all(|&weight| weight == 0.0) {
+                continue;
+            }
+            let values = &mut values[..block_weights.len()];
+            for (sum, (target, x)) in sums.iter_mut().zip(&targets) {
+                self.whole_block(*target, x, block * BLOCK, values);
+                for (weight, &value) in block_weights.iter().zip(values.iter()) {
+                    *sum += weight * value as f64;
+                }
+            }
+        }
+    }
+
+    /// k(xᵢ, xⱼ) into `out[n]` for j = start + n, from the feature-major data; `x`
+    /// holds row i's values as `FeatureMajor::row_values` gives them.
+    fn whole_block(&self, i: usize, x: &[f64], start: usize, out: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                // SAFETY: the processor supports the features the function is compiled for.
+                unsafe { self.whole_block_avx2(i, x, start, out) };
+                return;
+            }
+        }
+        self.whole_block_with(i, x, start, out, |feature_major, x, start, dots| {
+            feature_major.dots(x, start, dots)
+        });
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn whole_block_avx2(&self, i: usize, x: &[f64], start: usize, out: &mut [f32]) {
+        self.whole_block_with(i, x, start, out, |feature_major, x, start, dots| {
+            // SAFETY: this function only runs where AVX2 and FMA are available.
+            unsafe { feature_major.dots_avx2(x, start, dots) }
+        });
+    }
+
+    #[inline(always)]
+    fn whole_block_with(
+        &self,
+        i: usize,
+        x: &[f64],
+        start: usize,
+        out: &mut [f32],
+        dots_of: impl Fn(&FeatureMajor, &[f64], usize, &mut [f64; SPAN]),
+    ) {
+        let feature_major = self.feature_major.as_ref().expect("feature-major data");
+        let mut dots = [0f64; BLOCK];
+        for (span, dots) in dots.chunks_exact_mut(SPAN).enumerate() {
+            if span * SPAN >= out.len() {
+                break;
+            }
+            let dots: &mut [f64; SPAN] = dots.try_into().expect("SPAN values");
+            dots_of(feature_major, x, start + span * SPAN, dots);
+        }
+        let length = out.len();
+        self.apply_kernel(
+            i,
+            &self.padded_norms[start..start + length],
+            &dots[..length],
+            out,
+        );
     }
 
     /// k(xᵢ, xⱼ) for the (at most `BLOCK`) columns `j`, using AVX2 and FMA when the
@@ -408,7 +534,11 @@ impl<'a> KernelMatrix<'a> {
         } else {
             self.compute_dots(i, columns, dots, dot_four);
         }
-        self.apply_kernel(i, columns, dots, out);
+        let mut norms = [0f64; BLOCK];
+        for (norm, &j) in norms.iter_mut().zip(columns) {
+            *norm = self.norms[j];
+        }
+        self.apply_kernel(i, &norms[..columns.len()], dots, out);
     }
 
     #[inline(always)]
@@ -461,9 +591,10 @@ impl<'a> KernelMatrix<'a> {
         }
     }
 
-    /// Turns dot products into kernel values.
+    /// Turns dot products of row i with columns of squared norms `norms` (read by rbf
+    /// only) into kernel values.
     #[inline(always)]
-    fn apply_kernel(&self, i: usize, columns: &[usize], dots: &[f64], out: &mut [f32]) {
+    fn apply_kernel(&self, i: usize, norms: &[f64], dots: &[f64], out: &mut [f32]) {
         match self.kernel {
             Kernel::Linear => {
                 for (slot, &value) in out.iter_mut().zip(dots.iter()) {
@@ -473,8 +604,9 @@ impl<'a> KernelMatrix<'a> {
             Kernel::Rbf { gamma } => {
                 let norm = self.norms[i];
                 let mut exponents = [0f64; BLOCK];
-                for ((exponent, &value), &j) in exponents.iter_mut().zip(dots.iter()).zip(columns) {
-                    *exponent = -gamma * (norm + self.norms[j] - 2.0 * value);
+                for ((exponent, &value), &other) in exponents.iter_mut().zip(dots.iter()).zip(norms)
+                {
+                    *exponent = -gamma * (norm + other - 2.0 * value);
                 }
                 if self.gram.is_some() {
                     // Dot products from a Gram matrix are already rounded to f32:
@@ -602,7 +734,7 @@ fn dot_four<T: Copy + Into<f64>>(x: &[T], rows: [&[T]; 4]) -> [f64; 4] {
 
 /// Values that AVX2 loads four at a time as f64 lanes.
 #[cfg(target_arch = "x86_64")]
-trait FourLanes: Copy + Into<f64> {
+pub(crate) trait FourLanes: Copy + Into<f64> {
     /// # Safety
     /// Four values are readable from `pointer`; only in functions compiled with `avx2`.
     unsafe fn load_four(pointer: *const Self) -> std::arch::x86_64::__m256d;
@@ -904,6 +1036,28 @@ mod tests {
             let expected = kernel.value(5, j);
             assert!((full[j] as f64 - expected).abs() <= 1e-7 * expected.abs().max(1e-30));
             assert_eq!(partial[j], full[j]);
+        }
+    }
+
+    #[test]
+    fn dense_weighted_sums_equal_sums_of_single_values() {
+        let rows = 700;
+        let values: Vec<f64> = (0..rows * 5)
+            .map(|k| ((k * 7919) % 103) as f64 / 37.0 - 1.3)
+            .collect();
+        let data = Matrix::new(rows, 5, values).unwrap();
+        let kernel = KernelMatrix::new(Kernel::Rbf { gamma: 0.2 }, &data);
+        let weights: Vec<f64> = (0..rows)
+            .map(|j| if j % 3 == 0 { (j as f64).cos() } else { 0.0 })
+            .collect();
+        let targets = [0, 5, 64, 699];
+        let mut sums = [0.0; 4];
+        kernel.dense_weighted_sums(&targets, &weights, &mut sums);
+        for (&target, &sum) in targets.iter().zip(&sums) {
+            let expected: f64 = (0..rows)
+                .map(|j| weights[j] * kernel.value(target, j) as f32 as f64)
+                .sum();
+            assert!((sum - expected).abs() <= 1e-5, "{sum} vs {expected}");
         }
     }
 }

@@ -7,6 +7,7 @@ mod cache;
 pub mod control;
 pub mod cross_validation;
 pub mod error;
+mod feature_major;
 pub mod kernel;
 pub mod libsvm_format;
 pub mod matrix;

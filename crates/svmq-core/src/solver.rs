@@ -783,6 +783,10 @@ impl<'a> Solver<'a> {
     }
 }
 
+/// Target rows whose sums are computed together, so that each block of kernel
+/// columns is read once for all of them.
+const TARGET_GROUP: usize = 16;
+
 /// For each training row `r` of `targets`: `Σₖ weightsₖ · k(x_{rowsₖ}, x_r)`, with
 /// kernel values rounded to f32 like every cached value (so that rebuilt and updated
 /// gradients agree). In parallel; stops early when the stop flag is raised.
@@ -793,6 +797,22 @@ fn kernel_sums(
     weights: &[f64],
     control: &FitControl,
 ) -> Result<Vec<f64>, Stopped> {
+    if kernel.prefers_full_row(rows.len()) {
+        let mut dense = vec![0.0; kernel.len()];
+        for (&row, &weight) in rows.iter().zip(weights) {
+            dense[row] += weight;
+        }
+        let mut sums = vec![0.0; targets.len()];
+        sums.par_chunks_mut(TARGET_GROUP)
+            .zip(targets.par_chunks(TARGET_GROUP))
+            .for_each(|(sums, targets)| {
+                if !control.is_stopped() {
+                    kernel.dense_weighted_sums(targets, &dense, sums);
+                }
+            });
+        control.check()?;
+        return Ok(sums);
+    }
     let sums: Vec<Option<f64>> = targets
         .par_iter()
         .with_min_len(16)
