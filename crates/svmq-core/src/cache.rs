@@ -8,7 +8,7 @@
 //! stay valid forever. Memory never exceeds the budget (but at least two rows, which
 //! the solver needs at once) plus the row index.
 
-use crate::kernel::KernelMatrix;
+use crate::kernel::{ColumnSet, KernelMatrix};
 
 /// No row: the end marker of the recency list.
 const NONE: usize = usize::MAX;
@@ -55,7 +55,7 @@ impl KernelCache {
         &mut self,
         kernel: &KernelMatrix,
         i: usize,
-        columns: Option<&[usize]>,
+        columns: Option<&ColumnSet>,
         epoch: u64,
     ) {
         let usable = match &self.entries[i] {
@@ -176,11 +176,11 @@ mod tests {
         let kernel = KernelMatrix::new(Kernel::Linear, &data);
         let mut cache = KernelCache::new(16, 1 << 20);
         // Two of sixteen columns: computed there only.
-        cache.ensure(&kernel, 1, Some(&[1, 3]), 0);
+        cache.ensure(&kernel, 1, Some(&kernel.column_set(vec![1, 3])), 0);
         assert_eq!(cache.row(1)[3], 8.0);
         assert_eq!(cache.row(1)[0], 0.0);
         let all: Vec<usize> = (0..16).collect();
-        cache.ensure(&kernel, 1, Some(&all), 1);
+        cache.ensure(&kernel, 1, Some(&kernel.column_set(all)), 1);
         assert_eq!(cache.row(1)[0], 2.0);
     }
 
@@ -190,7 +190,7 @@ mod tests {
         let kernel = KernelMatrix::new(Kernel::Linear, &data);
         let mut cache = KernelCache::new(16, 1 << 20);
         let most: Vec<usize> = (0..16).filter(|j| j % 3 != 0).collect();
-        cache.ensure(&kernel, 2, Some(&most), 0);
+        cache.ensure(&kernel, 2, Some(&kernel.column_set(most)), 0);
         assert_eq!(cache.row(2)[0], 3.0);
         assert!(cache.entries[2].as_ref().unwrap().complete);
     }

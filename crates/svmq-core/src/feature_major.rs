@@ -26,14 +26,14 @@ pub(crate) struct FeatureMajor {
 }
 
 impl FeatureMajor {
-    /// The rows of `data`, rounded to f32 when `single`.
-    pub(crate) fn new(data: &Matrix, single: bool) -> FeatureMajor {
-        let (rows, features) = (data.rows(), data.columns());
-        let stride = rows.div_ceil(SPAN).max(1) * SPAN;
+    /// Rows `rows` of `data`, in that order, rounded to f32 when `single`.
+    pub(crate) fn new(data: &Matrix, rows: &[usize], single: bool) -> FeatureMajor {
+        let features = data.columns();
+        let stride = rows.len().div_ceil(SPAN).max(1) * SPAN;
         let mut values = vec![0f64; features * stride];
-        for row in 0..rows {
+        for (position, &row) in rows.iter().enumerate() {
             for (feature, &value) in data.row(row).iter().enumerate() {
-                values[feature * stride + row] = value;
+                values[feature * stride + position] = value;
             }
         }
         let stored = if single {

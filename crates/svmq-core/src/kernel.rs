@@ -232,6 +232,27 @@ pub struct KernelMatrix<'a> {
     gram: Option<GramRows<'a>>,
 }
 
+/// Training rows as the columns of partial kernel rows (see `KernelMatrix::column_set`).
+pub struct ColumnSet {
+    indices: Vec<usize>,
+    /// Their data feature by feature, and their squared norms padded to its stride.
+    copy: Option<(FeatureMajor, Vec<f64>)>,
+}
+
+impl ColumnSet {
+    pub fn indices(&self) -> &[usize] {
+        &self.indices
+    }
+
+    pub fn len(&self) -> usize {
+        self.indices.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.indices.is_empty()
+    }
+}
+
 /// Without a Gram matrix, a kernel row needed at `c` of `n` columns is computed whole
 /// (from the feature-major data) when `c · FULL_ROW_SHARE ≥ n`: a whole row costs
 /// about a quarter of a partial one per value, and stays valid when the solver's
@@ -269,9 +290,10 @@ impl<'a> KernelMatrix<'a> {
             (Kernel::Rbf { .. }, None, None) => data.squared_norms(),
             _ => vec![0.0; data.rows()],
         };
+        let all_columns: Vec<usize> = (0..data.rows()).collect();
         let feature_major = gram
             .is_none()
-            .then(|| FeatureMajor::new(data, single.is_some()));
+            .then(|| FeatureMajor::new(data, &all_columns, single.is_some()));
         let mut padded_norms = norms.clone();
         if let Some(feature_major) = &feature_major {
             padded_norms.resize(feature_major.stride(), 0.0);
@@ -283,9 +305,22 @@ impl<'a> KernelMatrix<'a> {
             norms,
             feature_major,
             padded_norms,
-            all_columns: (0..data.rows()).collect(),
+            all_columns,
             gram,
         }
+    }
+
+    /// The rows `indices` (in increasing order) as the columns of partial kernel
+    /// rows: with their own feature-major copy when partial rows over them are
+    /// computed (see `prefers_full_row`) and there is no Gram matrix.
+    pub fn column_set(&self, indices: Vec<usize>) -> ColumnSet {
+        let copy = (self.gram.is_none() && !self.prefers_full_row(indices.len())).then(|| {
+            let feature_major = FeatureMajor::new(self.data, &indices, self.single.is_some());
+            let mut norms: Vec<f64> = indices.iter().map(|&j| self.norms[j]).collect();
+            norms.resize(feature_major.stride(), 0.0);
+            (feature_major, norms)
+        });
+        ColumnSet { indices, copy }
     }
 
     /// Whether a row needed at `columns` columns is better computed whole.
@@ -320,9 +355,35 @@ impl<'a> KernelMatrix<'a> {
             .from_dot(dot_product, self.norms[i], self.norms[j])
     }
 
-    /// Writes k(xᵢ, xⱼ) into `row[j]` for every `j` in `columns`; other entries are left
+    /// Writes k(xᵢ, xⱼ) into `row[j]` for every `j` of `set`; other entries are left
     /// as they are. Long rows are split across the rayon pool.
-    pub fn fill_row(&self, i: usize, columns: &[usize], row: &mut [f32]) {
+    pub fn fill_row(&self, i: usize, set: &ColumnSet, row: &mut [f32]) {
+        let columns = set.indices();
+        if let Some((feature_major, norms)) = &set.copy {
+            let x = feature_major.row_values(self.data, i);
+            let mut values = vec![0f32; columns.len()];
+            let fill = |start: usize, out: &mut [f32]| {
+                self.whole_block(i, &x, feature_major, norms, start, out)
+            };
+            if columns.len() < PARALLEL_ROW_LENGTH {
+                for (block, out) in values.chunks_mut(BLOCK).enumerate() {
+                    fill(block * BLOCK, out);
+                }
+            } else {
+                values
+                    .par_chunks_mut(BLOCK * 8)
+                    .enumerate()
+                    .for_each(|(piece, out)| {
+                        for (block, out) in out.chunks_mut(BLOCK).enumerate() {
+                            fill(piece * BLOCK * 8 + block * BLOCK, out);
+                        }
+                    });
+            }
+            for (&j, value) in columns.iter().zip(values) {
+                row[j] = value;
+            }
+            return;
+        }
         if columns.len() < PARALLEL_ROW_LENGTH {
             let mut values = [0f32; BLOCK];
             for chunk in columns.chunks(BLOCK) {
@@ -361,7 +422,9 @@ impl<'a> KernelMatrix<'a> {
     pub fn fill_full_row(&self, i: usize, row: &mut [f32]) {
         if let Some(feature_major) = &self.feature_major {
             let x = feature_major.row_values(self.data, i);
-            let fill = |start: usize, out: &mut [f32]| self.whole_block(i, &x, start, out);
+            let fill = |start: usize, out: &mut [f32]| {
+                self.whole_block(i, &x, feature_major, &self.padded_norms, start, out)
+            };
             if row.len() < PARALLEL_ROW_LENGTH {
                 for (block, out) in row.chunks_mut(BLOCK).enumerate() {
                     fill(block * BLOCK, out);
@@ -414,7 +477,8 @@ impl<'a> KernelMatrix<'a> {
             }
             let values = &mut values[..block_weights.len()];
             for (sum, (target, x)) in sums.iter_mut().zip(&targets) {
-                self.whole_block(*target, x, block * BLOCK, values);
+                let start = block * BLOCK;
+                self.whole_block(*target, x, feature_major, &self.padded_norms, start, values);
                 for (weight, &value) in block_weights.iter().zip(values.iter()) {
                     *sum += weight * value as f64;
                 }
@@ -422,30 +486,47 @@ impl<'a> KernelMatrix<'a> {
         }
     }
 
-    /// k(xᵢ, xⱼ) into `out[n]` for j = start + n, from the feature-major data; `x`
-    /// holds row i's values as `FeatureMajor::row_values` gives them.
-    fn whole_block(&self, i: usize, x: &[f64], start: usize, out: &mut [f32]) {
+    /// k(xᵢ, column n) into `out[n − start]` for the columns from `start` of
+    /// `columns` (feature-major data) with squared norms `norms`; `x` holds row i's
+    /// values as `FeatureMajor::row_values` gives them.
+    fn whole_block(
+        &self,
+        i: usize,
+        x: &[f64],
+        columns: &FeatureMajor,
+        norms: &[f64],
+        start: usize,
+        out: &mut [f32],
+    ) {
         #[cfg(target_arch = "x86_64")]
         {
             if std::arch::is_x86_feature_detected!("avx2")
                 && std::arch::is_x86_feature_detected!("fma")
             {
                 // SAFETY: the processor supports the features the function is compiled for.
-                unsafe { self.whole_block_avx2(i, x, start, out) };
+                unsafe { self.whole_block_avx2(i, x, columns, norms, start, out) };
                 return;
             }
         }
-        self.whole_block_with(i, x, start, out, |feature_major, x, start, dots| {
-            feature_major.dots(x, start, dots)
+        self.whole_block_with(i, x, norms, start, out, |x, start, dots| {
+            columns.dots(x, start, dots)
         });
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn whole_block_avx2(&self, i: usize, x: &[f64], start: usize, out: &mut [f32]) {
-        self.whole_block_with(i, x, start, out, |feature_major, x, start, dots| {
+    unsafe fn whole_block_avx2(
+        &self,
+        i: usize,
+        x: &[f64],
+        columns: &FeatureMajor,
+        norms: &[f64],
+        start: usize,
+        out: &mut [f32],
+    ) {
+        self.whole_block_with(i, x, norms, start, out, |x, start, dots| {
             // SAFETY: this function only runs where AVX2 and FMA are available.
-            unsafe { feature_major.dots_avx2(x, start, dots) }
+            unsafe { columns.dots_avx2(x, start, dots) }
         });
     }
 
@@ -454,26 +535,21 @@ impl<'a> KernelMatrix<'a> {
         &self,
         i: usize,
         x: &[f64],
+        norms: &[f64],
         start: usize,
         out: &mut [f32],
-        dots_of: impl Fn(&FeatureMajor, &[f64], usize, &mut [f64; SPAN]),
+        dots_of: impl Fn(&[f64], usize, &mut [f64; SPAN]),
     ) {
-        let feature_major = self.feature_major.as_ref().expect("feature-major data");
         let mut dots = [0f64; BLOCK];
         for (span, dots) in dots.chunks_exact_mut(SPAN).enumerate() {
             if span * SPAN >= out.len() {
                 break;
             }
             let dots: &mut [f64; SPAN] = dots.try_into().expect("SPAN values");
-            dots_of(feature_major, x, start + span * SPAN, dots);
+            dots_of(x, start + span * SPAN, dots);
         }
         let length = out.len();
-        self.apply_kernel(
-            i,
-            &self.padded_norms[start..start + length],
-            &dots[..length],
-            out,
-        );
+        self.apply_kernel(i, &norms[start..start + length], &dots[..length], out);
     }
 
     /// k(xᵢ, xⱼ) for the (at most `BLOCK`) columns `j`, using AVX2 and FMA when the
@@ -1031,7 +1107,7 @@ mod tests {
         kernel.fill_full_row(5, &mut full);
         let columns: Vec<usize> = (0..rows).step_by(1).collect();
         let mut partial = vec![0f32; rows];
-        kernel.fill_row(5, &columns, &mut partial);
+        kernel.fill_row(5, &kernel.column_set(columns), &mut partial);
         for j in 0..rows {
             let expected = kernel.value(5, j);
             assert!((full[j] as f64 - expected).abs() <= 1e-7 * expected.abs().max(1e-30));

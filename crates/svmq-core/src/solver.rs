@@ -17,7 +17,7 @@
 
 use crate::cache::KernelCache;
 use crate::control::{FitControl, Stopped};
-use crate::kernel::KernelMatrix;
+use crate::kernel::{ColumnSet, KernelMatrix};
 use crate::passes::{self, Candidate, SecondChoice, Variables};
 use rayon::prelude::*;
 
@@ -104,7 +104,7 @@ struct Solver<'a> {
     diagonal: Vec<f64>,
     active_size: usize,
     /// Training rows the active variables use: the columns a kernel row needs.
-    active_rows: Vec<usize>,
+    active_rows: ColumnSet,
     /// Bumped whenever the active set grows, which invalidates partial cached rows.
     epoch: u64,
     unshrunk: bool,
@@ -190,7 +190,7 @@ impl<'a> Solver<'a> {
             cache: KernelCache::new(rows, settings.cache_bytes),
             original: (0..variables).collect(),
             active_size: variables,
-            active_rows: (0..rows).collect(),
+            active_rows: problem.kernel.column_set((0..rows).collect()),
             gradient: problem.linear.clone(),
             gradient_bar: vec![0.0; variables],
             pending_bar: vec![0.0; rows],
@@ -683,14 +683,16 @@ impl<'a> Solver<'a> {
     fn refresh_active_rows(&mut self) {
         let rows = self.kernel.len();
         if self.active_size == self.alpha.len() {
-            self.active_rows = (0..rows).collect();
+            self.active_rows = self.kernel.column_set((0..rows).collect());
             return;
         }
         let mut used = vec![false; rows];
         for &row in &self.row_of[..self.active_size] {
             used[row] = true;
         }
-        self.active_rows = (0..rows).filter(|&row| used[row]).collect();
+        self.active_rows = self
+            .kernel
+            .column_set((0..rows).filter(|&row| used[row]).collect());
     }
 
     /// Rebuilds the gradient of inactive variables:
