@@ -226,12 +226,13 @@ unsafe fn update_gradient_avx2(
             _mm256_cmp_pd::<_CMP_EQ_OQ>(penalty, zero),
             _mm256_cmp_pd::<_CMP_GE_OQ>(score, best_scores),
         );
-        best_scores = _mm256_blendv_pd(best_scores, score, take);
-        best_positions = _mm256_castpd_si256(_mm256_blendv_pd(
-            _mm256_castsi256_pd(best_positions),
-            _mm256_castsi256_pd(positions),
+        keep_best(
+            &mut best_scores,
+            &mut best_positions,
+            score,
+            positions,
             take,
-        ));
+        );
         positions = _mm256_add_epi64(positions, four);
         offset += 4;
     }
@@ -294,12 +295,13 @@ unsafe fn select_second_avx2(choice: &SecondChoice, variables: Variables) -> (Ca
             _mm256_cmp_pd::<_CMP_GT_OQ>(b, zero),
             _mm256_cmp_pd::<_CMP_GE_OQ>(decrease, best_scores),
         );
-        best_scores = _mm256_blendv_pd(best_scores, decrease, take);
-        best_positions = _mm256_castpd_si256(_mm256_blendv_pd(
-            _mm256_castsi256_pd(best_positions),
-            _mm256_castsi256_pd(positions),
+        keep_best(
+            &mut best_scores,
+            &mut best_positions,
+            decrease,
+            positions,
             take,
-        ));
+        );
         positions = _mm256_add_epi64(positions, four);
         offset += 4;
     }
@@ -309,6 +311,31 @@ unsafe fn select_second_avx2(choice: &SecondChoice, variables: Variables) -> (Ca
     let (scores, lane_positions) = lanes(best_scores, best_positions, variables.start);
     let best = best_lane(scores, lane_positions);
     select_second_portable(choice, variables, vector_end, best, max_low)
+}
+
+/// Lane by lane, where `take` is set: the score and position become the best.
+///
+/// # Safety
+/// Only for functions compiled with `avx2`, into which it is inlined.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn keep_best(
+    best_scores: &mut std::arch::x86_64::__m256d,
+    best_positions: &mut std::arch::x86_64::__m256i,
+    scores: std::arch::x86_64::__m256d,
+    positions: std::arch::x86_64::__m256i,
+    take: std::arch::x86_64::__m256d,
+) {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller's contract.
+    unsafe {
+        *best_scores = _mm256_blendv_pd(*best_scores, scores, take);
+        *best_positions = _mm256_castpd_si256(_mm256_blendv_pd(
+            _mm256_castsi256_pd(*best_positions),
+            _mm256_castsi256_pd(positions),
+            take,
+        ));
+    }
 }
 
 /// The four lanes' best scores and positions (−1: none), positions offset by `start`.
