@@ -162,6 +162,13 @@ impl WorkerProcess {
         );
     }
 
+    /// Panics, with the worker's log, if the worker has exited.
+    fn assert_alive(&mut self) {
+        if let Some(status) = self.child.try_wait().expect("the worker can be waited on") {
+            panic!("the worker exited ({status}):\n{}", self.log());
+        }
+    }
+
     fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }
@@ -389,11 +396,22 @@ fn cancel_of_a_running_task_stops_it_and_leaves_no_model() {
         "--trials",
         "1000",
     ]);
-    wait_for(QUEUE_TIMEOUT, "the task to train", || {
+    let mut worker = worker;
+    let started = Instant::now();
+    loop {
         let task = home.status(&task_id);
         assert!(!is_terminal(task["status"].as_str().unwrap()), "{task}");
-        (task["status"] == "running").then_some(())
-    });
+        if task["status"] == "running" {
+            break;
+        }
+        worker.assert_alive();
+        assert!(
+            started.elapsed() < QUEUE_TIMEOUT,
+            "timed out after {QUEUE_TIMEOUT:?} waiting for the task to train: {task}\nworker log:\n{}",
+            worker.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 
     let asked = Instant::now();
     let cancel = home.run(&["cancel", &task_id]).success();
