@@ -232,6 +232,25 @@ pub struct KernelMatrix<'a> {
     gram: Option<GramRows<'a>>,
 }
 
+/// Calls `fill(start, block)` for consecutive blocks of at most `BLOCK` values of
+/// `out`, `start` being the block's offset in `out`; across the rayon pool when `out`
+/// is long.
+fn fill_by_blocks(out: &mut [f32], fill: impl Fn(usize, &mut [f32]) + Sync) {
+    if out.len() < PARALLEL_ROW_LENGTH {
+        for (block, values) in out.chunks_mut(BLOCK).enumerate() {
+            fill(block * BLOCK, values);
+        }
+        return;
+    }
+    out.par_chunks_mut(BLOCK * 8)
+        .enumerate()
+        .for_each(|(piece, values)| {
+            for (block, values) in values.chunks_mut(BLOCK).enumerate() {
+                fill(piece * BLOCK * 8 + block * BLOCK, values);
+            }
+        });
+}
+
 /// Training rows as the columns of partial kernel rows (see `KernelMatrix::column_set`).
 pub struct ColumnSet {
     indices: Vec<usize>,
@@ -356,55 +375,22 @@ impl<'a> KernelMatrix<'a> {
     }
 
     /// Writes k(xᵢ, xⱼ) into `row[j]` for every `j` of `set`; other entries are left
-    /// as they are. Long rows are split across the rayon pool.
+    /// as they are. Long rows are split across the rayon pool: values are computed into
+    /// a dense buffer, then scattered (cheap next to computing them).
     pub fn fill_row(&self, i: usize, set: &ColumnSet, row: &mut [f32]) {
         let columns = set.indices();
-        if let Some((feature_major, norms)) = &set.copy {
-            let x = feature_major.row_values(self.data, i);
-            let mut values = vec![0f32; columns.len()];
-            let fill = |start: usize, out: &mut [f32]| {
-                self.whole_block(i, &x, feature_major, norms, start, out)
-            };
-            if columns.len() < PARALLEL_ROW_LENGTH {
-                for (block, out) in values.chunks_mut(BLOCK).enumerate() {
-                    fill(block * BLOCK, out);
-                }
-            } else {
-                values
-                    .par_chunks_mut(BLOCK * 8)
-                    .enumerate()
-                    .for_each(|(piece, out)| {
-                        for (block, out) in out.chunks_mut(BLOCK).enumerate() {
-                            fill(piece * BLOCK * 8 + block * BLOCK, out);
-                        }
-                    });
-            }
-            for (&j, value) in columns.iter().zip(values) {
-                row[j] = value;
-            }
-            return;
-        }
-        if columns.len() < PARALLEL_ROW_LENGTH {
-            let mut values = [0f32; BLOCK];
-            for chunk in columns.chunks(BLOCK) {
-                self.compute_block(i, chunk, &mut values[..chunk.len()]);
-                for (&j, &value) in chunk.iter().zip(&values) {
-                    row[j] = value;
-                }
-            }
-            return;
-        }
-        // Compute into a dense buffer in parallel, then scatter: the scatter is cheap
-        // next to the dot products.
         let mut values = vec![0f32; columns.len()];
-        values
-            .par_chunks_mut(BLOCK * 8)
-            .zip(columns.par_chunks(BLOCK * 8))
-            .for_each(|(out, chunk)| {
-                for (out, chunk) in out.chunks_mut(BLOCK).zip(chunk.chunks(BLOCK)) {
-                    self.compute_block(i, chunk, out);
-                }
-            });
+        match &set.copy {
+            Some((feature_major, norms)) => {
+                let x = feature_major.row_values(self.data, i);
+                fill_by_blocks(&mut values, |start, out| {
+                    self.whole_block(i, &x, feature_major, norms, start, out)
+                });
+            }
+            None => fill_by_blocks(&mut values, |start, out| {
+                self.compute_block(i, &columns[start..start + out.len()], out)
+            }),
+        }
         for (&j, value) in columns.iter().zip(values) {
             row[j] = value;
         }
@@ -420,40 +406,17 @@ impl<'a> KernelMatrix<'a> {
 
     /// Writes k(xᵢ, xⱼ) for every j, in parallel when the row is long.
     pub fn fill_full_row(&self, i: usize, row: &mut [f32]) {
-        if let Some(feature_major) = &self.feature_major {
-            let x = feature_major.row_values(self.data, i);
-            let fill = |start: usize, out: &mut [f32]| {
-                self.whole_block(i, &x, feature_major, &self.padded_norms, start, out)
-            };
-            if row.len() < PARALLEL_ROW_LENGTH {
-                for (block, out) in row.chunks_mut(BLOCK).enumerate() {
-                    fill(block * BLOCK, out);
-                }
-                return;
-            }
-            row.par_chunks_mut(BLOCK * 8)
-                .enumerate()
-                .for_each(|(piece, out)| {
-                    for (block, out) in out.chunks_mut(BLOCK).enumerate() {
-                        fill(piece * BLOCK * 8 + block * BLOCK, out);
-                    }
+        match &self.feature_major {
+            Some(feature_major) => {
+                let x = feature_major.row_values(self.data, i);
+                fill_by_blocks(row, |start, out| {
+                    self.whole_block(i, &x, feature_major, &self.padded_norms, start, out)
                 });
-            return;
-        }
-        let columns = &self.all_columns[..row.len()];
-        if row.len() < PARALLEL_ROW_LENGTH {
-            for (out, chunk) in row.chunks_mut(BLOCK).zip(columns.chunks(BLOCK)) {
-                self.compute_block(i, chunk, out);
             }
-            return;
+            None => fill_by_blocks(row, |start, out| {
+                self.compute_block(i, &self.all_columns[start..start + out.len()], out)
+            }),
         }
-        row.par_chunks_mut(BLOCK * 8)
-            .zip(columns.par_chunks(BLOCK * 8))
-            .for_each(|(out, chunk)| {
-                for (out, chunk) in out.chunks_mut(BLOCK).zip(chunk.chunks(BLOCK)) {
-                    self.compute_block(i, chunk, out);
-                }
-            });
     }
 
     /// For each row t of `targets`: `Σⱼ weights[j] · k(x_t, xⱼ)` over every row j
