@@ -1,4 +1,5 @@
-# Shared by the benchmark scripts (sourced, not run): the Python venv and the svmq binary.
+# Shared by the benchmark scripts (sourced, not run): the Python venv, the svmq binary, and
+# writing results into docs/benchmarks.md.
 # The caller sets bench_dir, repo_root and defines log().
 
 # Creates bench/.venv with numpy and scikit-learn once; sets venv_python.
@@ -25,4 +26,34 @@ locate_svmq() {
             log "WARNING: svmq build failed; benchmarking the reference tools only"
         fi
     fi
+}
+
+# write_section FILE HEADING MARKER SECTION: replaces FILE's section that starts at the
+# line MARKER or HEADING, up to the next "## " heading or "<!-- " marker, with the lines of
+# the file SECTION; appends it when there is none. Other lines are copied as they are.
+write_section() {
+    local results_file="$1" heading="$2" marker="$3" section="$4" updated
+    mkdir -p "$(dirname "$results_file")"
+    if ! [ -f "$results_file" ]; then
+        printf '# Benchmarks\n\n' >"$results_file"
+    fi
+    updated="$(awk -v heading="$heading" -v marker="$marker" -v section="$section" '
+        function print_section(  line) {
+            if (printed) return
+            while ((getline line < section) > 0) print line
+            close(section)
+            printed = 1
+        }
+        skipping && $0 != heading && (/^## / || /^<!-- /) { skipping = 0; print "" }
+        skipping { next }
+        $0 == marker || $0 == heading { skipping = 1; print_section(); next }
+        { print; last_blank = ($0 == "") }
+        END {
+            if (!printed) {
+                if (!last_blank) print ""
+                print_section()
+            }
+        }
+    ' "$results_file")"
+    printf '%s\n' "$updated" >"$results_file"
 }

@@ -15,6 +15,8 @@ set -euo pipefail
 
 bench_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$bench_dir/.." && pwd)"
+# shellcheck source=common.sh
+source "$bench_dir/common.sh"
 results_file="$repo_root/docs/benchmarks.md"
 heading="## Queue (PostgreSQL)"
 marker="<!-- queue-postgres section: regenerate with bench/queue_postgres.sh -->"
@@ -64,29 +66,5 @@ cat "$table"
     cat "$table"
 } >"$section"
 
-mkdir -p "$(dirname "$results_file")"
-if ! [ -f "$results_file" ]; then
-    printf '# Benchmarks\n\n' >"$results_file"
-fi
-# Replace the old "Queue (PostgreSQL)" section in place (from its marker or heading up to the
-# next "## " heading or "<!-- " section marker), or append it; other lines are copied.
-updated="$(awk -v heading="$heading" -v marker="$marker" -v section="$section" '
-    function print_section(  line) {
-        if (printed) return
-        while ((getline line < section) > 0) print line
-        close(section)
-        printed = 1
-    }
-    skipping && $0 != heading && (/^## / || /^<!-- /) { skipping = 0; print "" }
-    skipping { next }
-    $0 == marker || $0 == heading { skipping = 1; print_section(); next }
-    { print; last_blank = ($0 == "") }
-    END {
-        if (!printed) {
-            if (!last_blank) print ""
-            print_section()
-        }
-    }
-' "$results_file")"
-printf '%s\n' "$updated" >"$results_file"
+write_section "$results_file" "$heading" "$marker" "$section"
 log "results written to docs/benchmarks.md ($heading)"
