@@ -18,63 +18,25 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-use support::{svmq, Workspace};
+use support::{python, svmq, Workspace};
 
 const ONNXRUNTIME_REQUIREMENTS: [&str; 2] = ["onnxruntime>=1.17,<2", "numpy>=1.24"];
 
 /// The share of rows whose labels must agree.
 const MINIMUM_AGREEMENT: f64 = 0.999;
 
-fn skip_or_fail(reason: &str) {
-    if std::env::var("SVMQ_REQUIRE_ORACLES").as_deref() == Ok("1") {
-        panic!("ONNX Runtime is required: {reason}");
-    }
-    eprintln!("skipping: {reason}");
-}
-
-fn succeeds(command: &mut Command) -> bool {
-    command.output().is_ok_and(|output| output.status.success())
-}
-
 /// A Python with ONNX Runtime, set up once per process under the target directory.
 fn python_with_onnxruntime() -> Result<PathBuf, String> {
     static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    PYTHON.get_or_init(set_up_python).clone()
-}
-
-fn set_up_python() -> Result<PathBuf, String> {
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("onnx-python-venv");
-    let python = venv.join("bin").join("python");
-    if succeeds(Command::new(&python).args(["-c", "import onnxruntime, numpy"])) {
-        return Ok(python);
-    }
-    if !succeeds(Command::new("python3").arg("--version")) {
-        return Err("python3 is not installed".into());
-    }
-    let created = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .output()
-        .map_err(|error| format!("python3 -m venv: {error}"))?;
-    if !created.status.success() {
-        return Err(format!(
-            "python3 -m venv failed: {}",
-            String::from_utf8_lossy(&created.stderr)
-        ));
-    }
-    let installed = Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet"])
-        .args(ONNXRUNTIME_REQUIREMENTS)
-        .output()
-        .map_err(|error| format!("pip: {error}"))?;
-    if !installed.status.success() {
-        return Err(format!(
-            "pip install {} failed (offline?): {}",
-            ONNXRUNTIME_REQUIREMENTS.join(" "),
-            String::from_utf8_lossy(&installed.stderr)
-        ));
-    }
-    Ok(python)
+    PYTHON
+        .get_or_init(|| {
+            python::virtual_environment(
+                "onnx-python-venv",
+                &ONNXRUNTIME_REQUIREMENTS,
+                "onnxruntime, numpy",
+            )
+        })
+        .clone()
 }
 
 fn example(name: &str) -> PathBuf {
@@ -229,7 +191,7 @@ fn compare_labels(name: &str, ours: &[Value], onnx: &Value, with_probabilities: 
 fn check_classifier(name: &str, data: &Path, options: &[&str], with_probabilities: bool) {
     let python = match python_with_onnxruntime() {
         Ok(python) => python,
-        Err(reason) => return skip_or_fail(&reason),
+        Err(reason) => return python::skip_or_fail("ONNX Runtime", &reason),
     };
     let workspace = Workspace::new(&format!("export-{name}"));
     let home = workspace.path("home");
@@ -251,7 +213,7 @@ fn check_classifier(name: &str, data: &Path, options: &[&str], with_probabilitie
 fn check_regressor(name: &str, data: &Path, options: &[&str]) {
     let python = match python_with_onnxruntime() {
         Ok(python) => python,
-        Err(reason) => return skip_or_fail(&reason),
+        Err(reason) => return python::skip_or_fail("ONNX Runtime", &reason),
     };
     let workspace = Workspace::new(&format!("export-{name}"));
     let home = workspace.path("home");

@@ -14,62 +14,22 @@ use std::sync::OnceLock;
 /// The SDK's major version the script is written for.
 const MCP_REQUIREMENT: &str = "mcp>=2,<3";
 
-fn skip_or_fail(reason: &str) {
-    if std::env::var("SVMQ_REQUIRE_ORACLES").as_deref() == Ok("1") {
-        panic!("the Python MCP SDK is required: {reason}");
-    }
-    eprintln!("skipping: {reason}");
-}
-
-fn succeeds(command: &mut Command) -> bool {
-    command.output().is_ok_and(|output| output.status.success())
-}
-
 /// A Python with the MCP SDK, set up once under the target directory (once per
 /// process: the tests of this file run in parallel).
 fn python_with_mcp() -> Result<PathBuf, String> {
     static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    PYTHON.get_or_init(set_up_python).clone()
-}
-
-fn set_up_python() -> Result<PathBuf, String> {
-    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mcp-python-venv");
-    let python = venv.join("bin").join("python");
-    if succeeds(Command::new(&python).args(["-c", "import mcp"])) {
-        return Ok(python);
-    }
-    if !succeeds(Command::new("python3").arg("--version")) {
-        return Err("python3 is not installed".into());
-    }
-    let created = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .output()
-        .map_err(|error| format!("python3 -m venv: {error}"))?;
-    if !created.status.success() {
-        return Err(format!(
-            "python3 -m venv failed: {}",
-            String::from_utf8_lossy(&created.stderr)
-        ));
-    }
-    let installed = Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", MCP_REQUIREMENT])
-        .output()
-        .map_err(|error| format!("pip: {error}"))?;
-    if !installed.status.success() {
-        return Err(format!(
-            "pip install {MCP_REQUIREMENT} failed (offline?): {}",
-            String::from_utf8_lossy(&installed.stderr)
-        ));
-    }
-    Ok(python)
+    PYTHON
+        .get_or_init(|| {
+            support::python::virtual_environment("mcp-python-venv", &[MCP_REQUIREMENT], "mcp")
+        })
+        .clone()
 }
 
 #[test]
 fn the_python_sdk_trains_predicts_and_is_refused_bad_inputs_over_stdio() {
     let python = match python_with_mcp() {
         Ok(python) => python,
-        Err(reason) => return skip_or_fail(&reason),
+        Err(reason) => return support::python::skip_or_fail("the Python MCP SDK", &reason),
     };
     let workspace = support::Workspace::new("mcp-python");
     let home = workspace.path("home");
@@ -109,7 +69,7 @@ fn the_python_sdk_trains_predicts_and_is_refused_bad_inputs_over_stdio() {
 fn the_python_sdk_over_http_meets_tokens_origins_and_per_user_isolation() {
     let python = match python_with_mcp() {
         Ok(python) => python,
-        Err(reason) => return skip_or_fail(&reason),
+        Err(reason) => return support::python::skip_or_fail("the Python MCP SDK", &reason),
     };
     let workspace = support::Workspace::new("mcp-python-http");
     let root = workspace.path("data");
