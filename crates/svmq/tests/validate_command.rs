@@ -118,6 +118,9 @@ fn a_single_class_target_is_a_blocking_problem() {
     assert_eq!(value["trainable"], false);
     let problems = value["report"]["blocking_problems"].to_string();
     assert!(problems.contains("single class"), "{problems}");
+    // The target is not also listed as an ignored constant column.
+    assert_eq!(value["report"]["constant_columns"], serde_json::json!([]));
+    assert!(!stdout.contains("constant or empty"), "{stdout}");
 }
 
 #[test]

@@ -114,7 +114,7 @@ pub struct ValidationReport {
     /// Rows with every target present: the rows training would use.
     pub usable_rows: usize,
     pub column_reports: Vec<ColumnReport>,
-    /// Constant and empty columns.
+    /// Constant and empty columns other than the targets.
     pub constant_columns: Vec<String>,
     pub duplicate_columns: Vec<DuplicateColumn>,
     /// Classification: each class with its count, in order of first appearance.
@@ -160,11 +160,16 @@ pub fn validate(table: &RawTable, options: &ValidationOptions) -> ValidationRepo
         .map(|&column| table.column_names[column].clone())
         .collect();
     report.column_reports = column_reports(&schema, &targets);
+    // A constant target is a blocking problem of its own, not an ignored column.
     report.constant_columns = schema
         .columns
         .iter()
-        .filter(|column| matches!(column.kind, ColumnKind::Constant | ColumnKind::Empty))
-        .map(|column| column.name.clone())
+        .enumerate()
+        .filter(|(index, column)| {
+            !targets.contains(index)
+                && matches!(column.kind, ColumnKind::Constant | ColumnKind::Empty)
+        })
+        .map(|(_, column)| column.name.clone())
         .collect();
     match Dataset::prepare(table.clone(), options.task, &options.target) {
         Ok(dataset) => {
