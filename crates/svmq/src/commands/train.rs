@@ -72,10 +72,13 @@ pub fn run(
 
 /// The human summary of a training.
 pub fn describe(model_id: &str, report: &TrainingReport) -> Vec<String> {
-    let mut lines = vec![format!(
-        "model {model_id} trained in {:.1} s",
-        report.seconds
-    )];
+    // Hundredths below a second: a small data set trains in a few of them.
+    let seconds = if report.seconds < 1.0 {
+        format!("{:.2}", report.seconds)
+    } else {
+        format!("{:.1}", report.seconds)
+    };
+    let mut lines = vec![format!("model {model_id} trained in {seconds} s")];
     lines.push(format!(
         "  data: {} rows ({} train, {} test), {} features",
         report.data.usable_rows,
