@@ -29,7 +29,7 @@ pub const DEFAULT_USER: &str = "local";
 )]
 struct Cli {
     /// Where the store, the models and the optional svmq.toml live (default: $SVMQ_HOME,
-    /// else ~/.svmq).
+    /// else ./svmq-data in the working directory).
     #[arg(long, global = true)]
     home: Option<PathBuf>,
     /// A shared PostgreSQL database for the queue and the models, e.g.

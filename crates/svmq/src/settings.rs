@@ -9,7 +9,12 @@ use svmq_queue::Store;
 /// The environment variable naming svmq's home directory.
 pub const HOME_VARIABLE: &str = "SVMQ_HOME";
 
-/// The home directory: `--home`, else `SVMQ_HOME`, else `~/.svmq`.
+/// The home directory when neither `--home` nor `SVMQ_HOME` names one, in the working
+/// directory.
+pub const DEFAULT_HOME: &str = "svmq-data";
+
+/// The home directory: `--home`, else `SVMQ_HOME`, else `./svmq-data` (made absolute, so
+/// that what is recorded in it does not depend on where a later command runs).
 pub fn home(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     if let Some(home) = flag {
         return Ok(home);
@@ -17,9 +22,10 @@ pub fn home(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     if let Some(home) = std::env::var_os(HOME_VARIABLE) {
         return Ok(PathBuf::from(home));
     }
-    let user_home = std::env::var_os("HOME")
-        .context("no --home given and neither SVMQ_HOME nor HOME is set")?;
-    Ok(PathBuf::from(user_home).join(".svmq"))
+    let working = std::env::current_dir().context(
+        "no --home given, SVMQ_HOME is not set, and the working directory cannot be read",
+    )?;
+    Ok(working.join(DEFAULT_HOME))
 }
 
 /// The environment variable naming the shared PostgreSQL database.

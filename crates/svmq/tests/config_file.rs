@@ -1,5 +1,6 @@
 //! `<home>/svmq.toml` gives defaults below the flags; a mistake in it is refused with
-//! its line, never half-read.
+//! its line, never half-read. Without `--home` or `SVMQ_HOME`, the home is `svmq-data`
+//! in the working directory.
 
 mod support;
 
@@ -85,4 +86,33 @@ fn mistakes_are_refused_with_their_line() {
             run.stderr()
         );
     }
+}
+
+#[test]
+fn without_home_or_svmq_home_the_home_is_svmq_data_in_the_working_directory() {
+    let workspace = Workspace::new("default-home");
+    let working = workspace.path("project");
+    std::fs::create_dir_all(&working).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_svmq"))
+        .args([
+            "--json",
+            "train",
+            &examples("iris.csv"),
+            "--target",
+            "species",
+        ])
+        .args(["--trials", "3"])
+        .env_remove("SVMQ_HOME")
+        .current_dir(&working)
+        .output()
+        .expect("the svmq binary runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let model_id = printed["model_id"].as_str().expect("a model id");
+    let model = working.join("svmq-data").join("models").join(model_id);
+    assert!(model.is_dir(), "{} holds the model", model.display());
 }
