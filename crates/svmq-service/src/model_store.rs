@@ -42,6 +42,36 @@ pub fn summary(report: &TrainingReport) -> Value {
     })
 }
 
+/// The headline of a training, the fields `svmq train --json` starts with: the task,
+/// the metric and the time, and the first target's kernel, best parameters, best
+/// cross-validation score, test metrics and trials (a multi-target regression lists
+/// every target in `summary`).
+pub fn headline(report: &TrainingReport) -> serde_json::Map<String, Value> {
+    let first = report.targets.first();
+    let mut fields = serde_json::Map::new();
+    fields.insert("task_type".into(), json!(report.task));
+    fields.insert("metric".into(), json!(report.metric));
+    fields.insert(
+        "kernel".into(),
+        json!(first.map(|target| target.best_params.kernel)),
+    );
+    fields.insert(
+        "best_params".into(),
+        json!(first.map(|target| &target.best_params)),
+    );
+    fields.insert(
+        "best_cv_score".into(),
+        first.map_or(Value::Null, |target| finite(target.cv_mean)),
+    );
+    fields.insert(
+        "test_metrics".into(),
+        json!(first.map(|target| &target.test_metrics)),
+    );
+    fields.insert("elapsed_seconds".into(), json!(report.seconds));
+    fields.insert("trials".into(), json!(first.map(|target| &target.trials)));
+    fields
+}
+
 /// NaN and infinities are not JSON: they become null.
 fn finite(value: f64) -> Value {
     if value.is_finite() {

@@ -31,13 +31,13 @@ pub struct TrainingArgs {
     #[arg(long, default_value_t = 50)]
     pub trials: usize,
     /// Cross-validation folds.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, visible_alias = "cv", default_value_t = 5)]
     pub folds: usize,
     /// The metric to optimize (default: accuracy, or r2 for regression), e.g. f1_macro, roc_auc, rmse.
     #[arg(long)]
     pub metric: Option<String>,
     /// standard, minmax, robust or none.
-    #[arg(long, default_value = "standard", value_parser = ["standard", "minmax", "robust", "none"])]
+    #[arg(long, visible_alias = "scaler", default_value = "standard", value_parser = ["standard", "minmax", "robust", "none"])]
     pub scaling: String,
     /// Share of rows held out for the test metrics.
     #[arg(long, default_value_t = 0.2)]

@@ -11,7 +11,7 @@ use serde_json::json;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use svmq_service::model_store::{save_model, summary};
+use svmq_service::model_store::{headline, save_model, summary};
 use svmq_service::training::TrainingReport;
 use svmq_service::{train, ServiceError, TrainingObserver};
 use svmq_tune::study::TrialState;
@@ -59,11 +59,12 @@ pub fn run(
     };
     let record = save_model(store.as_ref(), home, &outcome, user, None)?;
     if json_output {
-        print_json(&json!({
-            "model_id": record.model_id.as_str(),
-            "summary": summary(&outcome.report),
-            "report": outcome.report,
-        }))?;
+        let mut printed = serde_json::Map::new();
+        printed.insert("model_id".into(), json!(record.model_id.as_str()));
+        printed.extend(headline(&outcome.report));
+        printed.insert("summary".into(), summary(&outcome.report));
+        printed.insert("report".into(), json!(outcome.report));
+        print_json(&serde_json::Value::Object(printed))?;
     } else {
         print_lines(&describe(record.model_id.as_str(), &outcome.report))?;
     }
