@@ -355,9 +355,11 @@ fn leases_are_renewed_while_a_task_runs_longer_than_its_lease(backend: Backend) 
     let test = TestStore::new(&backend, "lease-renewal");
     let store = test.store.as_ref();
     let runner = FakeRunner::new();
-    let id = submit(store, json!({ "steps": 50, "step_ms": 10 }));
+    // Three seconds of work under a one-second lease: renewed every third of it. (A
+    // 150 ms lease expired on a loaded CI machine, where one commit can take that long.)
+    let id = submit(store, json!({ "steps": 60, "step_ms": 50 }));
     let mut config = fast_config(1);
-    config.lease_duration = Duration::from_millis(150);
+    config.lease_duration = Duration::from_secs(1);
     let worker = RunningWorker::spawn(test.store.clone(), runner.clone(), config);
     wait_until(PATIENCE, "the task runs", || {
         state(store, &id) == TaskState::Running
