@@ -113,9 +113,10 @@ pub struct TrainingParams {
     /// a new one.
     #[serde(default)]
     pub idempotency_key: Option<String>,
-    /// Fail the task when one attempt runs longer than this many seconds. Default: no
-    /// limit.
+    /// Fail the task when one attempt runs longer than this many seconds, 1 to 2592000
+    /// (30 days). Default: no limit.
     #[serde(default)]
+    #[schemars(range(min = 1, max = 2592000))]
     pub timeout_seconds: Option<u64>,
 }
 

@@ -47,10 +47,7 @@ impl LocalWorker {
         let stop = shutdown.clone();
         let thread = std::thread::Builder::new()
             .name("svmq-worker".into())
-            .spawn(move || match worker.run(&stop) {
-                Ok(report) => tracing::info!(?report, "local worker stopped"),
-                Err(error) => tracing::error!(%error, "local worker failed"),
-            })
+            .spawn(move || run_until_stopped(&worker, &stop))
             .map_err(ServeError::Runtime)?;
         Ok(Some(LocalWorker { shutdown, thread }))
     }
@@ -60,6 +57,27 @@ impl LocalWorker {
         self.shutdown.trigger();
         if self.thread.join().is_err() {
             tracing::error!("the local worker thread panicked");
+        }
+    }
+}
+
+/// Runs the worker until `stop`; a worker that fails to start (its store unreachable)
+/// is started again after a pause, so the server never sits without the worker it
+/// reports. Panics inside the worker are handled by [`Worker::run`] itself.
+fn run_until_stopped(worker: &Worker, stop: &Shutdown) {
+    loop {
+        match worker.run(stop) {
+            Ok(report) => {
+                tracing::info!(?report, "local worker stopped");
+                return;
+            }
+            Err(error) => tracing::error!(%error, "local worker failed; starting it again"),
+        }
+        for _ in 0..20 {
+            if stop.is_triggered() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
     }
 }

@@ -177,7 +177,7 @@ struct InstantRunner;
 
 impl TaskRunner for InstantRunner {
     fn run(&self, _task: &ClaimedTask, _context: &TaskContext) -> RunOutcome {
-        RunOutcome::Completed(json!({}))
+        RunOutcome::completed(json!({}))
     }
 }
 

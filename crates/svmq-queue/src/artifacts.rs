@@ -81,6 +81,34 @@ pub fn publish_model_dir(
     staging_dir: &Path,
     model: NewModel,
 ) -> Result<ModelRecord> {
+    let record = move_model_into_place(home, staging_dir, model)?;
+    if let Err(error) = store.register_model(&record) {
+        remove_unregistered_model(&record);
+        return Err(error);
+    }
+    Ok(record)
+}
+
+/// Removes the directory of a model that was moved into place but will not be
+/// registered (its task could not be completed). Failures are logged: an unregistered
+/// directory is invisible to every reader, only wasted space.
+pub fn remove_unregistered_model(record: &ModelRecord) {
+    match std::fs::remove_dir_all(&record.path) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => tracing::error!(path = %record.path.display(), %error,
+            "could not remove an unregistered model directory"),
+    }
+}
+
+/// Moves a finished staging directory to `<home>/models/<model_id>/` (an atomic rename)
+/// without registering it: a task runner hands the record back with its result, and the
+/// worker registers it together with the task's completion.
+pub fn move_model_into_place(
+    home: &Path,
+    staging_dir: &Path,
+    model: NewModel,
+) -> Result<ModelRecord> {
     let destination = model_dir(home, &model.model_id);
     if destination.exists() {
         return Err(QueueError::InvalidArgument(format!(
@@ -92,22 +120,14 @@ pub fn publish_model_dir(
         "cannot move the model into place at",
         &destination,
     ))?;
-    let record = ModelRecord {
+    Ok(ModelRecord {
         model_id: model.model_id,
         task_id: model.task_id,
         user_id: model.user_id,
         created_at: now_millis(),
-        path: destination.clone(),
+        path: destination,
         metadata: model.metadata,
-    };
-    if let Err(error) = store.register_model(&record) {
-        if let Err(cleanup) = std::fs::remove_dir_all(&destination) {
-            tracing::error!(path = %destination.display(), %cleanup,
-                "could not remove an unregistered model directory");
-        }
-        return Err(error);
-    }
-    Ok(record)
+    })
 }
 
 /// Removes the staging directory of a run that was cancelled or failed. A directory

@@ -20,12 +20,14 @@ mod runner;
 mod shutdown;
 mod sqlite;
 mod store;
+pub mod stored;
 mod task;
 mod wakeup;
 mod worker;
 
 pub use artifacts::{
-    create_staging_dir, discard_staging_dir, model_dir, publish_model_dir, ModelRecord, NewModel,
+    create_staging_dir, discard_staging_dir, model_dir, move_model_into_place, publish_model_dir,
+    remove_unregistered_model, ModelRecord, NewModel,
 };
 pub use error::{QueueError, Result};
 pub use ids::{ModelId, TaskId, WorkerId};
@@ -43,7 +45,7 @@ pub use task::{
     LeaseRenewal, LogLevel, LogLine, NewTask, PruneReport, QueueCounts, QueueEstimate, Recovery,
     Submission, SubmitLimits, TaskFilter, TaskPage, TaskRecord, TaskState, UnixMillis, WorkerInfo,
     DEFAULT_LIST_LIMIT, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_CONCURRENT, ETA_SAMPLE_SIZE,
-    MAX_LIST_LIMIT,
+    MAX_ATTEMPTS_LIMIT, MAX_LIST_LIMIT, MAX_NAME_BYTES, MAX_PAYLOAD_BYTES, MAX_TASK_TIMEOUT,
 };
 pub use wakeup::{WakeUp, WakeUpSubscription};
 pub use worker::{Worker, WorkerConfig, WorkerReport};

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
+use crate::artifacts::ModelRecord;
 use crate::ids::TaskId;
 use crate::store::Store;
 use crate::task::{ClaimedTask, LogLevel};
@@ -19,14 +20,30 @@ use crate::task::{ClaimedTask, LogLevel};
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunOutcome {
-    /// The work is done; the value becomes the task's result.
-    Completed(Value),
+    /// The work is done; `result` becomes the task's result. `models` are the model
+    /// directories the run moved into place (see [`crate::move_model_into_place`]): they
+    /// are registered in the same transaction that completes the task, and removed if
+    /// the task can no longer be completed by this worker.
+    Completed {
+        result: Value,
+        models: Vec<ModelRecord>,
+    },
     /// The work failed; the message becomes the task's error.
     Failed(String),
     /// The run noticed the stop flag and returned without finishing; it has removed
     /// anything partial it wrote. The worker decides what the task becomes (cancelled,
     /// timed out, or released at shutdown).
     Stopped,
+}
+
+impl RunOutcome {
+    /// Completed, with no model to register.
+    pub fn completed(result: Value) -> Self {
+        RunOutcome::Completed {
+            result,
+            models: Vec::new(),
+        }
+    }
 }
 
 /// Runs one claimed task to its end.

@@ -88,7 +88,20 @@ pub trait Store: Send + Sync {
     ) -> Result<()>;
 
     /// Running → completed with its result. Only the lease owner may.
-    fn complete_task(&self, id: &TaskId, worker_id: &WorkerId, result: &Value) -> Result<()>;
+    fn complete_task(&self, id: &TaskId, worker_id: &WorkerId, result: &Value) -> Result<()> {
+        self.complete_task_with_models(id, worker_id, result, &[])
+    }
+
+    /// Running → completed with its result, registering the models the run published,
+    /// in one transaction: a model is in the registry if and only if its task completed.
+    /// Only the lease owner may; when refused, nothing is registered.
+    fn complete_task_with_models(
+        &self,
+        id: &TaskId,
+        worker_id: &WorkerId,
+        result: &Value,
+        models: &[ModelRecord],
+    ) -> Result<()>;
 
     /// Running → failed with its error. Only the lease owner may.
     fn fail_task(&self, id: &TaskId, worker_id: &WorkerId, error: &str) -> Result<()>;

@@ -30,6 +30,19 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 2;
 /// Default global limit on running tasks.
 pub const DEFAULT_MAX_CONCURRENT: u32 = 3;
 
+/// Longest wall-clock limit a task may be given: 30 days. Longer values are refused when
+/// submitted and when read back from a store, so that no deadline computation overflows.
+pub const MAX_TASK_TIMEOUT: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Largest `max_attempts` a task may be given.
+pub const MAX_ATTEMPTS_LIMIT: u32 = 100;
+
+/// Longest task kind, user id or idempotency key, in bytes.
+pub const MAX_NAME_BYTES: usize = 256;
+
+/// Largest task payload, in bytes of JSON.
+pub const MAX_PAYLOAD_BYTES: usize = 1 << 20;
+
 /// Where a task is in its lifecycle: `queued → running → completed | failed | cancelled`.
 /// The last three are terminal: a task in one of them never changes again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -151,20 +164,41 @@ impl NewTask {
                 "the user id must not be empty".into(),
             ));
         }
-        if self.max_attempts == 0 {
-            return Err(QueueError::InvalidArgument(
-                "max_attempts must be at least 1".into(),
-            ));
+        if self.max_attempts == 0 || self.max_attempts > MAX_ATTEMPTS_LIMIT {
+            return Err(QueueError::InvalidArgument(format!(
+                "max_attempts must be between 1 and {MAX_ATTEMPTS_LIMIT}"
+            )));
         }
-        if self.timeout.is_some_and(|timeout| timeout.is_zero()) {
-            return Err(QueueError::InvalidArgument(
-                "the timeout must be longer than zero".into(),
-            ));
+        if self
+            .timeout
+            .is_some_and(|timeout| timeout.is_zero() || timeout > MAX_TASK_TIMEOUT)
+        {
+            return Err(QueueError::InvalidArgument(format!(
+                "the timeout must be between 1 and {} seconds (30 days)",
+                MAX_TASK_TIMEOUT.as_secs()
+            )));
         }
         if self.idempotency_key.as_deref().is_some_and(str::is_empty) {
             return Err(QueueError::InvalidArgument(
                 "an idempotency key must not be empty".into(),
             ));
+        }
+        for (name, value) in [
+            ("task kind", Some(&self.kind)),
+            ("user id", Some(&self.user_id)),
+            ("idempotency key", self.idempotency_key.as_ref()),
+        ] {
+            if value.is_some_and(|value| value.len() > MAX_NAME_BYTES) {
+                return Err(QueueError::InvalidArgument(format!(
+                    "the {name} must be at most {MAX_NAME_BYTES} bytes long"
+                )));
+            }
+        }
+        let payload_bytes = serde_json::to_vec(&self.payload)?.len();
+        if payload_bytes > MAX_PAYLOAD_BYTES {
+            return Err(QueueError::InvalidArgument(format!(
+                "the task payload is {payload_bytes} bytes of JSON; at most {MAX_PAYLOAD_BYTES} are accepted"
+            )));
         }
         Ok(())
     }
@@ -483,6 +517,32 @@ mod tests {
             .with_timeout(Duration::ZERO)
             .validate()
             .is_err());
-        assert!(valid.with_idempotency_key("").validate().is_err());
+        assert!(valid.clone().with_idempotency_key("").validate().is_err());
+        assert!(valid.clone().with_max_attempts(1000).validate().is_err());
+        assert!(valid
+            .clone()
+            .with_idempotency_key("k".repeat(MAX_NAME_BYTES + 1))
+            .validate()
+            .is_err());
+    }
+
+    #[test]
+    fn a_timeout_past_thirty_days_is_refused_at_submit() {
+        // Regression: 18446744073709551615 s was stored and then panicked every reader.
+        let valid = NewTask::new("kind", Value::Null, "alice");
+        assert!(valid
+            .clone()
+            .with_timeout(MAX_TASK_TIMEOUT)
+            .validate()
+            .is_ok());
+        assert!(valid
+            .clone()
+            .with_timeout(MAX_TASK_TIMEOUT + Duration::from_secs(1))
+            .validate()
+            .is_err());
+        assert!(valid
+            .with_timeout(Duration::from_secs(u64::MAX))
+            .validate()
+            .is_err());
     }
 }

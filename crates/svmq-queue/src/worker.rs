@@ -23,12 +23,16 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::artifacts::{remove_unregistered_model, ModelRecord};
 use crate::error::{QueueError, Result};
 use crate::ids::{TaskId, WorkerId};
 use crate::runner::{ProgressUpdate, RunOutcome, TaskContext, TaskRunner};
 use crate::shutdown::Shutdown;
 use crate::store::Store;
-use crate::task::{ClaimedTask, LogLevel, TaskState, WorkerInfo, DEFAULT_MAX_CONCURRENT};
+use crate::task::{
+    ClaimedTask, LogLevel, TaskFilter, TaskState, WorkerInfo, DEFAULT_MAX_CONCURRENT,
+    MAX_LIST_LIMIT,
+};
 
 /// How a worker runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,10 +119,19 @@ enum WorkerEvent {
 /// an unreachable store is retried unchanged.
 #[derive(Debug, Clone)]
 enum FinalWrite {
-    Complete(serde_json::Value),
+    Complete(serde_json::Value, Vec<ModelRecord>),
     Cancel,
     Fail(String),
     Release,
+}
+
+impl FinalWrite {
+    /// Removes the directories of models that will never be registered.
+    fn discard_models(&self) {
+        if let FinalWrite::Complete(_, models) = self {
+            models.iter().for_each(remove_unregistered_model);
+        }
+    }
 }
 
 /// A final write that failed on an unreachable store and waits to be retried.
@@ -146,6 +159,30 @@ struct ActiveTask {
     /// Taken when the thread is joined.
     thread: Option<JoinHandle<()>>,
 }
+
+impl Drop for ActiveTask {
+    /// Only reached with a thread still unjoined when the supervising loop unwinds from
+    /// a panic: the runner is told to stop and waited for, so that no training outlives
+    /// the loop that was accounting for it.
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The text of a panic's payload.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|text| text.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+/// Longest pause before a supervising loop that panicked is started again.
+const MAX_RESTART_DELAY: Duration = Duration::from_secs(5);
 
 impl ActiveTask {
     fn request_stop(&mut self, reason: StopReason) {
@@ -188,7 +225,62 @@ impl Worker {
     /// Runs until `shutdown` is triggered, then stops its runners, gives their tasks
     /// back under the lease-expiry rules and returns once every runner has returned.
     /// Transient store errors (a locked database) are logged and retried.
+    ///
+    /// A panic of the supervising loop (a bug, never an input: inputs are checked where
+    /// they enter) does not end the worker: its runners are stopped and joined, the
+    /// tasks it held fail with the panic's message, and the loop starts again.
     pub fn run(&self, shutdown: &Shutdown) -> Result<WorkerReport> {
+        let mut restarts: u32 = 0;
+        loop {
+            match catch_unwind(AssertUnwindSafe(|| self.supervise(shutdown))) {
+                Ok(result) => return result,
+                Err(panic) => {
+                    let detail = panic_text(&*panic);
+                    tracing::error!(worker_id = %self.id, detail,
+                        "the worker's supervising loop panicked; restarting it");
+                    self.fail_held_tasks(&format!("the worker running it crashed: {detail}"));
+                    if shutdown.is_triggered() {
+                        let _ = self.store.unregister_worker(&self.id);
+                        return Ok(WorkerReport::default());
+                    }
+                    restarts = restarts.saturating_add(1);
+                    let delay =
+                        (Duration::from_millis(100) * restarts.min(50)).min(MAX_RESTART_DELAY);
+                    std::thread::sleep(delay);
+                }
+            }
+        }
+    }
+
+    /// Fails every task this worker still holds in the store (their runners have been
+    /// stopped and joined by the time this runs).
+    fn fail_held_tasks(&self, error: &str) {
+        let filter = TaskFilter {
+            state: Some(TaskState::Running),
+            limit: Some(MAX_LIST_LIMIT),
+            ..TaskFilter::default()
+        };
+        let held = match self.store.list_tasks(&filter) {
+            Ok(page) => page.tasks,
+            Err(error) => {
+                tracing::error!(%error, "could not list the tasks of a crashed worker; \
+                    their leases will expire");
+                return;
+            }
+        };
+        for task in held
+            .iter()
+            .filter(|task| task.lease_owner.as_ref() == Some(&self.id))
+        {
+            if let Err(write_error) = self.store.fail_task(&task.id, &self.id, error) {
+                tracing::error!(task_id = %task.id, %write_error,
+                    "could not fail a task of a crashed worker; its lease will expire");
+            }
+        }
+    }
+
+    /// The supervising loop of [`Worker::run`].
+    fn supervise(&self, shutdown: &Shutdown) -> Result<WorkerReport> {
         self.store.register_worker(&WorkerInfo {
             id: self.id.clone(),
             hostname: self.config.hostname.clone(),
@@ -197,7 +289,10 @@ impl Worker {
             heartbeat_at: 0,
         })?;
         // Tasks of a worker that died are recovered before this one takes new work.
-        self.store.recover_expired_leases()?;
+        if let Err(error) = self.store.recover_expired_leases() {
+            let _ = self.store.unregister_worker(&self.id);
+            return Err(error);
+        }
         tracing::info!(worker_id = %self.id, "worker started");
 
         let (event_sender, event_receiver) = mpsc::channel();
@@ -363,19 +458,15 @@ impl Worker {
         let thread = std::thread::spawn(move || {
             let outcome = catch_unwind(AssertUnwindSafe(|| runner.run(&thread_task, &context)))
                 .unwrap_or_else(|panic| {
-                    let detail = panic
-                        .downcast_ref::<&str>()
-                        .map(|text| text.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_default();
-                    RunOutcome::Failed(format!("the task runner panicked: {detail}"))
+                    RunOutcome::Failed(format!("the task runner panicked: {}", panic_text(&*panic)))
                 });
             // The supervisor may have returned with an error; nothing to tell then.
             let _ = event_sender.send(WorkerEvent::Finished(thread_task.id.clone(), outcome));
         });
         let now = Instant::now();
         ActiveTask {
-            deadline: claimed.timeout.map(|timeout| now + timeout),
+            // A timeout too far away to be an instant is no deadline at all.
+            deadline: claimed.timeout.and_then(|timeout| now.checked_add(timeout)),
             claimed,
             stop,
             stop_reason: None,
@@ -434,11 +525,14 @@ impl Worker {
         }
         if task.stop_reason == Some(StopReason::LeaseLost) {
             report.lost += 1;
+            if let RunOutcome::Completed { models, .. } = &outcome {
+                models.iter().for_each(remove_unregistered_model);
+            }
             return None;
         }
         self.flush_progress(&mut task);
         let write = match (outcome, task.stop_reason) {
-            (RunOutcome::Completed(result), _) => FinalWrite::Complete(result),
+            (RunOutcome::Completed { result, models }, _) => FinalWrite::Complete(result, models),
             (_, Some(StopReason::Cancelled)) => FinalWrite::Cancel,
             (_, Some(StopReason::TimedOut)) => {
                 let limit = task.claimed.timeout.unwrap_or_default().as_secs_f64();
@@ -472,9 +566,9 @@ impl Worker {
     fn attempt_write(&self, pending: &mut PendingWrite, report: &mut WorkerReport) -> bool {
         let id = &pending.id;
         let written = match &pending.write {
-            FinalWrite::Complete(result) => self
+            FinalWrite::Complete(result, models) => self
                 .store
-                .complete_task(id, &self.id, result)
+                .complete_task_with_models(id, &self.id, result, models)
                 .map(|()| TaskState::Completed),
             FinalWrite::Cancel => self
                 .store
@@ -500,6 +594,7 @@ impl Worker {
             Err(error) => {
                 report.lost += 1;
                 tracing::error!(task_id = %id, %error, "could not record how the task ended");
+                pending.write.discard_models();
                 return true;
             }
         };
@@ -530,6 +625,7 @@ impl Worker {
                 tracing::error!(task_id = %write.id,
                     "gave up recording how the task ended; its lease will expire");
                 report.lost += 1;
+                write.write.discard_models();
                 return false;
             }
             if now < write.next_attempt {

@@ -9,8 +9,8 @@ use crate::training::{TrainingOutcome, TrainingReport};
 use serde_json::{json, Value};
 use std::path::Path;
 use svmq_queue::{
-    create_staging_dir, discard_staging_dir, model_dir, publish_model_dir, ModelId, ModelRecord,
-    NewModel, Store, TaskId,
+    create_staging_dir, discard_staging_dir, model_dir, move_model_into_place,
+    remove_unregistered_model, ModelId, ModelRecord, NewModel, Store, TaskId,
 };
 
 /// The registry's summary of a model: what `list_models` shows.
@@ -89,9 +89,9 @@ fn write(path: &Path, contents: &str) -> Result<(), ServiceError> {
     })
 }
 
-/// Writes and registers a trained model; returns its registry record.
+/// Writes a trained model and moves it into place, unregistered; returns the record
+/// to register with the task's completion (see [`svmq_queue::RunOutcome::Completed`]).
 pub fn save_model(
-    store: &dyn Store,
     home: &Path,
     outcome: &TrainingOutcome,
     user_id: &str,
@@ -110,12 +110,28 @@ pub fn save_model(
             user_id: user_id.to_string(),
             metadata: summary(&outcome.report),
         };
-        Ok(publish_model_dir(store, home, &staging, model)?)
+        Ok(move_model_into_place(home, &staging, model)?)
     })();
     if written.is_err() {
         let _ = discard_staging_dir(&staging);
     }
     written
+}
+
+/// Writes, moves into place and registers a model trained outside the queue (`svmq
+/// train`); if the registration fails, the directory is removed again.
+pub fn save_and_register_model(
+    store: &dyn Store,
+    home: &Path,
+    outcome: &TrainingOutcome,
+    user_id: &str,
+) -> Result<ModelRecord, ServiceError> {
+    let record = save_model(home, outcome, user_id, None)?;
+    if let Err(error) = store.register_model(&record) {
+        remove_unregistered_model(&record);
+        return Err(error.into());
+    }
+    Ok(record)
 }
 
 /// A registered model, checking that `user_id` may see it. Another user's model is

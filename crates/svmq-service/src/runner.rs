@@ -1,6 +1,7 @@
 //! Training as a queue task: the `TaskRunner` the queue's workers call. The task's
 //! payload is a `TrainingRequest`; progress and trial lines go to the task's record
-//! and log; a completed run leaves a registered model and returns its id and summary.
+//! and log; a completed run moves its model into place and hands it to the worker, which
+//! registers it with the task's completion, and returns its id and summary.
 
 use crate::error::ServiceError;
 use crate::model_store::{save_model, summary};
@@ -39,20 +40,6 @@ impl TrainingObserver for ContextObserver<'_> {
 
 impl TaskRunner for TrainingRunner {
     fn run(&self, task: &ClaimedTask, context: &TaskContext) -> RunOutcome {
-        // A previous attempt may have registered its model and died before the task
-        // was marked completed: that model is the result, not a reason to train twice.
-        if let Ok(models) = self.store.list_models(&task.user_id) {
-            if let Some(record) = models.iter().find(|m| m.task_id.as_ref() == Some(&task.id)) {
-                context.log(
-                    LogLevel::Info,
-                    "the model of an earlier attempt was registered; reusing it",
-                );
-                return RunOutcome::Completed(json!({
-                    "model_id": record.model_id.as_str(),
-                    "summary": record.metadata,
-                }));
-            }
-        }
         let mut request: TrainingRequest = match serde_json::from_value(task.payload.clone()) {
             Ok(request) => request,
             Err(error) => {
@@ -70,19 +57,18 @@ impl TaskRunner for TrainingRunner {
         if context.should_stop() {
             return RunOutcome::Stopped;
         }
-        match save_model(
-            self.store.as_ref(),
-            &self.home,
-            &outcome,
-            &task.user_id,
-            Some(task.id.clone()),
-        ) {
+        // The model is registered by the worker, in the transaction that completes the
+        // task: a task that ends any other way leaves no model.
+        match save_model(&self.home, &outcome, &task.user_id, Some(task.id.clone())) {
             Ok(record) => {
                 checkpoint.remove();
-                RunOutcome::Completed(json!({
-                "model_id": record.model_id.as_str(),
-                "summary": summary(&outcome.report),
-                }))
+                RunOutcome::Completed {
+                    result: json!({
+                        "model_id": record.model_id.as_str(),
+                        "summary": summary(&outcome.report),
+                    }),
+                    models: vec![record],
+                }
             }
             Err(error) => RunOutcome::Failed(failure_message(&error, &task.id.to_string())),
         }

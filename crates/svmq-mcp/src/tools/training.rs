@@ -192,14 +192,14 @@ impl State {
             }
             task = task.with_idempotency_key(key);
         }
-        match params.timeout_seconds {
-            None => {}
-            Some(0) => {
-                return Err(ToolError::invalid(
-                    "timeout_seconds must be at least 1; leave it out for no limit",
-                ))
+        if let Some(seconds) = params.timeout_seconds {
+            let most = svmq_queue::MAX_TASK_TIMEOUT.as_secs();
+            if !(1..=most).contains(&seconds) {
+                return Err(ToolError::invalid(format!(
+                    "timeout_seconds must be between 1 and {most} (30 days); leave it out for no limit"
+                )));
             }
-            Some(seconds) => task = task.with_timeout(Duration::from_secs(seconds)),
+            task = task.with_timeout(Duration::from_secs(seconds));
         }
         let submission = self.store.submit(&task, &self.submit_limits)?;
         let record = self.store.get_task(&submission.task_id)?;

@@ -19,10 +19,14 @@ use postgres::types::ToSql;
 use postgres::{Client, GenericClient, Transaction};
 use serde_json::Value;
 
-use super::tasks::{count, find_task, notify, parse_json, to_u32};
+use super::registry::ModelFile;
+use super::rows::{claim_from_row, CLAIM_COLUMNS};
+use super::tasks::{count, find_task, notify, to_u32};
 use super::{millis, LockKeys};
+use crate::artifacts::ModelRecord;
 use crate::error::{QueueError, Result};
 use crate::ids::{TaskId, WorkerId};
+use crate::stored::unreadable_task_error;
 use crate::task::{
     interrupted_error, state_after_interruption, ClaimedTask, LeaseRenewal, LogLevel, Recovery,
     TaskState,
@@ -85,18 +89,35 @@ fn interrupt_running_task(
 
 fn recover_expired_in(transaction: &mut Transaction<'_>, keys: &LockKeys) -> Result<Recovery> {
     // Rows another recoverer holds are skipped: it is dealing with them.
-    let expired: Vec<String> = transaction
+    let expired: Vec<(i64, Option<TaskId>)> = transaction
         .query(
-            "SELECT id FROM tasks WHERE state = 'running' AND lease_expires_at < now_ms()
+            "SELECT seq, id FROM tasks WHERE state = 'running' AND lease_expires_at < now_ms()
              ORDER BY seq FOR UPDATE SKIP LOCKED",
             &[],
         )?
         .iter()
-        .map(|row| row.try_get(0))
+        .map(|row| {
+            let id = row
+                .try_get::<_, String>(1)
+                .ok()
+                .and_then(|id| id.parse().ok());
+            row.try_get(0).map(|sequence| (sequence, id))
+        })
         .collect::<Result<_, _>>()?;
     let mut recovery = Recovery::default();
-    for id in expired {
-        let id: TaskId = id.parse()?;
+    for (sequence, id) in expired {
+        let Some(id) = id else {
+            transaction.execute(
+                "UPDATE tasks SET state = 'failed', finished_at = now_ms(),
+                     lease_expires_at = NULL, error = $2
+                 WHERE seq = $1",
+                &[
+                    &sequence,
+                    &unreadable_task_error("its stored id is malformed"),
+                ],
+            )?;
+            continue;
+        };
         let reason = "the lease expired: the worker running it stopped";
         match interrupt_running_task(transaction, &id, None, reason)? {
             Some(TaskState::Queued) => recovery.requeued.push(id),
@@ -138,7 +159,7 @@ pub(super) fn claim_next_task(
         transaction.commit()?;
         return Ok(None);
     }
-    let row = transaction.query_opt(
+    let claim_sql = format!(
         "WITH next AS (
              SELECT seq FROM tasks WHERE state = 'queued'
              ORDER BY priority DESC, seq ASC LIMIT 1
@@ -149,27 +170,39 @@ pub(super) fn claim_next_task(
              progress_message = NULL
          FROM next, clock
          WHERE tasks.seq = next.seq
-         RETURNING tasks.id, tasks.kind, tasks.payload, tasks.user_id, tasks.attempts,
-             tasks.max_attempts, tasks.timeout_seconds, tasks.started_at,
-             tasks.lease_expires_at",
-        &[&worker_id.as_str(), &millis(lease_duration)],
-    )?;
-    let claimed = match row {
-        Some(row) => {
-            let timeout_seconds: Option<f64> = row.try_get(6)?;
-            Some(ClaimedTask {
-                id: row.try_get::<_, String>(0)?.parse()?,
-                kind: row.try_get(1)?,
-                payload: parse_json(row.try_get(2)?)?,
-                user_id: row.try_get(3)?,
-                attempt: to_u32(row.try_get(4)?),
-                max_attempts: to_u32(row.try_get(5)?),
-                timeout: timeout_seconds.map(Duration::from_secs_f64),
-                started_at: row.try_get(7)?,
-                lease_expires_at: row.try_get(8)?,
-            })
+         RETURNING {}, tasks.started_at, tasks.lease_expires_at",
+        CLAIM_COLUMNS
+            .split(", ")
+            .map(|column| format!("tasks.{column}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    // A task whose stored record cannot be read fails alone, in this transaction, and
+    // the next one is claimed instead.
+    let claimed = loop {
+        let Some(row) = transaction.query_opt(
+            claim_sql.as_str(),
+            &[&worker_id.as_str(), &millis(lease_duration)],
+        )?
+        else {
+            break None;
+        };
+        let started_at: i64 = row.try_get(8)?;
+        let lease_expires_at: i64 = row.try_get(9)?;
+        match claim_from_row(&row, started_at, lease_expires_at) {
+            Ok(claimed) => break Some(claimed),
+            Err(unreadable) => {
+                let error = unreadable_task_error(&unreadable.refusal);
+                tracing::error!(task_id = %unreadable.id, %error,
+                    "failed a task whose record is unreadable");
+                transaction.execute(
+                    "UPDATE tasks SET state = 'failed', finished_at = now_ms(),
+                         lease_owner = NULL, lease_expires_at = NULL, error = $2
+                     WHERE seq = $1",
+                    &[&unreadable.sequence, &error],
+                )?;
+            }
         }
-        None => None,
     };
     transaction.commit()?;
     Ok(claimed)
@@ -207,6 +240,19 @@ fn update_owned_task(
     set_clause: &str,
     extra: &[&(dyn ToSql + Sync)],
 ) -> Result<()> {
+    update_owned_task_then(client, keys, id, worker_id, set_clause, extra, |_| Ok(()))
+}
+
+/// [`update_owned_task`], then `then` in the same transaction.
+fn update_owned_task_then(
+    client: &mut Client,
+    keys: Option<&LockKeys>,
+    id: &TaskId,
+    worker_id: &WorkerId,
+    set_clause: &str,
+    extra: &[&(dyn ToSql + Sync)],
+    then: impl FnOnce(&mut Transaction<'_>) -> Result<()>,
+) -> Result<()> {
     let sql = format!(
         "UPDATE tasks SET {set_clause} WHERE id = $1 AND state = 'running' AND lease_owner = $2"
     );
@@ -219,6 +265,7 @@ fn update_owned_task(
         let refusal = explain_refusal(&mut transaction, id, worker_id);
         return Err(refusal);
     }
+    then(&mut transaction)?;
     if let Some(keys) = keys {
         notify(&mut transaction, keys, "finished")?;
     }
@@ -264,15 +311,19 @@ pub(super) fn report_progress(
     )
 }
 
+/// Completes the task and registers its models (`files[i]` are `models[i]`'s) in one
+/// transaction.
 pub(super) fn complete_task(
     client: &mut Client,
     keys: &LockKeys,
     id: &TaskId,
     worker_id: &WorkerId,
     result: &Value,
+    models: &[ModelRecord],
+    files: &[Vec<ModelFile>],
 ) -> Result<()> {
     let result = serde_json::to_string(result)?;
-    update_owned_task(
+    update_owned_task_then(
         client,
         Some(keys),
         id,
@@ -280,6 +331,12 @@ pub(super) fn complete_task(
         "state = 'completed', finished_at = now_ms(), lease_expires_at = NULL, progress = 100, \
          result = $3",
         &[&result],
+        |transaction| {
+            for (model, files) in models.iter().zip(files) {
+                super::registry::insert_model(transaction, model, files)?;
+            }
+            Ok(())
+        },
     )
 }
 

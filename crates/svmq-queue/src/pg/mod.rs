@@ -25,6 +25,7 @@
 mod leases;
 mod listener;
 mod registry;
+mod rows;
 mod schema;
 mod tasks;
 
@@ -455,9 +456,22 @@ impl Store for PostgresStore {
         self.with_client(|client| leases::report_progress(client, id, worker_id, percent, message))
     }
 
-    fn complete_task(&self, id: &TaskId, worker_id: &WorkerId, result: &Value) -> Result<()> {
+    fn complete_task_with_models(
+        &self,
+        id: &TaskId,
+        worker_id: &WorkerId,
+        result: &Value,
+        models: &[ModelRecord],
+    ) -> Result<()> {
+        // Read before the transaction: file I/O never holds a connection busy.
+        let files = models
+            .iter()
+            .map(|model| registry::read_model_files(&model.path))
+            .collect::<Result<Vec<_>>>()?;
         let keys = &self.keys;
-        self.with_client(|client| leases::complete_task(client, keys, id, worker_id, result))
+        self.with_client(|client| {
+            leases::complete_task(client, keys, id, worker_id, result, models, &files)
+        })
     }
 
     fn fail_task(&self, id: &TaskId, worker_id: &WorkerId, error: &str) -> Result<()> {

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use postgres::{Client, GenericClient, Row};
+use postgres::{Client, GenericClient, Row, Transaction};
 
 use super::millis;
 use super::tasks::{parse_json, to_u32};
@@ -220,13 +220,24 @@ pub(super) fn register_model(
     model: &ModelRecord,
     files: &[ModelFile],
 ) -> Result<()> {
+    let mut transaction = client.transaction()?;
+    insert_model(&mut transaction, model, files)?;
+    transaction.commit()?;
+    Ok(())
+}
+
+/// Inserts a registry row and its files inside a caller's transaction.
+pub(super) fn insert_model(
+    transaction: &mut Transaction<'_>,
+    model: &ModelRecord,
+    files: &[ModelFile],
+) -> Result<()> {
     let path = model.path.to_str().ok_or_else(|| {
         QueueError::InvalidArgument(format!(
             "the model path {} is not valid UTF-8",
             model.path.display()
         ))
     })?;
-    let mut transaction = client.transaction()?;
     transaction.execute(
         "INSERT INTO models (model_id, task_id, user_id, created_at, path, metadata)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -257,7 +268,6 @@ pub(super) fn register_model(
             )?;
         }
     }
-    transaction.commit()?;
     Ok(())
 }
 

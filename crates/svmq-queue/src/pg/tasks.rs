@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use postgres::types::ToSql;
-use postgres::{Client, GenericClient, Row};
+use postgres::{Client, GenericClient};
 use serde_json::Value;
 
+use super::rows::{task_from_row, TASK_COLUMNS};
 use super::{millis, to_count, LockKeys};
 use crate::error::{QueueError, Result};
 use crate::ids::TaskId;
@@ -15,12 +16,6 @@ use crate::task::{
     Submission, SubmitLimits, TaskFilter, TaskPage, TaskRecord, TaskState, DEFAULT_LIST_LIMIT,
     ETA_SAMPLE_SIZE, MAX_LIST_LIMIT,
 };
-
-/// Columns read into a [`TaskRecord`], in the order [`task_from_row`] expects.
-pub(super) const TASK_COLUMNS: &str = "id, seq, kind, payload, user_id, priority, state, \
-    attempts, max_attempts, created_at, started_at, finished_at, lease_owner, \
-    lease_expires_at, cancel_requested, progress, progress_message, result, error, \
-    idempotency_key, timeout_seconds";
 
 pub(super) fn parse_json(text: &str) -> Result<Value> {
     Ok(serde_json::from_str(text)?)
@@ -31,35 +26,6 @@ pub(super) fn to_u32(value: i32) -> u32 {
     u32::try_from(value).unwrap_or(0)
 }
 
-pub(super) fn task_from_row(row: &Row) -> Result<TaskRecord> {
-    let timeout_seconds: Option<f64> = row.try_get(20)?;
-    let lease_owner: Option<String> = row.try_get(12)?;
-    let result: Option<String> = row.try_get(17)?;
-    Ok(TaskRecord {
-        id: row.try_get::<_, String>(0)?.parse()?,
-        sequence: row.try_get(1)?,
-        kind: row.try_get(2)?,
-        payload: parse_json(row.try_get(3)?)?,
-        user_id: row.try_get(4)?,
-        priority: row.try_get(5)?,
-        state: TaskState::parse(row.try_get(6)?)?,
-        attempts: to_u32(row.try_get(7)?),
-        max_attempts: to_u32(row.try_get(8)?),
-        created_at: row.try_get(9)?,
-        started_at: row.try_get(10)?,
-        finished_at: row.try_get(11)?,
-        lease_owner: lease_owner.map(|owner| owner.parse()).transpose()?,
-        lease_expires_at: row.try_get(13)?,
-        cancel_requested: row.try_get(14)?,
-        progress: row.try_get(15)?,
-        progress_message: row.try_get(16)?,
-        result: result.as_deref().map(parse_json).transpose()?,
-        error: row.try_get(18)?,
-        idempotency_key: row.try_get(19)?,
-        timeout: timeout_seconds.map(Duration::from_secs_f64),
-    })
-}
-
 pub(super) fn find_task(
     client: &mut impl GenericClient,
     id: &TaskId,
@@ -68,8 +34,8 @@ pub(super) fn find_task(
     client
         .query_opt(sql.as_str(), &[&id.as_str()])?
         .as_ref()
-        .map(task_from_row)
-        .transpose()
+        .and_then(task_from_row)
+        .map_or(Ok(None), |task| Ok(Some(task)))
 }
 
 pub(super) fn get_task(client: &mut Client, id: &TaskId) -> Result<TaskRecord> {
@@ -196,7 +162,8 @@ pub(super) fn list_tasks(client: &mut Client, filter: &TaskFilter) -> Result<Tas
         sql.as_str(),
         &[&filter.user_id, &state, &filter.before_sequence, &fetch],
     )?;
-    let mut tasks = rows.iter().map(task_from_row).collect::<Result<Vec<_>>>()?;
+    // A row whose id cannot even be read is left out (salvage_task).
+    let mut tasks: Vec<_> = rows.iter().filter_map(task_from_row).collect();
     let next_cursor = if tasks.len() > limit as usize {
         tasks.truncate(limit as usize);
         tasks.last().map(|task| task.sequence)

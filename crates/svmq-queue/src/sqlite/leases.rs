@@ -13,9 +13,12 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::Value;
 
 use super::millis;
-use super::tasks::{count, find_task, immediate, stored_id, stored_json};
+use super::rows::{claim_from_row, CLAIM_COLUMNS};
+use super::tasks::{count, find_task, immediate};
+use crate::artifacts::ModelRecord;
 use crate::error::{QueueError, Result};
 use crate::ids::{TaskId, WorkerId};
+use crate::stored::{self, unreadable_task_error};
 use crate::task::{
     interrupted_error, now_millis, state_after_interruption, ClaimedTask, LeaseRenewal, LogLevel,
     Recovery, TaskState,
@@ -29,7 +32,7 @@ fn interrupt_running_task(
     worker_id: Option<&WorkerId>,
     reason: &str,
 ) -> Result<Option<TaskState>> {
-    let row: Option<(u32, u32, bool)> = transaction
+    let row: Option<(SqlValue, SqlValue, SqlValue)> = transaction
         .query_row(
             "SELECT attempts, max_attempts, cancel_requested FROM tasks
              WHERE id = ?1 AND state = 'running' AND (?2 IS NULL OR lease_owner = ?2)",
@@ -40,6 +43,15 @@ fn interrupt_running_task(
     let Some((attempts, max_attempts, cancel_requested)) = row else {
         return Ok(None);
     };
+    // Counts that cannot be read leave no attempt to make: the task fails.
+    let (attempts, max_attempts) = match (attempts, max_attempts) {
+        (SqlValue::Integer(attempts), SqlValue::Integer(max_attempts)) => (
+            stored::attempts("attempts", attempts, 0).unwrap_or(1),
+            stored::attempts("max_attempts", max_attempts, 1).unwrap_or(1),
+        ),
+        _ => (1, 1),
+    };
+    let cancel_requested = matches!(cancel_requested, SqlValue::Integer(flag) if flag != 0);
     let now = now_millis();
     let next = state_after_interruption(cancel_requested, attempts, max_attempts);
     let log_message = match next {
@@ -76,16 +88,33 @@ fn interrupt_running_task(
 }
 
 fn recover_expired_in(transaction: &Transaction<'_>) -> Result<Recovery> {
-    let expired: Vec<String> = {
+    let expired: Vec<(i64, SqlValue)> = {
         let mut statement = transaction.prepare(
-            "SELECT id FROM tasks WHERE state = 'running' AND lease_expires_at < ?1 ORDER BY seq",
+            "SELECT seq, id FROM tasks WHERE state = 'running' AND lease_expires_at < ?1
+             ORDER BY seq",
         )?;
-        let rows = statement.query_map([now_millis()], |row| row.get(0))?;
+        let rows = statement.query_map([now_millis()], |row| Ok((row.get(0)?, row.get(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
     let mut recovery = Recovery::default();
-    for id in expired {
-        let id: TaskId = id.parse()?;
+    for (sequence, id) in expired {
+        let id = match id {
+            SqlValue::Text(text) => text.parse::<TaskId>().ok(),
+            _ => None,
+        };
+        let Some(id) = id else {
+            transaction.execute(
+                "UPDATE tasks SET state = 'failed', finished_at = ?2, lease_expires_at = NULL,
+                     error = ?3
+                 WHERE seq = ?1",
+                params![
+                    sequence,
+                    now_millis(),
+                    unreadable_task_error("its stored id is malformed")
+                ],
+            )?;
+            continue;
+        };
         let reason = "the lease expired: the worker running it stopped";
         match interrupt_running_task(transaction, &id, None, reason)? {
             Some(TaskState::Queued) => recovery.requeued.push(id),
@@ -126,30 +155,40 @@ pub(super) fn claim_next_task(
     }
     let now = now_millis();
     let lease_expires_at = now.saturating_add(millis(lease_duration));
-    let claimed = transaction
-        .query_row(
-            "UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = ?1,
-                 lease_owner = ?2, lease_expires_at = ?3, progress = 0, progress_message = NULL
-             WHERE seq = (SELECT seq FROM tasks WHERE state = 'queued'
-                          ORDER BY priority DESC, seq ASC LIMIT 1)
-             RETURNING id, kind, payload, user_id, attempts, max_attempts, timeout_seconds",
-            params![now, worker_id.as_str(), lease_expires_at],
-            |row| {
-                let timeout_seconds: Option<f64> = row.get(6)?;
-                Ok(ClaimedTask {
-                    id: stored_id(row.get(0)?)?,
-                    kind: row.get(1)?,
-                    payload: stored_json(row.get(2)?)?,
-                    user_id: row.get(3)?,
-                    attempt: row.get(4)?,
-                    max_attempts: row.get(5)?,
-                    timeout: timeout_seconds.map(Duration::from_secs_f64),
-                    started_at: now,
-                    lease_expires_at,
-                })
-            },
-        )
-        .optional()?;
+    let claim_sql = format!(
+        "UPDATE tasks SET state = 'running', attempts = attempts + 1, started_at = ?1,
+             lease_owner = ?2, lease_expires_at = ?3, progress = 0, progress_message = NULL
+         WHERE seq = (SELECT seq FROM tasks WHERE state = 'queued'
+                      ORDER BY priority DESC, seq ASC LIMIT 1)
+         RETURNING {CLAIM_COLUMNS}"
+    );
+    // A task whose stored record cannot be read fails alone, in this transaction, and
+    // the next one is claimed instead.
+    let claimed = loop {
+        let row = transaction
+            .query_row(
+                &claim_sql,
+                params![now, worker_id.as_str(), lease_expires_at],
+                |row| claim_from_row(row, now, lease_expires_at),
+            )
+            .optional()?;
+        match row {
+            None => break None,
+            Some(Ok(claimed)) => break Some(claimed),
+            Some(Err(unreadable)) => {
+                let error = unreadable_task_error(&unreadable.refusal);
+                let sequence = unreadable.sequence;
+                tracing::error!(task_id = %unreadable.id, %error,
+                    "failed a task whose record is unreadable");
+                transaction.execute(
+                    "UPDATE tasks SET state = 'failed', finished_at = ?2, lease_owner = NULL,
+                         lease_expires_at = NULL, error = ?3
+                     WHERE seq = ?1",
+                    params![sequence, now, error],
+                )?;
+            }
+        }
+    };
     transaction.commit()?;
     Ok(claimed)
 }
@@ -174,7 +213,7 @@ fn explain_refusal(connection: &Connection, id: &TaskId, worker_id: &WorkerId) -
 /// Runs an update that must touch exactly the running task owned by `worker_id`
 /// (parameters `?1` = task id, `?2` = worker id, then `extra`).
 fn update_owned_task(
-    connection: &mut Connection,
+    connection: &Connection,
     id: &TaskId,
     worker_id: &WorkerId,
     set_clause: &str,
@@ -245,9 +284,11 @@ pub(super) fn complete_task(
     id: &TaskId,
     worker_id: &WorkerId,
     result: &Value,
+    models: &[ModelRecord],
 ) -> Result<()> {
+    let transaction = immediate(connection)?;
     update_owned_task(
-        connection,
+        &transaction,
         id,
         worker_id,
         "state = 'completed', finished_at = ?3, lease_expires_at = NULL, progress = 100, \
@@ -256,7 +297,12 @@ pub(super) fn complete_task(
             SqlValue::Integer(now_millis()),
             SqlValue::Text(serde_json::to_string(result)?),
         ],
-    )
+    )?;
+    for model in models {
+        super::registry::insert_model(&transaction, model)?;
+    }
+    transaction.commit()?;
+    Ok(())
 }
 
 pub(super) fn fail_task(

@@ -7,8 +7,10 @@
 //! lease checks) see no concurrent writer. Commits are `synchronous = FULL`: a task
 //! acknowledged by `submit` survives a power cut, not only a crash.
 
+mod create;
 mod leases;
 mod registry;
+mod rows;
 mod schema;
 mod tasks;
 
@@ -69,17 +71,34 @@ impl SqliteStore {
         Self::open(&home.join(DATABASE_FILE_NAME), options)
     }
 
-    /// Opens (creating it if needed) the store in this database file and migrates its
-    /// schema.
+    /// Opens the store in this database file, creating it if there is no file, and
+    /// migrates its schema. An existing file is never replaced: an empty one (truncated)
+    /// or one that is not an svmq store is refused with [`QueueError::Corrupt`].
     pub fn open(path: &Path, options: SqliteOptions) -> Result<Self> {
+        if !path.exists() {
+            create::create_store_file(path, options)?;
+        }
+        create::check_existing_file(path)?;
+        let connection = Self::connect(path, options, false)?;
+        Ok(SqliteStore {
+            path: path.to_path_buf(),
+            connection: Mutex::new(connection),
+        })
+    }
+
+    /// Opens a connection in WAL mode and migrates the schema. Only a store being
+    /// created (`new_file`) may start from no schema at all.
+    fn connect(path: &Path, options: SqliteOptions, new_file: bool) -> Result<Connection> {
         let prepare = || -> Result<Connection> {
-            let mut connection = Connection::open_with_flags(
-                path,
-                OpenFlags::SQLITE_OPEN_READ_WRITE
-                    | OpenFlags::SQLITE_OPEN_CREATE
-                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
+            let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            if new_file {
+                flags |= OpenFlags::SQLITE_OPEN_CREATE;
+            }
+            let mut connection = Connection::open_with_flags(path, flags)?;
             connection.busy_timeout(options.busy_timeout)?;
+            if !new_file {
+                schema::check_is_svmq_store(&connection)?;
+            }
             // journal_mode answers with a row, so it is read rather than executed.
             let mode: String =
                 connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
@@ -90,11 +109,7 @@ impl SqliteStore {
             schema::migrate(&mut connection)?;
             Ok(connection)
         };
-        let connection = prepare().map_err(|error| with_path(error, path))?;
-        Ok(SqliteStore {
-            path: path.to_path_buf(),
-            connection: Mutex::new(connection),
-        })
+        prepare().map_err(|error| with_path(error, path))
     }
 
     /// The database file.
@@ -220,8 +235,16 @@ impl Store for SqliteStore {
         })
     }
 
-    fn complete_task(&self, id: &TaskId, worker_id: &WorkerId, result: &Value) -> Result<()> {
-        self.with_connection(|connection| leases::complete_task(connection, id, worker_id, result))
+    fn complete_task_with_models(
+        &self,
+        id: &TaskId,
+        worker_id: &WorkerId,
+        result: &Value,
+        models: &[ModelRecord],
+    ) -> Result<()> {
+        self.with_connection(|connection| {
+            leases::complete_task(connection, id, worker_id, result, models)
+        })
     }
 
     fn fail_task(&self, id: &TaskId, worker_id: &WorkerId, error: &str) -> Result<()> {

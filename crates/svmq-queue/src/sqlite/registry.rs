@@ -185,6 +185,11 @@ fn model_record(
 }
 
 pub(super) fn register_model(connection: &mut Connection, model: &ModelRecord) -> Result<()> {
+    insert_model(connection, model)
+}
+
+/// Inserts a registry row; inside a caller's transaction when given one.
+pub(super) fn insert_model(connection: &Connection, model: &ModelRecord) -> Result<()> {
     let path = model.path.to_str().ok_or_else(|| {
         QueueError::InvalidArgument(format!(
             "the model path {} is not valid UTF-8",

@@ -73,6 +73,32 @@ const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
+/// Refuses a database that is not an svmq store: one without `schema_version` belongs
+/// to something else and is never written into (not even its journal mode).
+pub fn check_is_svmq_store(connection: &Connection) -> Result<()> {
+    let tables: Vec<String> = {
+        let mut statement = connection
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name LIMIT 6")?;
+        let names = statement.query_map([], |row| row.get(0))?;
+        names.collect::<rusqlite::Result<_>>()?
+    };
+    if tables.iter().any(|name| name == "schema_version") {
+        return Ok(());
+    }
+    let detail = if tables.is_empty() {
+        "it is a database with no tables, not an svmq store".to_string()
+    } else {
+        format!(
+            "it is a database of something else (tables {}), not an svmq store",
+            tables.join(", ")
+        )
+    };
+    Err(QueueError::Corrupt {
+        path: std::path::PathBuf::new(),
+        detail: format!("{detail}; svmq will not write into it. Point --home at another directory"),
+    })
+}
+
 /// The schema version this code writes.
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
 

@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use rusqlite::types::Value as SqlValue;
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
-use serde_json::Value;
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::millis;
+use super::rows::{task_from_row, TASK_COLUMNS};
 use crate::error::{QueueError, Result};
 use crate::ids::TaskId;
 use crate::task::{
@@ -16,29 +16,8 @@ use crate::task::{
     DEFAULT_LIST_LIMIT, ETA_SAMPLE_SIZE, MAX_LIST_LIMIT,
 };
 
-/// Columns read into a [`TaskRecord`], in the order [`task_from_row`] expects.
-const TASK_COLUMNS: &str = "id, seq, kind, payload, user_id, priority, state, attempts, \
-    max_attempts, created_at, started_at, finished_at, lease_owner, lease_expires_at, \
-    cancel_requested, progress, progress_message, result, error, idempotency_key, \
-    timeout_seconds";
-
 pub(super) fn immediate(connection: &mut Connection) -> Result<Transaction<'_>> {
     Ok(connection.transaction_with_behavior(TransactionBehavior::Immediate)?)
-}
-
-/// Reads a stored id; an invalid one means the file was written by something else.
-pub(super) fn stored_id<T: std::str::FromStr<Err = QueueError>>(
-    text: String,
-) -> rusqlite::Result<T> {
-    text.parse().map_err(|error: QueueError| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
-    })
-}
-
-pub(super) fn stored_json(text: String) -> rusqlite::Result<Value> {
-    serde_json::from_str(&text).map_err(|error| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
-    })
 }
 
 pub(super) fn stored_state(text: String) -> rusqlite::Result<TaskState> {
@@ -47,44 +26,12 @@ pub(super) fn stored_state(text: String) -> rusqlite::Result<TaskState> {
     })
 }
 
-fn task_from_row(row: &Row<'_>) -> rusqlite::Result<TaskRecord> {
-    let timeout_seconds: Option<f64> = row.get(20)?;
-    Ok(TaskRecord {
-        id: stored_id(row.get(0)?)?,
-        sequence: row.get(1)?,
-        kind: row.get(2)?,
-        payload: stored_json(row.get(3)?)?,
-        user_id: row.get(4)?,
-        priority: row.get(5)?,
-        state: stored_state(row.get(6)?)?,
-        attempts: row.get(7)?,
-        max_attempts: row.get(8)?,
-        created_at: row.get(9)?,
-        started_at: row.get(10)?,
-        finished_at: row.get(11)?,
-        lease_owner: row
-            .get::<_, Option<String>>(12)?
-            .map(stored_id)
-            .transpose()?,
-        lease_expires_at: row.get(13)?,
-        cancel_requested: row.get(14)?,
-        progress: row.get(15)?,
-        progress_message: row.get(16)?,
-        result: row
-            .get::<_, Option<String>>(17)?
-            .map(stored_json)
-            .transpose()?,
-        error: row.get(18)?,
-        idempotency_key: row.get(19)?,
-        timeout: timeout_seconds.map(Duration::from_secs_f64),
-    })
-}
-
 pub(super) fn find_task(connection: &Connection, id: &TaskId) -> Result<Option<TaskRecord>> {
     let sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?1");
     Ok(connection
         .query_row(&sql, [id.as_str()], task_from_row)
-        .optional()?)
+        .optional()?
+        .flatten())
 }
 
 pub(super) fn get_task(connection: &mut Connection, id: &TaskId) -> Result<TaskRecord> {
@@ -199,8 +146,10 @@ pub(super) fn list_tasks(connection: &mut Connection, filter: &TaskFilter) -> Re
         values.len()
     );
     let mut statement = connection.prepare(&sql)?;
+    // A row whose id cannot even be read is left out (salvage_task).
     let mut tasks = statement
         .query_map(rusqlite::params_from_iter(values), task_from_row)?
+        .filter_map(Result::transpose)
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let next_cursor = if tasks.len() > limit as usize {
         tasks.truncate(limit as usize);

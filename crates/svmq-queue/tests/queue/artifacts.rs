@@ -2,8 +2,8 @@
 
 use serde_json::json;
 use svmq_queue::{
-    artifacts::delete_model, create_staging_dir, discard_staging_dir, model_dir, publish_model_dir,
-    ModelId, ModelRecord, NewModel, QueueError, TaskId,
+    artifacts::delete_model, create_staging_dir, discard_staging_dir, model_dir,
+    move_model_into_place, publish_model_dir, ModelId, ModelRecord, NewModel, QueueError, TaskId,
 };
 
 use crate::support::{Backend, TestStore};
@@ -94,7 +94,55 @@ fn discarding_a_missing_staging_directory_is_not_an_error(backend: Backend) {
     discard_staging_dir(&staging).unwrap();
 }
 
+/// Regression: a killed worker once left a registered model for a task that ended
+/// `failed`. The registry row is now written only by the completing transaction.
+fn a_model_is_registered_only_by_its_tasks_completion(backend: Backend) {
+    let test = TestStore::new(&backend, "register-with-completion");
+    let store = test.store.as_ref();
+    let task = store
+        .submit(
+            &svmq_queue::NewTask::new("fake", json!({}), "alice"),
+            &svmq_queue::SubmitLimits::default(),
+        )
+        .unwrap()
+        .task_id;
+    let owner = svmq_queue::WorkerId::generate();
+    let stranger = svmq_queue::WorkerId::generate();
+    store
+        .claim_next_task(&owner, std::time::Duration::from_secs(30), 3)
+        .unwrap()
+        .unwrap();
+    let staging = create_staging_dir(test.home()).unwrap();
+    std::fs::write(staging.join("model.bin"), b"weights").unwrap();
+    let mut model = new_model("alice");
+    model.task_id = Some(task.clone());
+    let record = move_model_into_place(test.home(), &staging, model).unwrap();
+    // Moved into place, not registered.
+    assert!(store.list_models("alice").unwrap().is_empty());
+    // A worker that no longer holds the task registers nothing.
+    let refused = store
+        .complete_task_with_models(&task, &stranger, &json!({}), std::slice::from_ref(&record))
+        .unwrap_err();
+    assert!(
+        matches!(refused, QueueError::LeaseLost { .. }),
+        "{refused:?}"
+    );
+    assert!(store.list_models("alice").unwrap().is_empty());
+    // The owner's completion registers it, with the task completed.
+    store
+        .complete_task_with_models(&task, &owner, &json!({}), std::slice::from_ref(&record))
+        .unwrap();
+    assert_eq!(
+        store.get_task(&task).unwrap().state,
+        svmq_queue::TaskState::Completed
+    );
+    let registered = store.list_models("alice").unwrap();
+    assert_eq!(registered.len(), 1);
+    assert_eq!(registered[0].task_id.as_ref(), Some(&task));
+}
+
 crate::on_both_stores!(
+    a_model_is_registered_only_by_its_tasks_completion,
     publishing_moves_the_staging_directory_and_registers_it,
     a_failed_registration_leaves_no_model_directory,
     publishing_over_an_existing_model_is_refused_before_anything_moves,

@@ -4,6 +4,7 @@
 //!   pruning, bad input.
 //! - `worker`: workers on threads with a fake runner — the global limit, cancel,
 //!   timeouts, shutdown, recovery.
+//! - `hostile_rows`: damaged task rows read back from the store fail only their task.
 //! - `artifacts`: publishing model directories and the registry.
 //! - `postgres`: what only the PostgreSQL store has — racing migrations, models shared
 //!   between nodes, LISTEN/NOTIFY wake-ups, a database outage under a running worker.
@@ -15,6 +16,7 @@
 //! it is not set). Tests only about one store live in that store's module.
 
 mod artifacts;
+mod hostile_rows;
 mod postgres;
 mod store;
 mod support;

@@ -578,6 +578,63 @@ fn a_corrupted_database_file_is_refused_and_left_alone() {
 }
 
 #[test]
+fn an_empty_database_file_is_refused_never_replaced_by_a_new_store() {
+    // Regression: a zero-length queue.sqlite3 silently became a new empty store, and
+    // every task and model of the home vanished without a word.
+    let home = crate::support::TempHome::new("empty-file");
+    let path = home.path.join(svmq_queue::DATABASE_FILE_NAME);
+    std::fs::write(&path, b"").unwrap();
+    let error = SqliteStore::open(&path, SqliteOptions::default()).unwrap_err();
+    assert!(matches!(error, QueueError::Corrupt { .. }), "{error:?}");
+    assert!(error.to_string().contains("empty"), "{error}");
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+}
+
+#[test]
+fn a_database_of_something_else_is_refused_and_left_alone() {
+    let home = crate::support::TempHome::new("foreign-file");
+    let path = home.path.join(svmq_queue::DATABASE_FILE_NAME);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL);")
+        .unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let error = SqliteStore::open(&path, SqliteOptions::default()).unwrap_err();
+    assert!(matches!(error, QueueError::Corrupt { .. }), "{error:?}");
+    assert!(error.to_string().contains("invoices"), "{error}");
+    assert!(
+        std::fs::read(&path).unwrap() == before,
+        "the file was changed"
+    );
+}
+
+#[test]
+fn processes_opening_a_new_home_at_once_share_one_store() {
+    let home = crate::support::TempHome::new("racing-create");
+    let stores: Vec<SqliteStore> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6)
+            .map(|_| scope.spawn(|| SqliteStore::open_home(&home.path, SqliteOptions::default())))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap().unwrap())
+            .collect()
+    });
+    let id = submit(&stores[0], task("u"));
+    for store in &stores {
+        assert_eq!(store.get_task(&id).unwrap().state, TaskState::Queued);
+    }
+    // Only the store (and SQLite's own WAL files) is left in the home.
+    let mut names: Vec<String> = std::fs::read_dir(&home.path)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.ends_with("-wal") && !name.ends_with("-shm"))
+        .collect();
+    names.sort();
+    assert_eq!(names, [svmq_queue::DATABASE_FILE_NAME]);
+}
+
+#[test]
 fn a_locked_database_gives_a_busy_error() {
     let test = TestStore::new(&Backend::Sqlite, "locked");
     let path = test.home().join(svmq_queue::DATABASE_FILE_NAME);

@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use svmq_queue::{
-    create_staging_dir, discard_staging_dir, now_millis, publish_model_dir, ClaimedTask, ModelId,
-    NewModel, PostgresOptions, PostgresStore, RunOutcome, Shutdown, SqliteOptions, SqliteStore,
-    Store, TaskContext, TaskId, TaskRunner, UnixMillis, Worker, WorkerConfig, WorkerReport,
+    create_staging_dir, discard_staging_dir, move_model_into_place, now_millis, ClaimedTask,
+    ModelId, NewModel, PostgresOptions, PostgresStore, RunOutcome, Shutdown, SqliteOptions,
+    SqliteStore, Store, TaskContext, TaskId, TaskRunner, UnixMillis, Worker, WorkerConfig,
+    WorkerReport,
 };
 
 /// The PostgreSQL server the tests use, when set.
@@ -235,7 +236,6 @@ pub struct RunRecord {
 #[derive(Default)]
 pub struct FakeRunner {
     pub home: Option<PathBuf>,
-    pub store: Option<Arc<dyn Store>>,
     running: AtomicUsize,
     max_running: AtomicUsize,
     pub runs: Mutex<Vec<RunRecord>>,
@@ -247,10 +247,10 @@ impl FakeRunner {
         Arc::new(FakeRunner::default())
     }
 
-    pub fn with_models(home: &Path, store: Arc<dyn Store>) -> Arc<Self> {
+    /// Its models are moved into place and handed to the worker, which registers them.
+    pub fn with_models(home: &Path) -> Arc<Self> {
         Arc::new(FakeRunner {
             home: Some(home.to_path_buf()),
-            store: Some(store),
             ..FakeRunner::default()
         })
     }
@@ -309,9 +309,10 @@ impl FakeRunner {
             return (RunOutcome::Failed(message.to_owned()), false);
         }
         let mut result = json!({ "steps": steps });
-        if let (Some(home), Some(store), Some(staging)) = (&self.home, &self.store, &staging) {
-            let model = publish_model_dir(
-                store.as_ref(),
+        let mut models = Vec::new();
+        if let (Some(home), Some(staging)) = (&self.home, &staging) {
+            // Moved into place only: the worker registers it with the completion.
+            let model = move_model_into_place(
                 home,
                 staging,
                 NewModel {
@@ -323,8 +324,9 @@ impl FakeRunner {
             )
             .unwrap();
             result["model_id"] = json!(model.model_id);
+            models.push(model);
         }
-        (RunOutcome::Completed(result), false)
+        (RunOutcome::Completed { result, models }, false)
     }
 }
 

@@ -124,7 +124,7 @@ fn cancelling_a_running_task_stops_it_within_a_second_and_frees_the_slot_only_af
 ) {
     let test = TestStore::new(&backend, "cancel-running-worker");
     let store = test.store.as_ref();
-    let runner = FakeRunner::with_models(test.home(), test.store.clone());
+    let runner = FakeRunner::with_models(test.home());
     // A long task that takes 300 ms to stop once asked, and a task waiting for the slot.
     let long = submit(
         store,

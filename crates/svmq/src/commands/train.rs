@@ -11,7 +11,7 @@ use serde_json::json;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use svmq_service::model_store::{headline, save_model, summary};
+use svmq_service::model_store::{headline, save_and_register_model, summary};
 use svmq_service::training::TrainingReport;
 use svmq_service::{train, ServiceError, TrainingObserver};
 use svmq_tune::study::TrialState;
@@ -57,7 +57,7 @@ pub fn run(
         }
         Err(error) => return Err(anyhow::Error::new(error).into()),
     };
-    let record = save_model(store.as_ref(), home, &outcome, user, None)?;
+    let record = save_and_register_model(store.as_ref(), home, &outcome, user)?;
     if json_output {
         let mut printed = serde_json::Map::new();
         printed.insert("model_id".into(), json!(record.model_id.as_str()));
