@@ -4,6 +4,7 @@
 //! norms): `‖u−v‖² = ‖u‖² + ‖v‖² − 2u·v`. Squared norms are computed once per data set,
 //! so the hot loop is a sweep of dense dot products over contiguous rows.
 
+use crate::control::FitControl;
 use crate::feature_major::{FeatureMajor, SPAN};
 use crate::matrix::{dot, Matrix};
 use crate::params::Kernel;
@@ -124,17 +125,27 @@ impl Gram {
 
     /// Computes `X·Xᵀ` in parallel, with the same dot product as kernel rows.
     pub fn compute(data: &Matrix) -> Gram {
+        Gram::compute_until_stopped(data, &FitControl::new())
+            .expect("a computation without a stop flag is never stopped")
+    }
+
+    /// [`Gram::compute`], checking `control`'s stop flag before each row (a row is
+    /// `rows × columns` multiplications); `None` when stopped.
+    pub fn compute_until_stopped(data: &Matrix, control: &FitControl) -> Option<Gram> {
         let rows = data.rows();
         let mut values = vec![0f32; rows * rows];
         values
             .par_chunks_mut(rows.max(1))
             .enumerate()
             .for_each(|(i, out)| {
+                if control.is_stopped() {
+                    return;
+                }
                 for (j, slot) in out.iter_mut().enumerate() {
                     *slot = dot(data.row(i), data.row(j)) as f32;
                 }
             });
-        Gram { rows, values }
+        (!control.is_stopped()).then_some(Gram { rows, values })
     }
 
     pub fn rows(&self) -> usize {

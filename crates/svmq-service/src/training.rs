@@ -173,17 +173,29 @@ pub fn train_resumable(
 ) -> Result<TrainingOutcome, ServiceError> {
     request.validate()?;
     let started = Instant::now();
+    // Between phases the stop flag is read, so that a cancel is seen within a
+    // second whatever the phase; the long phases also check it inside.
+    let check_stop = || {
+        if stop.load(std::sync::atomic::Ordering::Acquire) {
+            Err(ServiceError::Stopped)
+        } else {
+            Ok(())
+        }
+    };
     observer.progress(1.0, "reading data");
     let table = read_data(&request.data_source, &request.limits.read)?;
+    check_stop()?;
     let source_rows = table.rows();
     let target_options = TargetOptions {
         target_column: request.target_column.clone(),
         target_dimension: request.target_dimension,
     };
     let dataset = Dataset::prepare(table, request.task, &target_options)?;
+    check_stop()?;
     dataset.check_folds(request.cv_folds)?;
     let split = split(&dataset, request)?;
     check_training_classes(&dataset, &split, request.cv_folds)?;
+    check_stop()?;
     let mut warnings = Vec::new();
     if dataset.unlabeled_rows() > 0 {
         warnings.push(format!(
@@ -209,6 +221,7 @@ pub fn train_resumable(
     let fitted = preprocessor.fit(&dataset.table, &train_rows, &options)?;
     let train_matrix = fitted.transform(&dataset.table, &train_rows)?;
     let test_matrix = fitted.transform(&dataset.table, &test_rows)?;
+    check_stop()?;
     let targets = dataset.target_names();
     let mut target_models = Vec::new();
     let mut target_reports = Vec::new();
@@ -227,6 +240,7 @@ pub fn train_resumable(
             checkpoint,
         };
         let evaluators = context.fold_evaluators()?;
+        check_stop()?;
         let trials = context.search(&evaluators)?;
         let best = svmq_tune::study::best_index(&trials, request.metric()).ok_or_else(|| {
             ServiceError::InvalidRequest(
@@ -248,6 +262,7 @@ pub fn train_resumable(
         )?;
         target_models.push(target_model);
         target_reports.push(report);
+        check_stop()?;
     }
     let classes = dataset
         .encoder()
@@ -487,7 +502,8 @@ impl TargetContext<'_> {
                     valid: fitted.transform(&self.dataset.table, &valid_rows)?,
                     valid_targets: valid_positions.iter().map(|&p| self.values[p]).collect(),
                 };
-                Ok(FoldEvaluator::new(prepared, self.task()))
+                FoldEvaluator::new_until_stopped(prepared, self.task(), self.control)
+                    .ok_or(ServiceError::Stopped)
             })
             .collect()
     }
@@ -659,7 +675,9 @@ impl TargetContext<'_> {
             &statistics,
             request.metric(),
             request.seed,
-        );
+            self.control,
+        )
+        .ok_or(ServiceError::Stopped)?;
         let classes = self
             .dataset
             .encoder()
@@ -773,7 +791,8 @@ fn permutation_importance(
     statistics: &TrainingStatistics,
     metric: Metric,
     seed: u64,
-) -> Vec<FeatureImportance> {
+    control: &FitControl,
+) -> Option<Vec<FeatureImportance>> {
     let probability = needs_probability(metric, task) && model.probability.is_some();
     let metric = if needs_probability(metric, task) && !probability {
         Metric::Accuracy
@@ -811,6 +830,11 @@ fn permutation_importance(
         .into_par_iter()
         .enumerate()
         .map(|(index, (name, columns))| {
+            // Each feature's repeats take a predict pass over the test split: a stop
+            // is seen between features.
+            if control.is_stopped() {
+                return None;
+            }
             // The feature's columns of every support vector, one contiguous vector
             // per column, so that the correction below vectorizes.
             let vector_columns: Vec<Vec<f64>> = columns
@@ -855,11 +879,11 @@ fn permutation_importance(
             let mean = drops.iter().sum::<f64>() / drops.len() as f64;
             let variance =
                 drops.iter().map(|d| (d - mean) * (d - mean)).sum::<f64>() / drops.len() as f64;
-            FeatureImportance {
+            Some(FeatureImportance {
                 feature: name,
                 importance: mean,
                 standard_deviation: variance.sqrt(),
-            }
+            })
         })
         .collect()
 }

@@ -303,8 +303,28 @@ impl FoldEvaluator {
         FoldEvaluator::with_gram_budget(fold, task, DEFAULT_GRAM_BUDGET)
     }
 
+    /// [`FoldEvaluator::new`], stopping the precomputation when `control`'s stop flag
+    /// is raised; `None` then.
+    pub fn new_until_stopped(
+        fold: PreparedFold,
+        task: Task,
+        control: &FitControl,
+    ) -> Option<FoldEvaluator> {
+        FoldEvaluator::build(fold, task, DEFAULT_GRAM_BUDGET, control)
+    }
+
     /// Precomputes the fold's dot products when they fit in `gram_budget` bytes.
     pub fn with_gram_budget(fold: PreparedFold, task: Task, gram_budget: usize) -> FoldEvaluator {
+        FoldEvaluator::build(fold, task, gram_budget, &FitControl::new())
+            .expect("a computation without a stop flag is never stopped")
+    }
+
+    fn build(
+        fold: PreparedFold,
+        task: Task,
+        gram_budget: usize,
+        control: &FitControl,
+    ) -> Option<FoldEvaluator> {
         let statistics = TrainingStatistics::new(&fold.train, &fold.train_targets, task);
         let standardized_targets = match task {
             Task::Regression => fold
@@ -314,19 +334,22 @@ impl FoldEvaluator {
                 .collect(),
             Task::Classification { .. } => fold.train_targets.clone(),
         };
-        let gram =
-            (Gram::bytes_for(fold.train.rows()) <= gram_budget).then(|| Gram::compute(&fold.train));
+        let gram = if Gram::bytes_for(fold.train.rows()) <= gram_budget {
+            Some(Gram::compute_until_stopped(&fold.train, control)?)
+        } else {
+            None
+        };
         let cross = gram
             .as_ref()
             .map(|_| CrossDots::compute(&fold.valid, &fold.train));
-        FoldEvaluator {
+        Some(FoldEvaluator {
             fold,
             task,
             statistics,
             standardized_targets,
             gram,
             cross,
-        }
+        })
     }
 
     /// What gamma `scale` and `auto` stand for on this fold's training part.

@@ -55,3 +55,52 @@ fn a_stop_flag_raised_before_the_start_stops_at_once() {
     assert!(matches!(result, Err(ServiceError::Stopped)), "stopped");
     assert!(started.elapsed() < Duration::from_secs(2));
 }
+
+/// Raises the stop flag when a progress message starts with `phase`.
+struct StopAt<'a> {
+    phase: &'static str,
+    stop: &'a AtomicBool,
+}
+
+impl svmq_service::training::TrainingObserver for StopAt<'_> {
+    fn progress(&self, _percent: f64, message: &str) {
+        if message.starts_with(self.phase) {
+            self.stop.store(true, Ordering::Release);
+        }
+    }
+
+    fn log(&self, _message: &str) {}
+}
+
+/// Issue: a cancel must reach every phase, not only the search. Whatever the phase the
+/// flag is raised in, the training ends with `Stopped` and no result; this holds at any
+/// machine speed.
+#[test]
+fn a_stop_raised_in_any_phase_ends_the_training() {
+    let fixture = Fixture::new("cancel-phases");
+    let path = fixture.write("noisy.csv", &noisy_classes_csv(200, 7));
+    let request = TrainingRequest {
+        n_trials: 3,
+        cv_folds: 3,
+        ..request(&path, Task::Classification)
+    };
+    for phase in [
+        "reading data",
+        "trial 1/",
+        "refitting",
+        "feature importance",
+    ] {
+        let stop = AtomicBool::new(false);
+        let observer = StopAt { phase, stop: &stop };
+        let result = train(&request, &observer, &stop);
+        assert!(
+            stop.load(Ordering::Acquire),
+            "the phase {phase:?} was reached"
+        );
+        assert!(
+            matches!(result, Err(ServiceError::Stopped)),
+            "stopped in {phase:?}: {:?}",
+            result.map(|_| "a trained model")
+        );
+    }
+}
