@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod python;
+pub mod queue_home;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -57,6 +58,17 @@ impl Run {
         assert!(
             self.output.status.success(),
             "svmq failed ({:?}): {}",
+            self.code(),
+            self.stderr()
+        );
+        self
+    }
+
+    /// Asserts failure (a non-zero exit, not a crash) and returns itself.
+    pub fn failure(self) -> Run {
+        assert!(
+            self.code().is_some_and(|code| code != 0),
+            "svmq should have failed with an error ({:?}): {}",
             self.code(),
             self.stderr()
         );
