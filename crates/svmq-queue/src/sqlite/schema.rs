@@ -104,7 +104,22 @@ pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Brings the database to [`CURRENT_VERSION`], in one immediate transaction so that two
 /// processes opening a new store at once do not both migrate it.
+///
+/// A store already at [`CURRENT_VERSION`] is only read: every svmq command opens the
+/// store, and a write lock taken by each `svmq status` of a polling script would
+/// contend with the workers' claims for nothing.
 pub fn migrate(connection: &mut Connection) -> Result<()> {
+    let current: Option<i64> = connection
+        .query_row("SELECT MAX(version) FROM schema_version", [], |row| {
+            row.get(0)
+        })
+        .optional()
+        .ok()
+        .flatten()
+        .flatten();
+    if current == Some(CURRENT_VERSION) {
+        return Ok(());
+    }
     let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     transaction
         .execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;

@@ -634,6 +634,22 @@ fn processes_opening_a_new_home_at_once_share_one_store() {
     assert_eq!(names, [svmq_queue::DATABASE_FILE_NAME]);
 }
 
+/// Every svmq command opens the store; a polling `svmq status` once took the write lock
+/// at each open (to check the schema), contending with the workers' claims.
+#[test]
+fn opening_a_current_store_takes_no_write_lock() {
+    let test = TestStore::new(&Backend::Sqlite, "open-without-lock");
+    let path = test.home().join(svmq_queue::DATABASE_FILE_NAME);
+    let writer = rusqlite::Connection::open(&path).unwrap();
+    writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let impatient = SqliteOptions {
+        busy_timeout: Duration::from_millis(50),
+    };
+    let reader = SqliteStore::open(&path, impatient).unwrap();
+    assert_eq!(reader.queue_counts().unwrap().total(), 0);
+    writer.execute_batch("ROLLBACK").unwrap();
+}
+
 #[test]
 fn a_locked_database_gives_a_busy_error() {
     let test = TestStore::new(&Backend::Sqlite, "locked");
