@@ -8,6 +8,7 @@
 //! server keeps serving after each; `http` checks the HTTP layer's guards.
 
 mod errors;
+mod hostile_numbers;
 mod http;
 mod queue;
 mod support;
