@@ -8,6 +8,7 @@
 //! - `artifacts`: publishing model directories and the registry.
 //! - `postgres`: what only the PostgreSQL store has — racing migrations, models shared
 //!   between nodes, LISTEN/NOTIFY wake-ups, a database outage under a running worker.
+//! - `faulty_store`: a store whose first lease renewal panics.
 //! - `support`: temporary stores, the fake runner, worker threads.
 //!
 //! Every test runs twice, through `on_both_stores!`: `…::sqlite::NAME` on its own
@@ -16,6 +17,7 @@
 //! it is not set). Tests only about one store live in that store's module.
 
 mod artifacts;
+mod faulty_store;
 mod hostile_rows;
 mod postgres;
 mod store;

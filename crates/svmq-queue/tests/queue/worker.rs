@@ -446,7 +446,47 @@ fn a_worker_that_loses_its_lease_stops_the_runner_and_writes_nothing(backend: Ba
     store.complete_task(&id, &new_owner, &json!({})).unwrap();
 }
 
+/// A panic of the worker's supervising loop (a bug: no input can cause one any more)
+/// stops and waits for the runner of the task it held, fails that task with the reason,
+/// and the worker goes on with the next task.
+fn a_worker_whose_loop_panics_fails_its_task_and_goes_on(backend: Backend) {
+    let test = TestStore::new(&backend, "supervisor-panic");
+    let store = test.store.as_ref();
+    let held = submit(store, json!({ "steps": 500, "step_ms": 10 }));
+    let next = submit(store, json!({ "steps": 1 }));
+    let faulty = Arc::new(crate::faulty_store::PanicOnFirstRenewal {
+        inner: test.open_another(),
+        panicked: std::sync::atomic::AtomicBool::new(false),
+    });
+    let runner = FakeRunner::new();
+    let mut config = fast_config(1);
+    config.lease_duration = Duration::from_millis(300);
+    let worker = RunningWorker::spawn(faulty, runner.clone(), config);
+    wait_until(PATIENCE, "the next task completes", || {
+        state(store, &next) == TaskState::Completed
+    });
+    let failed = store.get_task(&held).unwrap();
+    assert_eq!(failed.state, TaskState::Failed);
+    assert!(
+        failed
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("injected fault in the lease renewal"),
+        "{failed:?}"
+    );
+    // The held task's runner was stopped before anything else ran.
+    assert_eq!(runner.max_running(), 1);
+    assert_eq!(runner.stops_seen(), 1);
+    assert_eq!(
+        store.live_workers(Duration::from_secs(60)).unwrap().len(),
+        1
+    );
+    worker.stop();
+}
+
 crate::on_both_stores!(
+    a_worker_whose_loop_panics_fails_its_task_and_goes_on,
     the_global_limit_holds_with_concurrent_submits_and_several_workers,
     a_worker_runs_tasks_in_priority_then_fifo_order,
     cancelling_a_running_task_stops_it_within_a_second_and_frees_the_slot_only_after,
