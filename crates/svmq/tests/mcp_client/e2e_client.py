@@ -172,6 +172,11 @@ async def main(svmq, home, root, outside):
             await client.error("train_svm_classifier", {"data_source": "empty.csv"}, "empty")
             await client.error("train_svm_classifier", {"data_source": "garbage.csv"}, "not a text table")
             await client.error("train_svm_classifier", {"data_source": "iris.csv", "n_trials": -5}, "n_trials must be between 1 and 1000")
+            # Once stored, then panicking every reader of the queue and the worker thread.
+            for hostile in (18446744073709551615, 9223372036854775807):
+                await client.error("submit_training_task", {
+                    "task_type": "svm_classification", "data_source": "iris.csv", "timeout_seconds": hostile,
+                }, "timeout_seconds must be between 1 and 2592000")
             await client.error("get_model_info", {"model_id": UNKNOWN_ID}, "no model")
             await client.error("predict_from_values", {"model_id": "../../etc/passwd", "feature_values": [1]}, "not a model id")
             await client.error("get_task_status", {"task_id": UNKNOWN_ID}, "unknown task id")

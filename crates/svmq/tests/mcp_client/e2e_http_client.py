@@ -110,6 +110,9 @@ async def main(url, alice_token, bob_token):
         check(listed["tasks"] == [], f"bob listed {listed}")
         models = await ok(session, "list_models", {"user_id": "alice"})
         check(models["models"] == [], f"bob listed models {models}")
+        await refused(session, "submit_training_task", {
+            "task_type": "svm_classification", "data_source": "iris.csv",
+            "timeout_seconds": 18446744073709551615}, "timeout_seconds must be between 1 and 2592000")
         impostor = await ok(session, "submit_training_task", {
             "task_type": "svm_classification", "data_source": "iris.csv", "user_id": "alice", "n_trials": 2, "cv_folds": 2})
         check(impostor["task"]["user_id"] == "bob", f"user_id impersonated: {impostor}")
