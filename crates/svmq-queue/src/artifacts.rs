@@ -140,10 +140,23 @@ pub fn discard_staging_dir(staging_dir: &Path) -> Result<()> {
     }
 }
 
-/// Deletes a model: its registry entry, then its directory.
+/// Deletes a model: its registry entry, then its directory. The directory is removed
+/// only if it is where a model of this id lives (`…/models/<model_id>`): the path comes
+/// from the store, and a damaged or edited row must not name another directory.
 pub fn delete_model(store: &dyn Store, model_id: &ModelId) -> Result<()> {
     let record = store.get_model(model_id)?;
     store.delete_model(model_id)?;
+    let expected_place = record.path.file_name() == Some(model_id.as_str().as_ref())
+        && record
+            .path
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|name| name == MODELS_DIR_NAME);
+    if !expected_place {
+        tracing::error!(model_id = %model_id, path = %record.path.display(),
+            "the registry named a directory that is not a model's; left it alone");
+        return Ok(());
+    }
     match std::fs::remove_dir_all(&record.path) {
         Ok(()) => Ok(()),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),

@@ -352,11 +352,19 @@ pub(super) fn list_models(client: &mut Client, user_id: &str) -> Result<Vec<Mode
     let sql = format!(
         "SELECT {MODEL_COLUMNS} FROM models WHERE user_id = $1 ORDER BY created_at DESC, model_id"
     );
-    client
+    // A row that cannot be read is left out with a warning: one damaged entry must not
+    // hide the user's other models.
+    Ok(client
         .query(sql.as_str(), &[&user_id])?
         .iter()
-        .map(model_from_row)
-        .collect()
+        .filter_map(|row| {
+            model_from_row(row)
+                .map_err(
+                    |error| tracing::warn!(%error, "left an unreadable model out of the listing"),
+                )
+                .ok()
+        })
+        .collect())
 }
 
 pub(super) fn delete_model(client: &mut Client, id: &ModelId) -> Result<()> {

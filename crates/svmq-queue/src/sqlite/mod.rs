@@ -126,6 +126,14 @@ impl SqliteStore {
         operation(&mut connection).map_err(|error| with_path(error, &self.path))
     }
 
+    /// A model's directory is where its id puts it in this store's home, whatever the
+    /// row says: a stored path is never trusted to name a directory.
+    fn placed(&self, mut record: ModelRecord) -> ModelRecord {
+        let home = self.path.parent().unwrap_or(Path::new("."));
+        record.path = crate::artifacts::model_dir(home, &record.model_id);
+        record
+    }
+
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock dropped its transaction, which rolled back:
         // the connection is still consistent.
@@ -292,11 +300,17 @@ impl Store for SqliteStore {
     }
 
     fn get_model(&self, id: &ModelId) -> Result<ModelRecord> {
-        self.with_connection(|connection| registry::get_model(connection, id))
+        let record = self.with_connection(|connection| registry::get_model(connection, id))?;
+        Ok(self.placed(record))
     }
 
     fn list_models(&self, user_id: &str) -> Result<Vec<ModelRecord>> {
-        self.with_connection(|connection| registry::list_models(connection, user_id))
+        let records =
+            self.with_connection(|connection| registry::list_models(connection, user_id))?;
+        Ok(records
+            .into_iter()
+            .map(|record| self.placed(record))
+            .collect())
     }
 
     fn delete_model(&self, id: &ModelId) -> Result<()> {

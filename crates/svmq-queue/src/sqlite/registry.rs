@@ -227,8 +227,13 @@ pub(super) fn list_models(connection: &mut Connection, user_id: &str) -> Result<
     let mut statement = connection.prepare(&sql)?;
     let rows = statement.query_map([user_id], model_from_row)?;
     let mut models = Vec::new();
+    // A row that cannot be read is left out with a warning: one damaged entry must not
+    // hide the user's other models.
     for row in rows {
-        models.push(model_record(row?)?);
+        match row.map_err(QueueError::from).and_then(model_record) {
+            Ok(model) => models.push(model),
+            Err(error) => tracing::warn!(%error, "left an unreadable model out of the listing"),
+        }
     }
     Ok(models)
 }

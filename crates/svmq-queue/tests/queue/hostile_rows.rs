@@ -166,7 +166,52 @@ fn a_timeout_past_thirty_days_is_refused_at_submit(backend: Backend) {
     assert_eq!(test.store.queue_counts().unwrap().total(), 0);
 }
 
+/// A registry row is read back like a task row: one that cannot be read is left out
+/// of the listing, and a stored path never names the directory a delete removes.
+fn a_damaged_model_row_hides_nothing_else_and_deletes_nothing_else(backend: Backend) {
+    let test = TestStore::new(&backend, "hostile-model-rows");
+    let store = test.store.as_ref();
+    let publish = |metadata: serde_json::Value| {
+        let staging = svmq_queue::create_staging_dir(test.home()).unwrap();
+        svmq_queue::publish_model_dir(
+            store,
+            test.home(),
+            &staging,
+            svmq_queue::NewModel {
+                model_id: svmq_queue::ModelId::generate(),
+                task_id: None,
+                user_id: "u".into(),
+                metadata,
+            },
+        )
+        .unwrap()
+    };
+    let damaged = publish(json!({ "n": 1 }));
+    let healthy = publish(json!({ "n": 2 }));
+    test.execute_sql(&format!(
+        "UPDATE models SET metadata = '{{not json' WHERE model_id = '{}'",
+        damaged.model_id
+    ));
+    let listed = store.list_models("u").unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].model_id, healthy.model_id);
+    // A row that names another directory: deleting its model leaves that directory.
+    let bystander = test.home().join("bystander");
+    std::fs::create_dir_all(&bystander).unwrap();
+    test.execute_sql(&format!(
+        "UPDATE models SET path = '{}' WHERE model_id = '{}'",
+        bystander.display(),
+        healthy.model_id
+    ));
+    svmq_queue::artifacts::delete_model(store, &healthy.model_id).unwrap();
+    assert!(
+        bystander.is_dir(),
+        "a stored path named the directory deleted"
+    );
+}
+
 crate::on_both_stores!(
+    a_damaged_model_row_hides_nothing_else_and_deletes_nothing_else,
     every_corrupted_column_fails_only_its_own_task,
     a_task_whose_id_is_damaged_is_failed_and_the_queue_goes_on,
     a_worker_runs_on_past_a_stored_timeout_beyond_any_duration,
