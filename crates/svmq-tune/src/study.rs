@@ -262,7 +262,9 @@ fn run_trial(
 /// the median running mean of the complete trials at the same fold stops.
 fn should_prune(metric: Metric, scores: &[f64], finished: &[TrialRecord]) -> bool {
     let fold = scores.len();
-    if fold <= PRUNING_WARMUP_FOLDS {
+    // Scored folds past the warm-up (with a warm-up of 0, a trial with no fold scored
+    // yet has nothing to compare).
+    if fold.saturating_sub(PRUNING_WARMUP_FOLDS) == 0 {
         return false;
     }
     let mut references: Vec<f64> = finished
