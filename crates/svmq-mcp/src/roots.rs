@@ -8,6 +8,17 @@
 //! server is no oracle for files elsewhere. URLs are refused. Relative paths start at
 //! the first root.
 //!
+//! svmq's home (the store, the models, the configuration) is excluded from every root
+//! ([`Roots::excluding`]): the default roots (the working directory) contain the
+//! default home (`svmq-data` there), and a client must not read another user's model
+//! or overwrite the store through `data_source` or `output_path`. The exclusion is
+//! checked like a root, by components, lexically and after canonicalization, so a
+//! symbolic link into the home is refused too. A root inside the home is refused when
+//! the server starts.
+//!
+//! Messages name no absolute path of the server: paths inside a root are shown
+//! relative to it ([`Roots::redact`]), roots by their last component.
+//!
 //! What it does not do: hold the file open. A file swapped for a symbolic link after
 //! the check is read by the worker later; the roots' owner controls what they contain.
 
@@ -19,7 +30,13 @@ use std::path::{Component, Path, PathBuf};
 pub struct Roots {
     /// `(absolute as given, canonical)` for each root.
     dirs: Vec<(PathBuf, PathBuf)>,
+    /// `(absolute, canonical)` of directories no path may reach though a root holds
+    /// them: svmq's home.
+    excluded: Vec<(PathBuf, PathBuf)>,
 }
+
+/// The refusal of a path into svmq's home.
+const INSIDE_HOME: &str = "is inside svmq's home directory, which data and output paths may not reach; use a file elsewhere inside the allowed directories";
 
 impl Roots {
     /// Roots from directories that must exist. `current_dir` makes relative ones
@@ -38,7 +55,68 @@ impl Roots {
             }
             resolved.push((absolute, canonical));
         }
-        Ok(Roots { dirs: resolved })
+        Ok(Roots {
+            dirs: resolved,
+            excluded: Vec::new(),
+        })
+    }
+
+    /// The same roots with `home` (svmq's home directory) out of their reach. A root
+    /// inside the home is refused: nothing in it could be reached.
+    pub fn excluding(mut self, home: &Path, current_dir: &Path) -> Result<Roots, String> {
+        let absolute = normalize(&current_dir.join(home));
+        // The home exists once the store is open; if not yet, its path as given.
+        let canonical = std::fs::canonicalize(&absolute).unwrap_or_else(|_| absolute.clone());
+        for (root, root_canonical) in &self.dirs {
+            if root.starts_with(&absolute)
+                || root.starts_with(&canonical)
+                || root_canonical.starts_with(&canonical)
+            {
+                return Err(format!(
+                    "the root {} lies inside svmq's home directory {}, which holds the store and the models and which data and output paths may not reach; choose a directory outside the home",
+                    root.display(),
+                    absolute.display()
+                ));
+            }
+        }
+        self.excluded.push((absolute, canonical));
+        Ok(self)
+    }
+
+    fn excludes(&self, path: &Path) -> bool {
+        self.excluded
+            .iter()
+            .any(|(absolute, canonical)| path.starts_with(absolute) || path.starts_with(canonical))
+    }
+
+    /// A message with every absolute path of a root shown relative to it (the root
+    /// itself as `.`), and the home's as `<home>`, so no error tells a client where
+    /// the server keeps its files.
+    pub fn redact(&self, message: &str) -> String {
+        let mut prefixes: Vec<(String, &str)> = Vec::new();
+        for (absolute, canonical) in &self.excluded {
+            prefixes.push((absolute.display().to_string(), "<home>"));
+            prefixes.push((canonical.display().to_string(), "<home>"));
+        }
+        for (absolute, canonical) in &self.dirs {
+            prefixes.push((absolute.display().to_string(), "."));
+            prefixes.push((canonical.display().to_string(), "."));
+        }
+        // The longest first, so a root inside another is shown relative to itself.
+        prefixes.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
+        let mut redacted = message.to_string();
+        for (prefix, shown) in prefixes {
+            if prefix == "/" {
+                continue;
+            }
+            redacted = redacted
+                .replace(
+                    &format!("{prefix}/"),
+                    if shown == "." { "" } else { "<home>/" },
+                )
+                .replace(&prefix, shown);
+        }
+        redacted
     }
 
     /// The canonical root directories.
@@ -46,9 +124,14 @@ impl Roots {
         self.dirs.iter().map(|(_, canonical)| canonical.as_path())
     }
 
+    /// The roots by their last component: enough to recognise them, nothing of where
+    /// they are on the server.
     fn describe(&self) -> String {
         self.dirs()
-            .map(|dir| dir.display().to_string())
+            .map(|dir| match dir.file_name() {
+                Some(name) => format!("`{}`", name.to_string_lossy()),
+                None => "`/`".to_string(),
+            })
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -89,9 +172,13 @@ impl Roots {
         let candidate = normalize(&first_root.join(text));
         if !self.lexically_inside(&candidate) {
             return Err(ToolError::invalid(format!(
-                "{parameter} {text:?} is outside the allowed directories ({}); relative paths start at {}",
+                "{parameter} {text:?} is outside the allowed directories ({}); relative paths start at the first",
                 self.describe(),
-                first_root.display()
+            )));
+        }
+        if self.excludes(&candidate) {
+            return Err(ToolError::invalid(format!(
+                "{parameter} {text:?} {INSIDE_HOME}"
             )));
         }
         Ok(candidate)
@@ -103,17 +190,25 @@ impl Roots {
         let canonical = std::fs::canonicalize(&candidate).map_err(|error| {
             if error.kind() == std::io::ErrorKind::NotFound {
                 ToolError::invalid(format!(
-                    "{parameter}: no file at {text:?} (relative paths start at {})",
-                    self.dirs[0].0.display()
+                    "{parameter}: no file at {text:?} (relative paths start at the first allowed directory, {})",
+                    self.describe()
                 ))
             } else {
-                ToolError::invalid(format!("{parameter}: cannot open {text:?}: {error}"))
+                ToolError::invalid(format!(
+                    "{parameter}: cannot open {text:?}: {}",
+                    self.redact(&error.to_string())
+                ))
             }
         })?;
         if !self.canonically_inside(&canonical) {
             return Err(ToolError::invalid(format!(
                 "{parameter} {text:?} leads outside the allowed directories ({}) through a symbolic link; give a file that is really inside them",
                 self.describe()
+            )));
+        }
+        if self.excludes(&canonical) {
+            return Err(ToolError::invalid(format!(
+                "{parameter} {text:?} {INSIDE_HOME}"
             )));
         }
         if !canonical.is_file() {
@@ -128,6 +223,11 @@ impl Roots {
     /// path must not be a directory or a symbolic link.
     pub fn resolve_output(&self, parameter: &str, text: &str) -> Result<PathBuf, ToolError> {
         let candidate = self.candidate(parameter, text)?;
+        if candidate.is_dir() || text.ends_with('/') {
+            return Err(ToolError::invalid(format!(
+                "{parameter} {text:?} is a directory; give the path of a file to write, such as predictions.csv"
+            )));
+        }
         let (Some(parent), Some(name)) = (candidate.parent(), candidate.file_name()) else {
             return Err(ToolError::invalid(format!(
                 "{parameter} {text:?} names no file; give a file path such as predictions.csv"
@@ -146,6 +246,11 @@ impl Roots {
             )));
         }
         let path = parent.join(name);
+        if self.excludes(&path) {
+            return Err(ToolError::invalid(format!(
+                "{parameter} {text:?} {INSIDE_HOME}"
+            )));
+        }
         if let Ok(metadata) = std::fs::symlink_metadata(&path) {
             if metadata.file_type().is_symlink() || metadata.is_dir() {
                 return Err(ToolError::invalid(format!(

@@ -80,6 +80,16 @@ impl State {
         Ok(user.to_string())
     }
 
+    /// The error with the server's absolute paths shown relative to their root.
+    pub fn redact(&self, error: ToolError) -> ToolError {
+        match error {
+            ToolError::Invalid(message) => {
+                ToolError::Invalid(self.output_roots.redact(&self.data_roots.redact(&message)))
+            }
+            other => other,
+        }
+    }
+
     /// A task this caller may see; another user's task is reported as unknown, so ids
     /// cannot be probed.
     pub fn visible_task(&self, caller: &Caller, id: &TaskId) -> Result<TaskRecord, ToolError> {
@@ -104,10 +114,14 @@ pub struct SvmqServer {
 impl SvmqServer {
     /// A server on this store with these settings; the roots must exist.
     pub fn new(store: Arc<dyn Store>, settings: &Settings) -> Result<SvmqServer, ServeError> {
-        let data_roots =
-            Roots::new(&settings.data_roots, &settings.current_dir).map_err(ServeError::Roots)?;
-        let output_roots =
-            Roots::new(&settings.output_roots, &settings.current_dir).map_err(ServeError::Roots)?;
+        // svmq's home (store, models, configuration) is out of every root's reach.
+        let roots = |dirs: &[PathBuf]| {
+            Roots::new(dirs, &settings.current_dir)
+                .and_then(|roots| roots.excluding(&settings.home, &settings.current_dir))
+                .map_err(ServeError::Roots)
+        };
+        let data_roots = roots(&settings.data_roots)?;
+        let output_roots = roots(&settings.output_roots)?;
         let state = State {
             store,
             home: settings.home.clone(),
@@ -133,9 +147,10 @@ impl SvmqServer {
         F: FnOnce(&State) -> Result<T, ToolError> + Send + 'static,
     {
         let state = Arc::clone(&self.state);
-        tokio::task::spawn_blocking(move || work(&state))
+        let result = tokio::task::spawn_blocking(move || work(&state))
             .await
-            .unwrap_or_else(|error| Err(ToolError::internal("blocking tool work", &error)))
+            .unwrap_or_else(|error| Err(ToolError::internal("blocking tool work", &error)));
+        result.map_err(|error| self.state.redact(error))
     }
 }
 
