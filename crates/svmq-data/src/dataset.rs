@@ -6,7 +6,8 @@
 //! whose target is missing (they cannot be learned from; the count is kept); encodes
 //! class labels with a [`LabelEncoder`]; and refuses, with a clear [`DataError`], what
 //! cannot be trained on: an unknown target column (listing the columns), a single
-//! class, no usable feature column, a non-numeric regression target (naming the row),
+//! class, more classes than `max_classes`, no usable feature column, a non-numeric
+//! regression target (naming the row), a numeric value beyond ±[`MAX_ABS_VALUE`],
 //! and, through [`Dataset::check_folds`], a class with fewer members than folds.
 //!
 //! What it does not do: compute statistics from feature values (that is fitting, done
@@ -35,13 +36,25 @@ pub struct TargetOptions {
     /// How many target columns (regression only): the `target_dimension` columns
     /// ending at the target column, so by default the last k columns.
     pub target_dimension: usize,
+    /// Classes a classification target may hold; more is refused as soon as the
+    /// label encoder meets one too many, before any per-class work.
+    pub max_classes: usize,
 }
+
+/// Classes a classification target may hold unless configured otherwise. One-vs-one
+/// training fits k(k-1)/2 models: 1000 classes are already half a million.
+pub const DEFAULT_MAX_CLASSES: usize = 1000;
+
+/// The largest magnitude a numeric feature or regression target may have. Scaling,
+/// kernels and metrics square and sum values; past about 1e154 a square is infinite.
+pub const MAX_ABS_VALUE: f64 = 1e150;
 
 impl Default for TargetOptions {
     fn default() -> Self {
         Self {
             target_column: None,
             target_dimension: 1,
+            max_classes: DEFAULT_MAX_CLASSES,
         }
     }
 }
@@ -98,10 +111,22 @@ impl Dataset {
             });
         }
         let target = match task {
-            Task::Classification => classes(&table, target_columns[0], &rows)?,
+            Task::Classification => classes(&table, target_columns[0], &rows, options.max_classes)?,
             Task::Regression => values(&table, &target_columns, &rows)?,
         };
         let (feature_columns, ignored_columns) = features(&table, &schema, &target_columns)?;
+        let numeric_features = feature_columns
+            .iter()
+            .copied()
+            .filter(|&column| schema.kind(column) == ColumnKind::Numeric);
+        match task {
+            Task::Classification => check_magnitudes(&table, numeric_features, &rows)?,
+            Task::Regression => check_magnitudes(
+                &table,
+                numeric_features.chain(target_columns.iter().copied()),
+                &rows,
+            )?,
+        }
         Ok(Dataset {
             table,
             schema,
@@ -233,15 +258,24 @@ fn find_column(table: &RawTable, name: &str) -> Option<usize> {
     })
 }
 
-fn classes(table: &RawTable, column: usize, rows: &[usize]) -> Result<Target, DataError> {
+fn classes(
+    table: &RawTable,
+    column: usize,
+    rows: &[usize],
+    max_classes: usize,
+) -> Result<Target, DataError> {
     let mut encoder = LabelEncoder::default();
-    let classes: Vec<usize> = rows
-        .iter()
-        .map(|&row| {
-            let label = table.cells[row][column].text().unwrap_or_default();
-            encoder.encode_or_add(&label)
-        })
-        .collect();
+    let mut classes = Vec::with_capacity(rows.len());
+    for &row in rows {
+        let label = table.cells[row][column].text().unwrap_or_default();
+        classes.push(encoder.encode_or_add(&label));
+        if encoder.len() > max_classes {
+            return Err(DataError::TooManyClasses {
+                column: table.column_names[column].clone(),
+                limit: max_classes,
+            });
+        }
+    }
     if encoder.len() < 2 {
         return Err(DataError::SingleClass {
             column: table.column_names[column].clone(),
@@ -268,6 +302,29 @@ fn values(table: &RawTable, columns: &[usize], rows: &[usize]) -> Result<Target,
         targets.push(values);
     }
     Ok(Target::Values(targets))
+}
+
+/// Refuses a number too large to square in the given columns (usable rows only),
+/// naming the first one met.
+fn check_magnitudes(
+    table: &RawTable,
+    columns: impl Iterator<Item = usize>,
+    rows: &[usize],
+) -> Result<(), DataError> {
+    for column in columns {
+        for &row in rows {
+            if let Cell::Number { value, .. } = &table.cells[row][column] {
+                if value.abs() > MAX_ABS_VALUE {
+                    return Err(DataError::ValueTooLarge {
+                        column: table.column_names[column].clone(),
+                        row: table.source_row(row),
+                        limit: MAX_ABS_VALUE,
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Splits the non-target columns into features and ignored columns.

@@ -4,7 +4,10 @@
 //! text table (NUL bytes, UTF-16, invalid UTF-8, naming the line), detects the
 //! delimiter among `,` `;` tab `|` from the first lines, reads quoted fields (with
 //! delimiters, doubled quotes and line breaks inside) and LF or CRLF line ends, and
-//! refuses ragged rows naming their line. Blank lines are skipped.
+//! refuses ragged rows naming their line. Blank lines are skipped. A field longer
+//! than `max_field_bytes` is refused naming its line and column (the text is already
+//! in memory, bounded by the file cap; the field cap keeps one cell from becoming a
+//! category or a message of megabytes).
 //!
 //! What it does not do: decide about the header or column types ([`crate::table`],
 //! [`crate::schema`]), guess encodings other than UTF-8, or read decimal commas.
@@ -82,6 +85,18 @@ pub(crate) fn read_rows(
         if rows.cells.len() > limits.max_rows {
             return Err(DataError::TooManyRows {
                 limit: limits.max_rows,
+            });
+        }
+        if let Some((column, field)) = record
+            .iter()
+            .enumerate()
+            .find(|(_, field)| field.len() > limits.max_field_bytes)
+        {
+            return Err(DataError::FieldTooLong {
+                line,
+                column: column + 1,
+                bytes: field.len(),
+                limit: limits.max_field_bytes,
             });
         }
         rows.cells.push(record.iter().map(Cell::parse).collect());

@@ -97,6 +97,15 @@ pub enum DataError {
         first: usize,
         second: usize,
     },
+    #[error("line {line}, column {column}: a field of {bytes} bytes, more than the limit of {limit} bytes for one field")]
+    FieldTooLong {
+        line: usize,
+        column: usize,
+        bytes: usize,
+        limit: usize,
+    },
+    #[error("the workbook expands to {bytes} bytes when decompressed, more than the limit of {limit} bytes (a zip bomb, or a workbook to save as CSV)")]
+    TooManyDecompressedBytes { bytes: u128, limit: u64 },
     #[error("the sheet is too large: more than {limit} cells")]
     SheetTooLarge { limit: usize },
     #[error("cannot read spreadsheet {}: {reason}", path.display())]
@@ -123,6 +132,14 @@ pub enum DataError {
         "the target column `{column}` holds a single class; classification needs at least two"
     )]
     SingleClass { column: String },
+    #[error("the target column `{column}` holds more than {limit} classes, the limit; is it an identifier or a continuous value (then train a regression)?")]
+    TooManyClasses { column: String, limit: usize },
+    #[error("column `{column}`, row {row} of the file: a value beyond ±{limit:e}; svmq squares and sums values, which would overflow, so rescale the column (e.g. to other units)")]
+    ValueTooLarge {
+        column: String,
+        row: usize,
+        limit: f64,
+    },
     #[error("no usable feature column: {reason}")]
     NoFeatures { reason: String },
     #[error("the regression target column `{column}` must be numeric, but row {row} of the file is not a number")]
@@ -177,7 +194,9 @@ impl DataError {
             | Self::NotFinite { line, .. }
             | Self::DuplicateIndex { line, .. }
             | Self::UnsortedIndex { line, .. } => Some(*line),
-            Self::RaggedRow { line, .. } | Self::MalformedRow { line, .. } => Some(*line),
+            Self::RaggedRow { line, .. }
+            | Self::MalformedRow { line, .. }
+            | Self::FieldTooLong { line, .. } => Some(*line),
             Self::TooManyCells { widest_line, .. } => *widest_line,
             _ => None,
         }

@@ -7,6 +7,13 @@
 //! `"3.5"` typed as text is a number; booleans are the text `TRUE` / `FALSE`; error
 //! values such as `#DIV/0!` are missing.
 //!
+//! Decompression is bounded: before calamine reads anything, the sizes the archive
+//! declares for its parts must add up to at most `max_decompressed_bytes` (a zip bomb
+//! of a few megabytes would otherwise expand to gigabytes in memory, as calamine
+//! loads the shared strings whole); and the zip reader refuses a part that expands past
+//! its declared size, so a lying size cannot go beyond the checked total. Each cell's
+//! text is held to `max_field_bytes`.
+//!
 //! What it does not do: other sheets, formulas (their cached values are read), merged
 //! cells, the older `.xls` format, or OpenDocument.
 
@@ -28,6 +35,12 @@ pub(crate) fn read_first_sheet(
         path: path.to_path_buf(),
         reason,
     };
+    check_expansion(bytes, limits).map_err(|error| match error {
+        Expansion::TooLarge(error) => error,
+        Expansion::NotZip(reason) => {
+            failure(format!("it is not a valid .xlsx workbook ({reason})"))
+        }
+    })?;
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|error| {
         failure(format!(
             "it is not a valid .xlsx workbook ({})",
@@ -55,14 +68,62 @@ pub(crate) fn read_first_sheet(
                 )))
             }
         };
+        let (row, column) = cell.get_position();
+        let length = text_length(cell.get_value());
+        if length > limits.max_field_bytes {
+            return Err(DataError::FieldTooLong {
+                line: row as usize + 1,
+                column: column as usize + 1,
+                bytes: length,
+                limit: limits.max_field_bytes,
+            });
+        }
         let value = convert(cell.get_value());
         if value.is_missing() {
             continue;
         }
-        let (row, column) = cell.get_position();
         grid.add(row as usize, column as usize, value, limits)?;
     }
     grid.into_rows(limits)
+}
+
+/// Why a workbook's archive is refused before calamine opens it.
+enum Expansion {
+    TooLarge(DataError),
+    NotZip(String),
+}
+
+/// Refuses an archive whose parts declare more decompressed bytes in all than the cap.
+/// The zip reader (shared with calamine) stops any part at its declared size, so the
+/// declared total bounds what reading can produce.
+fn check_expansion(bytes: &[u8], limits: &ReadLimits) -> Result<(), Expansion> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|error| Expansion::NotZip(short(&error)))?;
+    let mut total: u128 = 0;
+    for index in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(index)
+            .map_err(|error| Expansion::NotZip(short(&error)))?;
+        total = total.saturating_add(u128::from(entry.size()));
+    }
+    if total > u128::from(limits.max_decompressed_bytes) {
+        return Err(Expansion::TooLarge(DataError::TooManyDecompressedBytes {
+            bytes: total,
+            limit: limits.max_decompressed_bytes,
+        }));
+    }
+    Ok(())
+}
+
+/// The bytes of a cell's text (0 for numbers, booleans and errors).
+fn text_length(value: &DataRef<'_>) -> usize {
+    match value {
+        DataRef::String(text) | DataRef::DateTimeIso(text) | DataRef::DurationIso(text) => {
+            text.len()
+        }
+        DataRef::SharedString(text) => text.len(),
+        _ => 0,
+    }
 }
 
 /// The most cells a sheet may hold: as many as the densest delimited file within the

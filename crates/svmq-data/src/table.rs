@@ -109,6 +109,11 @@ pub struct ReadLimits {
     /// Data rows, the header not counted.
     pub max_rows: usize,
     pub max_columns: usize,
+    /// Bytes an `.xlsx` workbook may expand to when its parts are decompressed: a
+    /// zip archive of a few megabytes can hold gigabytes.
+    pub max_decompressed_bytes: u64,
+    /// Bytes of one field of delimited text or one cell of a sheet.
+    pub max_field_bytes: usize,
 }
 
 impl Default for ReadLimits {
@@ -120,6 +125,13 @@ impl Default for ReadLimits {
             max_bytes: 256 * 1024 * 1024,
             max_rows: 5_000_000,
             max_columns: 20_000,
+            // Twice the file cap: the XML of a sheet is several times larger than
+            // the same table as CSV, and no real workbook within the file cap comes
+            // near this.
+            max_decompressed_bytes: 512 * 1024 * 1024,
+            // A category name or a number is a few dozen bytes; a megabyte in one
+            // field is not data an SVM learns from.
+            max_field_bytes: 1024 * 1024,
         }
     }
 }

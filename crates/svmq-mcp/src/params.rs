@@ -92,7 +92,8 @@ pub struct TrainingParams {
     /// robust, none.
     #[serde(default)]
     pub scaling_method: Option<ScalingParam>,
-    /// Share of rows held out for the test metrics, between 0 and 0.9 exclusive.
+    /// Share of rows held out for the test metrics, between 0.01 and 0.9; the test
+    /// split must hold a row of every class.
     /// Default: 0.2.
     #[serde(default)]
     pub test_size: Option<f64>,

@@ -14,6 +14,10 @@ use svmq_tune::space::KernelName;
 pub const MAX_TRIALS: usize = 1000;
 /// Folds at most.
 pub const MAX_FOLDS: usize = 20;
+/// The share of rows held out for the test metrics, at least and at most. Below 1 %
+/// a test split is a handful of rows whose metrics mean nothing.
+pub const MIN_TEST_SIZE: f64 = 0.01;
+pub const MAX_TEST_SIZE: f64 = 0.9;
 
 /// Caps set by whoever runs a training (its configuration), never by the request: a
 /// queued request is checked against the caps of the worker that runs it.
@@ -23,6 +27,8 @@ pub struct Limits {
     pub read: ReadLimits,
     /// Trials one study may run, at most [`MAX_TRIALS`].
     pub max_trials: usize,
+    /// Classes a classification target may hold.
+    pub max_classes: usize,
 }
 
 impl Default for Limits {
@@ -30,6 +36,7 @@ impl Default for Limits {
         Limits {
             read: ReadLimits::default(),
             max_trials: MAX_TRIALS,
+            max_classes: svmq_data::dataset::DEFAULT_MAX_CLASSES,
         }
     }
 }
@@ -146,9 +153,9 @@ impl TrainingRequest {
                 self.cv_folds
             ));
         }
-        if !(self.test_size > 0.0 && self.test_size < 0.9) {
+        if !(MIN_TEST_SIZE..=MAX_TEST_SIZE).contains(&self.test_size) {
             return invalid(format!(
-                "test_size must be a fraction between 0 and 0.9, got {}",
+                "test_size must be a fraction between {MIN_TEST_SIZE} and {MAX_TEST_SIZE}, got {}",
                 self.test_size
             ));
         }

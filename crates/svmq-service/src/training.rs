@@ -189,11 +189,13 @@ pub fn train_resumable(
     let target_options = TargetOptions {
         target_column: request.target_column.clone(),
         target_dimension: request.target_dimension,
+        max_classes: request.limits.max_classes,
     };
     let dataset = Dataset::prepare(table, request.task, &target_options)?;
     check_stop()?;
     dataset.check_folds(request.cv_folds)?;
     let split = split(&dataset, request)?;
+    check_test_split(&dataset, &split, request.test_size)?;
     check_training_classes(&dataset, &split, request.cv_folds)?;
     check_stop()?;
     let mut warnings = Vec::new();
@@ -361,6 +363,39 @@ fn split(dataset: &Dataset, request: &TrainingRequest) -> Result<Split, ServiceE
         Some(classes) => stratified_split(classes, request.test_size, request.seed)?,
         None => shuffled_split(dataset.rows.len(), request.test_size, request.seed)?,
     })
+}
+
+/// The fewest test rows a regression's metrics are computed on (r2 needs a spread).
+const MIN_REGRESSION_TEST_ROWS: usize = 2;
+
+/// Refuses a test split too small for its metrics to mean anything: one without a row
+/// of every class, or a regression's with fewer than two rows.
+fn check_test_split(dataset: &Dataset, split: &Split, test_size: f64) -> Result<(), ServiceError> {
+    let refuse = |needed: String| {
+        Err(ServiceError::InvalidRequest(format!(
+            "test_size {test_size} holds out {} of {} rows, but the test metrics need {needed}; raise test_size (between {} and {})",
+            split.test.len(),
+            dataset.rows.len(),
+            crate::request::MIN_TEST_SIZE,
+            crate::request::MAX_TEST_SIZE
+        )))
+    };
+    match (dataset.classes(), dataset.encoder()) {
+        (Some(classes), Some(encoder)) => {
+            let mut seen = vec![false; encoder.len()];
+            for &position in &split.test {
+                seen[classes[position]] = true;
+            }
+            if seen.iter().any(|seen| !seen) {
+                return refuse(format!("a row of each of the {} classes", encoder.len()));
+            }
+            Ok(())
+        }
+        _ if split.test.len() < MIN_REGRESSION_TEST_ROWS => {
+            refuse(format!("at least {MIN_REGRESSION_TEST_ROWS}"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Refuses a class with fewer members in the training split than folds.

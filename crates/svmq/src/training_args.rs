@@ -39,8 +39,8 @@ pub struct TrainingArgs {
     /// standard, minmax, robust or none.
     #[arg(long, visible_alias = "scaler", default_value = "standard", value_parser = ["standard", "minmax", "robust", "none"])]
     pub scaling: String,
-    /// Share of rows held out for the test metrics.
-    #[arg(long, default_value_t = 0.2)]
+    /// Share of rows held out for the test metrics, between 0.01 and 0.9.
+    #[arg(long, default_value_t = 0.2, value_parser = test_size)]
     pub test_size: f64,
     /// Seed of every random choice: the same data, options and seed give the same model.
     #[arg(long, default_value_t = 42)]
@@ -51,6 +51,22 @@ pub struct TrainingArgs {
     /// Do not fit probability estimates on the final classifier.
     #[arg(long)]
     pub no_probability: bool,
+}
+
+/// `--test-size`: a fraction in the range a training accepts (refused here, before
+/// any data is read, with the range in clap's usage error).
+fn test_size(text: &str) -> Result<f64, String> {
+    use svmq_service::request::{MAX_TEST_SIZE, MIN_TEST_SIZE};
+    let value: f64 = text.trim().parse().map_err(|_| {
+        format!("not a number; give a fraction between {MIN_TEST_SIZE} and {MAX_TEST_SIZE}")
+    })?;
+    if (MIN_TEST_SIZE..=MAX_TEST_SIZE).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!(
+            "must be a fraction between {MIN_TEST_SIZE} and {MAX_TEST_SIZE} of the rows"
+        ))
+    }
 }
 
 impl TrainingArgs {

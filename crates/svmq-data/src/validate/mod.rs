@@ -171,6 +171,7 @@ pub fn validate(table: &RawTable, options: &ValidationOptions) -> ValidationRepo
         })
         .map(|(_, column)| column.name.clone())
         .collect();
+    let mut too_many_classes = false;
     match Dataset::prepare(table.clone(), options.task, &options.target) {
         Ok(dataset) => {
             report.usable_rows = dataset.rows.len();
@@ -182,9 +183,14 @@ pub fn validate(table: &RawTable, options: &ValidationOptions) -> ValidationRepo
             examine_target(&dataset, &mut report);
             report.correlated_pairs = correlated_pairs(&dataset, &mut report.warnings);
         }
-        Err(error) => report.blocking_problems.push(error.to_string()),
+        Err(error) => {
+            // Too many classes: a balance of thousands of classes says nothing more.
+            too_many_classes = matches!(error, crate::error::DataError::TooManyClasses { .. });
+            report.blocking_problems.push(error.to_string());
+        }
     }
-    if report.class_balance.is_empty() && options.task == Task::Classification {
+    if report.class_balance.is_empty() && options.task == Task::Classification && !too_many_classes
+    {
         if let Some(&target) = targets.first() {
             report.class_balance = class_balance(table.column(target));
         }

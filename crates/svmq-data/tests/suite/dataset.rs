@@ -19,6 +19,7 @@ fn last(k: usize) -> TargetOptions {
     TargetOptions {
         target_column: None,
         target_dimension: k,
+        ..TargetOptions::default()
     }
 }
 
@@ -174,6 +175,7 @@ fn multi_target_regression_takes_the_last_k_columns() {
     let options = TargetOptions {
         target_column: Some("y1".into()),
         target_dimension: 2,
+        ..TargetOptions::default()
     };
     let dataset = prepare(text, Task::Regression, &options).unwrap();
     assert_eq!(dataset.target_names(), ["b", "y1"]);

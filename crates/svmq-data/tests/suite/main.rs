@@ -1,10 +1,13 @@
 //! The integration tests of svmq-data, one module per area:
 //! - `table`: reading files (CSV/TSV/xlsx), caps and every reader error;
+//! - `bounds`: what a hostile file may cost (decompressed bytes, field bytes, classes,
+//!   magnitudes);
 //! - `dataset`: targets, labels and the guards that refuse untrainable data;
 //! - `preprocess`: fitting on some rows and transforming others, no leakage;
 //! - `validate`: the data-quality report;
 //! - `examples`: the repository's example data sets end to end through split and folds.
 
+mod bounds;
 mod common;
 mod dataset;
 mod examples;

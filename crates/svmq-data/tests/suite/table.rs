@@ -20,6 +20,7 @@ fn limits(max_bytes: u64, max_rows: usize, max_columns: usize) -> TableOptions {
             max_bytes,
             max_rows,
             max_columns,
+            ..ReadLimits::default()
         },
         ..TableOptions::default()
     }

@@ -315,6 +315,7 @@ impl SvmqServer {
                     target: TargetOptions {
                         target_column: params.target_column.clone(),
                         target_dimension,
+                        max_classes: state.limits.max_classes,
                     },
                     folds: Some(folds),
                 },

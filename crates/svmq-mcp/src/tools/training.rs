@@ -155,6 +155,7 @@ impl State {
                 target: TargetOptions {
                     target_column: request.target_column.clone(),
                     target_dimension: request.target_dimension,
+                    max_classes: self.limits.max_classes,
                 },
                 folds: Some(request.cv_folds),
             },

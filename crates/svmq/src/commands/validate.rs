@@ -60,7 +60,7 @@ pub struct ValidateArgs {
 }
 
 impl ValidateArgs {
-    fn options(&self) -> ValidationOptions {
+    fn options(&self, max_classes: usize) -> ValidationOptions {
         ValidationOptions {
             task: if self.task == "regression" {
                 Task::Regression
@@ -70,6 +70,7 @@ impl ValidateArgs {
             target: TargetOptions {
                 target_column: self.target.clone(),
                 target_dimension: self.target_dimension,
+                max_classes,
             },
             folds: Some(self.folds),
         }
@@ -77,8 +78,9 @@ impl ValidateArgs {
 }
 
 pub fn run(config: &Config, arguments: &ValidateArgs, json_output: bool) -> Result<(), Failure> {
-    let table = read_data(&arguments.data, &config.limits().read)?;
-    let report = validate(&table, &arguments.options());
+    let limits = config.limits();
+    let table = read_data(&arguments.data, &limits.read)?;
+    let report = validate(&table, &arguments.options(limits.max_classes));
     if json_output {
         print_json(&json!({
             "trainable": report.is_trainable(),
