@@ -4,16 +4,25 @@
 //! `Origin` and caps request bodies. Beside it, the dashboard at `/` and the model
 //! reports ([`crate::dashboard`]), under the same rules.
 //!
+//! Before rmcp sees a request to `/mcp`, [`check_mcp_request`] answers a body that is
+//! not JSON with 400 and a JSON-RPC parse error (-32700) and one that is JSON but no
+//! JSON-RPC message with 400 and -32600 (rmcp would say 415, as if the media type were
+//! wrong); lets through an `Origin` that is the server's own (`http://` and the `Host`
+//! the request came to, as the dashboard does); and admits an `initialize` only
+//! within the session caps of [`crate::sessions`].
+//!
 //! Without tokens the server only listens on a loopback address. What it does not
 //! do: TLS (put a reverse proxy in front) or token rotation while running.
 
 use crate::error::ServeError;
 use crate::server::{AuthenticatedUser, SvmqServer};
+use crate::sessions::{SessionLimits, SessionRegistry};
+use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{header, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::model::{ClientJsonRpcMessage, ClientRequest, JsonRpcMessage};
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -34,6 +43,8 @@ pub struct HttpSettings {
     /// an `Origin` header (non-browser clients) always pass. Any other origin gets 403.
     pub allowed_origins: Vec<String>,
     pub max_body_bytes: usize,
+    /// Caps on open MCP sessions and their idle expiry.
+    pub sessions: SessionLimits,
 }
 
 impl HttpSettings {
@@ -43,6 +54,7 @@ impl HttpSettings {
             tokens: HashMap::new(),
             allowed_origins: Vec::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            sessions: SessionLimits::default(),
         }
     }
 
@@ -93,14 +105,17 @@ pub async fn serve_http(
             server.state.default_user.clone(),
         )),
     };
-    let service = StreamableHttpService::new(
-        move || Ok(server.clone()),
-        Arc::new(LocalSessionManager::default()),
-        config,
-    );
+    let sessions = Arc::new(SessionRegistry::new(settings.sessions));
+    let service =
+        StreamableHttpService::new(move || Ok(server.clone()), sessions.manager(), config);
     let tokens = Arc::new(settings.tokens.clone());
+    let max_body_bytes = settings.max_body_bytes;
+    // Layers run outside in: authentication first, then the request checks.
     let router = axum::Router::new()
         .nest_service("/mcp", service)
+        .route_layer(axum::middleware::from_fn(move |request, next| {
+            check_mcp_request(Arc::clone(&sessions), max_body_bytes, request, next)
+        }))
         .route_layer(axum::middleware::from_fn(move |request, next| {
             authenticate(Arc::clone(&tokens), request, next)
         }))
@@ -139,4 +154,132 @@ async fn authenticate(
         )
             .into_response(),
     }
+}
+
+/// The user sessions are counted for when no token names one.
+const UNAUTHENTICATED: &str = "";
+
+/// Checks a request to `/mcp` before rmcp handles it (see the module's header).
+async fn check_mcp_request(
+    sessions: Arc<SessionRegistry>,
+    max_body_bytes: usize,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let own_origin = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .map(|host| format!("http://{host}"));
+    if let (Some(origin), Some(own)) = (parts.headers.get(header::ORIGIN), own_origin) {
+        if origin.as_bytes() == own.as_bytes() {
+            // rmcp validates the Host against the allowed hosts; an Origin equal to it
+            // is this server's own page, like a request without Origin.
+            parts.headers.remove(header::ORIGIN);
+        }
+    }
+    let is_json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value
+                .split(';')
+                .next()
+                .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+        });
+    if parts.method != Method::POST || !is_json {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, max_body_bytes).await else {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("Payload Too Large: request body exceeds {max_body_bytes} bytes"),
+        )
+            .into_response();
+    };
+    let message = match parse_message(&bytes) {
+        Ok(message) => message,
+        Err(refusal) => return refusal,
+    };
+    let opens_session = !parts.headers.contains_key("mcp-session-id")
+        && matches!(
+            &message,
+            JsonRpcMessage::Request(request)
+                if matches!(request.request, ClientRequest::InitializeRequest(_))
+        );
+    if !opens_session {
+        return next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
+    }
+    let user = parts
+        .extensions
+        .get::<AuthenticatedUser>()
+        .map_or(UNAUTHENTICATED, |user| user.0.as_str())
+        .to_string();
+    let id = match &message {
+        JsonRpcMessage::Request(request) => serde_json::to_value(&request.id).ok(),
+        _ => None,
+    };
+    let ticket = match sessions.admit(&user).await {
+        Ok(ticket) => ticket,
+        Err(refusal) => {
+            tracing::warn!(user, status = %refusal.status, "MCP session refused");
+            return json_rpc_error(refusal.status, id, -32000, &refusal.message);
+        }
+    };
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    if let Some(session) = response
+        .headers()
+        .get("mcp-session-id")
+        .and_then(|value| value.to_str().ok())
+    {
+        ticket.opened(session);
+    }
+    response
+}
+
+/// The body as a client's JSON-RPC message, or the 400 answer saying why not.
+fn parse_message(bytes: &[u8]) -> Result<ClientJsonRpcMessage, Response> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|error| {
+        json_rpc_error(
+            StatusCode::BAD_REQUEST,
+            None,
+            -32700,
+            &format!("Parse error: the request body is not valid JSON ({error})"),
+        )
+    })?;
+    let id = value.get("id").cloned();
+    serde_json::from_value(value).map_err(|error| {
+        json_rpc_error(
+            StatusCode::BAD_REQUEST,
+            id,
+            -32600,
+            &format!("Invalid Request: the body is JSON but not a JSON-RPC request, notification or response of MCP ({error})"),
+        )
+    })
+}
+
+/// An HTTP answer carrying a JSON-RPC error object.
+fn json_rpc_error(
+    status: StatusCode,
+    id: Option<serde_json::Value>,
+    code: i64,
+    message: &str,
+) -> Response {
+    let body = serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": id.unwrap_or(serde_json::Value::Null),
+        "error": { "code": code, "message": message },
+    });
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }

@@ -21,6 +21,7 @@ pub mod params;
 pub mod roots;
 pub mod serve;
 mod server;
+pub mod sessions;
 pub mod settings;
 mod tools;
 

@@ -14,17 +14,26 @@
 //! workers = 3                   # run slots of `svmq serve`'s own worker
 //! data_roots = ["/srv/data"]    # relative paths start at the home directory
 //! output_roots = ["/srv/out"]
+//! max_sessions = 1000           # open MCP sessions over HTTP, all users
+//! max_sessions_per_user = 100
+//! session_idle_seconds = 1800   # an MCP session without a request is closed
 //!
 //! [limits]
 //! max_file_bytes = 268435456
 //! max_rows = 5000000
 //! max_columns = 20000
 //! max_trials = 1000
+//! max_decompressed_bytes = 536870912   # what an .xlsx may expand to
+//! max_field_bytes = 1048576     # one CSV field or sheet cell
+//! max_classes = 1000
 //! ```
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+use svmq_data::dataset::DEFAULT_MAX_CLASSES;
 use svmq_data::ReadLimits;
+use svmq_mcp::sessions::SessionLimits;
 use svmq_queue::{SubmitLimits, DEFAULT_MAX_CONCURRENT};
 use svmq_service::request::MAX_TRIALS;
 use svmq_service::Limits;
@@ -34,6 +43,8 @@ pub const CONFIG_FILE_NAME: &str = "svmq.toml";
 
 /// Seconds a claim lasts without a heartbeat, unless configured.
 pub const DEFAULT_LEASE_SECONDS: u64 = 30;
+/// The longest an idle MCP session may be kept: a week.
+pub const MAX_SESSION_IDLE_SECONDS: u64 = 7 * 24 * 3600;
 /// Days finished tasks are kept, unless configured.
 pub const DEFAULT_RETENTION_DAYS: u64 = 30;
 
@@ -61,6 +72,9 @@ pub struct ServeConfig {
     pub workers: Option<u32>,
     pub data_roots: Vec<PathBuf>,
     pub output_roots: Vec<PathBuf>,
+    pub max_sessions: Option<usize>,
+    pub max_sessions_per_user: Option<usize>,
+    pub session_idle_seconds: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -70,6 +84,9 @@ pub struct LimitsConfig {
     pub max_rows: Option<usize>,
     pub max_columns: Option<usize>,
     pub max_trials: Option<usize>,
+    pub max_decompressed_bytes: Option<u64>,
+    pub max_field_bytes: Option<usize>,
+    pub max_classes: Option<usize>,
 }
 
 /// Why the configuration file cannot be used.
@@ -138,6 +155,35 @@ impl Config {
             "limits.max_columns",
             self.limits.max_columns.map(|v| v as u64),
         )?;
+        positive(
+            "limits.max_decompressed_bytes",
+            self.limits.max_decompressed_bytes,
+        )?;
+        positive(
+            "limits.max_field_bytes",
+            self.limits.max_field_bytes.map(|v| v as u64),
+        )?;
+        let at_least_two = |name: &str, value: Option<usize>| match value {
+            Some(value) if value < 2 => Err(format!("{name} must be at least 2, got {value}")),
+            _ => Ok(()),
+        };
+        at_least_two("limits.max_classes", self.limits.max_classes)?;
+        positive(
+            "serve.max_sessions",
+            self.serve.max_sessions.map(|v| v as u64),
+        )?;
+        positive(
+            "serve.max_sessions_per_user",
+            self.serve.max_sessions_per_user.map(|v| v as u64),
+        )?;
+        match self.serve.session_idle_seconds {
+            Some(seconds) if seconds == 0 || seconds > MAX_SESSION_IDLE_SECONDS => {
+                return Err(format!(
+                    "serve.session_idle_seconds must be between 1 and {MAX_SESSION_IDLE_SECONDS} (a week), got {seconds}"
+                ))
+            }
+            _ => {}
+        }
         match self.limits.max_trials {
             Some(trials) if trials == 0 || trials > MAX_TRIALS => Err(format!(
                 "limits.max_trials must be between 1 and {MAX_TRIALS}, got {trials}"
@@ -175,8 +221,33 @@ impl Config {
                 max_bytes: self.limits.max_file_bytes.unwrap_or(defaults.max_bytes),
                 max_rows: self.limits.max_rows.unwrap_or(defaults.max_rows),
                 max_columns: self.limits.max_columns.unwrap_or(defaults.max_columns),
+                max_decompressed_bytes: self
+                    .limits
+                    .max_decompressed_bytes
+                    .unwrap_or(defaults.max_decompressed_bytes),
+                max_field_bytes: self
+                    .limits
+                    .max_field_bytes
+                    .unwrap_or(defaults.max_field_bytes),
             },
             max_trials: self.limits.max_trials.unwrap_or(MAX_TRIALS),
+            max_classes: self.limits.max_classes.unwrap_or(DEFAULT_MAX_CLASSES),
+        }
+    }
+
+    /// The caps on MCP sessions of `svmq serve --http`.
+    pub fn session_limits(&self) -> SessionLimits {
+        let defaults = SessionLimits::default();
+        SessionLimits {
+            max_sessions: self.serve.max_sessions.unwrap_or(defaults.max_sessions),
+            max_sessions_per_user: self
+                .serve
+                .max_sessions_per_user
+                .unwrap_or(defaults.max_sessions_per_user),
+            idle_timeout: self
+                .serve
+                .session_idle_seconds
+                .map_or(defaults.idle_timeout, Duration::from_secs),
         }
     }
 }

@@ -147,6 +147,7 @@ pub fn run(home: &Path, config: &Config, arguments: &ServeArgs, user: &str) -> R
     let mut http = svmq_mcp::HttpSettings::new(address);
     http.tokens = tokens(arguments, user)?;
     http.allowed_origins = arguments.allowed_origins.clone();
+    http.sessions = config.session_limits();
     let shutdown = Shutdown::new();
     let trigger = shutdown.clone();
     ctrlc::set_handler(move || trigger.trigger())
