@@ -5,8 +5,10 @@
 //! `support` builds the harness and the data files; `tools` checks the tool list and
 //! schemas; `training` runs tasks to completion and predicts; `queue` covers status,
 //! listing, cancelling and logs; `errors` covers every input mistake and checks the
-//! server keeps serving after each; `http` checks the HTTP layer's guards.
+//! server keeps serving after each; `http` checks the HTTP layer's guards; `bounds`
+//! checks the home is out of reach and the caps of issue 14.
 
+mod bounds;
 mod errors;
 mod hostile_numbers;
 mod http;
