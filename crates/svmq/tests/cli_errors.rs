@@ -152,3 +152,67 @@ fn damaged_model_files_are_refused() {
     assert!(run.stderr().contains("total_sv"), "{}", run.stderr());
     assert!(!run.stderr().contains("panicked"));
 }
+
+/// Issue 14: `--test-size 1e-300` held out one row and reported perfect metrics.
+#[test]
+fn test_size_outside_its_range_is_a_usage_error_naming_the_flag_and_range() {
+    let iris = format!("{}/../../examples/iris.csv", env!("CARGO_MANIFEST_DIR"));
+    let workspace = Workspace::new("test-size");
+    let home = workspace.path("home");
+    // One argument may hold at most 128 KiB on Linux.
+    let huge = "1".repeat(100_000);
+    for value in [
+        "1e-300",
+        "0",
+        "-1",
+        "0.95",
+        "NaN",
+        "inf",
+        "",
+        "abc",
+        huge.as_str(),
+    ] {
+        let run = svmq(&[
+            "--home",
+            home.to_str().unwrap(),
+            "train",
+            &iris,
+            "--target",
+            "species",
+            &format!("--test-size={value}"),
+        ]);
+        assert_eq!(run.code(), Some(2), "{value:.20}: {}", run.stderr());
+        assert!(run.stderr().contains("--test-size"), "{}", run.stderr());
+        assert!(
+            run.stderr().contains("between 0.01 and 0.9"),
+            "{value:.20}: {}",
+            run.stderr()
+        );
+    }
+}
+
+/// Issue 14: a root containing the home let clients read models and overwrite the
+/// store; a root inside the home would reach nothing but the home, so it is refused.
+#[test]
+fn serve_refuses_a_data_or_output_root_inside_its_home() {
+    let workspace = Workspace::new("root-in-home");
+    let home = workspace.path("home");
+    std::fs::create_dir_all(home.join("models")).unwrap();
+    for flag in ["--data-root", "--output-root"] {
+        let run = svmq(&[
+            "--home",
+            home.to_str().unwrap(),
+            "serve",
+            "--workers",
+            "0",
+            flag,
+            home.join("models").to_str().unwrap(),
+        ]);
+        assert_eq!(run.code(), Some(2), "{flag}: {}", run.stderr());
+        assert!(
+            run.stderr().contains("lies inside svmq's home directory"),
+            "{flag}: {}",
+            run.stderr()
+        );
+    }
+}

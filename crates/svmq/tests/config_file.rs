@@ -45,6 +45,59 @@ fn configured_limits_refuse_trials_and_rows() {
     );
 }
 
+/// Issue 14: a 1.5 MB .xlsx expanding to 1.5 GiB took 25 s and 4.8 GB to validate,
+/// and a target of 10 000 classes ran out of memory while "reading data".
+#[test]
+fn configured_read_limits_refuse_xlsx_bombs_long_fields_and_too_many_classes() {
+    let workspace = Workspace::new("config-read-limits");
+    let workbook = format!(
+        "{}/../svmq-data/tests/data/small.xlsx",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let home = home_with(&workspace, "[limits]\nmax_decompressed_bytes = 1000\n");
+    let run = svmq(&["--home", &home, "validate", &workbook]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("more than the limit of 1000 bytes"),
+        "{}",
+        run.stderr()
+    );
+    let run = svmq(&["--home", &home, "train", &workbook, "--trials", "2"]);
+    assert!(
+        run.stderr().contains("more than the limit of 1000 bytes"),
+        "{}",
+        run.stderr()
+    );
+
+    let home = home_with(&workspace, "[limits]\nmax_field_bytes = 3\n");
+    let run = svmq(&["--home", &home, "validate", &examples("iris.csv")]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("line 1, column 1"),
+        "{}",
+        run.stderr()
+    );
+
+    let home = home_with(&workspace, "[limits]\nmax_classes = 2\n");
+    let iris = examples("iris.csv");
+    let run = svmq(&["--home", &home, "validate", &iris, "--target", "species"]);
+    assert_eq!(run.code(), Some(1), "{}", run.stdout());
+    assert!(
+        run.stdout().contains("more than 2 classes"),
+        "{}",
+        run.stdout()
+    );
+    let run = svmq(&[
+        "--home", &home, "train", &iris, "--target", "species", "--trials", "2",
+    ]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("more than 2 classes"),
+        "{}",
+        run.stderr()
+    );
+}
+
 #[test]
 fn configured_concurrency_is_what_the_queue_reports() {
     let workspace = Workspace::new("config-queue");
@@ -74,6 +127,31 @@ fn mistakes_are_refused_with_their_line() {
         ("[queue]\nmax_concurrent = \"three\"\n", "line 2"),
         ("[limits]\nmax_trials = 0\n", "limits.max_trials"),
         ("[queue]\nmax_concurrent = 0\n", "queue.max_concurrent"),
+        ("[limits]\nmax_classes = 1\n", "limits.max_classes"),
+        ("[limits]\nmax_classes = -1\n", "line 2"),
+        ("[limits]\nmax_field_bytes = 0\n", "limits.max_field_bytes"),
+        (
+            "[limits]\nmax_decompressed_bytes = 0\n",
+            "limits.max_decompressed_bytes",
+        ),
+        (
+            "[limits]\nmax_decompressed_bytes = 18446744073709551616\n",
+            "line 2",
+        ),
+        ("[serve]\nmax_sessions = 0\n", "serve.max_sessions"),
+        (
+            "[serve]\nmax_sessions_per_user = 0\n",
+            "serve.max_sessions_per_user",
+        ),
+        (
+            "[serve]\nsession_idle_seconds = 0\n",
+            "serve.session_idle_seconds",
+        ),
+        (
+            "[serve]\nsession_idle_seconds = 9223372036854775807\n",
+            "between 1 and 604800",
+        ),
+        ("[serve]\nsession_idle_seconds = nan\n", "line 2"),
     ];
     for (config, expected) in cases {
         let home = home_with(&workspace, config);

@@ -195,3 +195,26 @@ fn the_configured_read_limits_apply() {
         run.stderr()
     );
 }
+
+/// Issue 14: values of ±1e308 passed validate and then failed training.
+#[test]
+fn values_too_large_to_square_are_a_blocking_problem_naming_the_column() {
+    let workspace = Workspace::new("validate-huge");
+    let mut text = String::from("x,big,label\n");
+    for row in 0..30 {
+        let big = if row == 4 {
+            "1e308".to_string()
+        } else {
+            row.to_string()
+        };
+        text.push_str(&format!("{row},{big},{}\n", row % 2));
+    }
+    let data = write_csv(&workspace, "huge.csv", &text);
+    let run = validate(&workspace, &[&data, "--target", "label"]);
+    assert_eq!(run.code(), Some(1), "{}", run.stdout());
+    assert!(
+        run.stdout().contains("column `big`, row 6"),
+        "{}",
+        run.stdout()
+    );
+}
