@@ -83,11 +83,14 @@ impl State {
     /// The error with the server's absolute paths shown relative to their root.
     pub fn redact(&self, error: ToolError) -> ToolError {
         match error {
-            ToolError::Invalid(message) => {
-                ToolError::Invalid(self.output_roots.redact(&self.data_roots.redact(&message)))
-            }
+            ToolError::Invalid(message) => ToolError::Invalid(self.redact_text(&message)),
             other => other,
         }
+    }
+
+    /// A text with the server's absolute paths shown relative to their root.
+    pub fn redact_text(&self, text: &str) -> String {
+        self.output_roots.redact(&self.data_roots.redact(text))
     }
 
     /// A task this caller may see; another user's task is reported as unknown, so ids

@@ -18,13 +18,20 @@ const WORKER_ALIVE_WITHIN: Duration = Duration::from_secs(60);
 
 impl State {
     /// A task record as the typed view clients see.
+    /// The error and progress message show paths relative to their root, as tool
+    /// errors do.
     pub fn task_view(&self, record: &TaskRecord) -> Result<TaskView, ToolError> {
-        serde_json::from_value(task_json(
+        let mut view: TaskView = serde_json::from_value(task_json(
             self.store.as_ref(),
             record,
             self.max_concurrent_tasks,
         ))
-        .map_err(|error| ToolError::internal("task view", &error))
+        .map_err(|error| ToolError::internal("task view", &error))?;
+        view.error = view.error.map(|error| self.redact_text(&error));
+        view.progress_message = view
+            .progress_message
+            .map(|message| self.redact_text(&message));
+        Ok(view)
     }
 }
 
@@ -198,7 +205,7 @@ impl SvmqServer {
                     sequence: line.sequence,
                     at: line.at,
                     level: line.level.as_str().to_string(),
-                    message: line.message,
+                    message: state.redact_text(&line.message),
                 })
                 .collect();
             Ok(Json(TaskLogs {

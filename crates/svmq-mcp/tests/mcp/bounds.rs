@@ -154,6 +154,26 @@ async fn errors_show_paths_relative_to_their_root_and_dot_is_a_directory() {
         .error("validate_data", json!({ "data_source": "sub/nope.csv" }))
         .await;
     assert!(message.contains("\"sub/nope.csv\""), "{message}");
+    // A task failing on its data says so without the server's paths either.
+    std::fs::write(harness.root.join("sub/latin.csv"), b"x,label\n1,caf\xe9\n").unwrap();
+    let submitted = harness
+        .ok(
+            "train_svm_classifier",
+            json!({ "data_source": "sub/latin.csv", "validate_data": false }),
+        )
+        .await;
+    let task_id = submitted["task"]["task_id"].as_str().unwrap().to_string();
+    let task = harness.wait_finished(&task_id).await;
+    assert_eq!(task["status"], "failed", "{task}");
+    let error = task["error"].as_str().unwrap();
+    assert!(
+        error.contains("sub/latin.csv") && !error.contains(&server_path),
+        "{error}"
+    );
+    let logs = harness
+        .ok("get_task_logs", json!({ "task_id": task_id }))
+        .await;
+    assert!(!logs.to_string().contains(&server_path), "{logs}");
     for output_path in [".", "sub", "sub/", "./"] {
         let message = harness
             .error(
