@@ -201,7 +201,7 @@ async fn check_mcp_request(
     };
     let message = match parse_message(&bytes) {
         Ok(message) => message,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let opens_session = !parts.headers.contains_key("mcp-session-id")
         && matches!(
@@ -244,23 +244,23 @@ async fn check_mcp_request(
 }
 
 /// The body as a client's JSON-RPC message, or the 400 answer saying why not.
-fn parse_message(bytes: &[u8]) -> Result<ClientJsonRpcMessage, Response> {
+fn parse_message(bytes: &[u8]) -> Result<ClientJsonRpcMessage, Box<Response>> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|error| {
-        json_rpc_error(
+        Box::new(json_rpc_error(
             StatusCode::BAD_REQUEST,
             None,
             -32700,
             &format!("Parse error: the request body is not valid JSON ({error})"),
-        )
+        ))
     })?;
     let id = value.get("id").cloned();
     serde_json::from_value(value).map_err(|error| {
-        json_rpc_error(
+        Box::new(json_rpc_error(
             StatusCode::BAD_REQUEST,
             id,
             -32600,
             &format!("Invalid Request: the body is JSON but not a JSON-RPC request, notification or response of MCP ({error})"),
-        )
+        ))
     })
 }
 

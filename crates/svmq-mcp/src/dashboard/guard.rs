@@ -220,7 +220,10 @@ mod tests {
         let guard = guard(&[("secret", "alice")]);
         let host = (header::HOST, "127.0.0.1:8765");
         assert_eq!(
-            guard.viewer(&headers(&[host.clone()])).unwrap_err().0,
+            guard
+                .viewer(&headers(std::slice::from_ref(&host)))
+                .unwrap_err()
+                .0,
             StatusCode::UNAUTHORIZED
         );
         assert_eq!(
