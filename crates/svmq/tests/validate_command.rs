@@ -218,3 +218,24 @@ fn values_too_large_to_square_are_a_blocking_problem_naming_the_column() {
         run.stdout()
     );
 }
+
+/// Found while measuring issue 14's xlsx bomb: a column name longer than 65 535
+/// characters made the aligned report panic ("Formatting argument out of range").
+#[test]
+fn a_column_name_of_a_hundred_thousand_characters_is_shown_cut_without_panic() {
+    let workspace = Workspace::new("validate-long-name");
+    let name = "n".repeat(100_000);
+    let mut text = format!("{name},label\n");
+    for row in 0..30 {
+        text.push_str(&format!("{row},{}\n", row % 2));
+    }
+    let data = write_csv(&workspace, "long.csv", &text);
+    let run = validate(&workspace, &[&data, "--target", "label"]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    assert!(
+        run.stdout().contains(&format!("{}…", "n".repeat(59))),
+        "{}",
+        run.stdout()
+    );
+    assert!(!run.stdout().contains(&"n".repeat(61)));
+}

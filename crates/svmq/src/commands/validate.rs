@@ -159,6 +159,19 @@ pub fn describe(data: &str, report: &ValidationReport) -> Vec<String> {
     lines
 }
 
+/// The widest a column name or class label is shown in the aligned tables; longer
+/// ones are cut (the JSON report has them whole). Beyond 65 535 a format width would
+/// panic, and a name of a megabyte aligns nothing.
+const MAX_SHOWN_WIDTH: usize = 60;
+
+/// A name cut to [`MAX_SHOWN_WIDTH`] characters, the cut marked with `…`.
+fn shortened(name: &str) -> String {
+    match name.char_indices().nth(MAX_SHOWN_WIDTH - 1) {
+        Some((cut, _)) if name.chars().count() > MAX_SHOWN_WIDTH => format!("{}…", &name[..cut]),
+        _ => name.to_string(),
+    }
+}
+
 /// One aligned line per column: name, type, role, missing and distinct counts.
 fn describe_columns(columns: &[ColumnReport]) -> Vec<String> {
     let listed: Vec<&ColumnReport> = columns
@@ -172,7 +185,7 @@ fn describe_columns(columns: &[ColumnReport]) -> Vec<String> {
         .map(|column| column.name.chars().count())
         .max()
         .unwrap_or(0)
-        .max("column".len());
+        .clamp("column".len(), MAX_SHOWN_WIDTH);
     let mut lines = vec![format!(
         "  {:<name_width$}  {:<11}  {:<7}  {:>7}  {:>8}",
         "column", "type", "role", "missing", "distinct"
@@ -180,7 +193,7 @@ fn describe_columns(columns: &[ColumnReport]) -> Vec<String> {
     for column in &listed {
         lines.push(format!(
             "  {:<name_width$}  {:<11}  {:<7}  {:>7}  {:>8}",
-            column.name,
+            shortened(&column.name),
             kind_name(column.kind),
             role_name(column.role),
             column.missing,
@@ -210,7 +223,8 @@ fn describe_target(report: &ValidationReport) -> Vec<String> {
             .iter()
             .map(|class| class.label.chars().count())
             .max()
-            .unwrap_or(0);
+            .unwrap_or(0)
+            .min(MAX_SHOWN_WIDTH);
         let count_width = report
             .class_balance
             .iter()
@@ -220,7 +234,7 @@ fn describe_target(report: &ValidationReport) -> Vec<String> {
         for class in &report.class_balance {
             lines.push(format!(
                 "  {:<label_width$}  {:>count_width$}  {:>5.1}%",
-                class.label,
+                shortened(&class.label),
                 class.count,
                 100.0 * class.fraction
             ));
