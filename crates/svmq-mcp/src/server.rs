@@ -1,7 +1,8 @@
 //! The MCP server value: what every tool call can reach (the store, the home
 //! directory, the roots, the defaults) and the `ServerHandler` that routes tool calls
 //! to the tool modules. Store and file work runs on tokio's blocking pool, never on
-//! the async runtime's threads.
+//! the async runtime's threads; calls reading a data file (validate, train, predict
+//! from a file) run at most [`DATA_READS_AT_ONCE`] at a time.
 
 use crate::error::{ServeError, ToolError};
 use crate::roots::Roots;
@@ -30,7 +31,13 @@ pub(crate) struct State {
     pub limits: svmq_service::Limits,
     /// How often a waiting training call reads its task's progress.
     pub poll_interval: Duration,
+    /// Tool calls reading a data file at once (each may hold a file of up to the
+    /// byte cap, parsed), so that many calls together stay within memory.
+    pub data_reads: tokio::sync::Semaphore,
 }
+
+/// Tool calls that read a data file at once; more wait their turn.
+pub const DATA_READS_AT_ONCE: usize = 4;
 
 /// The user an HTTP request authenticated as with its bearer token; put in the
 /// request's extensions by the HTTP layer.
@@ -136,11 +143,28 @@ impl SvmqServer {
             submit_limits: settings.submit_limits,
             limits: settings.limits.clone(),
             poll_interval: settings.poll_interval,
+            data_reads: tokio::sync::Semaphore::new(DATA_READS_AT_ONCE),
         };
         Ok(SvmqServer {
             state: Arc::new(state),
             tool_router: Self::queue_tools() + Self::training_tools() + Self::model_tools(),
         })
+    }
+
+    /// Runs work that reads a data file on the blocking pool, at most
+    /// [`DATA_READS_AT_ONCE`] at a time.
+    pub(crate) async fn reading_data<T, F>(&self, work: F) -> Result<T, ToolError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&State) -> Result<T, ToolError> + Send + 'static,
+    {
+        let _permit = self
+            .state
+            .data_reads
+            .acquire()
+            .await
+            .map_err(|error| ToolError::internal("data read permit", &error))?;
+        self.blocking(work).await
     }
 
     /// Runs store and file work on the blocking pool.

@@ -146,7 +146,7 @@ impl SvmqServer {
         context: RequestContext<RoleServer>,
     ) -> Result<Json<FilePredictions>, ToolError> {
         let caller = Caller::of(&context);
-        self.blocking(move |state| {
+        self.reading_data(move |state| {
             let record = find_model(state.store.as_ref(), &params.model_id, caller.restricted_to())?;
             let path = state
                 .data_roots
@@ -283,7 +283,7 @@ impl SvmqServer {
         &self,
         Parameters(params): Parameters<ValidateDataParams>,
     ) -> Result<Json<DataReport>, ToolError> {
-        self.blocking(move |state| {
+        self.reading_data(move |state| {
             let path = state
                 .data_roots
                 .resolve_input("data_source", &params.data_source)?;

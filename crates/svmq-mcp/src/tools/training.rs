@@ -257,7 +257,7 @@ impl SvmqServer {
             TaskTypeParam::SvmClassification => Task::Classification,
             TaskTypeParam::SvmRegression => Task::Regression,
         };
-        self.blocking(move |state| {
+        self.reading_data(move |state| {
             let request =
                 state.training_request(&params.training, task, params.target_dimension)?;
             let (created, record) = state.submit_training(&caller, &request, &params.training)?;
@@ -336,7 +336,7 @@ impl SvmqServer {
     ) -> Result<TrainingTask, ToolError> {
         let caller = Caller::of(&context);
         let (created, view) = self
-            .blocking(move |state| {
+            .reading_data(move |state| {
                 let request = state.training_request(&params, task, target_dimension)?;
                 if !use_async_queue {
                     state.check_workers_alive()?;
