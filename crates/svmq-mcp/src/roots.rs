@@ -14,7 +14,9 @@
 //! or overwrite the store through `data_source` or `output_path`. The exclusion is
 //! checked like a root, by components, lexically and after canonicalization, so a
 //! symbolic link into the home is refused too. A root inside the home is refused when
-//! the server starts.
+//! the server starts. The token file is excluded the same way ([`Roots::excluding_file`],
+//! also by device and inode, so a hard link to it is refused): the default root, the
+//! working directory, is where it usually lies.
 //!
 //! Messages name no absolute path of the server: paths inside a root are shown
 //! relative to it ([`Roots::redact`]), roots by their last component.
@@ -23,6 +25,7 @@
 //! the check is read by the worker later; the roots' owner controls what they contain.
 
 use crate::error::ToolError;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
 /// A set of root directories, each kept as given (made absolute) and canonical.
@@ -33,10 +36,17 @@ pub struct Roots {
     /// `(absolute, canonical)` of directories no path may reach though a root holds
     /// them: svmq's home.
     excluded: Vec<(PathBuf, PathBuf)>,
+    /// `(absolute, canonical)` of single files no path may reach (the token file),
+    /// and their `(device, inode)` so that a hard link to one is refused too.
+    private_files: Vec<(PathBuf, PathBuf)>,
+    private_inodes: Vec<(u64, u64)>,
 }
 
 /// The refusal of a path into svmq's home.
 const INSIDE_HOME: &str = "is inside svmq's home directory, which data and output paths may not reach; use a file elsewhere inside the allowed directories";
+
+/// The refusal of a path to one of the server's private files.
+const PRIVATE_FILE: &str = "is one of the server's private files (its token file), which data and output paths may not reach";
 
 impl Roots {
     /// Roots from directories that must exist. `current_dir` makes relative ones
@@ -58,6 +68,8 @@ impl Roots {
         Ok(Roots {
             dirs: resolved,
             excluded: Vec::new(),
+            private_files: Vec::new(),
+            private_inodes: Vec::new(),
         })
     }
 
@@ -83,10 +95,37 @@ impl Roots {
         Ok(self)
     }
 
-    fn excludes(&self, path: &Path) -> bool {
-        self.excluded
+    /// The same roots with one more file out of their reach (such as the token file,
+    /// which a root may well contain).
+    pub fn excluding_file(mut self, file: &Path, current_dir: &Path) -> Roots {
+        let absolute = normalize(&current_dir.join(file));
+        let canonical = std::fs::canonicalize(&absolute).unwrap_or_else(|_| absolute.clone());
+        if let Ok(metadata) = std::fs::metadata(&canonical) {
+            self.private_inodes.push((metadata.dev(), metadata.ino()));
+        }
+        self.private_files.push((absolute, canonical));
+        self
+    }
+
+    /// Why `path` may not be reached though it lies in a root, if so.
+    fn exclusion(&self, path: &Path) -> Option<&'static str> {
+        if self
+            .excluded
             .iter()
             .any(|(absolute, canonical)| path.starts_with(absolute) || path.starts_with(canonical))
+        {
+            return Some(INSIDE_HOME);
+        }
+        let named = self
+            .private_files
+            .iter()
+            .any(|(absolute, canonical)| path == absolute || path == canonical);
+        let linked = !self.private_inodes.is_empty()
+            && std::fs::metadata(path).is_ok_and(|metadata| {
+                self.private_inodes
+                    .contains(&(metadata.dev(), metadata.ino()))
+            });
+        (named || linked).then_some(PRIVATE_FILE)
     }
 
     /// A message with every absolute path of a root shown relative to it (the root
@@ -176,10 +215,8 @@ impl Roots {
                 self.describe(),
             )));
         }
-        if self.excludes(&candidate) {
-            return Err(ToolError::invalid(format!(
-                "{parameter} {text:?} {INSIDE_HOME}"
-            )));
+        if let Some(reason) = self.exclusion(&candidate) {
+            return Err(ToolError::invalid(format!("{parameter} {text:?} {reason}")));
         }
         Ok(candidate)
     }
@@ -206,10 +243,8 @@ impl Roots {
                 self.describe()
             )));
         }
-        if self.excludes(&canonical) {
-            return Err(ToolError::invalid(format!(
-                "{parameter} {text:?} {INSIDE_HOME}"
-            )));
+        if let Some(reason) = self.exclusion(&canonical) {
+            return Err(ToolError::invalid(format!("{parameter} {text:?} {reason}")));
         }
         if !canonical.is_file() {
             return Err(ToolError::invalid(format!(
@@ -246,10 +281,8 @@ impl Roots {
             )));
         }
         let path = parent.join(name);
-        if self.excludes(&path) {
-            return Err(ToolError::invalid(format!(
-                "{parameter} {text:?} {INSIDE_HOME}"
-            )));
+        if let Some(reason) = self.exclusion(&path) {
+            return Err(ToolError::invalid(format!("{parameter} {text:?} {reason}")));
         }
         if let Ok(metadata) = std::fs::symlink_metadata(&path) {
             if metadata.file_type().is_symlink() || metadata.is_dir() {

@@ -124,11 +124,15 @@ pub struct SvmqServer {
 impl SvmqServer {
     /// A server on this store with these settings; the roots must exist.
     pub fn new(store: Arc<dyn Store>, settings: &Settings) -> Result<SvmqServer, ServeError> {
-        // svmq's home (store, models, configuration) is out of every root's reach.
+        // svmq's home (store, models, configuration) and the token file are out of
+        // every root's reach.
         let roots = |dirs: &[PathBuf]| {
-            Roots::new(dirs, &settings.current_dir)
+            let roots = Roots::new(dirs, &settings.current_dir)
                 .and_then(|roots| roots.excluding(&settings.home, &settings.current_dir))
-                .map_err(ServeError::Roots)
+                .map_err(ServeError::Roots)?;
+            Ok::<Roots, ServeError>(settings.private_files.iter().fold(roots, |roots, file| {
+                roots.excluding_file(file, &settings.current_dir)
+            }))
         };
         let data_roots = roots(&settings.data_roots)?;
         let output_roots = roots(&settings.output_roots)?;

@@ -15,6 +15,9 @@ pub struct Settings {
     pub output_roots: Vec<PathBuf>,
     /// Makes relative roots absolute.
     pub current_dir: PathBuf,
+    /// Files no data or output path may reach though a root holds them: the token
+    /// file.
+    pub private_files: Vec<PathBuf>,
     /// The user of calls that name none.
     pub default_user: String,
     /// Run slots of the worker this process runs (0: none; separate `svmq worker`
@@ -44,6 +47,7 @@ impl Settings {
             data_roots: vec![root.clone()],
             output_roots: vec![root.clone()],
             current_dir: root,
+            private_files: Vec::new(),
             default_user: "local".to_string(),
             workers: DEFAULT_MAX_CONCURRENT,
             max_concurrent_tasks: DEFAULT_MAX_CONCURRENT,

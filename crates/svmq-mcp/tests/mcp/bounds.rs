@@ -103,6 +103,40 @@ async fn home_inside_the_data_root_is_unreachable_for_reading_and_writing() {
     harness.stop().await;
 }
 
+#[tokio::test]
+async fn the_token_file_inside_a_root_is_unreachable_even_through_a_hard_link() {
+    let harness = Harness::start_with("token-file", 0, |settings| {
+        let tokens = settings.data_roots[0].join("tokens.txt");
+        std::fs::write(
+            &tokens,
+            "alice-token-0123456789 alice\nbob-token-0123456789ab bob\n",
+        )
+        .unwrap();
+        settings.private_files = vec![tokens];
+    })
+    .await;
+    std::fs::hard_link(
+        harness.root.join("tokens.txt"),
+        harness.root.join("copy.csv"),
+    )
+    .unwrap();
+    for data_source in ["tokens.txt", "./tokens.txt", "copy.csv"] {
+        let message = harness
+            .error(
+                "validate_data",
+                json!({ "data_source": data_source, "target_column": "column_1" }),
+            )
+            .await;
+        assert!(
+            message.contains("one of the server's private files"),
+            "{data_source}: {message}"
+        );
+        assert!(!message.contains("alice-token"), "{message}");
+    }
+    assert_still_serving(&harness).await;
+    harness.stop().await;
+}
+
 #[test]
 fn a_root_inside_the_home_is_refused_at_start() {
     let scratch = crate::support::Scratch::new("root-in-home");

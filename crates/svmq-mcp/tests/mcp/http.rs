@@ -160,6 +160,9 @@ async fn malformed_body_is_a_400_with_a_json_rpc_parse_error_and_own_origin_pass
         assert_eq!(error["error"]["code"], code, "{body:.40}: {text}");
         assert_eq!(error["jsonrpc"], "2.0");
     }
+    // A body over the cap is refused before parsing; the next request is served.
+    let (status, _, _) = exchange(address, "POST", "", &"x".repeat(5 << 20)).await;
+    assert_eq!(status, 413);
     // The server's own address as Origin is its own page; another still gets 403.
     let own = format!("Origin: http://127.0.0.1:{}\r\n", address.port());
     let (status, _, text) = exchange(address, "POST", &own, INITIALIZE).await;
@@ -177,6 +180,18 @@ async fn malformed_body_is_a_400_with_a_json_rpc_parse_error_and_own_origin_pass
         exchange(address, "POST", &port_only, INITIALIZE).await.0,
         403
     );
+    for origin in [
+        "null".to_string(),
+        format!("https://127.0.0.1:{}", address.port()),
+        format!("http://127.0.0.1:{}.evil.example", address.port()),
+    ] {
+        let header = format!("Origin: {origin}\r\n");
+        assert_eq!(
+            exchange(address, "POST", &header, INITIALIZE).await.0,
+            403,
+            "{origin}"
+        );
+    }
     shutdown.cancel();
     serving.await.unwrap().unwrap();
 }

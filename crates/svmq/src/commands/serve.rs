@@ -113,6 +113,7 @@ pub fn run(home: &Path, config: &Config, arguments: &ServeArgs, user: &str) -> R
     settings.data_roots = roots(&arguments.data_roots, &config.serve.data_roots);
     settings.output_roots = roots(&arguments.output_roots, &config.serve.output_roots);
     settings.default_user = user.to_string();
+    settings.private_files = arguments.auth_token_file.iter().cloned().collect();
     settings.database_url = crate::settings::database_url().map(str::to_string);
     let workers = arguments
         .workers
