@@ -12,6 +12,9 @@
 //! What it does not do: decide about the header or column types ([`crate::table`],
 //! [`crate::schema`]), guess encodings other than UTF-8, or read decimal commas.
 
+use std::sync::atomic::AtomicBool;
+
+use crate::table::{check_stop, STOP_CHECK_ROWS};
 use std::path::Path;
 
 use crate::error::DataError;
@@ -30,6 +33,7 @@ pub(crate) fn read_rows(
     path: &Path,
     delimiter: Option<u8>,
     limits: &ReadLimits,
+    stop: &AtomicBool,
 ) -> Result<SourceRows, DataError> {
     let text = decode(bytes, path)?;
     if text.trim().is_empty() {
@@ -48,7 +52,10 @@ pub(crate) fn read_rows(
     let mut record = csv::StringRecord::new();
     let mut width = None;
     let mut lines = LineCounter::new(text);
-    loop {
+    for records in 0usize.. {
+        if records % STOP_CHECK_ROWS == 0 {
+            check_stop(stop)?;
+        }
         let start = reader.position().byte();
         match reader.read_record(&mut record) {
             Ok(true) => {}

@@ -9,6 +9,10 @@ use std::path::PathBuf;
 /// copied into messages because a single line can be megabytes long.
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
+    /// The caller's stop flag was raised while reading (a cancelled training).
+    #[error("reading was stopped")]
+    Stopped,
+
     /// The reason is part of the message, so it is not also a `source`: printing the
     /// error with its causes would say it twice.
     #[error("cannot read data file {}: {reason}", path.display())]

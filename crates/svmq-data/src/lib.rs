@@ -32,5 +32,8 @@ pub use preprocess::{FittedPreprocessor, PreprocessOptions, Preprocessor};
 pub use scaling::{ScalingMethod, TargetScaler};
 pub use schema::{ColumnKind, ColumnSchema, Schema};
 pub use split::{shuffled_folds, shuffled_split, stratified_folds, stratified_split, Folds, Split};
-pub use table::{parse_table, read_table, Cell, HeaderMode, RawTable, ReadLimits, TableOptions};
+pub use table::{
+    parse_table, read_table, read_table_until_stopped, Cell, HeaderMode, RawTable, ReadLimits,
+    TableOptions,
+};
 pub use validate::{validate, ValidationOptions, ValidationReport};

@@ -17,6 +17,9 @@
 //! What it does not do: other sheets, formulas (their cached values are read), merged
 //! cells, the older `.xls` format, or OpenDocument.
 
+use std::sync::atomic::AtomicBool;
+
+use crate::table::{check_stop, STOP_CHECK_ROWS};
 use std::io::Cursor;
 use std::path::Path;
 
@@ -30,6 +33,7 @@ pub(crate) fn read_first_sheet(
     bytes: &[u8],
     path: &Path,
     limits: &ReadLimits,
+    stop: &AtomicBool,
 ) -> Result<SourceRows, DataError> {
     let failure = |reason: String| DataError::Spreadsheet {
         path: path.to_path_buf(),
@@ -57,7 +61,10 @@ pub(crate) fn read_first_sheet(
         ))
     })?;
     let mut grid = Grid::default();
-    loop {
+    for cells in 0usize.. {
+        if cells % STOP_CHECK_ROWS == 0 {
+            check_stop(stop)?;
+        }
         let cell = match reader.next_cell() {
             Ok(Some(cell)) => cell,
             Ok(None) => break,

@@ -14,6 +14,7 @@
 use std::fmt::Write as _;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::DataError;
 
@@ -194,6 +195,16 @@ impl RawTable {
 /// Reads a table file: `.xlsx` (first sheet) or delimited text, chosen by the content
 /// (a zip archive is a spreadsheet) and the extension.
 pub fn read_table(path: &Path, options: &TableOptions) -> Result<RawTable, DataError> {
+    read_table_until_stopped(path, options, &AtomicBool::new(false))
+}
+
+/// [`read_table`], reading `stop` every [`STOP_CHECK_ROWS`] rows: a raised flag ends
+/// the read with [`DataError::Stopped`] (a file at the size cap takes seconds to parse).
+pub fn read_table_until_stopped(
+    path: &Path,
+    options: &TableOptions,
+    stop: &AtomicBool,
+) -> Result<RawTable, DataError> {
     let unreadable = |source| DataError::Unreadable {
         path: path.to_path_buf(),
         reason: source,
@@ -230,7 +241,7 @@ pub fn read_table(path: &Path, options: &TableOptions) -> Result<RawTable, DataE
             limit,
         });
     }
-    parse_from(&bytes, path, options)
+    parse_from(&bytes, path, options, stop)
 }
 
 /// Parses a table held in memory (delimited text or xlsx bytes).
@@ -243,7 +254,12 @@ pub fn parse_table(bytes: &[u8], options: &TableOptions) -> Result<RawTable, Dat
             limit,
         });
     }
-    parse_from(bytes, Path::new(IN_MEMORY), options)
+    parse_from(
+        bytes,
+        Path::new(IN_MEMORY),
+        options,
+        &AtomicBool::new(false),
+    )
 }
 
 /// The name given to data that came without a file.
@@ -251,12 +267,30 @@ const IN_MEMORY: &str = "(in-memory data)";
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 
-fn parse_from(bytes: &[u8], path: &Path, options: &TableOptions) -> Result<RawTable, DataError> {
-    let rows = if bytes.starts_with(ZIP_MAGIC) {
-        crate::spreadsheet::read_first_sheet(bytes, path, &options.limits)?
+/// How many rows (or sheet cells) a reader takes between two looks at its stop flag.
+pub const STOP_CHECK_ROWS: usize = 4096;
+
+/// `Err(Stopped)` once `stop` is raised.
+pub(crate) fn check_stop(stop: &AtomicBool) -> Result<(), DataError> {
+    if stop.load(Ordering::Relaxed) {
+        Err(DataError::Stopped)
     } else {
-        crate::delimited::read_rows(bytes, path, options.delimiter, &options.limits)?
+        Ok(())
+    }
+}
+
+fn parse_from(
+    bytes: &[u8],
+    path: &Path,
+    options: &TableOptions,
+    stop: &AtomicBool,
+) -> Result<RawTable, DataError> {
+    let rows = if bytes.starts_with(ZIP_MAGIC) {
+        crate::spreadsheet::read_first_sheet(bytes, path, &options.limits, stop)?
+    } else {
+        crate::delimited::read_rows(bytes, path, options.delimiter, &options.limits, stop)?
     };
+    check_stop(stop)?;
     finish(rows, options)
 }
 
@@ -370,6 +404,19 @@ fn body_is_numeric(body: &[Vec<Cell>], column: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_raised_stop_flag_ends_reading_with_stopped() {
+        let text = "a,b\n".to_string() + &"1,2\n".repeat(3 * STOP_CHECK_ROWS);
+        let path = std::env::temp_dir().join(format!("svmq-stop-{}.csv", std::process::id()));
+        std::fs::write(&path, &text).unwrap();
+        let options = TableOptions::default();
+        let stopped = read_table_until_stopped(&path, &options, &AtomicBool::new(true));
+        let read = read_table_until_stopped(&path, &options, &AtomicBool::new(false));
+        std::fs::remove_file(&path).unwrap();
+        assert!(matches!(stopped, Err(DataError::Stopped)), "{stopped:?}");
+        assert_eq!(read.unwrap().rows(), 3 * STOP_CHECK_ROWS);
+    }
 
     #[test]
     fn parse_recognizes_missing_markers_in_any_case() {

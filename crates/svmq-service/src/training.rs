@@ -21,7 +21,7 @@ use std::time::Instant;
 use svmq_core::random::Random;
 use svmq_core::{fit, FitControl, FitOutcome, Kernel, Matrix, Model};
 use svmq_data::{
-    read_table, shuffled_folds, shuffled_split, stratified_folds, stratified_split, Dataset,
+    shuffled_folds, shuffled_split, stratified_folds, stratified_split, Dataset,
     FittedPreprocessor, PreprocessOptions, Preprocessor, Split, TableOptions, Target,
     TargetOptions, Task,
 };
@@ -183,7 +183,7 @@ pub fn train_resumable(
         }
     };
     observer.progress(1.0, "reading data");
-    let table = read_data(&request.data_source, &request.limits.read)?;
+    let table = read_data_until_stopped(&request.data_source, &request.limits.read, stop)?;
     check_stop()?;
     let source_rows = table.rows();
     let target_options = TargetOptions {
@@ -297,6 +297,20 @@ pub fn read_data(
     path: &std::path::Path,
     limits: &svmq_data::ReadLimits,
 ) -> Result<svmq_data::RawTable, ServiceError> {
+    read_data_until_stopped(path, limits, &AtomicBool::new(false))
+}
+
+/// [`read_data`], ending with `ServiceError::Stopped` soon after `stop` is raised (a
+/// table is read in chunks of rows; a LIBSVM file is read whole, then checked).
+pub fn read_data_until_stopped(
+    path: &std::path::Path,
+    limits: &svmq_data::ReadLimits,
+    stop: &AtomicBool,
+) -> Result<svmq_data::RawTable, ServiceError> {
+    let stopped = |error: svmq_data::DataError| match error {
+        svmq_data::DataError::Stopped => ServiceError::Stopped,
+        other => other.into(),
+    };
     let extension = path
         .extension()
         .and_then(|e| e.to_str())
@@ -306,7 +320,7 @@ pub fn read_data(
             limits: limits.clone(),
             ..TableOptions::default()
         };
-        return Ok(read_table(path, &options)?);
+        return svmq_data::read_table_until_stopped(path, &options, stop).map_err(stopped);
     }
     let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     if bytes > limits.max_bytes {
