@@ -65,7 +65,7 @@ impl SavedModel {
         for target in &model.targets {
             target
                 .engine
-                .check_consistency()
+                .validate()
                 .map_err(|error| ServiceError::Model(error.to_string()))?;
         }
         if model.targets.is_empty() {
