@@ -251,7 +251,8 @@ fn edited_fitted_preprocessing_is_refused_instead_of_panicking_later() {
     let fitted = fit(&data, &[0, 1, 2, 3], ScalingMethod::Standard);
     fitted.validate().expect("fitted preprocessing is valid");
     let value = serde_json::to_value(&fitted).unwrap();
-    let edits: [(&str, fn(&mut serde_json::Value)); 6] = [
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(&str, Edit); 6] = [
         // A fill index past the categories made transforming index out of bounds.
         ("fill", |v| v["features"][1]["fill"] = 99.into()),
         ("sorted", |v| {
