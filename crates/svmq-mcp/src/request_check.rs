@@ -16,7 +16,7 @@ use crate::params::{
 };
 use crate::tools::models::validation_options;
 use crate::tools::queue::{log_tail, task_page};
-use crate::tools::training::checked_training_request;
+use crate::tools::training::{checked_queue_options, checked_training_request};
 use rmcp::model::{ClientJsonRpcMessage, ClientRequest, JsonObject, JsonRpcMessage};
 use serde::de::DeserializeOwned;
 use std::path::PathBuf;
@@ -83,6 +83,7 @@ fn check_tool_arguments(tool: &str, arguments: JsonObject) -> Result<(), ToolErr
                 placeholder(),
                 &limits,
             )?;
+            checked_queue_options(&params.training)?;
         }
         "train_svm_classifier" => {
             let params: TrainClassifierParams = decode(arguments)?;
@@ -93,6 +94,7 @@ fn check_tool_arguments(tool: &str, arguments: JsonObject) -> Result<(), ToolErr
                 placeholder(),
                 &limits,
             )?;
+            checked_queue_options(&params.training)?;
         }
         "train_svm_regressor" => {
             let params: TrainRegressorParams = decode(arguments)?;
@@ -103,6 +105,7 @@ fn check_tool_arguments(tool: &str, arguments: JsonObject) -> Result<(), ToolErr
                 placeholder(),
                 &limits,
             )?;
+            checked_queue_options(&params.training)?;
         }
         "get_task_status" | "cancel_training_task" => {
             let params: TaskIdParams = decode(arguments)?;
@@ -176,6 +179,16 @@ mod tests {
         assert!(call(
             "train_svm_classifier",
             serde_json::json!({"data_source": "x.csv", "n_trials": -1})
+        )
+        .is_err());
+        // The timeout that once stopped the queue for everyone.
+        assert!(call(
+            "submit_training_task",
+            serde_json::json!({
+                "task_type": "svm_classification",
+                "data_source": "x.csv",
+                "timeout_seconds": u64::MAX,
+            })
         )
         .is_err());
         assert!(call("get_task_status", serde_json::json!({"task_id": "nope"})).is_err());

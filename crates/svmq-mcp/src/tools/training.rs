@@ -139,6 +139,32 @@ pub(crate) fn checked_training_request(
     Ok(request)
 }
 
+/// The queue options of a training call, range-checked: its idempotency key and the
+/// timeout of each attempt.
+pub(crate) fn checked_queue_options(
+    params: &TrainingParams,
+) -> Result<(Option<&str>, Option<Duration>), ToolError> {
+    let key = match params.idempotency_key.as_deref() {
+        Some(key) if key.is_empty() || key.len() > 256 => return Err(ToolError::invalid(
+            "idempotency_key must be 1 to 256 characters; leave it out to always create a new task",
+        )),
+        key => key,
+    };
+    let timeout = match params.timeout_seconds {
+        None => None,
+        Some(seconds) => {
+            let most = svmq_queue::MAX_TASK_TIMEOUT.as_secs();
+            if !(1..=most).contains(&seconds) {
+                return Err(ToolError::invalid(format!(
+                    "timeout_seconds must be between 1 and {most} (30 days); leave it out for no limit"
+                )));
+            }
+            Some(Duration::from_secs(seconds))
+        }
+    };
+    Ok((key, timeout))
+}
+
 impl State {
     /// The request these parameters describe, checked: the data file inside a root,
     /// every value in range, and (unless `validate_data` is false) the data itself.
@@ -199,22 +225,12 @@ impl State {
             .map_err(|error| ToolError::internal("training request", &error))?;
         let mut task =
             NewTask::new(kind, payload, user).with_priority(params.priority.unwrap_or(0));
-        if let Some(key) = &params.idempotency_key {
-            if key.is_empty() || key.len() > 256 {
-                return Err(ToolError::invalid(
-                    "idempotency_key must be 1 to 256 characters; leave it out to always create a new task",
-                ));
-            }
+        let (idempotency_key, timeout) = checked_queue_options(params)?;
+        if let Some(key) = idempotency_key {
             task = task.with_idempotency_key(key);
         }
-        if let Some(seconds) = params.timeout_seconds {
-            let most = svmq_queue::MAX_TASK_TIMEOUT.as_secs();
-            if !(1..=most).contains(&seconds) {
-                return Err(ToolError::invalid(format!(
-                    "timeout_seconds must be between 1 and {most} (30 days); leave it out for no limit"
-                )));
-            }
-            task = task.with_timeout(Duration::from_secs(seconds));
+        if let Some(timeout) = timeout {
+            task = task.with_timeout(timeout);
         }
         let submission = self.store.submit(&task, &self.submit_limits)?;
         let record = self.store.get_task(&submission.task_id)?;
