@@ -8,11 +8,31 @@ use crate::error::EngineError;
 use serde::{Deserialize, Serialize};
 
 /// `rows × columns` values, row after row.
+///
+/// Deserializing goes through [`Matrix::new`], so a matrix read from a file has as many
+/// values as its shape says and every one is finite.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "MatrixFields")]
 pub struct Matrix {
     rows: usize,
     columns: usize,
     values: Vec<f64>,
+}
+
+/// A matrix as serialized, before its shape is checked.
+#[derive(Deserialize)]
+struct MatrixFields {
+    rows: usize,
+    columns: usize,
+    values: Vec<f64>,
+}
+
+impl TryFrom<MatrixFields> for Matrix {
+    type Error = EngineError;
+
+    fn try_from(fields: MatrixFields) -> Result<Matrix, EngineError> {
+        Matrix::new(fields.rows, fields.columns, fields.values)
+    }
 }
 
 impl Matrix {
@@ -119,6 +139,20 @@ pub fn dot(left: &[f64], right: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deserialized_matrix_with_too_few_values_is_refused() {
+        let short = r#"{"rows": 3, "columns": 2, "values": [1.0, 2.0]}"#;
+        let error = serde_json::from_str::<Matrix>(short).unwrap_err();
+        assert!(error.to_string().contains("3×2"), "{error}");
+        let overflowing = format!(r#"{{"rows": {}, "columns": 2, "values": []}}"#, usize::MAX);
+        assert!(serde_json::from_str::<Matrix>(&overflowing).is_err());
+        let good = r#"{"rows": 1, "columns": 2, "values": [1.0, 2.0]}"#;
+        assert_eq!(
+            serde_json::from_str::<Matrix>(good).unwrap().row(0),
+            &[1.0, 2.0]
+        );
+    }
 
     #[test]
     fn dot_handles_rows_of_different_lengths() {

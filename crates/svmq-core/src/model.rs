@@ -4,7 +4,6 @@
 //! that format without loss. Classification is one-vs-one: the pair `(i, j)`, `i < j`
 //! in `labels` order, treats class `i` as +1; pairs are ordered (0,1), (0,2), …, (1,2), ….
 
-use crate::error::EngineError;
 use crate::kernel::kernel_values_against;
 use crate::matrix::{dot, Matrix};
 use crate::params::{Kernel, SvmType};
@@ -266,63 +265,4 @@ fn pairwise_probabilities(
         return vec![pairwise[0][1], pairwise[1][0]];
     }
     probability::couple_pairwise(&pairwise)
-}
-
-impl Model {
-    /// Checks that the parts of a model read from a file fit together, so that
-    /// prediction cannot index out of bounds.
-    pub fn check_consistency(&self) -> Result<(), EngineError> {
-        let invalid = |message: String| Err(EngineError::InvalidModel(message));
-        let total = self.support_vectors.rows();
-        if self.svm_type.is_classification() {
-            let classes = self.labels.len();
-            if classes < 2 {
-                return invalid(format!(
-                    "a classifier needs at least 2 classes, found {classes}"
-                ));
-            }
-            if self.support_vector_counts.len() != classes {
-                return invalid(format!(
-                    "{} support vector counts for {classes} classes",
-                    self.support_vector_counts.len()
-                ));
-            }
-            if self.support_vector_counts.iter().sum::<usize>() != total {
-                return invalid("the support vector counts do not add up to the total".into());
-            }
-            if self.coefficients.len() != classes - 1 {
-                return invalid(format!(
-                    "{} coefficient rows for {classes} classes (expected {})",
-                    self.coefficients.len(),
-                    classes - 1
-                ));
-            }
-            if let Some(ProbabilityModel::Pairwise { a, b }) = &self.probability {
-                if a.len() != self.decision_value_count() || b.len() != a.len() {
-                    return invalid("probability parameters do not match the class pairs".into());
-                }
-            }
-        } else if self.coefficients.len() != 1 {
-            return invalid("a model without classes needs exactly one coefficient row".into());
-        }
-        if self.rho.len() != self.decision_value_count() {
-            return invalid(format!(
-                "{} offsets (rho) for {} decision functions",
-                self.rho.len(),
-                self.decision_value_count()
-            ));
-        }
-        if self.coefficients.iter().any(|row| row.len() != total) {
-            return invalid("every coefficient row needs one value per support vector".into());
-        }
-        let finite = self
-            .rho
-            .iter()
-            .chain(self.coefficients.iter().flatten())
-            .all(|v| v.is_finite());
-        if !finite {
-            return invalid("coefficients and offsets must be finite numbers".into());
-        }
-        Ok(())
-    }
 }

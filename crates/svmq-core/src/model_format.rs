@@ -79,7 +79,7 @@ pub fn to_model_file(model: &Model) -> String {
 /// Reads an svmq model file, checking format, version, checksum and consistency.
 pub fn from_model_file(text: &str) -> Result<Model, EngineError> {
     let model: Model = from_envelope(text, FORMAT_NAME, FORMAT_VERSION)?;
-    model.check_consistency()?;
+    model.validate()?;
     Ok(model)
 }
 

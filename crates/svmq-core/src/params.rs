@@ -78,7 +78,9 @@ impl Kernel {
         }
     }
 
-    fn validate(&self) -> Result<(), EngineError> {
+    /// Checks the kernel's parameters: gamma finite and positive, coef0 finite,
+    /// degree in 1..=64.
+    pub fn validate(&self) -> Result<(), EngineError> {
         let gamma = match *self {
             Kernel::Linear => return Ok(()),
             Kernel::Polynomial {

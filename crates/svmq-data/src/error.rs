@@ -180,6 +180,10 @@ pub enum DataError {
     #[error("internal error: {reason}")]
     Internal { reason: String },
 
+    /// Fitted preprocessing read from a file does not hold together.
+    #[error("invalid preprocessing: {reason}")]
+    InvalidPreprocessing { reason: String },
+
     // Splitting.
     #[error("invalid split: {reason}")]
     InvalidSplit { reason: String },

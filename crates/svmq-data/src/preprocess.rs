@@ -255,6 +255,15 @@ impl FittedFeature {
     }
 }
 
+/// A name as quoted in an error: whole when short, else its start.
+fn short(name: &str) -> String {
+    const SHOWN: usize = 40;
+    match name.char_indices().nth(SHOWN) {
+        None => name.to_string(),
+        Some((end, _)) => format!("{}…", &name[..end]),
+    }
+}
+
 fn not_numeric(name: &str, row: usize) -> DataError {
     DataError::FeatureNotNumeric {
         feature: name.to_string(),
@@ -310,6 +319,58 @@ impl FittedPreprocessor {
 
     pub fn output_width(&self) -> usize {
         self.features.iter().map(FittedFeature::width).sum()
+    }
+
+    /// Checks fitted state read from a file, so that transforming can neither index
+    /// out of bounds nor compute with non-finite statistics: feature names distinct,
+    /// numeric fills and scalers finite with a non-zero scale, categories sorted and
+    /// distinct (they are looked up by binary search), a category fill in range.
+    pub fn validate(&self) -> Result<(), DataError> {
+        let invalid = |reason: String| Err(DataError::InvalidPreprocessing { reason });
+        let mut names = HashSet::new();
+        for feature in &self.features {
+            if !names.insert(feature.name()) {
+                return invalid(format!("feature {:?} appears twice", short(feature.name())));
+            }
+            match feature {
+                FittedFeature::Numeric {
+                    name,
+                    fill,
+                    scaling,
+                } => {
+                    let finite = fill.is_finite()
+                        && scaling.center.is_finite()
+                        && scaling.scale.is_finite()
+                        && scaling.scale != 0.0;
+                    if !finite {
+                        return invalid(format!(
+                            "feature {:?}: the fill value, center and scale must be finite and the scale non-zero",
+                            short(name)
+                        ));
+                    }
+                }
+                FittedFeature::Categorical {
+                    name,
+                    categories,
+                    fill,
+                } => {
+                    if categories.windows(2).any(|pair| pair[0] >= pair[1]) {
+                        return invalid(format!(
+                            "feature {:?}: the categories are not sorted and distinct",
+                            short(name)
+                        ));
+                    }
+                    if fill.is_some_and(|index| index >= categories.len()) {
+                        return invalid(format!(
+                            "feature {:?}: the fill category is not one of its {} categories",
+                            short(name),
+                            categories.len()
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Transforms `rows` of a table whose columns are matched by name: the training

@@ -40,7 +40,7 @@ impl ExportSource<'_> {
         for target in &self.targets {
             target
                 .engine
-                .check_consistency()
+                .validate()
                 .map_err(|error| ExportError::Inconsistent(error.to_string()))?;
             if target.engine.support_vectors.rows() == 0 {
                 return Err(ExportError::Unsupported(format!(

@@ -18,6 +18,7 @@ pub mod error;
 pub mod http;
 pub mod output;
 pub mod params;
+pub mod request_check;
 pub mod roots;
 pub mod serve;
 mod server;

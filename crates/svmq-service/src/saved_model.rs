@@ -2,6 +2,9 @@
 //! split, one engine model per target, the class labels in their original form, and
 //! everything needed to predict from raw rows. Stored in a checksummed, versioned
 //! envelope (never executable); `metadata.json` beside it holds the report.
+//!
+//! The checksum is unkeyed, so anyone can re-seal an edited file: reading validates
+//! the whole model before anything uses it (see [`SavedModel::validate`]).
 
 use crate::error::ServiceError;
 use serde::{Deserialize, Serialize};
@@ -9,7 +12,10 @@ use std::path::Path;
 use svmq_core::model_format::{from_envelope, to_envelope};
 use svmq_core::{Matrix, Model};
 use svmq_data::{FittedPreprocessor, Task};
-use svmq_tune::space::TrialParams;
+use svmq_tune::space::{Gamma, TrialParams};
+
+/// The largest polynomial degree a model may record (the engine's own bound).
+const MAX_DEGREE: u32 = 64;
 
 pub const SAVED_MODEL_FORMAT: &str = "svmq-saved-model";
 pub const SAVED_MODEL_VERSION: u32 = 1;
@@ -59,19 +65,111 @@ impl SavedModel {
         to_envelope(SAVED_MODEL_FORMAT, SAVED_MODEL_VERSION, self)
     }
 
+    /// Reads a saved model and checks it whole (see [`SavedModel::validate`]): the
+    /// checksum only proves the file is as sealed, not that whoever sealed it was svmq.
     pub fn from_text(text: &str) -> Result<SavedModel, ServiceError> {
         let model: SavedModel = from_envelope(text, SAVED_MODEL_FORMAT, SAVED_MODEL_VERSION)
             .map_err(|error| ServiceError::Model(error.to_string()))?;
-        for target in &model.targets {
+        model.validate()?;
+        Ok(model)
+    }
+
+    /// Checks that everything prediction and export rely on holds, so that a model file
+    /// edited and re-sealed is refused with what is wrong instead of panicking later:
+    /// the preprocessing ([`FittedPreprocessor::validate`]) and each engine model
+    /// ([`Model::validate`]); the engine's input width equals the preprocessing's output;
+    /// a classification model has one classifier target over at least two distinct
+    /// classes whose engine labels are class indices; a regression model has regression
+    /// engines and finite target scalings; the recorded parameters are in their domains.
+    pub fn validate(&self) -> Result<(), ServiceError> {
+        let invalid =
+            |message: String| Err(ServiceError::Model(format!("invalid model: {message}")));
+        self.preprocessor
+            .validate()
+            .map_err(|error| ServiceError::Model(error.to_string()))?;
+        if self.targets.is_empty() {
+            return invalid("the model has no target".into());
+        }
+        let width = self.preprocessor.output_width();
+        for (position, target) in self.targets.iter().enumerate() {
+            let which = format!("target {}", position + 1);
             target
                 .engine
-                .check_consistency()
-                .map_err(|error| ServiceError::Model(error.to_string()))?;
+                .validate()
+                .map_err(|error| ServiceError::Model(format!("{which}: {error}")))?;
+            if target.engine.feature_count() != width {
+                return invalid(format!(
+                    "{which}: the engine takes {} features but the preprocessing makes {width}",
+                    target.engine.feature_count()
+                ));
+            }
+            check_params(&target.params).map_err(|message| {
+                ServiceError::Model(format!("invalid model: {which}: {message}"))
+            })?;
+            let engine_type = target.engine.svm_type;
+            match self.task {
+                Task::Classification if !engine_type.is_classification() => {
+                    return invalid(format!(
+                        "{which}: a classification model holds a {} engine",
+                        engine_type.libsvm_name()
+                    ))
+                }
+                Task::Regression if !engine_type.is_regression() => {
+                    return invalid(format!(
+                        "{which}: a regression model holds a {} engine",
+                        engine_type.libsvm_name()
+                    ))
+                }
+                _ => {}
+            }
+            let scaling_usable = target.target_mean.is_finite()
+                && target.target_scale.is_finite()
+                && target.target_scale != 0.0;
+            if !scaling_usable {
+                return invalid(format!(
+                    "{which}: target_mean and target_scale must be finite and the scale non-zero"
+                ));
+            }
         }
-        if model.targets.is_empty() {
-            return Err(ServiceError::Model("the model has no target".into()));
+        if self.task == Task::Classification {
+            self.validate_classes()?;
         }
-        Ok(model)
+        Ok(())
+    }
+
+    fn validate_classes(&self) -> Result<(), ServiceError> {
+        let invalid =
+            |message: String| Err(ServiceError::Model(format!("invalid model: {message}")));
+        if self.targets.len() != 1 {
+            return invalid(format!(
+                "a classification model has one target, found {}",
+                self.targets.len()
+            ));
+        }
+        if self.classes.len() < 2 {
+            return invalid(format!(
+                "a classification model needs at least 2 classes, found {}",
+                self.classes.len()
+            ));
+        }
+        let distinct: std::collections::HashSet<&str> =
+            self.classes.iter().map(String::as_str).collect();
+        if distinct.len() != self.classes.len() {
+            return invalid("the class names are not distinct".into());
+        }
+        let classes = self.classes.len() as f64;
+        let engine = &self.targets[0].engine;
+        if let Some(label) = engine
+            .labels
+            .iter()
+            .find(|&&label| !(label >= 0.0 && label < classes && label.fract() == 0.0))
+        {
+            return invalid(format!(
+                "engine label {label} is not the index of one of the {} classes",
+                self.classes.len()
+            ));
+        }
+        Ok(())
     }
 
     /// Reads `model.json` from a model directory.
@@ -146,4 +244,33 @@ impl SavedModel {
     pub fn has_probability(&self) -> bool {
         self.task == Task::Classification && self.targets[0].engine.probability.is_some()
     }
+}
+
+/// The recorded training parameters, in the domains training draws them from.
+fn check_params(params: &TrialParams) -> Result<(), String> {
+    if !(params.c.is_finite() && params.c > 0.0) {
+        return Err(format!("C must be a positive number, got {}", params.c));
+    }
+    if let Some(Gamma::Value(gamma)) = params.gamma {
+        if !(gamma.is_finite() && gamma > 0.0) {
+            return Err(format!("gamma must be a positive number, got {gamma}"));
+        }
+    }
+    if let Some(degree) = params.degree {
+        if !(1..=MAX_DEGREE).contains(&degree) {
+            return Err(format!(
+                "degree must be between 1 and {MAX_DEGREE}, got {degree}"
+            ));
+        }
+    }
+    if params.coef0.is_some_and(|coef0| !coef0.is_finite()) {
+        return Err("coef0 must be a finite number".into());
+    }
+    if params
+        .epsilon
+        .is_some_and(|epsilon| !(epsilon.is_finite() && epsilon >= 0.0))
+    {
+        return Err("epsilon must be a non-negative number".into());
+    }
+    Ok(())
 }

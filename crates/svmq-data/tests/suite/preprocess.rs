@@ -243,3 +243,43 @@ fn fitting_refuses_rows_outside_the_table() {
         .unwrap_err();
     assert!(error.to_string().contains("row index 99"), "{error}");
 }
+
+/// Fitted preprocessing read back from a file, edited: each edit is refused.
+#[test]
+fn edited_fitted_preprocessing_is_refused_instead_of_panicking_later() {
+    let data = dataset("size,colour,label\n1,red,x\n2,blue,y\n3,red,x\n4,green,y\n");
+    let fitted = fit(&data, &[0, 1, 2, 3], ScalingMethod::Standard);
+    fitted.validate().expect("fitted preprocessing is valid");
+    let value = serde_json::to_value(&fitted).unwrap();
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(&str, Edit); 6] = [
+        // A fill index past the categories made transforming index out of bounds.
+        ("fill", |v| v["features"][1]["fill"] = 99.into()),
+        ("sorted", |v| {
+            v["features"][1]["categories"] = serde_json::json!(["red", "blue"])
+        }),
+        ("scale", |v| {
+            v["features"][0]["scaling"]["scale"] = 0.0.into()
+        }),
+        ("finite", |v| {
+            v["features"][0]["fill"] = serde_json::json!(1e308_f64 * 10.0)
+        }),
+        ("twice", |v| {
+            let first = v["features"][0].clone();
+            v["features"].as_array_mut().unwrap().push(first)
+        }),
+        ("sorted", |v| {
+            v["features"][1]["categories"] = serde_json::json!(["a", "a"])
+        }),
+    ];
+    for (expected, edit) in edits {
+        let mut edited = value.clone();
+        edit(&mut edited);
+        // Some edits do not even deserialize (JSON has no infinity); the rest must
+        // fail validation.
+        if let Ok(read) = serde_json::from_value::<FittedPreprocessor>(edited) {
+            let error = read.validate().expect_err(expected).to_string();
+            assert!(error.contains(expected), "{expected}: {error}");
+        }
+    }
+}

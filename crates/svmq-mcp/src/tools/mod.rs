@@ -2,6 +2,6 @@
 //! registry, prediction and data validation). Each module adds a `ToolRouter` that
 //! the server merges.
 
-mod models;
-mod queue;
-mod training;
+pub(crate) mod models;
+pub(crate) mod queue;
+pub(crate) mod training;

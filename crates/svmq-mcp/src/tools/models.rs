@@ -26,6 +26,42 @@ use svmq_service::{PredictedRow, SavedModel};
 /// Rows returned inline as CSV at most; more need an output_path.
 const MAX_INLINE_ROWS: usize = 10_000;
 
+/// What `validate_data` checks the data for, its counts range-checked.
+pub(crate) fn validation_options(
+    params: &ValidateDataParams,
+) -> Result<ValidationOptions, ToolError> {
+    let task = match params.task_type.unwrap_or(TaskTypeParam::SvmClassification) {
+        TaskTypeParam::SvmClassification => Task::Classification,
+        TaskTypeParam::SvmRegression => Task::Regression,
+    };
+    let target_dimension = bounded(
+        "target_dimension",
+        params.target_dimension,
+        1,
+        1,
+        100,
+        "target columns",
+    )?;
+    let folds = bounded(
+        "cv_folds",
+        params.cv_folds,
+        5,
+        2,
+        20,
+        "cross-validation folds",
+    )?;
+    Ok(ValidationOptions {
+        task,
+        target: TargetOptions {
+            target_column: params.target_column.clone(),
+            target_dimension,
+            // The server's own cap replaces it where the options are used.
+            max_classes: svmq_data::dataset::DEFAULT_MAX_CLASSES,
+        },
+        folds: Some(folds),
+    })
+}
+
 fn model_view(record: &ModelRecord) -> ModelView {
     ModelView {
         model_id: record.model_id.to_string(),
@@ -287,39 +323,10 @@ impl SvmqServer {
             let path = state
                 .data_roots
                 .resolve_input("data_source", &params.data_source)?;
-            let task = match params.task_type.unwrap_or(TaskTypeParam::SvmClassification) {
-                TaskTypeParam::SvmClassification => Task::Classification,
-                TaskTypeParam::SvmRegression => Task::Regression,
-            };
-            let target_dimension = bounded(
-                "target_dimension",
-                params.target_dimension,
-                1,
-                1,
-                100,
-                "target columns",
-            )?;
-            let folds = bounded(
-                "cv_folds",
-                params.cv_folds,
-                5,
-                2,
-                20,
-                "cross-validation folds",
-            )?;
+            let mut options = validation_options(&params)?;
             let table = svmq_service::training::read_data(&path, &state.limits.read)?;
-            let report = validate(
-                &table,
-                &ValidationOptions {
-                    task,
-                    target: TargetOptions {
-                        target_column: params.target_column.clone(),
-                        target_dimension,
-                        max_classes: state.limits.max_classes,
-                    },
-                    folds: Some(folds),
-                },
-            );
+            options.target.max_classes = state.limits.max_classes;
+            let report = validate(&table, &options);
             Ok(Json(DataReport {
                 trainable: report.is_trainable(),
                 report: serde_json::to_value(&report)

@@ -16,6 +16,30 @@ use svmq_service::task_view::task_json;
 /// Workers count as alive with a heartbeat this recent.
 const WORKER_ALIVE_WITHIN: Duration = Duration::from_secs(60);
 
+/// The page size and the cursor (the sequence to list before) of a task listing.
+pub(crate) fn task_page(params: &ListTasksParams) -> Result<(usize, Option<i64>), ToolError> {
+    let limit = bounded("limit", params.limit, 50, 1, 1000, "tasks per page")?;
+    let before_sequence = match params.cursor.as_deref() {
+        None | Some("") => None,
+        Some(cursor) => Some(cursor.parse::<i64>().map_err(|_| {
+            ToolError::invalid(
+                "cursor must be the next_cursor of a previous list_training_tasks page",
+            )
+        })?),
+    };
+    Ok((limit, before_sequence))
+}
+
+/// How many of a task's last log lines to return (`None`: all).
+pub(crate) fn log_tail(tail: Option<i64>) -> Result<Option<u32>, ToolError> {
+    match tail {
+        None => Ok(None),
+        tail => Ok(Some(
+            bounded("tail", tail, 0, 1, 10_000, "log lines")? as u32
+        )),
+    }
+}
+
 impl State {
     /// A task record as the typed view clients see.
     /// The error and progress message show paths relative to their root, as tool
@@ -85,15 +109,7 @@ impl SvmqServer {
     ) -> Result<Json<TaskList>, ToolError> {
         let caller = Caller::of(&context);
         self.blocking(move |state| {
-            let limit = bounded("limit", params.limit, 50, 1, 1000, "tasks per page")?;
-            let before_sequence = match params.cursor.as_deref() {
-                None | Some("") => None,
-                Some(cursor) => Some(cursor.parse::<i64>().map_err(|_| {
-                    ToolError::invalid(
-                        "cursor must be the next_cursor of a previous list_training_tasks page",
-                    )
-                })?),
-            };
+            let (limit, before_sequence) = task_page(&params)?;
             let user_id = match (caller.restricted_to(), params.user_id.as_deref()) {
                 (Some(user), _) => Some(user.to_string()),
                 (None, Some(user)) => Some(state.user(&caller, Some(user))?),
@@ -191,10 +207,7 @@ impl SvmqServer {
         let caller = Caller::of(&context);
         self.blocking(move |state| {
             let id = TaskId::parse(&params.task_id)?;
-            let tail = match params.tail {
-                None => None,
-                tail => Some(bounded("tail", tail, 0, 1, 10_000, "log lines")? as u32),
-            };
+            let tail = log_tail(params.tail)?;
             // An unknown id is an error, not an empty log.
             state.visible_task(&caller, &id)?;
             let lines = state

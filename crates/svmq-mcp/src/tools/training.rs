@@ -59,6 +59,112 @@ fn metric_names(task: Task) -> String {
         .join(", ")
 }
 
+/// The request these parameters describe, every value range-checked, for a data
+/// file already resolved inside the roots; the part of a training tool's checks that
+/// needs no server state (see [`crate::request_check`]).
+pub(crate) fn checked_training_request(
+    params: &TrainingParams,
+    task: Task,
+    target_dimension: Option<i64>,
+    data_source: std::path::PathBuf,
+    limits: &svmq_service::Limits,
+) -> Result<TrainingRequest, ToolError> {
+    let defaults = TrainingRequest::default();
+    let n_trials = bounded(
+        "n_trials",
+        params.n_trials,
+        defaults.n_trials,
+        1,
+        limits.max_trials.min(MAX_TRIALS),
+        "hyperparameter combinations tried",
+    )?;
+    let cv_folds = bounded(
+        "cv_folds",
+        params.cv_folds,
+        defaults.cv_folds,
+        2,
+        MAX_FOLDS,
+        "cross-validation folds",
+    )?;
+    let target_dimension = bounded(
+        "target_dimension",
+        target_dimension,
+        1,
+        1,
+        MAX_TARGET_DIMENSION,
+        "target columns, one model each",
+    )?;
+    let scoring_metric = match params.scoring_metric.as_deref() {
+        None => None,
+        Some(name) => Some(Metric::from_name(name).ok_or_else(|| {
+            ToolError::invalid(format!(
+                "unknown scoring_metric {name:?}; use one of: {}",
+                metric_names(task)
+            ))
+        })?),
+    };
+    let request = TrainingRequest {
+        data_source,
+        task,
+        target_column: params.target_column.clone(),
+        target_dimension,
+        kernel: match params.kernel.unwrap_or(KernelParam::Rbf) {
+            KernelParam::Linear => KernelChoice::Linear,
+            KernelParam::Rbf => KernelChoice::Rbf,
+            KernelParam::Poly => KernelChoice::Poly,
+            KernelParam::Sigmoid => KernelChoice::Sigmoid,
+            KernelParam::Auto => KernelChoice::Auto,
+        },
+        optimize_hyperparameters: params.optimize_hyperparameters.unwrap_or(true),
+        n_trials,
+        cv_folds,
+        scoring_metric,
+        scaling_method: match params.scaling_method.unwrap_or(ScalingParam::Standard) {
+            ScalingParam::Standard => ScalingMethod::Standard,
+            ScalingParam::Minmax => ScalingMethod::MinMax,
+            ScalingParam::Robust => ScalingMethod::Robust,
+            ScalingParam::None => ScalingMethod::None,
+        },
+        test_size: params.test_size.unwrap_or(defaults.test_size),
+        seed: params.seed.unwrap_or(defaults.seed),
+        sampler: match params.sampler.unwrap_or(SamplerParam::Tpe) {
+            SamplerParam::Tpe => SamplerKind::Tpe,
+            SamplerParam::Random => SamplerKind::Random,
+            SamplerParam::Grid => SamplerKind::Grid,
+        },
+        limits: limits.clone(),
+        ..defaults
+    };
+    request.validate()?;
+    Ok(request)
+}
+
+/// The queue options of a training call, range-checked: its idempotency key and the
+/// timeout of each attempt.
+pub(crate) fn checked_queue_options(
+    params: &TrainingParams,
+) -> Result<(Option<&str>, Option<Duration>), ToolError> {
+    let key = match params.idempotency_key.as_deref() {
+        Some(key) if key.is_empty() || key.len() > 256 => return Err(ToolError::invalid(
+            "idempotency_key must be 1 to 256 characters; leave it out to always create a new task",
+        )),
+        key => key,
+    };
+    let timeout = match params.timeout_seconds {
+        None => None,
+        Some(seconds) => {
+            let most = svmq_queue::MAX_TASK_TIMEOUT.as_secs();
+            if !(1..=most).contains(&seconds) {
+                return Err(ToolError::invalid(format!(
+                    "timeout_seconds must be between 1 and {most} (30 days); leave it out for no limit"
+                )));
+            }
+            Some(Duration::from_secs(seconds))
+        }
+    };
+    Ok((key, timeout))
+}
+
 impl State {
     /// The request these parameters describe, checked: the data file inside a root,
     /// every value in range, and (unless `validate_data` is false) the data itself.
@@ -68,76 +174,11 @@ impl State {
         task: Task,
         target_dimension: Option<i64>,
     ) -> Result<TrainingRequest, ToolError> {
-        let defaults = TrainingRequest::default();
         let data_source = self
             .data_roots
             .resolve_input("data_source", &params.data_source)?;
-        let n_trials = bounded(
-            "n_trials",
-            params.n_trials,
-            defaults.n_trials,
-            1,
-            self.limits.max_trials.min(MAX_TRIALS),
-            "hyperparameter combinations tried",
-        )?;
-        let cv_folds = bounded(
-            "cv_folds",
-            params.cv_folds,
-            defaults.cv_folds,
-            2,
-            MAX_FOLDS,
-            "cross-validation folds",
-        )?;
-        let target_dimension = bounded(
-            "target_dimension",
-            target_dimension,
-            1,
-            1,
-            MAX_TARGET_DIMENSION,
-            "target columns, one model each",
-        )?;
-        let scoring_metric = match params.scoring_metric.as_deref() {
-            None => None,
-            Some(name) => Some(Metric::from_name(name).ok_or_else(|| {
-                ToolError::invalid(format!(
-                    "unknown scoring_metric {name:?}; use one of: {}",
-                    metric_names(task)
-                ))
-            })?),
-        };
-        let request = TrainingRequest {
-            data_source,
-            task,
-            target_column: params.target_column.clone(),
-            target_dimension,
-            kernel: match params.kernel.unwrap_or(KernelParam::Rbf) {
-                KernelParam::Linear => KernelChoice::Linear,
-                KernelParam::Rbf => KernelChoice::Rbf,
-                KernelParam::Poly => KernelChoice::Poly,
-                KernelParam::Sigmoid => KernelChoice::Sigmoid,
-                KernelParam::Auto => KernelChoice::Auto,
-            },
-            optimize_hyperparameters: params.optimize_hyperparameters.unwrap_or(true),
-            n_trials,
-            cv_folds,
-            scoring_metric,
-            scaling_method: match params.scaling_method.unwrap_or(ScalingParam::Standard) {
-                ScalingParam::Standard => ScalingMethod::Standard,
-                ScalingParam::Minmax => ScalingMethod::MinMax,
-                ScalingParam::Robust => ScalingMethod::Robust,
-                ScalingParam::None => ScalingMethod::None,
-            },
-            test_size: params.test_size.unwrap_or(defaults.test_size),
-            seed: params.seed.unwrap_or(defaults.seed),
-            sampler: match params.sampler.unwrap_or(SamplerParam::Tpe) {
-                SamplerParam::Tpe => SamplerKind::Tpe,
-                SamplerParam::Random => SamplerKind::Random,
-                SamplerParam::Grid => SamplerKind::Grid,
-            },
-            limits: self.limits.clone(),
-            ..defaults
-        };
-        request.validate()?;
+        let request =
+            checked_training_request(params, task, target_dimension, data_source, &self.limits)?;
         if params.validate_data.unwrap_or(true) {
             self.check_data(&request)?;
         }
@@ -185,22 +226,12 @@ impl State {
             .map_err(|error| ToolError::internal("training request", &error))?;
         let mut task =
             NewTask::new(kind, payload, user).with_priority(params.priority.unwrap_or(0));
-        if let Some(key) = &params.idempotency_key {
-            if key.is_empty() || key.len() > 256 {
-                return Err(ToolError::invalid(
-                    "idempotency_key must be 1 to 256 characters; leave it out to always create a new task",
-                ));
-            }
+        let (idempotency_key, timeout) = checked_queue_options(params)?;
+        if let Some(key) = idempotency_key {
             task = task.with_idempotency_key(key);
         }
-        if let Some(seconds) = params.timeout_seconds {
-            let most = svmq_queue::MAX_TASK_TIMEOUT.as_secs();
-            if !(1..=most).contains(&seconds) {
-                return Err(ToolError::invalid(format!(
-                    "timeout_seconds must be between 1 and {most} (30 days); leave it out for no limit"
-                )));
-            }
-            task = task.with_timeout(Duration::from_secs(seconds));
+        if let Some(timeout) = timeout {
+            task = task.with_timeout(timeout);
         }
         let submission = self.store.submit(&task, &self.submit_limits)?;
         let record = self.store.get_task(&submission.task_id)?;

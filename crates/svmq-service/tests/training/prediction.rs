@@ -182,3 +182,60 @@ fn numeric_labels_keep_their_spelling() {
         ["+1", "-1"]
     );
 }
+
+/// A saved model edited and re-sealed with a fresh checksum (anyone can compute it).
+fn resealed(model: &SavedModel, edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let mut value = serde_json::to_value(model).unwrap();
+    edit(&mut value);
+    svmq_core::model_format::to_envelope(
+        svmq_service::saved_model::SAVED_MODEL_FORMAT,
+        svmq_service::saved_model::SAVED_MODEL_VERSION,
+        &value,
+    )
+}
+
+#[test]
+fn a_resealed_saved_model_with_an_engine_label_out_of_range_is_refused_not_a_panic() {
+    let fixture = Fixture::new("animal-resealed");
+    let model = animal_model(&fixture);
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(&str, Edit); 10] = [
+        // Predicting with probabilities indexed the classes by this label and panicked.
+        ("label", |v| {
+            v["targets"][0]["engine"]["labels"][0] = 9.0.into()
+        }),
+        ("label", |v| {
+            v["targets"][0]["engine"]["labels"][0] = 0.5.into()
+        }),
+        // A matrix shorter than its shape panicked in Matrix::row.
+        ("matrix", |v| {
+            v["targets"][0]["engine"]["support_vectors"]["values"]
+                .as_array_mut()
+                .unwrap()
+                .clear()
+        }),
+        ("features", |v| {
+            v["preprocessor"]["features"]
+                .as_array_mut()
+                .unwrap()
+                .remove(0);
+        }),
+        ("classes", |v| v["classes"] = serde_json::json!(["cat"])),
+        ("distinct", |v| {
+            v["classes"] = serde_json::json!(["cat", "cat", "dog"])
+        }),
+        ("no target", |v| v["targets"] = serde_json::json!([])),
+        ("one target", |v| {
+            let first = v["targets"][0].clone();
+            v["targets"].as_array_mut().unwrap().push(first)
+        }),
+        ("C must", |v| v["targets"][0]["params"]["c"] = (-1.0).into()),
+        ("regression", |v| v["task"] = "regression".into()),
+    ];
+    for (expected, edit) in edits {
+        let error = SavedModel::from_text(&resealed(&model, edit))
+            .expect_err(expected)
+            .to_string();
+        assert!(error.contains(expected), "{expected}: {error}");
+    }
+}
