@@ -15,6 +15,7 @@ fuzz_target!(|bytes: &[u8]| {
             max_bytes: 1 << 20,
             max_rows: 10_000,
             max_columns: 1_000,
+            ..ReadLimits::default()
         },
         ..TableOptions::default()
     };
