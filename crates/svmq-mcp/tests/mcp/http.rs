@@ -5,7 +5,6 @@
 //! in the binary's end-to-end tests.)
 
 use crate::support::Scratch;
-use std::collections::HashMap;
 use std::sync::Arc;
 use svmq_mcp::{HttpSettings, Settings, SvmqServer};
 use svmq_queue::{SqliteOptions, SqliteStore, Store};
@@ -31,20 +30,12 @@ async fn status_of(address: std::net::SocketAddr, headers: &str) -> u16 {
 #[tokio::test]
 async fn tokens_and_origins_are_enforced() {
     let scratch = Scratch::new("http");
-    let home = scratch.0.join("home");
-    let settings = Settings::new(home.clone(), scratch.0.clone());
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open_home(&home, SqliteOptions::default()).unwrap());
-    let server = SvmqServer::new(store, &settings).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let mut http = HttpSettings::new(address);
-    http.tokens = HashMap::from([(TOKEN.to_string(), "alice".to_string())]);
-    let shutdown = tokio_util::sync::CancellationToken::new();
-    let serving = tokio::spawn({
-        let shutdown = shutdown.clone();
-        async move { svmq_mcp::http::serve_http(listener, server, &http, shutdown).await }
-    });
+    let (address, shutdown, serving) = serve(
+        &scratch,
+        &[(TOKEN, "alice")],
+        svmq_mcp::sessions::SessionLimits::default(),
+    )
+    .await;
     assert_eq!(status_of(address, "").await, 401);
     assert_eq!(
         status_of(address, "Authorization: Bearer not-the-token-at-all\r\n").await,
