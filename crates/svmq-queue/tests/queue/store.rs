@@ -608,30 +608,50 @@ fn a_database_of_something_else_is_refused_and_left_alone() {
     );
 }
 
+/// The cause of a worker that "never claimed a task" in CI: `svmq worker` and `svmq
+/// submit` started together on a new home, and both created the store. Switching a new
+/// database to WAL mode needs an exclusive lock, and SQLite answers `database is locked`
+/// at once, without waiting out the busy timeout; about two opens in five lost that race,
+/// and when the loser was the worker it exited while the task stayed queued. Each round
+/// here starts six openers on a new home at the same instant; every one must succeed and
+/// all must share one store.
 #[test]
 fn processes_opening_a_new_home_at_once_share_one_store() {
-    let home = crate::support::TempHome::new("racing-create");
-    let stores: Vec<SqliteStore> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..6)
-            .map(|_| scope.spawn(|| SqliteStore::open_home(&home.path, SqliteOptions::default())))
-            .collect();
-        handles
+    const OPENERS: usize = 6;
+    for round in 0..20 {
+        let home = crate::support::TempHome::new(&format!("racing-create-{round}"));
+        let start = std::sync::Barrier::new(OPENERS);
+        let opened: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..OPENERS)
+                .map(|_| {
+                    scope.spawn(|| {
+                        start.wait();
+                        SqliteStore::open_home(&home.path, SqliteOptions::default())
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| handle.join().unwrap())
+                .collect()
+        });
+        let stores: Vec<SqliteStore> = opened
             .into_iter()
-            .map(|handle| handle.join().unwrap().unwrap())
-            .collect()
-    });
-    let id = submit(&stores[0], task("u"));
-    for store in &stores {
-        assert_eq!(store.get_task(&id).unwrap().state, TaskState::Queued);
+            .map(|store| store.unwrap_or_else(|error| panic!("round {round}: {error}")))
+            .collect();
+        let id = submit(&stores[0], task("u"));
+        for store in &stores {
+            assert_eq!(store.get_task(&id).unwrap().state, TaskState::Queued);
+        }
+        // Only the store (and SQLite's own WAL files) is left in the home.
+        let mut names: Vec<String> = std::fs::read_dir(&home.path)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.ends_with("-wal") && !name.ends_with("-shm"))
+            .collect();
+        names.sort();
+        assert_eq!(names, [svmq_queue::DATABASE_FILE_NAME], "round {round}");
     }
-    // Only the store (and SQLite's own WAL files) is left in the home.
-    let mut names: Vec<String> = std::fs::read_dir(&home.path)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| !name.ends_with("-wal") && !name.ends_with("-shm"))
-        .collect();
-    names.sort();
-    assert_eq!(names, [svmq_queue::DATABASE_FILE_NAME]);
 }
 
 /// Every svmq command opens the store; a polling `svmq status` once took the write lock
