@@ -4,45 +4,11 @@
 //! data-quality reports) travel as JSON values inside a typed envelope.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// A training task: the JSON of `svmq_service::task_view::task_json`, typed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct TaskView {
-    pub task_id: String,
-    /// svm_classification or svm_regression.
-    pub task_type: String,
-    pub user_id: String,
-    /// queued, running, completed, failed or cancelled. The last three never change.
-    pub status: String,
-    /// Percent done, 0 to 100.
-    pub progress: f64,
-    /// What the task is doing, e.g. the trial and the best score so far.
-    pub progress_message: Option<String>,
-    /// While queued: 1 for the task that starts next.
-    pub queue_position: Option<u64>,
-    /// While queued: estimated seconds until it starts (unknown until a task of the
-    /// same kind has completed).
-    pub eta_seconds: Option<f64>,
-    /// Attempts started (a task whose worker died runs again).
-    pub attempts: u32,
-    /// Milliseconds since the Unix epoch.
-    pub created_at: i64,
-    /// Milliseconds since the Unix epoch.
-    pub started_at: Option<i64>,
-    /// Milliseconds since the Unix epoch.
-    pub finished_at: Option<i64>,
-    pub cancel_requested: bool,
-    /// Once completed: the trained model's id, for predict_from_values,
-    /// predict_from_file and get_model_info.
-    pub model_id: Option<String>,
-    /// Once completed: model_id and a summary (best parameters, CV and test metrics).
-    pub result: Option<Value>,
-    /// Once failed: why.
-    pub error: Option<String>,
-}
+pub use svmq_service::{ModelView, QueueStatus, TaskView};
 
 /// A training task as submitted, or as finished when the call waited for it.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -72,20 +38,6 @@ pub struct Cancelled {
     /// cancelled (it was queued) or stop_requested (it is running and stops within a
     /// second; its status becomes cancelled once training has really stopped).
     pub outcome: String,
-}
-
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct QueueStatus {
-    pub total: u64,
-    pub queued: u64,
-    pub running: u64,
-    pub completed: u64,
-    pub failed: u64,
-    pub cancelled: u64,
-    /// Tasks that run at once at most.
-    pub max_concurrent_tasks: u32,
-    /// Worker processes with a heartbeat in the last minute (this server's included).
-    pub workers_alive: u64,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -141,18 +93,6 @@ pub struct FilePredictions {
     pub output_path: Option<String>,
     /// The predictions as CSV, when no output_path was given.
     pub csv: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct ModelView {
-    pub model_id: String,
-    /// The task that trained it.
-    pub task_id: Option<String>,
-    pub user_id: String,
-    /// Milliseconds since the Unix epoch.
-    pub created_at: i64,
-    /// Task, metric, classes, features, best parameters, CV and test metrics.
-    pub summary: Value,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

@@ -14,21 +14,18 @@ use rmcp::{tool_handler, RoleServer, ServerHandler};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use svmq_queue::{QueueError, Store, SubmitLimits, TaskId, TaskRecord};
+use svmq_queue::Store;
+use svmq_service::{Access, Service, ServiceSettings};
 
 /// What every tool call can reach.
 pub(crate) struct State {
-    pub store: Arc<dyn Store>,
-    pub home: PathBuf,
+    /// The use cases: queue and models.
+    pub service: Service,
     pub data_roots: Roots,
     pub output_roots: Roots,
     pub default_user: String,
-    pub max_concurrent_tasks: u32,
     /// Run slots of this process's own worker (0: separate worker processes).
     pub local_workers: u32,
-    pub submit_limits: SubmitLimits,
-    /// Caps on data files and trials.
-    pub limits: svmq_service::Limits,
     /// How often a waiting training call reads its task's progress.
     pub poll_interval: Duration,
     /// Tool calls reading a data file at once (each may hold a file of up to the
@@ -100,17 +97,12 @@ impl State {
         self.output_roots.redact(&self.data_roots.redact(text))
     }
 
-    /// A task this caller may see; another user's task is reported as unknown, so ids
-    /// cannot be probed.
-    pub fn visible_task(&self, caller: &Caller, id: &TaskId) -> Result<TaskRecord, ToolError> {
-        let record = self.store.get_task(id)?;
-        if caller
-            .restricted_to()
-            .is_some_and(|user| user != record.user_id)
-        {
-            return Err(QueueError::TaskNotFound { id: id.clone() }.into());
+    /// What this caller may see and change.
+    pub fn access(&self, caller: &Caller) -> Access {
+        match caller.restricted_to() {
+            Some(user) => Access::User(user.to_string()),
+            None => Access::Everyone,
         }
-        Ok(record)
     }
 }
 
@@ -136,16 +128,21 @@ impl SvmqServer {
         };
         let data_roots = roots(&settings.data_roots)?;
         let output_roots = roots(&settings.output_roots)?;
-        let state = State {
+        let service = Service::new(
             store,
-            home: settings.home.clone(),
+            settings.home.clone(),
+            ServiceSettings {
+                limits: settings.limits.clone(),
+                submit_limits: settings.submit_limits,
+                max_concurrent_tasks: settings.max_concurrent_tasks,
+            },
+        );
+        let state = State {
+            service,
             data_roots,
             output_roots,
             default_user: settings.default_user.clone(),
-            max_concurrent_tasks: settings.max_concurrent_tasks,
             local_workers: settings.workers,
-            submit_limits: settings.submit_limits,
-            limits: settings.limits.clone(),
             poll_interval: settings.poll_interval,
             data_reads: tokio::sync::Semaphore::new(DATA_READS_AT_ONCE),
         };

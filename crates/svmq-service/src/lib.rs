@@ -6,15 +6,25 @@
 pub mod error;
 pub mod export;
 pub mod model_store;
+pub mod models;
 pub mod prediction;
 pub mod report_data;
 pub mod request;
 pub mod runner;
 pub mod saved_model;
+pub mod service;
 pub mod task_view;
+pub mod tasks;
 pub mod training;
 
 pub use error::ServiceError;
+pub use models::{LoadedModel, ModelView};
 pub use request::{KernelChoice, Limits, TrainingRequest};
 pub use saved_model::{PredictedRow, SavedModel};
+pub use service::{Access, Service, ServiceSettings};
+pub use task_view::{QueueStatus, TaskView};
+pub use tasks::{SubmitOptions, Submitted, TaskListing};
 pub use training::{train, TrainingObserver, TrainingOutcome, TrainingReport};
+
+/// The queue's vocabulary the front ends speak through this crate.
+pub use svmq_queue::{CancelOutcome, LogLine, ModelRecord, TaskFilter, TaskId, TaskState};

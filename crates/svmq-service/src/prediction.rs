@@ -6,7 +6,7 @@ use crate::error::ServiceError;
 use crate::saved_model::{PredictedRow, SavedModel};
 use serde_json::Value;
 use std::path::Path;
-use svmq_data::{read_table, Cell, TableOptions};
+use svmq_data::Cell;
 
 /// Rows given as JSON: an object (one row by name), a list of scalars (one row in
 /// feature order), or a list of either.
@@ -73,9 +73,10 @@ fn cell(value: &Value) -> Cell {
 pub fn predict_file(
     model: &SavedModel,
     path: &Path,
+    limits: &svmq_data::ReadLimits,
     with_probability: bool,
 ) -> Result<Vec<PredictedRow>, ServiceError> {
-    let table = read_table(path, &TableOptions::default())?;
+    let table = crate::training::read_data(path, limits)?;
     let matrix = model.preprocessor.transform_table(&table)?;
     Ok(model.predict_matrix(&matrix, with_probability && model.has_probability()))
 }

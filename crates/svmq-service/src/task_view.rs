@@ -1,38 +1,100 @@
-//! A queue task as the JSON users see, the same for the command line and the MCP
-//! server: status, progress, queue position and ETA while queued, timestamps, the
-//! result (with its model id) once completed, the error once failed. It reads the
-//! store; it changes nothing.
+//! The queue as users see it, the same for the command line, the MCP server and the
+//! dashboard: a task's view (status, progress, queue position and ETA while queued,
+//! timestamps, the result with its model id once completed, the error once failed)
+//! and the queue's status. Built by [`crate::tasks`]; read-only.
 
-use serde_json::{json, Value};
-use svmq_queue::{Store, TaskRecord, TaskState};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use svmq_queue::{QueueEstimate, TaskRecord, TaskState};
 
-/// A task as JSON, with its queue position and ETA while queued. `max_concurrent` is
-/// the number of run slots the ETA assumes.
-pub fn task_json(store: &dyn Store, task: &TaskRecord, max_concurrent: u32) -> Value {
-    let estimate = if task.state == TaskState::Queued {
-        store
-            .queue_estimate(&task.id, max_concurrent)
-            .ok()
-            .flatten()
-    } else {
-        None
-    };
-    json!({
-        "task_id": task.id.to_string(),
-        "task_type": task.kind,
-        "user_id": task.user_id,
-        "status": task.state.as_str(),
-        "progress": task.progress,
-        "progress_message": task.progress_message,
-        "queue_position": estimate.map(|e| e.position),
-        "eta_seconds": estimate.and_then(|e| e.eta_seconds),
-        "attempts": task.attempts,
-        "created_at": task.created_at,
-        "started_at": task.started_at,
-        "finished_at": task.finished_at,
-        "cancel_requested": task.cancel_requested,
-        "model_id": task.result.as_ref().and_then(|r| r.get("model_id")).cloned(),
-        "result": task.result,
-        "error": task.error,
-    })
+/// A training task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TaskView {
+    /// 32 hexadecimal characters.
+    pub task_id: String,
+    /// svm_classification or svm_regression.
+    pub task_type: String,
+    /// Who submitted it.
+    pub user_id: String,
+    /// queued, running, completed, failed or cancelled. The last three never change.
+    #[cfg_attr(feature = "schema", schemars(with = "String"))]
+    pub status: TaskState,
+    /// Percent done, 0 to 100.
+    pub progress: f64,
+    /// What the task is doing, e.g. the trial and the best score so far.
+    pub progress_message: Option<String>,
+    /// While queued: 1 for the task that starts next.
+    pub queue_position: Option<u64>,
+    /// While queued: estimated seconds until it starts (unknown until a task of the
+    /// same kind has completed).
+    pub eta_seconds: Option<f64>,
+    /// Attempts started (a task whose worker died runs again).
+    pub attempts: u32,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+    /// Milliseconds since the Unix epoch.
+    pub started_at: Option<i64>,
+    /// Milliseconds since the Unix epoch.
+    pub finished_at: Option<i64>,
+    /// Whether a stop was asked for while it ran.
+    pub cancel_requested: bool,
+    /// Once completed: the trained model's id, to predict with and to show its report.
+    pub model_id: Option<String>,
+    /// Once completed: model_id and a summary (best parameters, CV and test metrics).
+    pub result: Option<Value>,
+    /// Once failed: why.
+    pub error: Option<String>,
+}
+
+impl TaskView {
+    /// The view of a stored task; `estimate` is its place in the queue while queued.
+    pub fn of(task: &TaskRecord, estimate: Option<QueueEstimate>) -> TaskView {
+        let estimate = estimate.filter(|_| task.state == TaskState::Queued);
+        TaskView {
+            task_id: task.id.to_string(),
+            task_type: task.kind.clone(),
+            user_id: task.user_id.clone(),
+            status: task.state,
+            progress: task.progress,
+            progress_message: task.progress_message.clone(),
+            queue_position: estimate.map(|estimate| estimate.position),
+            eta_seconds: estimate.and_then(|estimate| estimate.eta_seconds),
+            attempts: task.attempts,
+            created_at: task.created_at,
+            started_at: task.started_at,
+            finished_at: task.finished_at,
+            cancel_requested: task.cancel_requested,
+            model_id: task
+                .result
+                .as_ref()
+                .and_then(|result| result.get("model_id"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            result: task.result.clone(),
+            error: task.error.clone(),
+        }
+    }
+}
+
+/// The queue at a glance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct QueueStatus {
+    /// Tasks in every status.
+    pub total: u64,
+    /// Tasks waiting for a run slot.
+    pub queued: u64,
+    /// Tasks training now.
+    pub running: u64,
+    /// Tasks that finished with a model.
+    pub completed: u64,
+    /// Tasks that finished with an error.
+    pub failed: u64,
+    /// Tasks cancelled before they finished.
+    pub cancelled: u64,
+    /// Tasks that run at once at most.
+    pub max_concurrent_tasks: u32,
+    /// Worker processes with a heartbeat in the last minute (a server's own included).
+    pub workers_alive: u64,
 }

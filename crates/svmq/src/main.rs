@@ -239,31 +239,34 @@ fn run(cli: Cli) -> Result<(), Failure> {
     let config = || -> Result<config::Config, Failure> {
         config::Config::load(&home()?).map_err(|error| Failure::Usage(error.to_string()))
     };
+    let service = || -> Result<svmq_service::Service, Failure> {
+        Ok(settings::open_service(&home()?, &config()?)?)
+    };
     match &cli.command {
         Command::SvmTrain { arguments } => libsvm_tools::train::run(arguments),
         Command::SvmPredict { arguments } => libsvm_tools::predict::run(arguments),
-        Command::Train(arguments) => train::run(&home()?, &config()?, arguments, user, json),
+        Command::Train(arguments) => train::run(&service()?, arguments, user, json),
         Command::Validate(arguments) => validate::run(&config()?, arguments, json),
-        Command::Predict(arguments) => predict::run(&home()?, arguments, json),
-        Command::Export(arguments) => export::run(&home()?, arguments, json),
-        Command::Report(arguments) => commands::report::run(&home()?, arguments, json),
-        Command::Models { command } => models::run(&home()?, command.as_ref(), user, json),
-        Command::Submit(arguments) => queue::submit(&home()?, &config()?, arguments, user, json),
-        Command::Status { task_id, watch } => queue::status(&home()?, task_id, *watch, json),
+        Command::Predict(arguments) => predict::run(&service()?, arguments, json),
+        Command::Export(arguments) => export::run(&service()?, arguments, json),
+        Command::Report(arguments) => commands::report::run(&service()?, arguments, json),
+        Command::Models { command } => models::run(&service()?, command.as_ref(), user, json),
+        Command::Submit(arguments) => queue::submit(&service()?, arguments, user, json),
+        Command::Status { task_id, watch } => queue::status(&service()?, task_id, *watch, json),
         Command::Tasks {
             status,
             of_user,
             limit,
         } => queue::tasks(
-            &home()?,
+            &service()?,
             of_user.as_deref(),
             status.as_deref(),
             *limit,
             json,
         ),
-        Command::Cancel { task_id } => queue::cancel(&home()?, task_id, json),
-        Command::Queue => queue::queue(&home()?, &config()?, json),
-        Command::Logs { task_id, tail } => queue::logs(&home()?, task_id, *tail, json),
+        Command::Cancel { task_id } => queue::cancel(&service()?, task_id, json),
+        Command::Queue => queue::queue(&service()?, json),
+        Command::Logs { task_id, tail } => queue::logs(&service()?, task_id, *tail, json),
         Command::Serve(arguments) => serve::run(&home()?, &config()?, arguments, user),
         Command::Worker {
             max_concurrent,

@@ -61,3 +61,21 @@ pub fn open_store(home: &std::path::Path) -> anyhow::Result<Arc<dyn Store>> {
         None => format!("cannot open the store in {}", home.display()),
     })
 }
+
+/// The use-case handle every queue command asks: the store of [`open_store`] with the
+/// configured limits.
+pub fn open_service(
+    home: &std::path::Path,
+    config: &crate::config::Config,
+) -> anyhow::Result<svmq_service::Service> {
+    let store = open_store(home)?;
+    Ok(svmq_service::Service::new(
+        store,
+        home.to_path_buf(),
+        svmq_service::ServiceSettings {
+            limits: config.limits(),
+            submit_limits: config.submit_limits(),
+            max_concurrent_tasks: config.max_concurrent(),
+        },
+    ))
+}

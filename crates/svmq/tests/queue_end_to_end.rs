@@ -199,6 +199,47 @@ fn model_directories(home: &Home) -> Vec<PathBuf> {
     found
 }
 
+/// Regression: `svmq worker` and the first `svmq submit` started together on a new home
+/// both created the store, and the one that lost SQLite's race to switch the new file to
+/// WAL mode exited with "database is locked"; when that was the worker, its task stayed
+/// queued until the test gave up. Here a worker and four submits start at once on a
+/// new home, five times: all of them open the store, and the worker runs a task.
+#[test]
+fn a_worker_and_submits_starting_together_on_a_new_home_all_open_it() {
+    for round in 0..5 {
+        let home = Home::new(&format!("queue-new-home-{round}"));
+        let mut worker = home.start_worker("worker");
+        let iris = example("iris.csv");
+        let submits: Vec<std::process::Child> = (0..4)
+            .map(|_| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_svmq"))
+                    .args(["--home", home.path(), "--json", "submit", &iris])
+                    .args(["--target", "species", "--trials", "2", "--folds", "2"])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("svmq submit starts")
+            })
+            .collect();
+        for submit in submits {
+            let output = submit.wait_with_output().expect("svmq submit runs");
+            assert!(
+                output.status.success(),
+                "round {round}: svmq submit failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        wait_for(QUEUE_TIMEOUT, "the worker to run a task", || {
+            worker.assert_alive();
+            let tasks = home.tasks();
+            tasks
+                .values()
+                .any(|task| task["status"] != "queued")
+                .then_some(())
+        });
+    }
+}
+
 #[test]
 fn cancel_of_a_running_task_stops_it_and_leaves_no_model() {
     let home = Home::new("queue-cancel-running");

@@ -9,15 +9,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use std::time::Duration;
-use svmq_queue::{QueueError, TaskFilter, TaskId};
-use svmq_service::model_store::{find_model, load_report};
-use svmq_service::task_view::task_json;
+use svmq_queue::{CancelOutcome, QueueError, TaskFilter, TaskId};
+use svmq_service::ServiceError;
 
 /// Tasks the dashboard lists, newest first.
 const TASKS_SHOWN: u32 = 50;
-/// Workers count as alive with a heartbeat this recent.
-const WORKER_ALIVE_WITHIN: Duration = Duration::from_secs(60);
 
 /// Checks the request, then runs `work` on the blocking pool with the viewer.
 async fn with_viewer<F>(dashboard: Dashboard, headers: HeaderMap, work: F) -> Response
@@ -65,56 +61,42 @@ pub(super) async fn session(
 
 pub(super) async fn queue(Extract(dashboard): Extract<Dashboard>, headers: HeaderMap) -> Response {
     with_viewer(dashboard, headers, |state, viewer| {
-        let counts = state.store.queue_counts().map_err(internal)?;
-        let workers = state
-            .store
-            .live_workers(WORKER_ALIVE_WITHIN)
-            .map_err(internal)?;
-        Ok(json(
-            StatusCode::OK,
-            &json!({
-                "user": viewer.user(),
-                "signed_in": viewer.restricted_to().is_some(),
-                "total": counts.total(),
-                "queued": counts.queued,
-                "running": counts.running,
-                "completed": counts.completed,
-                "failed": counts.failed,
-                "cancelled": counts.cancelled,
-                "max_concurrent_tasks": state.max_concurrent_tasks,
-                "workers_alive": workers.len(),
-            }),
-        ))
+        let status = state.service.queue_status().map_err(internal)?;
+        let mut body = serde_json::to_value(status).map_err(internal)?;
+        body["user"] = json!(viewer.user());
+        body["signed_in"] = json!(viewer.restricted_to().is_some());
+        Ok(json(StatusCode::OK, &body))
     })
     .await
 }
 
 pub(super) async fn tasks(Extract(dashboard): Extract<Dashboard>, headers: HeaderMap) -> Response {
     with_viewer(dashboard, headers, |state, viewer| {
-        let page = state
-            .store
-            .list_tasks(&TaskFilter {
-                user_id: viewer.restricted_to().map(str::to_string),
-                limit: Some(TASKS_SHOWN),
-                ..TaskFilter::default()
-            })
+        let access = viewer.access();
+        let listing = state
+            .service
+            .tasks(
+                &access,
+                &TaskFilter {
+                    limit: Some(TASKS_SHOWN),
+                    ..TaskFilter::default()
+                },
+            )
             .map_err(internal)?;
-        let tasks: Vec<Value> = page
+        let tasks = listing
             .tasks
-            .iter()
-            .map(|record| {
-                let mut view = task_json(state.store.as_ref(), record, state.max_concurrent_tasks);
+            .into_iter()
+            .map(|task| {
+                let can_cancel = !task.status.is_terminal() && access.sees(&task.user_id);
+                let mut view = serde_json::to_value(task).map_err(internal)?;
                 if let Some(fields) = view.as_object_mut() {
                     // The full result (metrics, parameters) is for get_task_status.
                     fields.remove("result");
-                    fields.insert(
-                        "can_cancel".into(),
-                        json!(!record.state.is_terminal() && viewer.may_cancel(&record.user_id)),
-                    );
+                    fields.insert("can_cancel".into(), json!(can_cancel));
                 }
-                view
+                Ok(view)
             })
-            .collect();
+            .collect::<Result<Vec<Value>, Refusal>>()?;
         Ok(json(StatusCode::OK, &json!({ "tasks": tasks })))
     })
     .await
@@ -122,21 +104,21 @@ pub(super) async fn tasks(Extract(dashboard): Extract<Dashboard>, headers: Heade
 
 pub(super) async fn models(Extract(dashboard): Extract<Dashboard>, headers: HeaderMap) -> Response {
     with_viewer(dashboard, headers, |state, viewer| {
-        let models = state.store.list_models(viewer.user()).map_err(internal)?;
+        let models = state.service.models(viewer.user()).map_err(internal)?;
         let models: Vec<Value> = models
             .iter()
             .map(|model| {
-                let metadata = &model.metadata;
+                let metadata = &model.summary;
                 let target = &metadata["targets"][0];
                 json!({
-                    "model_id": model.model_id.as_str(),
+                    "model_id": model.model_id,
                     "created_at": model.created_at,
                     "task": metadata["task"],
                     "metric": metadata["metric"],
                     "cv_score": target["cv_mean"],
                     "kernel": target["kernel"],
                     "targets": metadata["targets"].as_array().map_or(0, Vec::len),
-                    "report": format!("/models/{}/report", model.model_id.as_str()),
+                    "report": format!("/models/{}/report", model.model_id),
                 })
             })
             .collect();
@@ -153,19 +135,12 @@ pub(super) async fn cancel(
     with_viewer(dashboard, headers, move |state, viewer| {
         let not_found = || (StatusCode::NOT_FOUND, "no such task".to_string());
         let id = TaskId::parse(&task_id).map_err(|_| not_found())?;
-        let record = match state.store.get_task(&id) {
-            Ok(record) => record,
-            Err(QueueError::TaskNotFound { .. }) => return Err(not_found()),
-            Err(other) => return Err(internal(other)),
-        };
         // Another user's task is reported as unknown, so ids cannot be probed.
-        if !viewer.may_cancel(&record.user_id) {
-            return Err(not_found());
-        }
-        let outcome = match state.store.cancel_task(&id) {
-            Ok(svmq_queue::CancelOutcome::Cancelled) => "cancelled",
-            Ok(svmq_queue::CancelOutcome::StopRequested) => "stop_requested",
-            Err(QueueError::AlreadyFinished { .. }) => {
+        let outcome = match state.service.cancel(&viewer.access(), &id) {
+            Ok(CancelOutcome::Cancelled) => "cancelled",
+            Ok(CancelOutcome::StopRequested) => "stop_requested",
+            Err(ServiceError::Queue(QueueError::TaskNotFound { .. })) => return Err(not_found()),
+            Err(ServiceError::Queue(QueueError::AlreadyFinished { .. })) => {
                 return Err((StatusCode::CONFLICT, "the task has already finished".into()))
             }
             Err(other) => return Err(internal(other)),
@@ -184,9 +159,11 @@ pub(super) async fn report(
     headers: HeaderMap,
 ) -> Response {
     with_viewer(dashboard, headers, move |state, viewer| {
-        let record = find_model(state.store.as_ref(), &model_id, viewer.restricted_to())
+        let record = state
+            .service
+            .model(&viewer.access(), &model_id)
             .map_err(|_| (StatusCode::NOT_FOUND, "no such model".to_string()))?;
-        let saved = load_report(&state.home, &record).map_err(internal)?;
+        let saved = state.service.report_of(&record).map_err(internal)?;
         let html = svmq_report::render_saved(record.model_id.as_str(), saved).map_err(internal)?;
         Ok(respond(
             StatusCode::OK,

@@ -44,9 +44,12 @@ impl Viewer {
         }
     }
 
-    /// Whether this viewer may cancel a task of `owner`.
-    pub fn may_cancel(&self, owner: &str) -> bool {
-        self.restricted_to().is_none_or(|user| user == owner)
+    /// What this viewer may see and change.
+    pub fn access(&self) -> svmq_service::Access {
+        match self.restricted_to() {
+            Some(user) => svmq_service::Access::User(user.to_string()),
+            None => svmq_service::Access::Everyone,
+        }
     }
 }
 
@@ -240,8 +243,8 @@ mod tests {
             .viewer(&headers(&[host, (header::AUTHORIZATION, "Bearer secret")]))
             .unwrap();
         assert_eq!(viewer, Viewer::User("alice".into()));
-        assert!(viewer.may_cancel("alice"));
-        assert!(!viewer.may_cancel("bob"));
+        assert!(viewer.access().sees("alice"));
+        assert!(!viewer.access().sees("bob"));
     }
 
     #[test]

@@ -3,8 +3,7 @@
 
 use crate::error::ToolError;
 use crate::output::{
-    DataReport, Deleted, FilePredictions, ModelInfo, ModelList, ModelView, PredictionView,
-    Predictions,
+    DataReport, Deleted, FilePredictions, ModelInfo, ModelList, PredictionView, Predictions,
 };
 use crate::params::{
     ListModelsParams, ModelIdParams, PredictFileParams, PredictValuesParams, TaskTypeParam,
@@ -18,10 +17,8 @@ use rmcp::{tool, tool_router, Json, RoleServer};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use svmq_data::{validate, TargetOptions, Task, ValidationOptions};
-use svmq_queue::ModelRecord;
-use svmq_service::model_store::{find_model, load_model, load_report};
-use svmq_service::prediction::{predict_file, predictions_csv, rows_from_json};
-use svmq_service::{PredictedRow, SavedModel};
+use svmq_service::prediction::predictions_csv;
+use svmq_service::{ModelView, PredictedRow, SavedModel};
 
 /// Rows returned inline as CSV at most; more need an output_path.
 const MAX_INLINE_ROWS: usize = 10_000;
@@ -60,16 +57,6 @@ pub(crate) fn validation_options(
         },
         folds: Some(folds),
     })
-}
-
-fn model_view(record: &ModelRecord) -> ModelView {
-    ModelView {
-        model_id: record.model_id.to_string(),
-        task_id: record.task_id.as_ref().map(|id| id.to_string()),
-        user_id: record.user_id.clone(),
-        created_at: record.created_at,
-        summary: record.metadata.clone(),
-    }
 }
 
 fn task_name(task: Task) -> &'static str {
@@ -145,18 +132,17 @@ impl SvmqServer {
     ) -> Result<Json<Predictions>, ToolError> {
         let caller = Caller::of(&context);
         self.blocking(move |state| {
-            let record = find_model(
-                state.store.as_ref(),
-                &params.model_id,
-                caller.restricted_to(),
+            let loaded = state
+                .service
+                .load_model(&state.access(&caller), &params.model_id)?;
+            let rows = state.service.predict_values(
+                &loaded,
+                &params.feature_values,
+                params.include_probabilities.unwrap_or(true),
             )?;
-            let model = load_model(&state.home, &record)?;
-            let matrix = rows_from_json(&model, &params.feature_values)?;
-            let with_probability =
-                params.include_probabilities.unwrap_or(true) && model.has_probability();
-            let rows = model.predict_matrix(&matrix, with_probability);
+            let model = &loaded.model;
             Ok(Json(Predictions {
-                model_id: record.model_id.to_string(),
+                model_id: loaded.record.model_id.to_string(),
                 task: task_name(model.task).to_string(),
                 targets: model.targets.iter().map(|t| t.name.clone()).collect(),
                 predictions: rows.into_iter().map(prediction_view).collect(),
@@ -183,7 +169,8 @@ impl SvmqServer {
     ) -> Result<Json<FilePredictions>, ToolError> {
         let caller = Caller::of(&context);
         self.reading_data(move |state| {
-            let record = find_model(state.store.as_ref(), &params.model_id, caller.restricted_to())?;
+            let access = state.access(&caller);
+            state.service.model(&access, &params.model_id)?;
             let path = state
                 .data_roots
                 .resolve_input("data_source", &params.data_source)?;
@@ -192,18 +179,21 @@ impl SvmqServer {
                 .as_deref()
                 .map(|text| state.output_roots.resolve_output("output_path", text))
                 .transpose()?;
-            let model = load_model(&state.home, &record)?;
-            let with_probability =
-                params.include_probabilities.unwrap_or(true) && model.has_probability();
-            let rows = predict_file(&model, &path, with_probability)?;
+            let loaded = state.service.load_model(&access, &params.model_id)?;
+            let rows = state.service.predict_file(
+                &loaded,
+                &path,
+                params.include_probabilities.unwrap_or(true),
+            )?;
+            let model = &loaded.model;
             if output_path.is_none() && rows.len() > MAX_INLINE_ROWS {
                 return Err(ToolError::invalid(format!(
                     "{} rows are too many to return inline (at most {MAX_INLINE_ROWS}); give output_path to write them to a file",
                     rows.len()
                 )));
             }
-            let csv = predictions_csv(&model, &rows);
-            let summary = prediction_summary(&model, &rows);
+            let csv = predictions_csv(model, &rows);
+            let summary = prediction_summary(model, &rows);
             let (output_path, csv) = match output_path {
                 Some(path) => {
                     std::fs::write(&path, csv).map_err(|error| {
@@ -217,7 +207,7 @@ impl SvmqServer {
                 None => (None, Some(csv)),
             };
             Ok(Json(FilePredictions {
-                model_id: record.model_id.to_string(),
+                model_id: loaded.record.model_id.to_string(),
                 rows: rows.len() as u64,
                 summary,
                 output_path,
@@ -239,9 +229,8 @@ impl SvmqServer {
         let caller = Caller::of(&context);
         self.blocking(move |state| {
             let user = state.user(&caller, params.user_id.as_deref())?;
-            let models = state.store.list_models(&user)?;
             Ok(Json(ModelList {
-                models: models.iter().map(model_view).collect(),
+                models: state.service.models(&user)?,
             }))
         })
         .await
@@ -262,14 +251,11 @@ impl SvmqServer {
     ) -> Result<Json<ModelInfo>, ToolError> {
         let caller = Caller::of(&context);
         self.blocking(move |state| {
-            let record = find_model(
-                state.store.as_ref(),
-                &params.model_id,
-                caller.restricted_to(),
-            )?;
-            let report = load_report(&state.home, &record)?;
+            let (record, report) = state
+                .service
+                .model_report(&state.access(&caller), &params.model_id)?;
             Ok(Json(ModelInfo {
-                model: model_view(&record),
+                model: ModelView::of(&record),
                 report,
             }))
         })
@@ -291,12 +277,9 @@ impl SvmqServer {
     ) -> Result<Json<Deleted>, ToolError> {
         let caller = Caller::of(&context);
         self.blocking(move |state| {
-            let record = find_model(
-                state.store.as_ref(),
-                &params.model_id,
-                caller.restricted_to(),
-            )?;
-            svmq_queue::artifacts::delete_model(state.store.as_ref(), &record.model_id)?;
+            let record = state
+                .service
+                .delete_model(&state.access(&caller), &params.model_id)?;
             Ok(Json(Deleted {
                 model_id: record.model_id.to_string(),
                 deleted: true,
@@ -324,8 +307,9 @@ impl SvmqServer {
                 .data_roots
                 .resolve_input("data_source", &params.data_source)?;
             let mut options = validation_options(&params)?;
-            let table = svmq_service::training::read_data(&path, &state.limits.read)?;
-            options.target.max_classes = state.limits.max_classes;
+            let table =
+                svmq_service::training::read_data(&path, &state.service.settings().limits.read)?;
+            options.target.max_classes = state.service.settings().limits.max_classes;
             let report = validate(&table, &options);
             Ok(Json(DataReport {
                 trainable: report.is_trainable(),

@@ -2,19 +2,15 @@
 //! (Submitting lives with training, which shares its parameters.)
 
 use crate::error::ToolError;
-use crate::output::{Cancelled, LogLineView, QueueStatus, TaskList, TaskLogs, TaskView};
+use crate::output::{Cancelled, LogLineView, TaskList, TaskLogs};
 use crate::params::{ListTasksParams, StatusParam, TaskIdParams, TaskLogsParams};
 use crate::server::{Caller, State, SvmqServer};
 use crate::tools::training::bounded;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, Json, RoleServer};
-use std::time::Duration;
-use svmq_queue::{TaskFilter, TaskId, TaskRecord, TaskState};
-use svmq_service::task_view::task_json;
-
-/// Workers count as alive with a heartbeat this recent.
-const WORKER_ALIVE_WITHIN: Duration = Duration::from_secs(60);
+use svmq_service::{QueueStatus, TaskView};
+use svmq_service::{TaskFilter, TaskId, TaskState};
 
 /// The page size and the cursor (the sequence to list before) of a task listing.
 pub(crate) fn task_page(params: &ListTasksParams) -> Result<(usize, Option<i64>), ToolError> {
@@ -41,21 +37,14 @@ pub(crate) fn log_tail(tail: Option<i64>) -> Result<Option<u32>, ToolError> {
 }
 
 impl State {
-    /// A task record as the typed view clients see.
-    /// The error and progress message show paths relative to their root, as tool
-    /// errors do.
-    pub fn task_view(&self, record: &TaskRecord) -> Result<TaskView, ToolError> {
-        let mut view: TaskView = serde_json::from_value(task_json(
-            self.store.as_ref(),
-            record,
-            self.max_concurrent_tasks,
-        ))
-        .map_err(|error| ToolError::internal("task view", &error))?;
+    /// A task's view as clients see it: the error and progress message show paths
+    /// relative to their root, as tool errors do.
+    pub fn redacted(&self, mut view: TaskView) -> TaskView {
         view.error = view.error.map(|error| self.redact_text(&error));
         view.progress_message = view
             .progress_message
             .map(|message| self.redact_text(&message));
-        Ok(view)
+        view
     }
 }
 
@@ -88,8 +77,8 @@ impl SvmqServer {
         let caller = Caller::of(&context);
         self.blocking(move |state| {
             let id = TaskId::parse(&params.task_id)?;
-            let record = state.visible_task(&caller, &id)?;
-            state.task_view(&record).map(Json)
+            let view = state.service.task(&state.access(&caller), &id)?;
+            Ok(Json(state.redacted(view)))
         })
         .await
     }
@@ -115,20 +104,22 @@ impl SvmqServer {
                 (None, Some(user)) => Some(state.user(&caller, Some(user))?),
                 (None, None) => None,
             };
-            let page = state.store.list_tasks(&TaskFilter {
-                user_id,
-                state: params.status.map(task_state),
-                limit: Some(limit as u32),
-                before_sequence,
-            })?;
-            let tasks = page
-                .tasks
-                .iter()
-                .map(|record| state.task_view(record))
-                .collect::<Result<Vec<_>, _>>()?;
+            let listing = state.service.tasks(
+                &state.access(&caller),
+                &TaskFilter {
+                    user_id,
+                    state: params.status.map(task_state),
+                    limit: Some(limit as u32),
+                    before_sequence,
+                },
+            )?;
             Ok(Json(TaskList {
-                tasks,
-                next_cursor: page.next_cursor.map(|cursor| cursor.to_string()),
+                tasks: listing
+                    .tasks
+                    .into_iter()
+                    .map(|view| state.redacted(view))
+                    .collect(),
+                next_cursor: listing.next_cursor.map(|cursor| cursor.to_string()),
             }))
         })
         .await
@@ -152,8 +143,7 @@ impl SvmqServer {
         let caller = Caller::of(&context);
         self.blocking(move |state| {
             let id = TaskId::parse(&params.task_id)?;
-            state.visible_task(&caller, &id)?;
-            let outcome = state.store.cancel_task(&id)?;
+            let outcome = state.service.cancel(&state.access(&caller), &id)?;
             let outcome = match outcome {
                 svmq_queue::CancelOutcome::Cancelled => "cancelled",
                 svmq_queue::CancelOutcome::StopRequested => "stop_requested",
@@ -175,21 +165,8 @@ impl SvmqServer {
         open_world_hint = false
     ))]
     async fn get_queue_status(&self) -> Result<Json<QueueStatus>, ToolError> {
-        self.blocking(|state| {
-            let counts = state.store.queue_counts()?;
-            let workers = state.store.live_workers(WORKER_ALIVE_WITHIN)?;
-            Ok(Json(QueueStatus {
-                total: counts.total(),
-                queued: counts.queued,
-                running: counts.running,
-                completed: counts.completed,
-                failed: counts.failed,
-                cancelled: counts.cancelled,
-                max_concurrent_tasks: state.max_concurrent_tasks,
-                workers_alive: workers.len() as u64,
-            }))
-        })
-        .await
+        self.blocking(|state| Ok(Json(state.service.queue_status()?)))
+            .await
     }
 
     /// A training task's log lines, oldest first: data summary, each trial's
@@ -208,11 +185,9 @@ impl SvmqServer {
         self.blocking(move |state| {
             let id = TaskId::parse(&params.task_id)?;
             let tail = log_tail(params.tail)?;
-            // An unknown id is an error, not an empty log.
-            state.visible_task(&caller, &id)?;
             let lines = state
-                .store
-                .task_logs(&id, tail)?
+                .service
+                .logs(&state.access(&caller), &id, tail)?
                 .into_iter()
                 .map(|line| LogLineView {
                     sequence: line.sequence,

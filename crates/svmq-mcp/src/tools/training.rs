@@ -17,10 +17,9 @@ use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, Json, RoleServer};
 use std::time::Duration;
 use svmq_data::{validate, ScalingMethod, TargetOptions, Task};
-use svmq_queue::{NewTask, TaskId, TaskRecord, TaskState};
 use svmq_service::request::{MAX_FOLDS, MAX_TRIALS};
-use svmq_service::runner::{CLASSIFICATION_TASK, REGRESSION_TASK};
-use svmq_service::{KernelChoice, TrainingRequest};
+use svmq_service::{Access, KernelChoice, SubmitOptions, Submitted, TrainingRequest};
+use svmq_service::{TaskId, TaskState};
 use svmq_tune::metrics::Metric;
 use svmq_tune::sampler::SamplerKind;
 
@@ -177,8 +176,13 @@ impl State {
         let data_source = self
             .data_roots
             .resolve_input("data_source", &params.data_source)?;
-        let request =
-            checked_training_request(params, task, target_dimension, data_source, &self.limits)?;
+        let request = checked_training_request(
+            params,
+            task,
+            target_dimension,
+            data_source,
+            &self.service.settings().limits,
+        )?;
         if params.validate_data.unwrap_or(true) {
             self.check_data(&request)?;
         }
@@ -188,7 +192,10 @@ impl State {
     /// Reads the data and refuses it now, with every blocking problem, rather than
     /// letting the task fail later.
     fn check_data(&self, request: &TrainingRequest) -> Result<(), ToolError> {
-        let table = svmq_service::training::read_data(&request.data_source, &self.limits.read)?;
+        let table = svmq_service::training::read_data(
+            &request.data_source,
+            &self.service.settings().limits.read,
+        )?;
         let report = validate(
             &table,
             &svmq_data::ValidationOptions {
@@ -196,7 +203,7 @@ impl State {
                 target: TargetOptions {
                     target_column: request.target_column.clone(),
                     target_dimension: request.target_dimension,
-                    max_classes: self.limits.max_classes,
+                    max_classes: self.service.settings().limits.max_classes,
                 },
                 folds: Some(request.cv_folds),
             },
@@ -216,34 +223,22 @@ impl State {
         caller: &Caller,
         request: &TrainingRequest,
         params: &TrainingParams,
-    ) -> Result<(bool, TaskRecord), ToolError> {
-        let user = self.user(caller, params.user_id.as_deref())?;
-        let kind = match request.task {
-            Task::Classification => CLASSIFICATION_TASK,
-            Task::Regression => REGRESSION_TASK,
-        };
-        let payload = serde_json::to_value(request)
-            .map_err(|error| ToolError::internal("training request", &error))?;
-        let mut task =
-            NewTask::new(kind, payload, user).with_priority(params.priority.unwrap_or(0));
+    ) -> Result<Submitted, ToolError> {
         let (idempotency_key, timeout) = checked_queue_options(params)?;
-        if let Some(key) = idempotency_key {
-            task = task.with_idempotency_key(key);
-        }
-        if let Some(timeout) = timeout {
-            task = task.with_timeout(timeout);
-        }
-        let submission = self.store.submit(&task, &self.submit_limits)?;
-        let record = self.store.get_task(&submission.task_id)?;
-        Ok((submission.created, record))
+        let options = SubmitOptions {
+            user: self.user(caller, params.user_id.as_deref())?,
+            priority: params.priority.unwrap_or(0),
+            idempotency_key: idempotency_key.map(str::to_string),
+            timeout_seconds: timeout.map(|timeout| timeout.as_secs()),
+        };
+        let mut submitted = self.service.submit_training(request, &options)?;
+        submitted.task = self.redacted(submitted.task);
+        Ok(submitted)
     }
 
     /// Refuses to wait when nothing would ever run the task.
     fn check_workers_alive(&self) -> Result<(), ToolError> {
-        if self.local_workers > 0 {
-            return Ok(());
-        }
-        if self.store.live_workers(Duration::from_secs(60))?.is_empty() {
+        if self.local_workers == 0 && self.service.workers_alive()? == 0 {
             return Err(ToolError::invalid(
                 "no worker is running, so a waiting call would never return; start `svmq worker` or call again with use_async_queue = true",
             ));
@@ -291,8 +286,8 @@ impl SvmqServer {
         self.reading_data(move |state| {
             let request =
                 state.training_request(&params.training, task, params.target_dimension)?;
-            let (created, record) = state.submit_training(&caller, &request, &params.training)?;
-            Ok(Json(submitted(created, state.task_view(&record)?)))
+            let submission = state.submit_training(&caller, &request, &params.training)?;
+            Ok(Json(submitted(submission.created, submission.task)))
         })
         .await
     }
@@ -372,8 +367,8 @@ impl SvmqServer {
                 if !use_async_queue {
                     state.check_workers_alive()?;
                 }
-                let (created, record) = state.submit_training(&caller, &request, &params)?;
-                Ok((created, state.task_view(&record)?))
+                let submission = state.submit_training(&caller, &request, &params)?;
+                Ok((submission.created, submission.task))
             })
             .await?;
         if use_async_queue {
@@ -401,21 +396,20 @@ impl SvmqServer {
         let mut last_progress = f64::NEG_INFINITY;
         loop {
             let task_id = id.clone();
-            let (record, view) = self
+            let view = self
                 .blocking(move |state| {
-                    let record = state.store.get_task(&task_id)?;
-                    let view = state.task_view(&record)?;
-                    Ok((record, view))
+                    let view = state.service.task(&Access::Everyone, &task_id)?;
+                    Ok(state.redacted(view))
                 })
                 .await?;
             if let Some(token) = &progress_token {
                 // Progress must increase from one notification to the next.
-                if record.progress > last_progress {
-                    last_progress = record.progress;
+                if view.progress > last_progress {
+                    last_progress = view.progress;
                     let mut notification =
-                        ProgressNotificationParam::new(token.clone(), record.progress)
+                        ProgressNotificationParam::new(token.clone(), view.progress)
                             .with_total(100.0);
-                    if let Some(message) = &record.progress_message {
+                    if let Some(message) = &view.progress_message {
                         notification = notification.with_message(message.clone());
                     }
                     if let Err(error) = context.peer.notify_progress(notification).await {
@@ -423,12 +417,12 @@ impl SvmqServer {
                     }
                 }
             }
-            match record.state {
+            match view.status {
                 TaskState::Completed => return Ok(view),
                 TaskState::Failed => {
                     return Err(ToolError::invalid(format!(
                         "training task {id} failed: {}",
-                        record.error.as_deref().unwrap_or("no reason recorded")
+                        view.error.as_deref().unwrap_or("no reason recorded")
                     )))
                 }
                 TaskState::Cancelled => {
@@ -442,7 +436,7 @@ impl SvmqServer {
                 _ = context.ct.cancelled() => {
                     let task_id = id.clone();
                     let cancelled = self
-                        .blocking(move |state| Ok(state.store.cancel_task(&task_id)?))
+                        .blocking(move |state| Ok(state.service.cancel(&Access::Everyone, &task_id)?))
                         .await;
                     tracing::info!(task_id = %id, ?cancelled, "client cancelled a waiting training call");
                     return Err(ToolError::invalid(format!(

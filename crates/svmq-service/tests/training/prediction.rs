@@ -144,7 +144,8 @@ fn a_saved_model_predicts_the_same_after_a_round_trip_and_from_a_file() {
         "new.csv",
         "colour,height,weight\nred,60,30\nblue,10,0.5\nteal,30,4\n",
     );
-    let predicted = predict_file(&restored, &input, true).expect("predict the file");
+    let predicted = predict_file(&restored, &input, &svmq_data::ReadLimits::default(), true)
+        .expect("predict the file");
     let labels: Vec<&str> = predicted
         .iter()
         .map(|row| row.label.as_deref().expect("label"))

@@ -20,8 +20,13 @@ fn replayable(trials: &[TrialRecord]) -> Vec<TrialRecord> {
 
 /// Predictions of the test split rows of the file, label and decision values.
 fn predictions(outcome: &TrainingOutcome, path: &std::path::Path) -> String {
-    let rows = svmq_service::prediction::predict_file(&outcome.model, path, true)
-        .expect("predict the training file");
+    let rows = svmq_service::prediction::predict_file(
+        &outcome.model,
+        path,
+        &svmq_data::ReadLimits::default(),
+        true,
+    )
+    .expect("predict the training file");
     serde_json::to_string(&rows).expect("serialize predictions")
 }
 

@@ -3,15 +3,14 @@
 //! for the LIBSVM model.
 
 use super::print_json;
-use crate::settings::open_store;
 use crate::Failure;
 use clap::Args;
 use serde_json::json;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use svmq_service::export::{
     export_model, preprocessed_libsvm_data, write_atomically, ExportFormat,
 };
-use svmq_service::model_store::{find_model, load_model};
+use svmq_service::{Access, LoadedModel, Service};
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
@@ -35,7 +34,7 @@ pub struct ExportArgs {
     pub data_output: Option<PathBuf>,
 }
 
-pub fn run(home: &Path, arguments: &ExportArgs, json_output: bool) -> Result<(), Failure> {
+pub fn run(service: &Service, arguments: &ExportArgs, json_output: bool) -> Result<(), Failure> {
     let format = ExportFormat::from_name(&arguments.format)
         .ok_or_else(|| Failure::Usage(format!("unknown format {:?}", arguments.format)))?;
     if arguments.data.is_some() && format != ExportFormat::Libsvm {
@@ -43,9 +42,8 @@ pub fn run(home: &Path, arguments: &ExportArgs, json_output: bool) -> Result<(),
             "--data is for --format libsvm; an ONNX model preprocesses raw features itself".into(),
         ));
     }
-    let store = open_store(home)?;
-    let record = find_model(store.as_ref(), &arguments.model_id, None)?;
-    let model = load_model(home, &record)?;
+    let LoadedModel { record, model } =
+        service.load_model(&Access::Everyone, &arguments.model_id)?;
     let exported = export_model(
         &model,
         record.model_id.as_str(),

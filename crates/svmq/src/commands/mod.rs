@@ -13,7 +13,7 @@ pub mod worker;
 use std::io::Write;
 
 /// Prints one JSON value on stdout (the `--json` output of every command).
-pub fn print_json(value: &serde_json::Value) -> std::io::Result<()> {
+pub fn print_json(value: &impl serde::Serialize) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,

@@ -1,13 +1,10 @@
 //! `svmq models`: the model registry — list, show one, delete one.
 
 use super::{print_json, print_lines};
-use crate::settings::open_store;
 use crate::Failure;
 use clap::Subcommand;
 use serde_json::json;
-use std::path::Path;
-use svmq_queue::model_dir;
-use svmq_service::model_store::{find_model, load_report};
+use svmq_service::{Access, Service};
 
 #[derive(Subcommand, Debug)]
 pub enum ModelsCommand {
@@ -20,21 +17,16 @@ pub enum ModelsCommand {
 }
 
 pub fn run(
-    home: &Path,
+    service: &Service,
     command: Option<&ModelsCommand>,
     user: &str,
     json_output: bool,
 ) -> Result<(), Failure> {
-    let store = open_store(home)?;
     match command.unwrap_or(&ModelsCommand::List) {
         ModelsCommand::List => {
-            let models = store.list_models(user)?;
+            let models = service.models(user)?;
             if json_output {
-                let list: Vec<_> = models
-                    .iter()
-                    .map(|m| json!({"model_id": m.model_id.as_str(), "created_at": m.created_at, "task_id": m.task_id.as_ref().map(|t| t.to_string()), "summary": m.metadata}))
-                    .collect();
-                print_json(&json!({ "models": list }))?;
+                print_json(&json!({ "models": models }))?;
             } else if models.is_empty() {
                 print_lines(&[
                     "no models yet; train one with `svmq train DATA --target COLUMN`".into(),
@@ -43,13 +35,13 @@ pub fn run(
                 let lines: Vec<String> = models
                     .iter()
                     .map(|m| {
-                        let task = m.metadata["task"].as_str().unwrap_or("?");
-                        let targets = m.metadata["targets"]
+                        let task = m.summary["task"].as_str().unwrap_or("?");
+                        let targets = m.summary["targets"]
                             .as_array()
                             .map(|t| t.len())
                             .unwrap_or(0);
-                        let score = &m.metadata["targets"][0]["cv_mean"];
-                        let metric = m.metadata["metric"].as_str().unwrap_or("");
+                        let score = &m.summary["targets"][0]["cv_mean"];
+                        let metric = m.summary["metric"].as_str().unwrap_or("");
                         format!(
                             "{}  {task:<14} {targets} target(s)  cv {metric} {score}",
                             m.model_id
@@ -60,19 +52,13 @@ pub fn run(
             }
         }
         ModelsCommand::Show { model_id } => {
-            let record = find_model(store.as_ref(), model_id, None)?;
-            let report = load_report(home, &record)?;
+            let (record, report) = service.model_report(&Access::Everyone, model_id)?;
             print_json(
                 &json!({ "model_id": record.model_id.as_str(), "created_at": record.created_at, "report": report }),
             )?;
         }
         ModelsCommand::Delete { model_id } => {
-            let record = find_model(store.as_ref(), model_id, None)?;
-            store.delete_model(&record.model_id)?;
-            let directory = model_dir(home, &record.model_id);
-            if directory.exists() {
-                std::fs::remove_dir_all(&directory)?;
-            }
+            let record = service.delete_model(&Access::Everyone, model_id)?;
             if json_output {
                 print_json(&json!({ "deleted": record.model_id.as_str() }))?;
             } else {

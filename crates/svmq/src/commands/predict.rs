@@ -2,15 +2,14 @@
 //! given as JSON, with labels as written in the training data.
 
 use super::print_json;
-use crate::settings::open_store;
 use crate::Failure;
 use anyhow::Context;
 use clap::Args;
 use serde_json::json;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use svmq_service::model_store::{find_model, load_model};
-use svmq_service::prediction::{predict_file, predictions_csv, rows_from_json};
+use std::path::PathBuf;
+use svmq_service::prediction::predictions_csv;
+use svmq_service::{Access, Service};
 
 #[derive(Args, Debug)]
 pub struct PredictArgs {
@@ -29,26 +28,23 @@ pub struct PredictArgs {
     pub no_probability: bool,
 }
 
-pub fn run(home: &Path, arguments: &PredictArgs, json_output: bool) -> Result<(), Failure> {
-    let store = open_store(home)?;
-    let record = find_model(store.as_ref(), &arguments.model_id, None)?;
-    let model = load_model(home, &record)?;
-    let with_probability = !arguments.no_probability && model.has_probability();
+pub fn run(service: &Service, arguments: &PredictArgs, json_output: bool) -> Result<(), Failure> {
+    let loaded = service.load_model(&Access::Everyone, &arguments.model_id)?;
+    let with_probability = !arguments.no_probability;
     let rows = match (&arguments.data, &arguments.values) {
-        (Some(path), _) => predict_file(&model, path, with_probability)?,
+        (Some(path), _) => service.predict_file(&loaded, path, with_probability)?,
         (None, Some(values)) => {
             let input: serde_json::Value = serde_json::from_str(values)
                 .map_err(|error| Failure::Usage(format!("--values is not valid JSON: {error}")))?;
-            let matrix = rows_from_json(&model, &input)?;
-            model.predict_matrix(&matrix, with_probability)
+            service.predict_values(&loaded, &input, with_probability)?
         }
         (None, None) => return Err(Failure::Usage("give a data file or --values".into())),
     };
     if json_output {
-        print_json(&json!({ "model_id": record.model_id.as_str(), "predictions": rows }))?;
+        print_json(&json!({ "model_id": loaded.record.model_id.as_str(), "predictions": rows }))?;
         return Ok(());
     }
-    let csv = predictions_csv(&model, &rows);
+    let csv = predictions_csv(&loaded.model, &rows);
     match &arguments.output {
         Some(path) => {
             std::fs::write(path, csv)

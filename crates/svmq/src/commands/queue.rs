@@ -2,19 +2,15 @@
 //! `tasks`, `cancel`, `queue`, `logs`. Work happens in `svmq worker` processes.
 
 use super::{print_json, print_lines};
-use crate::config::Config;
 use crate::progress_bar::ProgressBar;
-use crate::settings::open_store;
 use crate::training_args::TrainingArgs;
 use crate::Failure;
 use clap::Args;
-use serde_json::{json, Value};
-use std::path::Path;
+use serde_json::json;
 use std::time::Duration;
-use svmq_data::Task;
-use svmq_queue::{NewTask, TaskFilter, TaskId, TaskState, DEFAULT_MAX_CONCURRENT};
-use svmq_service::runner::{CLASSIFICATION_TASK, REGRESSION_TASK};
-use svmq_service::task_view::task_json;
+use svmq_service::{
+    Access, CancelOutcome, Service, SubmitOptions, TaskFilter, TaskId, TaskState, TaskView,
+};
 
 #[derive(Args, Debug)]
 pub struct SubmitArgs {
@@ -40,71 +36,58 @@ fn parse_task_id(text: &str) -> Result<TaskId, Failure> {
 }
 
 pub fn submit(
-    home: &Path,
-    config: &Config,
+    service: &Service,
     arguments: &SubmitArgs,
     user: &str,
     json_output: bool,
 ) -> Result<(), Failure> {
     let request = arguments
         .training
-        .request(config.limits())
+        .request(service.settings().limits.clone())
         .map_err(|error| Failure::Usage(error.to_string()))?;
-    // The worker may run elsewhere: give it an absolute path.
-    let mut request = request;
-    if let Ok(absolute) = std::fs::canonicalize(&request.data_source) {
-        request.data_source = absolute;
-    }
-    let kind = match request.task {
-        Task::Classification => CLASSIFICATION_TASK,
-        Task::Regression => REGRESSION_TASK,
-    };
-    let mut task = NewTask::new(
-        kind,
-        serde_json::to_value(&request).expect("requests serialize"),
-        user,
-    )
-    .with_priority(arguments.priority);
-    if let Some(key) = &arguments.idempotency_key {
-        task = task.with_idempotency_key(key);
-    }
-    if let Some(seconds) = arguments.timeout {
-        task = task.with_timeout(Duration::from_secs(seconds));
-    }
-    let store = open_store(home)?;
-    let submission = store.submit(&task, &config.submit_limits())?;
-    let record = store.get_task(&submission.task_id)?;
+    let submitted = service.submit_training(
+        &request,
+        &SubmitOptions {
+            user: user.to_string(),
+            priority: arguments.priority,
+            idempotency_key: arguments.idempotency_key.clone(),
+            timeout_seconds: arguments.timeout,
+        },
+    )?;
     if json_output {
-        print_json(&task_json(store.as_ref(), &record, DEFAULT_MAX_CONCURRENT))?;
+        print_json(&submitted.task)?;
     } else {
-        print_lines(&[submission.task_id.to_string()])?;
+        print_lines(&[submitted.task.task_id])?;
     }
     Ok(())
 }
 
-pub fn status(home: &Path, task_id: &str, watch: bool, json_output: bool) -> Result<(), Failure> {
+pub fn status(
+    service: &Service,
+    task_id: &str,
+    watch: bool,
+    json_output: bool,
+) -> Result<(), Failure> {
     let id = parse_task_id(task_id)?;
-    let store = open_store(home)?;
     // Watching on a terminal draws a bar; otherwise a line each time the status changes.
     let bar = ProgressBar::on_stderr(json_output);
     let mut last_line = String::new();
     loop {
-        let record = store.get_task(&id)?;
-        let value = task_json(store.as_ref(), &record, DEFAULT_MAX_CONCURRENT);
-        let finished = !watch || record.state.is_terminal();
+        let task = service.task(&Access::Everyone, &id)?;
+        let finished = !watch || task.status.is_terminal();
         if json_output {
             if finished {
-                print_json(&value)?;
+                print_json(&task)?;
             }
         } else if watch && bar.is_enabled() && !finished {
             let message = format!(
                 "{} {}",
-                value["status"].as_str().unwrap_or(""),
-                value["progress_message"].as_str().unwrap_or("")
+                task.status.as_str(),
+                task.progress_message.as_deref().unwrap_or("")
             );
-            bar.show(record.progress, &message);
+            bar.show(task.progress, &message);
         } else {
-            let line = describe(&value);
+            let line = describe(&task);
             if line != last_line {
                 bar.finish();
                 print_lines(std::slice::from_ref(&line))?;
@@ -119,30 +102,30 @@ pub fn status(home: &Path, task_id: &str, watch: bool, json_output: bool) -> Res
 }
 
 /// One line about a task.
-fn describe(task: &Value) -> String {
+fn describe(task: &TaskView) -> String {
     let mut line = format!(
         "{} {} {:.0}%",
-        task["task_id"].as_str().unwrap_or(""),
-        task["status"].as_str().unwrap_or(""),
-        task["progress"].as_f64().unwrap_or(0.0)
+        task.task_id,
+        task.status.as_str(),
+        task.progress
     );
-    if let Some(message) = task["progress_message"].as_str() {
+    if let Some(message) = &task.progress_message {
         line.push_str(&format!(" {message}"));
     }
-    if let Some(position) = task["queue_position"].as_u64() {
+    if let Some(position) = task.queue_position {
         line.push_str(&format!(" (position {position} in the queue)"));
     }
-    if let Some(model) = task["model_id"].as_str() {
+    if let Some(model) = &task.model_id {
         line.push_str(&format!(" model {model}"));
     }
-    if let Some(error) = task["error"].as_str() {
+    if let Some(error) = &task.error {
         line.push_str(&format!(" error: {error}"));
     }
     line
 }
 
 pub fn tasks(
-    home: &Path,
+    service: &Service,
     user: Option<&str>,
     state: Option<&str>,
     limit: u32,
@@ -156,84 +139,65 @@ pub fn tasks(
         })?),
         None => None,
     };
-    let store = open_store(home)?;
-    let page = store.list_tasks(&TaskFilter {
-        user_id: user.map(String::from),
-        state,
-        limit: Some(limit),
-        before_sequence: None,
-    })?;
-    let tasks: Vec<Value> = page
-        .tasks
-        .iter()
-        .map(|t| task_json(store.as_ref(), t, DEFAULT_MAX_CONCURRENT))
-        .collect();
+    let listing = service.tasks(
+        &Access::Everyone,
+        &TaskFilter {
+            user_id: user.map(String::from),
+            state,
+            limit: Some(limit),
+            before_sequence: None,
+        },
+    )?;
     if json_output {
-        print_json(&json!({ "tasks": tasks, "next_cursor": page.next_cursor }))?;
+        print_json(&json!({ "tasks": listing.tasks, "next_cursor": listing.next_cursor }))?;
     } else {
-        print_lines(&tasks.iter().map(describe).collect::<Vec<_>>())?;
+        print_lines(&listing.tasks.iter().map(describe).collect::<Vec<_>>())?;
     }
     Ok(())
 }
 
-pub fn cancel(home: &Path, task_id: &str, json_output: bool) -> Result<(), Failure> {
+pub fn cancel(service: &Service, task_id: &str, json_output: bool) -> Result<(), Failure> {
     let id = parse_task_id(task_id)?;
-    let store = open_store(home)?;
-    let outcome = store.cancel_task(&id)?;
+    let outcome = service.cancel(&Access::Everyone, &id)?;
     if json_output {
         print_json(&json!({ "task_id": id.to_string(), "outcome": outcome }))?;
     } else {
         let text = match outcome {
-            svmq_queue::CancelOutcome::Cancelled => "cancelled",
-            svmq_queue::CancelOutcome::StopRequested => {
-                "stop requested; the worker stops it within a second"
-            }
+            CancelOutcome::Cancelled => "cancelled",
+            CancelOutcome::StopRequested => "stop requested; the worker stops it within a second",
         };
         print_lines(&[format!("{id} {text}")])?;
     }
     Ok(())
 }
 
-pub fn queue(home: &Path, config: &Config, json_output: bool) -> Result<(), Failure> {
-    let store = open_store(home)?;
-    let counts = store.queue_counts()?;
-    let workers = store.live_workers(Duration::from_secs(60))?;
-    // Each worker records the global limit it enforces; without workers, the configured one.
-    let max_concurrent = workers
-        .iter()
-        .map(|worker| worker.max_concurrent)
-        .max()
-        .unwrap_or(config.max_concurrent());
-    let value = json!({
-        "total": counts.total(),
-        "queued": counts.queued,
-        "running": counts.running,
-        "completed": counts.completed,
-        "failed": counts.failed,
-        "cancelled": counts.cancelled,
-        "max_concurrent_tasks": max_concurrent,
-        "workers_alive": workers.len(),
-    });
+pub fn queue(service: &Service, json_output: bool) -> Result<(), Failure> {
+    let status = service.queue_status()?;
     if json_output {
-        print_json(&value)?;
+        print_json(&status)?;
     } else {
         print_lines(&[format!(
             "queued {}, running {}, completed {}, failed {}, cancelled {}; max concurrent {}; workers alive {}",
-            counts.queued, counts.running, counts.completed, counts.failed, counts.cancelled, max_concurrent, workers.len()
+            status.queued,
+            status.running,
+            status.completed,
+            status.failed,
+            status.cancelled,
+            status.max_concurrent_tasks,
+            status.workers_alive
         )])?;
     }
     Ok(())
 }
 
 pub fn logs(
-    home: &Path,
+    service: &Service,
     task_id: &str,
     tail: Option<u32>,
     json_output: bool,
 ) -> Result<(), Failure> {
     let id = parse_task_id(task_id)?;
-    let store = open_store(home)?;
-    let lines = store.task_logs(&id, tail)?;
+    let lines = service.logs(&Access::Everyone, &id, tail)?;
     if json_output {
         print_json(&json!({ "task_id": id.to_string(), "lines": lines }))?;
     } else {

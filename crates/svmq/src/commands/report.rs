@@ -2,14 +2,12 @@
 //! network) and prints where; `--open` hands it to the desktop's browser.
 
 use super::{print_json, print_lines};
-use crate::settings::open_store;
 use crate::Failure;
 use anyhow::Context;
 use clap::Args;
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use svmq_queue::model_dir;
-use svmq_service::model_store::{find_model, load_report};
+use svmq_service::{Access, Service};
 
 /// The report's file name inside the model's directory.
 pub const REPORT_FILE_NAME: &str = "report.html";
@@ -26,15 +24,13 @@ pub struct ReportArgs {
     pub open: bool,
 }
 
-pub fn run(home: &Path, arguments: &ReportArgs, json_output: bool) -> Result<(), Failure> {
-    let store = open_store(home)?;
-    let record = find_model(store.as_ref(), &arguments.model_id, None)?;
-    let saved = load_report(home, &record)?;
+pub fn run(service: &Service, arguments: &ReportArgs, json_output: bool) -> Result<(), Failure> {
+    let (record, saved) = service.model_report(&Access::Everyone, &arguments.model_id)?;
     let html = svmq_report::render_saved(record.model_id.as_str(), saved)?;
     let path = arguments
         .output
         .clone()
-        .unwrap_or_else(|| model_dir(home, &record.model_id).join(REPORT_FILE_NAME));
+        .unwrap_or_else(|| service.model_directory(&record).join(REPORT_FILE_NAME));
     write_atomically(&path, &html)?;
     let opened = arguments.open && open_in_browser(&path);
     if json_output {

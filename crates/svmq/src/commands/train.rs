@@ -2,18 +2,15 @@
 //! register it in the home directory.
 
 use super::{print_json, print_lines};
-use crate::config::Config;
 use crate::progress_bar::ProgressBar;
-use crate::settings::open_store;
 use crate::training_args::TrainingArgs;
 use crate::Failure;
 use serde_json::json;
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use svmq_service::model_store::{headline, save_and_register_model, summary};
+use svmq_service::model_store::{headline, summary};
 use svmq_service::training::TrainingReport;
-use svmq_service::{train, ServiceError, TrainingObserver};
+use svmq_service::{Service, ServiceError, TrainingObserver};
 use svmq_tune::study::TrialState;
 
 /// Training progress drawn as a bar on a terminal's stderr.
@@ -36,28 +33,25 @@ pub fn interrupt_flag() -> Arc<AtomicBool> {
 }
 
 pub fn run(
-    home: &Path,
-    config: &Config,
+    service: &Service,
     arguments: &TrainingArgs,
     user: &str,
     json_output: bool,
 ) -> Result<(), Failure> {
     let request = arguments
-        .request(config.limits())
+        .request(service.settings().limits.clone())
         .map_err(|error| Failure::Usage(error.to_string()))?;
-    let store = open_store(home)?;
     let stop = interrupt_flag();
     let progress = TerminalProgress(ProgressBar::on_stderr(json_output));
-    let outcome = train(&request, &progress, &stop);
+    let trained = service.train_and_register(&request, user, &progress, &stop);
     progress.0.finish();
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
+    let (record, outcome) = match trained {
+        Ok(trained) => trained,
         Err(ServiceError::Stopped) => {
             return Err(anyhow::anyhow!("training was interrupted; nothing was saved").into())
         }
         Err(error) => return Err(anyhow::Error::new(error).into()),
     };
-    let record = save_and_register_model(store.as_ref(), home, &outcome, user)?;
     if json_output {
         let mut printed = serde_json::Map::new();
         printed.insert("model_id".into(), json!(record.model_id.as_str()));
