@@ -7,7 +7,6 @@ mod cache;
 pub mod control;
 pub mod cross_validation;
 pub mod error;
-mod feature_major;
 pub mod kernel;
 pub mod libsvm_format;
 mod libsvm_model_reader;
