@@ -7,6 +7,8 @@ mod cache;
 pub mod control;
 pub mod cross_validation;
 pub mod error;
+mod fit_report;
+mod formulations;
 pub mod kernel;
 pub mod libsvm_format;
 mod libsvm_model_reader;

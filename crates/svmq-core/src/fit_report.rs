@@ -1,0 +1,40 @@
+//! What the solver did in a fit, per subproblem (class pair, or the one problem):
+//! iterations, convergence, objective and support-vector counts. Read-only records;
+//! nothing here changes how a model is trained.
+
+/// What the solver did, per subproblem (class pair, or the one problem).
+#[derive(Debug, Clone, Default)]
+pub struct FitReport {
+    pub subproblems: Vec<SubproblemReport>,
+}
+
+impl FitReport {
+    /// False when any subproblem hit the iteration limit before meeting the tolerance.
+    pub fn converged(&self) -> bool {
+        self.subproblems.iter().all(|report| report.converged)
+    }
+
+    pub fn iterations(&self) -> u64 {
+        self.subproblems
+            .iter()
+            .map(|report| report.iterations)
+            .sum()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SubproblemReport {
+    /// The class pair (indices into the model's labels), for classifiers.
+    pub classes: Option<(usize, usize)>,
+    pub iterations: u64,
+    pub converged: bool,
+    pub objective: f64,
+    pub rho: f64,
+    pub support_vectors: usize,
+    /// Support vectors at their upper bound.
+    pub bounded_support_vectors: usize,
+    /// ν-SVR: the ε it found; ν-SVC: the C it amounts to (1/r).
+    pub derived: Option<f64>,
+    /// C-SVC and ε-SVR: the ν the solution amounts to, Σα / (C·l).
+    pub nu: Option<f64>,
+}
