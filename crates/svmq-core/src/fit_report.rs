@@ -5,6 +5,8 @@
 /// What the solver did, per subproblem (class pair, or the one problem).
 #[derive(Debug, Clone, Default)]
 pub struct FitReport {
+    /// One report per dual problem: per class pair in the model's pair order for
+    /// classifiers, else the single problem.
     pub subproblems: Vec<SubproblemReport>,
 }
 
@@ -14,6 +16,7 @@ impl FitReport {
         self.subproblems.iter().all(|report| report.converged)
     }
 
+    /// Solver iterations, summed over every subproblem.
     pub fn iterations(&self) -> u64 {
         self.subproblems
             .iter()
@@ -22,14 +25,22 @@ impl FitReport {
     }
 }
 
+/// What the solver did on one dual problem.
 #[derive(Debug, Clone)]
 pub struct SubproblemReport {
     /// The class pair (indices into the model's labels), for classifiers.
     pub classes: Option<(usize, usize)>,
+    /// SMO iterations, each of which changes two variables.
     pub iterations: u64,
+    /// Whether the maximal KKT violation fell below the tolerance before the
+    /// iteration limit.
     pub converged: bool,
+    /// The dual objective `½αᵀQα + pᵀα` at the solution (for ν-SVC, of the
+    /// equivalent C-SVC problem).
     pub objective: f64,
+    /// The offset ρ of the decision function `f(x) = Σ coef·k(sv, x) − ρ`.
     pub rho: f64,
+    /// Training rows with a non-zero coefficient.
     pub support_vectors: usize,
     /// Support vectors at their upper bound.
     pub bounded_support_vectors: usize,

@@ -20,14 +20,18 @@ pub use crate::fit_report::{FitReport, SubproblemReport};
 /// How a fit ended.
 #[derive(Debug)]
 pub enum FitOutcome {
+    /// The fit finished: the model and what the solver did.
     Trained(Box<TrainedModel>),
     /// The stop flag was raised; nothing was trained.
     Stopped,
 }
 
+/// A trained model and the report of how the solver got there.
 #[derive(Debug)]
 pub struct TrainedModel {
+    /// The trained model, ready to predict or to save.
     pub model: Model,
+    /// What the solver did, per subproblem.
     pub report: FitReport,
 }
 

@@ -52,6 +52,7 @@ impl Gram {
         (!control.is_stopped()).then_some(Gram { rows, values })
     }
 
+    /// Rows (and columns) of the Gram matrix: the training matrix's row count.
     pub fn rows(&self) -> usize {
         self.rows
     }
@@ -76,6 +77,7 @@ impl<'a> GramRows<'a> {
         self.rows.as_ref().map_or(self.gram.rows, Vec::len)
     }
 
+    /// Whether the subset has no rows.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

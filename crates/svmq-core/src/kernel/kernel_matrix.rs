@@ -70,14 +70,17 @@ pub struct ColumnSet {
 }
 
 impl ColumnSet {
+    /// The training rows, in increasing order.
     pub fn indices(&self) -> &[usize] {
         &self.indices
     }
 
+    /// How many training rows the set has.
     pub fn len(&self) -> usize {
         self.indices.len()
     }
 
+    /// Whether the set has no rows.
     pub fn is_empty(&self) -> bool {
         self.indices.is_empty()
     }
@@ -90,6 +93,7 @@ impl ColumnSet {
 const FULL_ROW_SHARE: usize = 4;
 
 impl<'a> KernelMatrix<'a> {
+    /// A kernel matrix that computes its dot products from `data`.
     pub fn new(kernel: Kernel, data: &'a Matrix) -> KernelMatrix<'a> {
         KernelMatrix::with_gram(kernel, data, None)
     }
@@ -158,6 +162,7 @@ impl<'a> KernelMatrix<'a> {
         self.feature_major.is_some() && columns * FULL_ROW_SHARE >= self.len()
     }
 
+    /// Training rows: the length of a full kernel row.
     pub fn len(&self) -> usize {
         self.data.rows()
     }
@@ -169,6 +174,7 @@ impl<'a> KernelMatrix<'a> {
         &single[i * columns..(i + 1) * columns]
     }
 
+    /// Whether the training matrix has no rows.
     pub fn is_empty(&self) -> bool {
         self.data.rows() == 0
     }
