@@ -33,6 +33,7 @@ pub struct FitControl<'a> {
 }
 
 impl<'a> FitControl<'a> {
+    /// A control without a stop flag or a progress callback.
     pub fn new() -> FitControl<'a> {
         FitControl::default()
     }
@@ -49,6 +50,7 @@ impl<'a> FitControl<'a> {
         self
     }
 
+    /// Whether the stop flag has been raised (never, without a flag).
     pub fn is_stopped(&self) -> bool {
         self.stop.is_some_and(|flag| flag.load(Ordering::Relaxed))
     }

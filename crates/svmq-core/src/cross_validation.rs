@@ -5,7 +5,7 @@
 use crate::control::FitControl;
 use crate::error::EngineError;
 use crate::matrix::Matrix;
-use crate::params::ValidParams;
+use crate::params::{SvmParams, ValidParams};
 use crate::random::Random;
 use crate::train::{class_order, fit, FitOutcome};
 use rayon::prelude::*;
@@ -57,7 +57,7 @@ pub fn cross_validate(
         params.seed,
     );
     let share = folds.min(rayon::current_num_threads());
-    let fold_params = crate::SvmParams {
+    let fold_params = SvmParams {
         cache_megabytes: params.cache_megabytes / share as f64,
         ..params.get().clone()
     }

@@ -3,11 +3,14 @@
 //! format. Synchronous and free of I/O: callers hand in matrices and get models back;
 //! a stop flag and a progress callback are the only ways in while a fit runs.
 
+#![warn(missing_docs)]
+
 mod cache;
 pub mod control;
 pub mod cross_validation;
 pub mod error;
-mod feature_major;
+mod fit_report;
+mod formulations;
 pub mod kernel;
 pub mod libsvm_format;
 mod libsvm_model_reader;

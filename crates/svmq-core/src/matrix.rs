@@ -72,18 +72,22 @@ impl Matrix {
         Matrix::new(rows.len(), columns, rows.concat())
     }
 
+    /// Number of rows.
     pub fn rows(&self) -> usize {
         self.rows
     }
 
+    /// Number of columns (features per row).
     pub fn columns(&self) -> usize {
         self.columns
     }
 
+    /// Row `index`: `columns()` values. Panics when `index ≥ rows()`.
     pub fn row(&self, index: usize) -> &[f64] {
         &self.values[index * self.columns..(index + 1) * self.columns]
     }
 
+    /// Every value, row after row.
     pub fn values(&self) -> &[f64] {
         &self.values
     }

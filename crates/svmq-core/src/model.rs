@@ -16,14 +16,26 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ProbabilityModel {
     /// One Platt sigmoid `1 / (1 + exp(a·f + b))` per class pair.
-    Pairwise { a: Vec<f64>, b: Vec<f64> },
+    Pairwise {
+        /// The slope `a` of each pair's sigmoid, in pair order.
+        a: Vec<f64>,
+        /// The offset `b` of each pair's sigmoid, in pair order.
+        b: Vec<f64>,
+    },
     /// Regression: residuals follow a Laplace distribution of scale `sigma`.
-    Laplace { sigma: f64 },
+    Laplace {
+        /// The scale, in the units of the regression target.
+        sigma: f64,
+    },
 }
 
+/// A trained SVM: formulation, kernel, support vectors and decision functions, laid
+/// out as LIBSVM's model file has them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Model {
+    /// The formulation it was trained as.
     pub svm_type: SvmType,
+    /// The kernel, with the parameters it was trained with.
     pub kernel: Kernel,
     /// Class labels in LIBSVM's order (first appearance in the training data, with
     /// +1 before −1 for a ±1 problem); empty for regression and one-class.
@@ -38,6 +50,7 @@ pub struct Model {
     pub coefficients: Vec<Vec<f64>>,
     /// The offset ρ of each decision function `f(x) = Σ coef·k(sv, x) − ρ`.
     pub rho: Vec<f64>,
+    /// The probability model, when trained with probability estimates.
     pub probability: Option<ProbabilityModel>,
     /// 1-based positions of the support vectors in the training data, when known.
     #[serde(default)]
@@ -45,6 +58,7 @@ pub struct Model {
 }
 
 impl Model {
+    /// How many classes a classifier knows; 0 for regression and one-class.
     pub fn class_count(&self) -> usize {
         self.labels.len()
     }

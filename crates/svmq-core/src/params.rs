@@ -23,10 +23,12 @@ pub enum SvmType {
 }
 
 impl SvmType {
+    /// Whether it is a classifier: C-SVC or ν-SVC.
     pub fn is_classification(self) -> bool {
         matches!(self, SvmType::CSvc | SvmType::NuSvc)
     }
 
+    /// Whether it is a regression: ε-SVR or ν-SVR.
     pub fn is_regression(self) -> bool {
         matches!(self, SvmType::EpsilonSvr | SvmType::NuSvr)
     }
@@ -42,6 +44,7 @@ impl SvmType {
         }
     }
 
+    /// The formulation a LIBSVM model file names `name`, if there is one.
     pub fn from_libsvm_name(name: &str) -> Option<SvmType> {
         [
             SvmType::CSvc,
@@ -61,10 +64,29 @@ impl SvmType {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Kernel {
+    /// `u·v`.
     Linear,
-    Polynomial { gamma: f64, coef0: f64, degree: u32 },
-    Rbf { gamma: f64 },
-    Sigmoid { gamma: f64, coef0: f64 },
+    /// `(γ u·v + coef0)^degree`.
+    Polynomial {
+        /// γ, positive.
+        gamma: f64,
+        /// The constant term, finite.
+        coef0: f64,
+        /// The power, in 1..=64.
+        degree: u32,
+    },
+    /// `exp(−γ‖u−v‖²)`.
+    Rbf {
+        /// γ, positive.
+        gamma: f64,
+    },
+    /// `tanh(γ u·v + coef0)`.
+    Sigmoid {
+        /// γ, positive.
+        gamma: f64,
+        /// The constant term, finite.
+        coef0: f64,
+    },
 }
 
 impl Kernel {
@@ -114,7 +136,9 @@ impl Kernel {
 /// Everything a fit needs besides the data. Defaults are LIBSVM's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SvmParams {
+    /// The formulation to train.
     pub svm_type: SvmType,
+    /// The kernel and its parameters.
     pub kernel: Kernel,
     /// The cost C of C-SVC, ε-SVR and ν-SVR.
     pub c: f64,
@@ -162,6 +186,7 @@ impl Default for SvmParams {
 pub struct ValidParams(SvmParams);
 
 impl ValidParams {
+    /// The parameters that passed validation.
     pub fn get(&self) -> &SvmParams {
         &self.0
     }

@@ -88,10 +88,9 @@ fn update_gradient_portable(
 ) -> Candidate {
     let [(weight_a, row_a), (weight_b, row_b)] = rows;
     let mut best = Candidate::NONE;
-    for offset in from..gradient.len() {
+    for (offset, value) in gradient.iter_mut().enumerate().skip(from) {
         let row = variables.row_of[offset];
         let sign = variables.sign[offset];
-        let value = &mut gradient[offset];
         *value += sign * (weight_a * row_a[row] as f64 + weight_b * row_b[row] as f64);
         if variables.penalty[offset] == 0.0 {
             best.offer(-sign * *value, variables.start + offset);

@@ -5,13 +5,13 @@
 //! probability model. The maths of the fits lives in `probability`.
 
 use crate::control::{FitControl, Stopped};
+use crate::formulations::{solve_binary, solve_single};
 use crate::kernel::GramRows;
 use crate::matrix::Matrix;
 use crate::model::Model;
-use crate::params::ValidParams;
+use crate::params::{SvmType, ValidParams};
 use crate::probability;
 use crate::random::Random;
-use crate::train::{solve_binary, solve_single};
 use rayon::prelude::*;
 
 /// Folds of the internal cross-validation.
@@ -41,7 +41,7 @@ fn decision_model(data: &Matrix, coefficients: &[f64], rho: f64, params: &ValidP
         .filter(|&t| coefficients[t] != 0.0)
         .collect();
     Model {
-        svm_type: crate::SvmType::EpsilonSvr,
+        svm_type: SvmType::EpsilonSvr,
         kernel: params.kernel,
         labels: Vec::new(),
         support_vectors: data.select_rows(&support),

@@ -12,11 +12,14 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A SplitMix64 generator: 64 bits of state, one hash per draw.
 pub struct Random {
     state: u64,
 }
 
 impl Random {
+    /// A generator seeded with `seed`: the same seed gives the same draws on every
+    /// platform.
     pub fn new(seed: u64) -> Random {
         Random { state: seed }
     }
@@ -31,6 +34,7 @@ impl Random {
         }
     }
 
+    /// The next draw, uniform over every 64-bit value.
     pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(INCREMENT);
         mix(self.state)

@@ -7,11 +7,13 @@
 //! four dot products at once, and a kernel row is a sweep of multiply-adds with no
 //! horizontal sum at all.
 
+#[cfg(target_arch = "x86_64")]
+use super::dot_product::FourLanes;
 use crate::matrix::Matrix;
 
 /// Rows are padded (with zeros) to a multiple of this: `dots` always computes this
 /// many dot products.
-pub(crate) const SPAN: usize = 32;
+pub(super) const SPAN: usize = 32;
 
 enum Stored {
     Double(Vec<f64>),
@@ -19,7 +21,7 @@ enum Stored {
     Single(Vec<f32>),
 }
 
-pub(crate) struct FeatureMajor {
+pub(super) struct FeatureMajor {
     stored: Stored,
     /// Rows, padded to a multiple of `SPAN`: feature f of row r is at `f · stride + r`.
     stride: usize,
@@ -27,7 +29,7 @@ pub(crate) struct FeatureMajor {
 
 impl FeatureMajor {
     /// Rows `rows` of `data`, in that order, rounded to f32 when `single`.
-    pub(crate) fn new(data: &Matrix, rows: &[usize], single: bool) -> FeatureMajor {
+    pub(super) fn new(data: &Matrix, rows: &[usize], single: bool) -> FeatureMajor {
         let features = data.columns();
         let stride = rows.len().div_ceil(SPAN).max(1) * SPAN;
         let mut values = vec![0f64; features * stride];
@@ -45,13 +47,13 @@ impl FeatureMajor {
     }
 
     /// Rows including the padding.
-    pub(crate) fn stride(&self) -> usize {
+    pub(super) fn stride(&self) -> usize {
         self.stride
     }
 
     /// Feature values of a row as the dot products see them (rounded to f32 when
     /// stored so).
-    pub(crate) fn row_values(&self, data: &Matrix, row: usize) -> Vec<f64> {
+    pub(super) fn row_values(&self, data: &Matrix, row: usize) -> Vec<f64> {
         match &self.stored {
             Stored::Double(_) => data.row(row).to_vec(),
             Stored::Single(_) => data.row(row).iter().map(|&v| v as f32 as f64).collect(),
@@ -61,7 +63,7 @@ impl FeatureMajor {
     /// `dots[v] = x · row (start + v)` for the `SPAN` rows from `start`, a multiple of
     /// `SPAN`; features are summed in order.
     #[inline(always)]
-    pub(crate) fn dots(&self, x: &[f64], start: usize, dots: &mut [f64; SPAN]) {
+    pub(super) fn dots(&self, x: &[f64], start: usize, dots: &mut [f64; SPAN]) {
         match &self.stored {
             Stored::Double(values) => dots_portable(values, self.stride, x, start, dots),
             Stored::Single(values) => dots_portable(values, self.stride, x, start, dots),
@@ -74,7 +76,7 @@ impl FeatureMajor {
     /// Only for functions compiled with `avx2` and `fma` (on processors that have them).
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    pub(crate) unsafe fn dots_avx2(&self, x: &[f64], start: usize, dots: &mut [f64; SPAN]) {
+    pub(super) unsafe fn dots_avx2(&self, x: &[f64], start: usize, dots: &mut [f64; SPAN]) {
         // SAFETY: the caller's contract.
         unsafe {
             match &self.stored {
@@ -104,7 +106,7 @@ fn dots_portable<T: Copy + Into<f64>>(
 
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-unsafe fn dots_avx2<T: crate::kernel::FourLanes>(
+unsafe fn dots_avx2<T: FourLanes>(
     values: &[T],
     stride: usize,
     x: &[f64],
