@@ -13,12 +13,11 @@
 //! [`crate::schema`]), guess encodings other than UTF-8, or read decimal commas.
 
 use std::sync::atomic::AtomicBool;
-
-use crate::table::{check_stop, STOP_CHECK_ROWS};
 use std::path::Path;
 
 use crate::error::DataError;
-use crate::table::{Cell, ReadLimits, SourceRows};
+use crate::cell::Cell;
+use crate::source::{check_stop, ReadLimits, SourceRows, STOP_CHECK_ROWS};
 
 /// The delimiters tried, in the order preferred when they fit the data equally well.
 pub const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
