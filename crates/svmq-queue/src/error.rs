@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use crate::ids::TaskId;
-use crate::task::TaskState;
+use crate::state::TaskState;
 
 /// Everything that can go wrong in the queue.
 #[derive(Debug, thiserror::Error)]

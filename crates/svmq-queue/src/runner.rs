@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use crate::artifacts::ModelRecord;
 use crate::ids::TaskId;
+use crate::model::ModelRecord;
 use crate::store::Store;
 use crate::task::{ClaimedTask, LogLevel};
 

@@ -11,9 +11,8 @@
 use std::time::Duration;
 
 use crate::ids::TaskId;
-use crate::task::{
-    ClaimedTask, TaskRecord, TaskState, UnixMillis, MAX_ATTEMPTS_LIMIT, MAX_TASK_TIMEOUT,
-};
+use crate::state::TaskState;
+use crate::task::{ClaimedTask, TaskRecord, UnixMillis, MAX_ATTEMPTS_LIMIT, MAX_TASK_TIMEOUT};
 
 /// Why a stored value was refused; becomes the error of the task that holds it.
 pub type Refusal = String;

@@ -1,10 +1,9 @@
-//! The values that go in and out of a store: task states, submissions, task records,
+//! The values that go in and out of a store: submissions, task records,
 //! claims, counts, estimates and log lines.
 //!
 //! Plain data only; the rules that move a task from one state to another live in the
 //! store implementations, inside their transactions.
 
-use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -12,6 +11,7 @@ use serde_json::Value;
 
 use crate::error::{QueueError, Result};
 use crate::ids::{TaskId, WorkerId};
+use crate::state::TaskState;
 
 /// Milliseconds since the Unix epoch: how every timestamp of the queue is written.
 pub type UnixMillis = i64;
@@ -42,64 +42,6 @@ pub const MAX_NAME_BYTES: usize = 256;
 
 /// Largest task payload, in bytes of JSON.
 pub const MAX_PAYLOAD_BYTES: usize = 1 << 20;
-
-/// Where a task is in its lifecycle: `queued → running → completed | failed | cancelled`.
-/// The last three are terminal: a task in one of them never changes again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskState {
-    Queued,
-    Running,
-    Completed,
-    Failed,
-    Cancelled,
-}
-
-impl TaskState {
-    pub const ALL: [TaskState; 5] = [
-        TaskState::Queued,
-        TaskState::Running,
-        TaskState::Completed,
-        TaskState::Failed,
-        TaskState::Cancelled,
-    ];
-
-    /// The name stored in the database and shown to users.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskState::Queued => "queued",
-            TaskState::Running => "running",
-            TaskState::Completed => "completed",
-            TaskState::Failed => "failed",
-            TaskState::Cancelled => "cancelled",
-        }
-    }
-
-    /// Parses a state name as written by [`TaskState::as_str`].
-    pub fn parse(name: &str) -> Result<Self> {
-        TaskState::ALL
-            .into_iter()
-            .find(|state| state.as_str() == name)
-            .ok_or_else(|| {
-                QueueError::InvalidArgument(format!(
-                    "unknown task state {name:?}; expected one of queued, running, completed, failed, cancelled"
-                ))
-            })
-    }
-
-    pub fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            TaskState::Completed | TaskState::Failed | TaskState::Cancelled
-        )
-    }
-}
-
-impl fmt::Display for TaskState {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(self.as_str())
-    }
-}
 
 /// A task to submit. `kind` and `payload` are opaque to the queue: the task runner
 /// reads them.

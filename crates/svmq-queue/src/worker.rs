@@ -23,15 +23,16 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::artifacts::{remove_unregistered_model, ModelRecord};
+use crate::artifacts::remove_unregistered_model;
 use crate::error::{QueueError, Result};
 use crate::ids::{TaskId, WorkerId};
+use crate::model::ModelRecord;
 use crate::runner::{ProgressUpdate, RunOutcome, TaskContext, TaskRunner};
 use crate::shutdown::Shutdown;
+use crate::state::TaskState;
 use crate::store::Store;
 use crate::task::{
-    ClaimedTask, LogLevel, TaskFilter, TaskState, WorkerInfo, DEFAULT_MAX_CONCURRENT,
-    MAX_LIST_LIMIT,
+    ClaimedTask, LogLevel, TaskFilter, WorkerInfo, DEFAULT_MAX_CONCURRENT, MAX_LIST_LIMIT,
 };
 
 /// How a worker runs.

@@ -37,13 +37,14 @@ use postgres::error::SqlState;
 use postgres::{Client, Config, NoTls};
 use serde_json::Value;
 
-use crate::artifacts::ModelRecord;
 use crate::error::{QueueError, Result};
 use crate::ids::{ModelId, TaskId, WorkerId};
+use crate::model::ModelRecord;
+use crate::state::TaskState;
 use crate::store::Store;
 use crate::task::{
     CancelOutcome, ClaimedTask, LeaseRenewal, LogLevel, LogLine, NewTask, PruneReport, QueueCounts,
-    QueueEstimate, Recovery, Submission, SubmitLimits, TaskFilter, TaskPage, TaskRecord, TaskState,
+    QueueEstimate, Recovery, Submission, SubmitLimits, TaskFilter, TaskPage, TaskRecord,
     WorkerInfo,
 };
 use crate::wakeup::{WakeUp, WakeUpSubscription};

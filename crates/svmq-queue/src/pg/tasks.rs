@@ -11,9 +11,10 @@ use super::rows::{task_from_row, TASK_COLUMNS};
 use super::{millis, to_count, LockKeys};
 use crate::error::{QueueError, Result};
 use crate::ids::TaskId;
+use crate::state::TaskState;
 use crate::task::{
     estimate_start_seconds, CancelOutcome, NewTask, PruneReport, QueueCounts, QueueEstimate,
-    Submission, SubmitLimits, TaskFilter, TaskPage, TaskRecord, TaskState, DEFAULT_LIST_LIMIT,
+    Submission, SubmitLimits, TaskFilter, TaskPage, TaskRecord, DEFAULT_LIST_LIMIT,
     ETA_SAMPLE_SIZE, MAX_LIST_LIMIT,
 };
 

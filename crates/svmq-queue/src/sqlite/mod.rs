@@ -21,13 +21,14 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use serde_json::Value;
 
-use crate::artifacts::ModelRecord;
 use crate::error::{QueueError, Result};
 use crate::ids::{ModelId, TaskId, WorkerId};
+use crate::model::ModelRecord;
+use crate::state::TaskState;
 use crate::store::Store;
 use crate::task::{
     CancelOutcome, ClaimedTask, LeaseRenewal, LogLevel, LogLine, NewTask, PruneReport, QueueCounts,
-    QueueEstimate, Recovery, Submission, SubmitLimits, TaskFilter, TaskPage, TaskRecord, TaskState,
+    QueueEstimate, Recovery, Submission, SubmitLimits, TaskFilter, TaskPage, TaskRecord,
     WorkerInfo,
 };
 
