@@ -19,10 +19,11 @@ use postgres::types::ToSql;
 use postgres::{Client, GenericClient, Transaction};
 use serde_json::Value;
 
+use super::convert::{millis, to_u32};
+use super::locks::LockKeys;
 use super::registry::ModelFile;
 use super::rows::{claim_from_row, CLAIM_COLUMNS};
-use super::tasks::{count, find_task, notify, to_u32};
-use super::{millis, LockKeys};
+use super::tasks::{count, find_task, notify};
 use crate::error::{QueueError, Result};
 use crate::ids::{TaskId, WorkerId};
 use crate::model::ModelRecord;

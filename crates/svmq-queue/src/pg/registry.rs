@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use postgres::{Client, GenericClient, Row, Transaction};
 
-use super::millis;
-use super::tasks::{parse_json, to_u32};
+use super::convert::{millis, parse_json, to_u32};
 use crate::artifacts::{create_staging_dir, discard_staging_dir};
 use crate::error::{QueueError, Result};
 use crate::ids::{ModelId, TaskId, WorkerId};
