@@ -12,7 +12,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::Value;
 
-use super::millis;
+use super::convert::millis;
 use super::rows::{claim_from_row, CLAIM_COLUMNS};
 use super::tasks::{count, find_task, immediate};
 use crate::error::{QueueError, Result};

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
-use super::millis;
+use super::convert::millis;
 use crate::error::{QueueError, Result};
 use crate::ids::{ModelId, TaskId, WorkerId};
 use crate::model::ModelRecord;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::millis;
+use super::convert::millis;
 use super::rows::{task_from_row, TASK_COLUMNS};
 use crate::error::{QueueError, Result};
 use crate::ids::TaskId;
