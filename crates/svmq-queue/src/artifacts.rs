@@ -53,9 +53,13 @@ pub fn create_staging_dir(home: &Path) -> Result<PathBuf> {
 /// What to register with a published model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewModel {
+    /// The id the model is published under; its directory is named after it.
     pub model_id: ModelId,
+    /// The task that trained it, if any.
     pub task_id: Option<TaskId>,
+    /// The user the model belongs to.
     pub user_id: String,
+    /// Free-form JSON stored with the model (the runner decides what).
     pub metadata: Value,
 }
 

@@ -46,6 +46,7 @@ macro_rules! hex_id {
                 is_hex_id(value).then(|| Self(value.to_owned()))
             }
 
+            /// The id as 32 lowercase hex characters.
             pub fn as_str(&self) -> &str {
                 &self.0
             }

@@ -11,6 +11,8 @@
 //! runner interprets. It does not read the environment or parse command lines; callers
 //! pass typed configuration.
 
+#![warn(missing_docs)]
+
 pub mod artifacts;
 mod error;
 mod ids;

@@ -12,14 +12,20 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskState {
+    /// Waiting to be claimed.
     Queued,
+    /// Claimed by a worker that holds its lease.
     Running,
+    /// Finished with a result (terminal).
     Completed,
+    /// Finished with an error, or out of attempts (terminal).
     Failed,
+    /// Cancelled at a user's request (terminal).
     Cancelled,
 }
 
 impl TaskState {
+    /// Every state, in lifecycle order.
     pub const ALL: [TaskState; 5] = [
         TaskState::Queued,
         TaskState::Running,
@@ -39,6 +45,7 @@ impl TaskState {
         }
     }
 
+    /// True for `completed`, `failed` and `cancelled`, which never change again.
     pub fn is_terminal(self) -> bool {
         matches!(
             self,

@@ -61,8 +61,11 @@ impl WorkerConfig {
 /// How many tasks a worker run finished, by how they ended.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WorkerReport {
+    /// Tasks completed.
     pub completed: u64,
+    /// Tasks failed (including timed out).
     pub failed: u64,
+    /// Tasks cancelled.
     pub cancelled: u64,
     /// Given back to the queue at shutdown.
     pub released: u64,

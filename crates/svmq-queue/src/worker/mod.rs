@@ -49,6 +49,7 @@ pub struct Worker {
 }
 
 impl Worker {
+    /// A worker with a new id; refuses a `config` out of range.
     pub fn new(
         store: Arc<dyn Store>,
         runner: Arc<dyn TaskRunner>,
@@ -63,6 +64,7 @@ impl Worker {
         })
     }
 
+    /// This worker's id, as shown in the workers table.
     pub fn id(&self) -> &WorkerId {
         &self.id
     }
