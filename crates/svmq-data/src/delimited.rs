@@ -12,11 +12,11 @@
 //! What it does not do: decide about the header or column types ([`crate::table`],
 //! [`crate::schema`]), guess encodings other than UTF-8, or read decimal commas.
 
-use std::sync::atomic::AtomicBool;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 
-use crate::error::DataError;
 use crate::cell::Cell;
+use crate::error::DataError;
 use crate::source::{check_stop, ReadLimits, SourceRows, STOP_CHECK_ROWS};
 
 /// The delimiters tried, in the order preferred when they fit the data equally well.

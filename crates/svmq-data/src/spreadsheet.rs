@@ -17,14 +17,14 @@
 //! What it does not do: other sheets, formulas (their cached values are read), merged
 //! cells, the older `.xls` format, or OpenDocument.
 
-use std::sync::atomic::AtomicBool;
 use std::io::Cursor;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 
 use calamine::{DataRef, Reader, Xlsx};
 
-use crate::error::DataError;
 use crate::cell::Cell;
+use crate::error::DataError;
 use crate::source::{check_stop, ReadLimits, SourceRows, STOP_CHECK_ROWS};
 
 /// Reads the first sheet of an xlsx workbook held in `bytes`.

@@ -26,8 +26,8 @@ use crate::table::{Cell, RawTable};
 
 mod correlation;
 
-pub use correlation::{correlation, CorrelatedPair, PAIR_CORRELATION};
 use correlation::{correlated_pairs, numeric_values, predicts_classes};
+pub use correlation::{correlation, CorrelatedPair, PAIR_CORRELATION};
 
 /// Correlation (|r|, 0 to 1) above which a feature is reported as a leak candidate for
 /// a numeric target.
