@@ -12,13 +12,12 @@
 //! What it does not do: decide about the header or column types ([`crate::table`],
 //! [`crate::schema`]), guess encodings other than UTF-8, or read decimal commas.
 
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use crate::table::{check_stop, STOP_CHECK_ROWS};
-use std::path::Path;
-
+use crate::cell::Cell;
 use crate::error::DataError;
-use crate::table::{Cell, ReadLimits, SourceRows};
+use crate::source::{check_stop, ReadLimits, SourceRows, STOP_CHECK_ROWS};
 
 /// The delimiters tried, in the order preferred when they fit the data equally well.
 pub const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];

@@ -11,6 +11,7 @@
 //!
 //! This crate knows no SVM: it hands the engine plain matrices and labels.
 
+mod cell;
 pub mod dataset;
 pub mod delimited;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod libsvm;
 pub mod preprocess;
 pub mod scaling;
 pub mod schema;
+mod source;
 pub mod split;
 pub mod spreadsheet;
 pub mod table;

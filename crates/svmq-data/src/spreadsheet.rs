@@ -17,16 +17,15 @@
 //! What it does not do: other sheets, formulas (their cached values are read), merged
 //! cells, the older `.xls` format, or OpenDocument.
 
-use std::sync::atomic::AtomicBool;
-
-use crate::table::{check_stop, STOP_CHECK_ROWS};
 use std::io::Cursor;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 
 use calamine::{DataRef, Reader, Xlsx};
 
+use crate::cell::Cell;
 use crate::error::DataError;
-use crate::table::{Cell, ReadLimits, SourceRows};
+use crate::source::{check_stop, ReadLimits, SourceRows, STOP_CHECK_ROWS};
 
 /// Reads the first sheet of an xlsx workbook held in `bytes`.
 pub(crate) fn read_first_sheet(

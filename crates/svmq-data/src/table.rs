@@ -11,131 +11,14 @@
 //! that is [`crate::schema`] and [`crate::dataset`]. The LIBSVM sparse format has its
 //! own reader, [`crate::libsvm`], since it is not a table of named columns.
 
-use std::fmt::Write as _;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
+pub use crate::cell::{Cell, MISSING_MARKERS};
 use crate::error::DataError;
-
-/// One field of a table.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    /// Empty, or one of the missing-value markers (see [`Cell::parse`]).
-    Missing,
-    /// A finite number. `written` keeps the text as it stood in the file when printing
-    /// `value` would not give it back (`1.0`, `+1`, `007`), so labels keep their
-    /// original spelling; it is `None` whenever `value`'s shortest form is the text.
-    Number {
-        value: f64,
-        written: Option<Box<str>>,
-    },
-    /// Anything else, trimmed of surrounding whitespace.
-    Text(String),
-}
-
-/// The markers read as a missing value (compared ignoring ASCII case), besides an
-/// empty field.
-pub const MISSING_MARKERS: [&str; 5] = ["na", "n/a", "nan", "null", "?"];
-
-impl Cell {
-    /// Reads one field: surrounding whitespace is dropped; empty or a missing marker
-    /// is [`Cell::Missing`]; a finite number is [`Cell::Number`]; anything else
-    /// (including `inf`) is [`Cell::Text`].
-    pub fn parse(field: &str) -> Cell {
-        let text = field.trim();
-        if text.is_empty()
-            || MISSING_MARKERS
-                .iter()
-                .any(|marker| text.eq_ignore_ascii_case(marker))
-        {
-            return Cell::Missing;
-        }
-        match text.parse::<f64>() {
-            Ok(value) if value.is_finite() => {
-                let mut shortest = String::new();
-                // Writing to a String cannot fail.
-                let _ = write!(shortest, "{value}");
-                let written = (shortest != text).then(|| Box::from(text));
-                Cell::Number { value, written }
-            }
-            _ => Cell::Text(text.to_string()),
-        }
-    }
-
-    /// A number cell (non-finite values become [`Cell::Missing`]).
-    pub fn number(value: f64) -> Cell {
-        if value.is_finite() {
-            Cell::Number {
-                value,
-                written: None,
-            }
-        } else {
-            Cell::Missing
-        }
-    }
-
-    pub fn is_missing(&self) -> bool {
-        matches!(self, Cell::Missing)
-    }
-
-    /// The value of a number cell.
-    pub fn as_number(&self) -> Option<f64> {
-        match self {
-            Cell::Number { value, .. } => Some(*value),
-            _ => None,
-        }
-    }
-
-    /// The cell as text, spelled as in the file; `None` for a missing cell. This is how
-    /// a number in a text column becomes a category, and how labels are named.
-    pub fn text(&self) -> Option<String> {
-        match self {
-            Cell::Missing => None,
-            Cell::Number {
-                written: Some(written),
-                ..
-            } => Some(written.to_string()),
-            Cell::Number { value, .. } => Some(value.to_string()),
-            Cell::Text(text) => Some(text.clone()),
-        }
-    }
-}
-
-/// Caps on what a reader accepts, each refused with an error that names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadLimits {
-    /// Size of the file on disk.
-    pub max_bytes: u64,
-    /// Data rows, the header not counted.
-    pub max_rows: usize,
-    pub max_columns: usize,
-    /// Bytes an `.xlsx` workbook may expand to when its parts are decompressed: a
-    /// zip archive of a few megabytes can hold gigabytes.
-    pub max_decompressed_bytes: u64,
-    /// Bytes of one field of delimited text or one cell of a sheet.
-    pub max_field_bytes: usize,
-}
-
-impl Default for ReadLimits {
-    fn default() -> Self {
-        // 256 MiB of text is at most ~128 million cells of 32 bytes: what a 24 GiB
-        // machine holds comfortably, and far beyond what an SVM trains on in
-        // reasonable time.
-        Self {
-            max_bytes: 256 * 1024 * 1024,
-            max_rows: 5_000_000,
-            max_columns: 20_000,
-            // Twice the file cap: the XML of a sheet is several times larger than
-            // the same table as CSV, and no real workbook within the file cap comes
-            // near this.
-            max_decompressed_bytes: 512 * 1024 * 1024,
-            // A category name or a number is a few dozen bytes; a megabyte in one
-            // field is not data an SVM learns from.
-            max_field_bytes: 1024 * 1024,
-        }
-    }
-}
+use crate::source::{check_stop, SourceRows};
+pub use crate::source::{ReadLimits, STOP_CHECK_ROWS};
 
 /// Whether the first row names the columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -267,18 +150,6 @@ const IN_MEMORY: &str = "(in-memory data)";
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 
-/// How many rows (or sheet cells) a reader takes between two looks at its stop flag.
-pub const STOP_CHECK_ROWS: usize = 4096;
-
-/// `Err(Stopped)` once `stop` is raised.
-pub(crate) fn check_stop(stop: &AtomicBool) -> Result<(), DataError> {
-    if stop.load(Ordering::Relaxed) {
-        Err(DataError::Stopped)
-    } else {
-        Ok(())
-    }
-}
-
 fn parse_from(
     bytes: &[u8],
     path: &Path,
@@ -292,12 +163,6 @@ fn parse_from(
     };
     check_stop(stop)?;
     finish(rows, options)
-}
-
-/// Rows of cells with the line each starts on, as the format readers return them.
-pub(crate) struct SourceRows {
-    pub cells: Vec<Vec<Cell>>,
-    pub lines: Vec<usize>,
 }
 
 /// Splits off the header (if any), names the columns and checks the row cap.

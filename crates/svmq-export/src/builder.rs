@@ -16,11 +16,17 @@ pub const ML_DOMAIN: &str = "ai.onnx.ml";
 
 /// A named attribute value.
 pub enum Attribute {
+    /// One float (`f`).
     Float(f32),
+    /// One integer (`i`).
     Int(i64),
+    /// One string (`s`), written as UTF-8 bytes.
     Text(String),
+    /// A list of floats (`floats`).
     Floats(Vec<f32>),
+    /// A list of integers (`ints`).
     Ints(Vec<i64>),
+    /// A list of strings (`strings`), written as UTF-8 bytes.
     Texts(Vec<String>),
 }
 
@@ -80,6 +86,7 @@ pub struct GraphBuilder {
 }
 
 impl GraphBuilder {
+    /// An empty graph named `name`.
     pub fn new(name: &str) -> GraphBuilder {
         GraphBuilder {
             graph: GraphProto {
@@ -187,16 +194,19 @@ impl GraphBuilder {
         name
     }
 
+    /// Declares a graph input: its element type, shape and description.
     pub fn input(&mut self, name: &str, element: DataType, shape: Shape, doc: &str) {
         self.graph.input.push(value_info(name, element, shape, doc));
     }
 
+    /// Declares a graph output: its element type, shape and description.
     pub fn output(&mut self, name: &str, element: DataType, shape: Shape, doc: &str) {
         self.graph
             .output
             .push(value_info(name, element, shape, doc));
     }
 
+    /// The finished graph, with `doc` as its description.
     pub fn finish(self, doc: String) -> GraphProto {
         GraphProto {
             doc_string: Some(doc),

@@ -1,6 +1,7 @@
 //! The export crate's one error type.
 
 #[derive(Debug, thiserror::Error)]
+/// Why a model cannot be exported.
 pub enum ExportError {
     /// The model cannot be written in the asked format; the message says why and
     /// what to do instead.

@@ -9,6 +9,8 @@
 //! is put together with [`builder`]. This crate reads models and returns bytes or
 //! text; it does no I/O.
 
+#![warn(missing_docs)]
+
 pub mod builder;
 pub mod error;
 pub mod libsvm;

@@ -18,6 +18,7 @@ use svmq_data::Task;
 
 /// A model file's text and how to read its labels.
 pub struct LibsvmExport {
+    /// The model file in LIBSVM's `svm-train` format.
     pub text: String,
     /// When the classes are not integers: `(index, class)` for each label in the file.
     pub class_indices: Option<Vec<(usize, String)>>,

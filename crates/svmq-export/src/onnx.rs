@@ -24,12 +24,16 @@ use prost::Message;
 use svmq_core::ProbabilityModel;
 use svmq_data::Task;
 
+/// The ONNX IR version the model declares.
 pub const IR_VERSION: i64 = 8;
+/// The version of the default operator set (`""`) the graph uses.
 pub const ONNX_OPSET: i64 = 17;
+/// The version of the `ai.onnx.ml` operator set the graph uses.
 pub const ML_OPSET: i64 = 3;
 
 /// Who made the export, written into the model's metadata.
 pub struct OnnxOptions {
+    /// svmq's version, written as the model's `producer_version`.
     pub producer_version: String,
     /// Written as the `svmq_model_id` metadata entry.
     pub model_id: String,
@@ -37,7 +41,9 @@ pub struct OnnxOptions {
 
 /// An encoded ONNX model and a description of its interface.
 pub struct OnnxExport {
+    /// The serialized `ModelProto`.
     pub bytes: Vec<u8>,
+    /// The graph inputs a caller feeds, in order.
     pub inputs: Vec<Input>,
     /// `(name, description)` of each output.
     pub outputs: Vec<(String, String)>,

@@ -32,20 +32,27 @@ pub const RESERVED_NAMES: [&str; 5] = [NUMERIC_INPUT, "label", "probabilities", 
 /// One graph input.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Input {
+    /// The input's name in the graph (a column name, or the numeric block's name).
     pub name: String,
+    /// What it holds.
     pub kind: InputKind,
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// What one graph input holds.
 pub enum InputKind {
     /// Float `[N, columns.len()]`: these numeric columns, in this order.
-    Numeric { columns: Vec<String> },
+    Numeric {
+        /// The numeric columns, in input order.
+        columns: Vec<String>,
+    },
     /// String `[N, 1]`: one text column.
     Text,
 }
 
 /// The preprocessing part of a graph.
 pub struct Preprocessing {
+    /// The graph inputs the preprocessing reads, in order.
     pub inputs: Vec<Input>,
     /// The float `[N, width]` value holding the preprocessed features.
     pub output: String,

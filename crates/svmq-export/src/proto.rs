@@ -10,6 +10,10 @@
 //! What it does not do: decode models for use (the decoder exists for tests) or check
 //! that a graph is valid; [`crate::onnx`] builds valid graphs.
 
+// Each field and enum value mirrors the one of the same name in `onnx.proto`, which
+// documents it; a second copy here would only drift from it.
+#![allow(missing_docs)]
+
 /// `ModelProto`: the file's top-level message.
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct ModelProto {

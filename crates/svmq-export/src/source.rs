@@ -12,9 +12,11 @@ use svmq_data::{FittedPreprocessor, Task};
 
 /// A saved model as the exporters see it.
 pub struct ExportSource<'a> {
+    /// Classification or regression.
     pub task: Task,
     /// Class labels as written in the training data, by class index.
     pub classes: &'a [String],
+    /// The preprocessing fitted on the training data.
     pub preprocessor: &'a FittedPreprocessor,
     /// One engine model per target (several only for multi-target regression).
     pub targets: Vec<TargetSource<'a>>,
@@ -22,11 +24,13 @@ pub struct ExportSource<'a> {
 
 /// One target's engine model.
 pub struct TargetSource<'a> {
+    /// The target column's name.
     pub name: &'a str,
     /// Trained on class indices (classification) or standardized values.
     pub engine: &'a Model,
     /// Regression: value = engine output · `scale` + `mean`.
     pub mean: f64,
+    /// Regression: the factor the engine output is multiplied by (see `mean`).
     pub scale: f64,
 }
 

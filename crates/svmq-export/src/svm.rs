@@ -21,7 +21,9 @@ use svmq_core::{Kernel, Model, ProbabilityModel};
 
 /// The class labels of a classifier in the engine's class order.
 pub enum ClassLabels {
+    /// Integer labels (ONNX `classlabels_ints`).
     Integers(Vec<i64>),
+    /// Text labels (ONNX `classlabels_strings`).
     Strings(Vec<String>),
 }
 

@@ -8,32 +8,19 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{QueueError, Result};
 use crate::ids::{ModelId, TaskId};
+pub use crate::model::ModelRecord;
 use crate::store::Store;
-use crate::task::{now_millis, UnixMillis};
+use crate::task::now_millis;
 
 /// Directory of the models inside the home directory.
 pub const MODELS_DIR_NAME: &str = "models";
 
 /// Directory of unfinished models inside the models directory.
 pub const STAGING_DIR_NAME: &str = ".staging";
-
-/// A model in the registry.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ModelRecord {
-    pub model_id: ModelId,
-    /// The task that trained it, if any.
-    pub task_id: Option<TaskId>,
-    pub user_id: String,
-    pub created_at: UnixMillis,
-    /// Its directory, `<home>/models/<model_id>/`.
-    pub path: PathBuf,
-    pub metadata: Value,
-}
 
 /// The final directory of a model.
 pub fn model_dir(home: &Path, model_id: &ModelId) -> PathBuf {
@@ -66,9 +53,13 @@ pub fn create_staging_dir(home: &Path) -> Result<PathBuf> {
 /// What to register with a published model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewModel {
+    /// The id the model is published under; its directory is named after it.
     pub model_id: ModelId,
+    /// The task that trained it, if any.
     pub task_id: Option<TaskId>,
+    /// The user the model belongs to.
     pub user_id: String,
+    /// Free-form JSON stored with the model (the runner decides what).
     pub metadata: Value,
 }
 

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use crate::ids::TaskId;
-use crate::task::TaskState;
+use crate::state::TaskState;
 
 /// Everything that can go wrong in the queue.
 #[derive(Debug, thiserror::Error)]
@@ -15,34 +15,63 @@ pub enum QueueError {
     #[error(
         "unknown task id {id}: no such task (finished tasks are pruned after the retention age)"
     )]
-    TaskNotFound { id: TaskId },
+    TaskNotFound {
+        /// The id that was looked up.
+        id: TaskId,
+    },
 
     /// No model with this id is registered.
     #[error("unknown model id {id}: no such model in the registry")]
-    ModelNotFound { id: String },
+    ModelNotFound {
+        /// The id that was looked up, as given.
+        id: String,
+    },
 
     /// A string that should be an identifier is not one.
     #[error("malformed {kind} id {value:?}: expected 32 lowercase hexadecimal characters")]
-    MalformedId { kind: &'static str, value: String },
+    MalformedId {
+        /// Which id it should have been: `task`, `model` or `worker`.
+        kind: &'static str,
+        /// The text given, cut to 64 characters.
+        value: String,
+    },
 
     /// The queue already holds its maximum of open (queued + running) tasks.
     #[error("the queue is full: {limit} tasks are already queued or running; retry when some have finished")]
-    QueueFull { limit: u64 },
+    QueueFull {
+        /// The cap on open tasks in the whole queue.
+        limit: u64,
+    },
 
     /// This user already has the maximum of open tasks.
     #[error("user {user_id:?} already has {limit} open tasks (the per-user cap); wait for one to finish or cancel one")]
-    UserTaskLimit { user_id: String, limit: u64 },
+    UserTaskLimit {
+        /// The user at the cap.
+        user_id: String,
+        /// The cap on one user's open tasks.
+        limit: u64,
+    },
 
     /// The operation needs an open task but this one has already finished.
     #[error("task {id} has already finished ({state}); a finished task cannot change")]
-    AlreadyFinished { id: TaskId, state: TaskState },
+    AlreadyFinished {
+        /// The finished task.
+        id: TaskId,
+        /// The terminal state it is in.
+        state: TaskState,
+    },
 
     /// The caller does not (or no longer) hold the lease of a running task: the task was
     /// recovered by another worker, cancelled, or finished.
     #[error(
         "task {id} is not running under worker {worker_id}: its lease was lost or it has finished"
     )]
-    LeaseLost { id: TaskId, worker_id: String },
+    LeaseLost {
+        /// The task.
+        id: TaskId,
+        /// The worker that believed it held the lease.
+        worker_id: String,
+    },
 
     /// An argument is out of its valid range.
     #[error("invalid argument: {0}")]
@@ -50,7 +79,12 @@ pub enum QueueError {
 
     /// The store file is written by a newer svmq than this one.
     #[error("the store has schema version {found}, newer than the {supported} this svmq knows; upgrade svmq")]
-    SchemaTooNew { found: i64, supported: i64 },
+    SchemaTooNew {
+        /// The schema version the store has.
+        found: i64,
+        /// The newest schema version this build knows.
+        supported: i64,
+    },
 
     /// Another process holds the store locked for longer than the busy timeout.
     #[error(
@@ -61,18 +95,29 @@ pub enum QueueError {
     /// The database server cannot be reached (refused, dropped or not yet back). Workers
     /// retry with backoff; a command reports it and exits.
     #[error("the database is unreachable: {detail}")]
-    Unavailable { detail: String },
+    Unavailable {
+        /// What the client library said, without credentials.
+        detail: String,
+    },
 
     /// The store file is not a database or is damaged.
     #[error("the store file {path} is not a valid svmq database or is damaged: {detail}")]
-    Corrupt { path: PathBuf, detail: String },
+    Corrupt {
+        /// The store file.
+        path: PathBuf,
+        /// What is wrong with it.
+        detail: String,
+    },
 
     /// A file-system operation on the home directory or an artifact failed.
     #[error("{action} {path}: {source}")]
     Io {
+        /// What was being done, e.g. `cannot create the staging directory`.
         action: &'static str,
+        /// The file or directory it was done to.
         path: PathBuf,
         #[source]
+        /// The operating system's error.
         source: std::io::Error,
     },
 

@@ -11,14 +11,19 @@
 //! runner interprets. It does not read the environment or parse command lines; callers
 //! pass typed configuration.
 
+#![warn(missing_docs)]
+
 pub mod artifacts;
 mod error;
 mod ids;
+mod model;
 mod open;
+mod parse;
 mod pg;
 mod runner;
 mod shutdown;
 mod sqlite;
+mod state;
 mod store;
 pub mod stored;
 mod task;
@@ -39,11 +44,12 @@ pub use pg::{
 pub use runner::{RunOutcome, TaskContext, TaskRunner};
 pub use shutdown::Shutdown;
 pub use sqlite::{SqliteOptions, SqliteStore, DATABASE_FILE_NAME, SCHEMA_VERSION};
+pub use state::TaskState;
 pub use store::Store;
 pub use task::{
     estimate_start_seconds, interrupted_error, now_millis, CancelOutcome, ClaimedTask,
     LeaseRenewal, LogLevel, LogLine, NewTask, PruneReport, QueueCounts, QueueEstimate, Recovery,
-    Submission, SubmitLimits, TaskFilter, TaskPage, TaskRecord, TaskState, UnixMillis, WorkerInfo,
+    Submission, SubmitLimits, TaskFilter, TaskPage, TaskRecord, UnixMillis, WorkerInfo,
     DEFAULT_LIST_LIMIT, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_CONCURRENT, ETA_SAMPLE_SIZE,
     MAX_ATTEMPTS_LIMIT, MAX_LIST_LIMIT, MAX_NAME_BYTES, MAX_PAYLOAD_BYTES, MAX_TASK_TIMEOUT,
 };

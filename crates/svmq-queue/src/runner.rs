@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use crate::artifacts::ModelRecord;
 use crate::ids::TaskId;
+use crate::model::ModelRecord;
 use crate::store::Store;
 use crate::task::{ClaimedTask, LogLevel};
 
@@ -25,7 +25,9 @@ pub enum RunOutcome {
     /// are registered in the same transaction that completes the task, and removed if
     /// the task can no longer be completed by this worker.
     Completed {
+        /// The task's result, stored as JSON.
         result: Value,
+        /// The models the run published, registered with the completion.
         models: Vec<ModelRecord>,
     },
     /// The work failed; the message becomes the task's error.
@@ -48,6 +50,7 @@ impl RunOutcome {
 
 /// Runs one claimed task to its end.
 pub trait TaskRunner: Send + Sync {
+    /// Runs one claimed task to its end, checking `context` for a stop request.
     fn run(&self, task: &ClaimedTask, context: &TaskContext) -> RunOutcome;
 }
 
@@ -81,6 +84,7 @@ impl TaskContext {
         }
     }
 
+    /// The id of the task being run.
     pub fn task_id(&self) -> &TaskId {
         &self.task_id
     }

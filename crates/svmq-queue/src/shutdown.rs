@@ -11,6 +11,7 @@ pub struct Shutdown {
 }
 
 impl Shutdown {
+    /// A shutdown not yet triggered.
     pub fn new() -> Self {
         Self::default()
     }
@@ -20,6 +21,7 @@ impl Shutdown {
         self.requested.store(true, Ordering::Release);
     }
 
+    /// Whether [`Shutdown::trigger`] has been called on this or any clone.
     pub fn is_triggered(&self) -> bool {
         self.requested.load(Ordering::Acquire)
     }

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::artifacts::ModelRecord;
 use crate::error::Result;
 use crate::ids::{ModelId, TaskId, WorkerId};
+use crate::model::ModelRecord;
 use crate::task::{
     CancelOutcome, ClaimedTask, LeaseRenewal, LogLevel, LogLine, NewTask, PruneReport, QueueCounts,
     QueueEstimate, Recovery, Submission, SubmitLimits, TaskFilter, TaskPage, TaskRecord,

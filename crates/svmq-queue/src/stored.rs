@@ -11,9 +11,8 @@
 use std::time::Duration;
 
 use crate::ids::TaskId;
-use crate::task::{
-    ClaimedTask, TaskRecord, TaskState, UnixMillis, MAX_ATTEMPTS_LIMIT, MAX_TASK_TIMEOUT,
-};
+use crate::state::TaskState;
+use crate::task::{ClaimedTask, TaskRecord, UnixMillis, MAX_ATTEMPTS_LIMIT, MAX_TASK_TIMEOUT};
 
 /// Why a stored value was refused; becomes the error of the task that holds it.
 pub type Refusal = String;
@@ -21,9 +20,13 @@ pub type Refusal = String;
 /// One row as a store read it. Each accessor answers `Ok(None)` for SQL NULL and a
 /// [`Refusal`] when the value is not of the asked type; none of them panics.
 pub trait StoredRow {
+    /// The text in column `index` (named `name` for messages).
     fn text(&self, index: usize, name: &str) -> Result<Option<String>, Refusal>;
+    /// The integer in column `index` (named `name` for messages).
     fn integer(&self, index: usize, name: &str) -> Result<Option<i64>, Refusal>;
+    /// The floating-point number in column `index` (named `name` for messages).
     fn real(&self, index: usize, name: &str) -> Result<Option<f64>, Refusal>;
+    /// The boolean in column `index` (named `name` for messages).
     fn flag(&self, index: usize, name: &str) -> Result<Option<bool>, Refusal>;
 }
 
@@ -45,6 +48,7 @@ pub struct UnreadableRow {
     pub sequence: i64,
     /// The id as stored, for messages; empty if unreadable.
     pub id: String,
+    /// Why the row was refused.
     pub refusal: Refusal,
 }
 

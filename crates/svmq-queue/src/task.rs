@@ -1,10 +1,9 @@
-//! The values that go in and out of a store: task states, submissions, task records,
+//! The values that go in and out of a store: submissions, task records,
 //! claims, counts, estimates and log lines.
 //!
 //! Plain data only; the rules that move a task from one state to another live in the
 //! store implementations, inside their transactions.
 
-use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -12,6 +11,7 @@ use serde_json::Value;
 
 use crate::error::{QueueError, Result};
 use crate::ids::{TaskId, WorkerId};
+use crate::state::TaskState;
 
 /// Milliseconds since the Unix epoch: how every timestamp of the queue is written.
 pub type UnixMillis = i64;
@@ -43,70 +43,15 @@ pub const MAX_NAME_BYTES: usize = 256;
 /// Largest task payload, in bytes of JSON.
 pub const MAX_PAYLOAD_BYTES: usize = 1 << 20;
 
-/// Where a task is in its lifecycle: `queued → running → completed | failed | cancelled`.
-/// The last three are terminal: a task in one of them never changes again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskState {
-    Queued,
-    Running,
-    Completed,
-    Failed,
-    Cancelled,
-}
-
-impl TaskState {
-    pub const ALL: [TaskState; 5] = [
-        TaskState::Queued,
-        TaskState::Running,
-        TaskState::Completed,
-        TaskState::Failed,
-        TaskState::Cancelled,
-    ];
-
-    /// The name stored in the database and shown to users.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskState::Queued => "queued",
-            TaskState::Running => "running",
-            TaskState::Completed => "completed",
-            TaskState::Failed => "failed",
-            TaskState::Cancelled => "cancelled",
-        }
-    }
-
-    /// Parses a state name as written by [`TaskState::as_str`].
-    pub fn parse(name: &str) -> Result<Self> {
-        TaskState::ALL
-            .into_iter()
-            .find(|state| state.as_str() == name)
-            .ok_or_else(|| {
-                QueueError::InvalidArgument(format!(
-                    "unknown task state {name:?}; expected one of queued, running, completed, failed, cancelled"
-                ))
-            })
-    }
-
-    pub fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            TaskState::Completed | TaskState::Failed | TaskState::Cancelled
-        )
-    }
-}
-
-impl fmt::Display for TaskState {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(self.as_str())
-    }
-}
-
 /// A task to submit. `kind` and `payload` are opaque to the queue: the task runner
 /// reads them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewTask {
+    /// What kind of work this is; the runner chooses what to do by it.
     pub kind: String,
+    /// The work's parameters, as JSON the runner reads.
     pub payload: Value,
+    /// The user the task belongs to, for per-user limits and listings.
     pub user_id: String,
     /// Higher runs first; equal priorities run in submission order.
     pub priority: i32,
@@ -132,21 +77,25 @@ impl NewTask {
         }
     }
 
+    /// Sets the priority: higher runs first.
     pub fn with_priority(mut self, priority: i32) -> Self {
         self.priority = priority;
         self
     }
 
+    /// Sets how many times the task may be started before it fails.
     pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
         self.max_attempts = max_attempts;
         self
     }
 
+    /// Sets how long one attempt may run before it fails as timed out.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
+    /// Sets the idempotency key: a second submit with the same key returns the first task.
     pub fn with_idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());
         self
@@ -216,6 +165,7 @@ pub struct SubmitLimits {
 /// The answer to a submit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Submission {
+    /// The submitted task, or the existing one with the same idempotency key.
     pub task_id: TaskId,
     /// False when the idempotency key matched an existing task, which is returned instead.
     pub created: bool,
@@ -224,44 +174,70 @@ pub struct Submission {
 /// Everything the store knows about one task.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TaskRecord {
+    /// The task's id.
     pub id: TaskId,
     /// Submission order; also the cursor for listing.
     pub sequence: i64,
+    /// What kind of work it is.
     pub kind: String,
+    /// Its parameters, as JSON.
     pub payload: Value,
+    /// The user it belongs to.
     pub user_id: String,
+    /// Higher runs first.
     pub priority: i32,
+    /// Where it is in its lifecycle.
     pub state: TaskState,
     /// Attempts started so far (incremented at each claim).
     pub attempts: u32,
+    /// How many times it may be started.
     pub max_attempts: u32,
+    /// When it was submitted.
     pub created_at: UnixMillis,
+    /// When its current or last attempt started.
     pub started_at: Option<UnixMillis>,
+    /// When it reached a terminal state.
     pub finished_at: Option<UnixMillis>,
+    /// The worker holding its lease while it runs.
     pub lease_owner: Option<WorkerId>,
+    /// When that lease runs out unless renewed.
     pub lease_expires_at: Option<UnixMillis>,
+    /// Someone asked for it to be cancelled.
     pub cancel_requested: bool,
     /// 0–100.
     pub progress: f64,
+    /// The runner's last progress message.
     pub progress_message: Option<String>,
+    /// The result of a completed task.
     pub result: Option<Value>,
+    /// The error of a failed task.
     pub error: Option<String>,
+    /// The idempotency key it was submitted with.
     pub idempotency_key: Option<String>,
+    /// How long one attempt may run.
     pub timeout: Option<Duration>,
 }
 
 /// A task handed to one worker under a lease.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClaimedTask {
+    /// The task's id.
     pub id: TaskId,
+    /// What kind of work it is.
     pub kind: String,
+    /// Its parameters, as JSON.
     pub payload: Value,
+    /// The user it belongs to.
     pub user_id: String,
     /// This attempt's number, starting at 1.
     pub attempt: u32,
+    /// How many times it may be started.
     pub max_attempts: u32,
+    /// How long this attempt may run.
     pub timeout: Option<Duration>,
+    /// When this attempt started.
     pub started_at: UnixMillis,
+    /// When the lease runs out unless renewed.
     pub lease_expires_at: UnixMillis,
 }
 
@@ -270,6 +246,7 @@ pub struct ClaimedTask {
 pub struct LeaseRenewal {
     /// Someone asked for this task to be cancelled: stop it.
     pub cancel_requested: bool,
+    /// When the renewed lease runs out.
     pub lease_expires_at: UnixMillis,
 }
 
@@ -286,7 +263,9 @@ pub enum CancelOutcome {
 /// Which tasks to list, newest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TaskFilter {
+    /// Only this user's tasks.
     pub user_id: Option<String>,
+    /// Only tasks in this state.
     pub state: Option<TaskState>,
     /// At most this many (the store caps it at [`MAX_LIST_LIMIT`]).
     pub limit: Option<u32>,
@@ -302,6 +281,7 @@ pub const MAX_LIST_LIMIT: u32 = 1000;
 /// One page of tasks.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TaskPage {
+    /// The tasks of this page.
     pub tasks: Vec<TaskRecord>,
     /// Pass as `before_sequence` to get the next page; `None` on the last page.
     pub next_cursor: Option<i64>,
@@ -310,18 +290,25 @@ pub struct TaskPage {
 /// Number of tasks in each state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct QueueCounts {
+    /// Tasks waiting to be claimed.
     pub queued: u64,
+    /// Tasks running.
     pub running: u64,
+    /// Tasks completed.
     pub completed: u64,
+    /// Tasks failed.
     pub failed: u64,
+    /// Tasks cancelled.
     pub cancelled: u64,
 }
 
 impl QueueCounts {
+    /// Tasks in every state.
     pub fn total(&self) -> u64 {
         self.queued + self.running + self.completed + self.failed + self.cancelled
     }
 
+    /// Tasks queued or running.
     pub fn open(&self) -> u64 {
         self.queued + self.running
     }
@@ -371,6 +358,7 @@ pub struct Recovery {
 }
 
 impl Recovery {
+    /// True when recovery found nothing to do.
     pub fn is_empty(&self) -> bool {
         self.requeued.is_empty() && self.failed.is_empty() && self.cancelled.is_empty()
     }
@@ -402,7 +390,9 @@ pub(crate) fn state_after_interruption(
 /// What pruning removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct PruneReport {
+    /// Finished tasks removed.
     pub tasks: u64,
+    /// Log lines removed with them.
     pub log_lines: u64,
 }
 
@@ -410,12 +400,16 @@ pub struct PruneReport {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LogLevel {
+    /// Normal progress.
     Info,
+    /// Something worth a look that did not stop the task.
     Warning,
+    /// What made the task fail.
     Error,
 }
 
 impl LogLevel {
+    /// The name stored and shown: `info`, `warning` or `error`.
     pub fn as_str(self) -> &'static str {
         match self {
             LogLevel::Info => "info",
@@ -424,6 +418,7 @@ impl LogLevel {
         }
     }
 
+    /// Parses a name written by [`LogLevel::as_str`].
     pub fn parse(name: &str) -> Result<Self> {
         match name {
             "info" => Ok(LogLevel::Info),
@@ -441,18 +436,26 @@ impl LogLevel {
 pub struct LogLine {
     /// Position in the task's log, from 1.
     pub sequence: i64,
+    /// When it was written.
     pub at: UnixMillis,
+    /// How serious it is.
     pub level: LogLevel,
+    /// The text.
     pub message: String,
 }
 
 /// A worker process as registered in the store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WorkerInfo {
+    /// The worker's id, new for each run.
     pub id: WorkerId,
+    /// The machine it runs on.
     pub hostname: String,
+    /// Its process id.
     pub pid: u32,
+    /// How many tasks it runs at once.
     pub max_concurrent: u32,
+    /// Its last heartbeat.
     pub heartbeat_at: UnixMillis,
 }
 

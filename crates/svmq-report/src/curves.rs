@@ -13,6 +13,7 @@ pub struct Curve {
     /// `(x, y)` from the first threshold to the last: `(false positive rate, true
     /// positive rate)` for ROC, `(recall, precision)` for precision–recall.
     pub points: Vec<(f64, f64)>,
+    /// The area under the curve, in [0, 1].
     pub area: f64,
 }
 

@@ -10,6 +10,8 @@
 //! escaped ([`escape`]). This crate reads and writes nothing: callers load the
 //! training report and put the page where they want.
 
+#![warn(missing_docs)]
+
 pub mod charts;
 pub mod curves;
 pub mod escape;
@@ -30,7 +32,13 @@ pub use page::CONTENT_SECURITY_POLICY;
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error("the training report of model {model_id} cannot be read: {reason}")]
-    Unreadable { model_id: String, reason: String },
+    /// The saved report is missing or not what this version reads.
+    Unreadable {
+        /// The model whose report it is.
+        model_id: String,
+        /// Why it cannot be read.
+        reason: String,
+    },
 }
 
 /// The HTML report of a model from its saved training report (as loaded JSON).

@@ -88,7 +88,9 @@ pub const CONTENT_SECURITY_POLICY: &str =
 
 /// A cell of a table: escaped HTML, right-aligned when numeric.
 pub enum Cell {
+    /// Left-aligned text.
     Text(String),
+    /// A number, right-aligned.
     Number(String),
 }
 

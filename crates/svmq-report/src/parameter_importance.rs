@@ -18,6 +18,7 @@ pub const MIN_TRIALS: usize = 4;
 /// One parameter's estimate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParameterImportance {
+    /// The parameter as shown in the report, e.g. `C` or `gamma`.
     pub parameter: &'static str,
     /// `|ρ|` or `η`, in [0, 1].
     pub importance: f64,

@@ -51,6 +51,7 @@ impl Scale {
         }
     }
 
+    /// The pixel position of a data value (linear; values outside the domain map outside the range).
     pub fn map(&self, value: f64) -> f64 {
         self.from + (value - self.low) / (self.high - self.low) * (self.to - self.from)
     }
@@ -94,9 +95,13 @@ pub fn extent(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
 /// Pixel margins around the plotting area.
 #[derive(Debug, Clone, Copy)]
 pub struct Margins {
+    /// Pixels left of the plotting area (room for the y labels).
     pub left: f64,
+    /// Pixels right of it.
     pub right: f64,
+    /// Pixels above it.
     pub top: f64,
+    /// Pixels below it (room for the x labels).
     pub bottom: f64,
 }
 
@@ -116,7 +121,9 @@ pub struct Plot {
     width: f64,
     height: f64,
     margins: Margins,
+    /// Maps x data values to pixels.
     pub x: Scale,
+    /// Maps y data values to pixels.
     pub y: Scale,
     x_label: String,
     y_label: String,
@@ -153,6 +160,7 @@ impl Plot {
     }
 
     #[allow(clippy::too_many_arguments)]
+    /// Like [`Plot::new`], with the margins given instead of the defaults.
     pub fn with_margins(
         width: f64,
         height: f64,

@@ -23,17 +23,25 @@ pub const DEFAULT_GRAM_BUDGET: usize = 100 << 20;
 /// What is learned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Task {
-    Classification { classes: usize },
+    /// Predict one of `classes` class indices.
+    Classification {
+        /// How many classes there are (at least 2).
+        classes: usize,
+    },
+    /// Predict a real value.
     Regression,
 }
 
 /// One fold: a training part and a validation part, both preprocessed.
 #[derive(Debug, Clone)]
 pub struct PreparedFold {
+    /// The rows trained on, preprocessed.
     pub train: Matrix,
     /// Class indices as numbers, or regression values in original units.
     pub train_targets: Vec<f64>,
+    /// The rows scored, preprocessed with what was fitted on `train`.
     pub valid: Matrix,
+    /// Their targets, as `train_targets`.
     pub valid_targets: Vec<f64>,
 }
 
@@ -42,12 +50,16 @@ pub struct PreparedFold {
 pub struct TrainingStatistics {
     /// Variance of all feature values (scikit-learn's `gamma = 'scale'`).
     pub variance: f64,
+    /// Training rows per class index (classification; empty for regression).
     pub class_counts: Vec<usize>,
+    /// Mean of the regression targets (0 for classification).
     pub target_mean: f64,
+    /// Standard deviation of the regression targets (1 when zero, and for classification).
     pub target_scale: f64,
 }
 
 impl TrainingStatistics {
+    /// Computes the statistics of `train` and its `targets`.
     pub fn new(train: &Matrix, targets: &[f64], task: Task) -> TrainingStatistics {
         let values = train.values();
         let count = values.len().max(1) as f64;
@@ -130,12 +142,15 @@ pub fn engine_params(
 /// Predictions of a model trained on class indices or standardized targets: class
 /// indices with probabilities in class order, or values in original units.
 pub struct Predictions {
+    /// Class indices (as numbers) or values in original units, one per row.
     pub values: Vec<f64>,
+    /// Per row, the probability of each class in class order, when asked for.
     pub probabilities: Option<Vec<Vec<f64>>>,
     /// Binary classifiers: the decision value for class 1 (higher means class 1).
     pub scores: Option<Vec<f64>>,
 }
 
+/// Predicts `rows` with `model` and reads the result in the task's terms.
 pub fn predict(
     model: &Model,
     rows: &Matrix,
@@ -299,6 +314,7 @@ impl CrossDots {
 }
 
 impl FoldEvaluator {
+    /// An evaluator of `fold` with the default Gram-matrix budget.
     pub fn new(fold: PreparedFold, task: Task) -> FoldEvaluator {
         FoldEvaluator::with_gram_budget(fold, task, DEFAULT_GRAM_BUDGET)
     }

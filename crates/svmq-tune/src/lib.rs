@@ -3,6 +3,8 @@
 //! cross-validation with pruning. It trains through `svmq-core` and knows nothing of
 //! files or queues: data arrives as prepared folds, trials leave through a callback.
 
+#![warn(missing_docs)]
+
 pub mod evaluation;
 pub mod metrics;
 pub mod sampler;

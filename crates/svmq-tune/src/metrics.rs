@@ -12,21 +12,37 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
+    /// Share of rows predicted right.
     Accuracy,
+    /// Mean of the per-class recalls.
     BalancedAccuracy,
+    /// Unweighted mean of the per-class F1 scores.
     F1Macro,
+    /// Mean of the per-class F1 scores weighted by class size.
     F1Weighted,
+    /// F1 from the counts pooled over all classes.
     F1Micro,
+    /// Per-class precision, weighted by class size.
     PrecisionWeighted,
+    /// Per-class recall, weighted by class size.
     RecallWeighted,
+    /// Area under the ROC curve.
     RocAuc,
+    /// Cross-entropy of the predicted probabilities.
     LogLoss,
+    /// Coefficient of determination.
     R2,
+    /// Root mean squared error.
     Rmse,
+    /// Mean absolute error.
     Mae,
+    /// Mean absolute percentage error.
     Mape,
+    /// Share of the target variance the predictions explain.
     ExplainedVariance,
+    /// Largest absolute error.
     MaxError,
+    /// Median absolute error.
     MedianAbsoluteError,
 }
 
@@ -34,11 +50,14 @@ pub enum Metric {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
+    /// Larger is better.
     Maximize,
+    /// Smaller is better.
     Minimize,
 }
 
 impl Metric {
+    /// The metrics of classification.
     pub const CLASSIFICATION: [Metric; 9] = [
         Metric::Accuracy,
         Metric::BalancedAccuracy,
@@ -50,6 +69,7 @@ impl Metric {
         Metric::RocAuc,
         Metric::LogLoss,
     ];
+    /// The metrics of regression.
     pub const REGRESSION: [Metric; 7] = [
         Metric::R2,
         Metric::Rmse,
@@ -60,6 +80,7 @@ impl Metric {
         Metric::MedianAbsoluteError,
     ];
 
+    /// Whether the metric is to be maximized or minimized.
     pub fn direction(self) -> Direction {
         match self {
             Metric::LogLoss
@@ -72,6 +93,7 @@ impl Metric {
         }
     }
 
+    /// True for the metrics in [`Metric::CLASSIFICATION`].
     pub fn is_classification(self) -> bool {
         Metric::CLASSIFICATION.contains(&self)
     }
@@ -103,6 +125,7 @@ impl Metric {
         }
     }
 
+    /// The metric named `name` as written by [`Metric::name`], if any.
     pub fn from_name(name: &str) -> Option<Metric> {
         Metric::CLASSIFICATION
             .into_iter()

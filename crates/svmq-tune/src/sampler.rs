@@ -19,9 +19,13 @@ use svmq_core::random::Random;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// How a study proposes its trials.
 pub enum SamplerKind {
+    /// Tree-structured Parzen estimator.
     Tpe,
+    /// Uniform random points of the space.
     Random,
+    /// A grid over the space.
     Grid,
 }
 
@@ -29,7 +33,9 @@ pub enum SamplerKind {
 /// trials have `None` and count as the worst.
 #[derive(Debug, Clone)]
 pub struct Observation {
+    /// The trial's parameters.
     pub params: TrialParams,
+    /// Its loss: the metric turned so that lower is better.
     pub loss: Option<f64>,
 }
 

@@ -8,14 +8,20 @@ use svmq_core::Kernel;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// An SVM kernel, by name.
 pub enum KernelName {
+    /// `u·v`.
     Linear,
+    /// `exp(-gamma·|u-v|²)`.
     Rbf,
+    /// `(gamma·u·v + coef0)^degree`.
     Poly,
+    /// `tanh(gamma·u·v + coef0)`.
     Sigmoid,
 }
 
 impl KernelName {
+    /// Every kernel.
     pub const ALL: [KernelName; 4] = [
         KernelName::Linear,
         KernelName::Rbf,
@@ -23,6 +29,7 @@ impl KernelName {
         KernelName::Sigmoid,
     ];
 
+    /// The kernel's name: `linear`, `rbf`, `poly` or `sigmoid`.
     pub fn name(self) -> &'static str {
         match self {
             KernelName::Linear => "linear",
@@ -32,10 +39,12 @@ impl KernelName {
         }
     }
 
+    /// Whether the kernel has a gamma (every kernel but linear).
     pub fn uses_gamma(self) -> bool {
         self != KernelName::Linear
     }
 
+    /// Whether the kernel has a coef0 (poly and sigmoid).
     pub fn uses_coef0(self) -> bool {
         matches!(self, KernelName::Poly | KernelName::Sigmoid)
     }
@@ -49,6 +58,7 @@ pub enum Gamma {
     Scale,
     /// 1 / features.
     Auto,
+    /// This value.
     Value(f64),
 }
 
@@ -68,10 +78,15 @@ impl Gamma {
 /// One point of the search space.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrialParams {
+    /// The kernel.
     pub kernel: KernelName,
+    /// The soft-margin penalty C (> 0).
     pub c: f64,
+    /// Gamma, for kernels that have one.
     pub gamma: Option<Gamma>,
+    /// Degree, for the poly kernel.
     pub degree: Option<u32>,
+    /// coef0, for the poly and sigmoid kernels.
     pub coef0: Option<f64>,
     /// ε of ε-SVR, in units of the standardized target.
     pub epsilon: Option<f64>,
@@ -103,8 +118,11 @@ impl TrialParams {
 /// A continuous range, searched on a log scale when `log`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Range {
+    /// Smallest value.
     pub low: f64,
+    /// Largest value.
     pub high: f64,
+    /// Searched on a log10 scale.
     pub log: bool,
 }
 
@@ -118,11 +136,13 @@ impl Range {
         }
     }
 
+    /// A value from the sampler's space, back in the range's units and clamped to it.
     pub fn from_internal(self, value: f64) -> f64 {
         let value = if self.log { 10f64.powf(value) } else { value };
         value.clamp(self.low, self.high)
     }
 
+    /// A value in the sampler's space (log10 when `log`).
     pub fn to_internal(self, value: f64) -> f64 {
         if self.log {
             value.log10()
@@ -136,7 +156,9 @@ impl Range {
 /// The gamma that `scale` and `auto` resolve to on the data searched.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct GammaRuleValues {
+    /// What `scale` stands for.
     pub scale: f64,
+    /// What `auto` stands for.
     pub auto: f64,
 }
 
@@ -152,10 +174,13 @@ impl GammaRuleValues {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The hyperparameters a study searches, and their ranges.
 pub struct SearchSpace {
     /// One kernel, or several (`auto`): the kernel is then a categorical dimension.
     pub kernels: Vec<KernelName>,
+    /// Range of C.
     pub c: Range,
+    /// Range of numeric gamma values.
     pub gamma: Range,
     /// Whether `scale` and `auto` compete with numeric gamma values.
     pub gamma_rules: bool,
@@ -163,7 +188,9 @@ pub struct SearchSpace {
     /// models gamma as one number, learning from every trial whatever rule it used.
     #[serde(default)]
     pub gamma_rule_values: Option<GammaRuleValues>,
+    /// Degrees tried for the poly kernel.
     pub degrees: Vec<u32>,
+    /// Range of coef0 for poly and sigmoid.
     pub coef0: Range,
     /// `Some` for regression.
     pub epsilon: Option<Range>,

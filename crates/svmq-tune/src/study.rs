@@ -23,11 +23,17 @@ const PRUNING_STARTUP_TRIALS: usize = 5;
 const PRUNING_WARMUP_FOLDS: usize = 0;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// How a study runs: trial count, sampler, seed, metric and pruning.
 pub struct StudySettings {
+    /// How many trials to run.
     pub trials: usize,
+    /// How trials are proposed.
     pub sampler: SamplerKind,
+    /// Seed of the sampler: the same settings propose the same trials.
     pub seed: u64,
+    /// The metric trials are ranked by.
     pub metric: Metric,
+    /// Whether an unpromising trial may be stopped after one of its folds.
     pub pruning: bool,
     /// Trials evaluated at once; part of the study's definition (not of the machine),
     /// so that results do not depend on the number of cores.
@@ -36,26 +42,37 @@ pub struct StudySettings {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// How a trial ended.
 pub enum TrialState {
+    /// Every fold was evaluated.
     Complete,
+    /// Stopped early by the pruner.
     Pruned,
+    /// Training or evaluation failed.
     Failed,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One trial of a study.
 pub struct TrialRecord {
+    /// Its number, from 0 in proposal order.
     pub number: usize,
+    /// The parameters tried.
     pub params: TrialParams,
+    /// How it ended.
     pub state: TrialState,
     /// Mean fold score (complete trials).
     pub value: Option<f64>,
+    /// The metric on each fold evaluated.
     pub fold_scores: Vec<f64>,
     /// Why a failed trial failed.
     pub error: Option<String>,
+    /// Wall-clock time it took, in seconds.
     pub seconds: f64,
 }
 
 impl TrialRecord {
+    /// Population standard deviation of the fold scores around `value` (complete trials).
     pub fn standard_deviation(&self) -> Option<f64> {
         let mean = self.value?;
         let n = self.fold_scores.len() as f64;
@@ -74,22 +91,30 @@ impl TrialRecord {
 /// Where a study stands, for progress reports.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StudyProgress {
+    /// Trials finished so far.
     pub finished_trials: usize,
+    /// Trials the study runs in all.
     pub trials: usize,
+    /// Best metric value of a complete trial so far.
     pub best_value: Option<f64>,
+    /// Seconds since the study started.
     pub elapsed_seconds: f64,
     /// Estimated seconds left, from the mean time per trial so far.
     pub remaining_seconds: Option<f64>,
 }
 
+/// What a study produced.
 pub struct StudyOutcome {
+    /// Every finished trial, in number order.
     pub trials: Vec<TrialRecord>,
     /// Index into `trials` of the best complete trial.
     pub best: Option<usize>,
+    /// True when the study was stopped before running all its trials.
     pub stopped: bool,
 }
 
 impl StudyOutcome {
+    /// The best complete trial, if any.
     pub fn best_trial(&self) -> Option<&TrialRecord> {
         self.best.map(|index| &self.trials[index])
     }

@@ -5,12 +5,28 @@
 
 use std::collections::HashMap;
 
-use super::{
-    CorrelatedPair, CORRELATION_MAX_FEATURES, CORRELATION_MAX_ROWS, MAX_PAIRS, PAIR_CORRELATION,
-};
+use serde::{Deserialize, Serialize};
+
 use crate::dataset::Dataset;
 use crate::schema::ColumnKind;
 use crate::table::RawTable;
+
+/// Correlation (|r|, 0 to 1) above which two features are reported as a highly
+/// correlated pair.
+pub const PAIR_CORRELATION: f64 = 0.95;
+/// Correlations are computed on at most this many numeric features and rows (rows
+/// sampled evenly), to keep the report fast on wide or long tables.
+const CORRELATION_MAX_FEATURES: usize = 300;
+const CORRELATION_MAX_ROWS: usize = 10_000;
+/// Reported pairs are cut at this many, strongest first.
+const MAX_PAIRS: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CorrelatedPair {
+    pub first: String,
+    pub second: String,
+    pub correlation: f64,
+}
 
 /// Why a feature alone determines the class, if it does: each of its values belongs
 /// to one class (when values repeat, so it is not merely an identifier), or its

@@ -26,19 +26,12 @@ use crate::table::{Cell, RawTable};
 
 mod correlation;
 
-pub use correlation::correlation;
 use correlation::{correlated_pairs, numeric_values, predicts_classes};
+pub use correlation::{correlation, CorrelatedPair, PAIR_CORRELATION};
 
-/// Correlation above which a feature is reported as a leak candidate for a numeric
-/// target, and between two features as a highly correlated pair.
+/// Correlation (|r|, 0 to 1) above which a feature is reported as a leak candidate for
+/// a numeric target.
 pub const LEAK_CORRELATION: f64 = 0.99;
-pub const PAIR_CORRELATION: f64 = 0.95;
-/// Correlations are computed on at most this many numeric features and rows (rows
-/// sampled evenly), to keep the report fast on wide or long tables.
-const CORRELATION_MAX_FEATURES: usize = 300;
-const CORRELATION_MAX_ROWS: usize = 10_000;
-/// Reported pairs are cut at this many, strongest first.
-const MAX_PAIRS: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationOptions {
@@ -96,13 +89,6 @@ pub struct LeakCandidate {
     pub feature: String,
     pub target: String,
     pub reason: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CorrelatedPair {
-    pub first: String,
-    pub second: String,
-    pub correlation: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -19,17 +19,18 @@ use postgres::types::ToSql;
 use postgres::{Client, GenericClient, Transaction};
 use serde_json::Value;
 
+use super::convert::{millis, to_u32};
+use super::locks::LockKeys;
 use super::registry::ModelFile;
 use super::rows::{claim_from_row, CLAIM_COLUMNS};
-use super::tasks::{count, find_task, notify, to_u32};
-use super::{millis, LockKeys};
-use crate::artifacts::ModelRecord;
+use super::tasks::{count, find_task, notify};
 use crate::error::{QueueError, Result};
 use crate::ids::{TaskId, WorkerId};
+use crate::model::ModelRecord;
+use crate::state::TaskState;
 use crate::stored::unreadable_task_error;
 use crate::task::{
     interrupted_error, state_after_interruption, ClaimedTask, LeaseRenewal, LogLevel, Recovery,
-    TaskState,
 };
 
 /// Applies the lease-expiry rules to one running task inside `transaction`, with a log

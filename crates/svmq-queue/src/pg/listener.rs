@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::Client;
 
-use super::Connections;
+use super::connection::Connections;
 use crate::error::{QueueError, Result};
 use crate::wakeup::{WakeUp, WakeUpSubscription};
 

@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use postgres::{Client, GenericClient, Row, Transaction};
 
-use super::millis;
-use super::tasks::{parse_json, to_u32};
-use crate::artifacts::{create_staging_dir, discard_staging_dir, ModelRecord};
+use super::convert::{millis, parse_json, to_u32};
+use crate::artifacts::{create_staging_dir, discard_staging_dir};
 use crate::error::{QueueError, Result};
 use crate::ids::{ModelId, TaskId, WorkerId};
+use crate::model::ModelRecord;
 use crate::task::{LogLevel, LogLine, WorkerInfo};
 
 /// Size of one stored piece of a model file.

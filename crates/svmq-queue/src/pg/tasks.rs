@@ -5,26 +5,18 @@ use std::time::Duration;
 
 use postgres::types::ToSql;
 use postgres::{Client, GenericClient};
-use serde_json::Value;
 
+use super::convert::{millis, to_count};
+use super::locks::LockKeys;
 use super::rows::{task_from_row, TASK_COLUMNS};
-use super::{millis, to_count, LockKeys};
 use crate::error::{QueueError, Result};
 use crate::ids::TaskId;
+use crate::state::TaskState;
 use crate::task::{
     estimate_start_seconds, CancelOutcome, NewTask, PruneReport, QueueCounts, QueueEstimate,
-    Submission, SubmitLimits, TaskFilter, TaskPage, TaskRecord, TaskState, DEFAULT_LIST_LIMIT,
+    Submission, SubmitLimits, TaskFilter, TaskPage, TaskRecord, DEFAULT_LIST_LIMIT,
     ETA_SAMPLE_SIZE, MAX_LIST_LIMIT,
 };
-
-pub(super) fn parse_json(text: &str) -> Result<Value> {
-    Ok(serde_json::from_str(text)?)
-}
-
-/// A count or attempt number stored as INTEGER, as `u32`.
-pub(super) fn to_u32(value: i32) -> u32 {
-    u32::try_from(value).unwrap_or(0)
-}
 
 pub(super) fn find_task(
     client: &mut impl GenericClient,

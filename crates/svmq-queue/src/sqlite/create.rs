@@ -9,9 +9,9 @@
 
 use std::path::Path;
 
+use super::connection::{connect, SqliteOptions};
 use crate::error::{QueueError, Result};
 use crate::ids::ModelId;
-use crate::sqlite::{SqliteOptions, SqliteStore};
 
 /// Creates the store file at `path` unless some file is already there.
 pub(super) fn create_store_file(path: &Path, options: SqliteOptions) -> Result<()> {
@@ -23,7 +23,7 @@ pub(super) fn create_store_file(path: &Path, options: SqliteOptions) -> Result<(
         ".{file_name}.creating-{}",
         ModelId::generate().as_str()
     ));
-    let created = SqliteStore::connect(&temporary, options, true).and_then(|connection| {
+    let created = connect(&temporary, options, true).and_then(|connection| {
         // Closing checkpoints the WAL into the file, so the file alone is the store.
         connection
             .close()

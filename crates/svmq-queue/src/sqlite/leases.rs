@@ -12,16 +12,17 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::Value;
 
-use super::millis;
+use super::convert::millis;
 use super::rows::{claim_from_row, CLAIM_COLUMNS};
 use super::tasks::{count, find_task, immediate};
-use crate::artifacts::ModelRecord;
 use crate::error::{QueueError, Result};
 use crate::ids::{TaskId, WorkerId};
+use crate::model::ModelRecord;
+use crate::state::TaskState;
 use crate::stored::{self, unreadable_task_error};
 use crate::task::{
     interrupted_error, now_millis, state_after_interruption, ClaimedTask, LeaseRenewal, LogLevel,
-    Recovery, TaskState,
+    Recovery,
 };
 
 /// Applies the lease-expiry rules to one running task inside `transaction`, with a log

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
-use super::millis;
-use crate::artifacts::ModelRecord;
+use super::convert::millis;
 use crate::error::{QueueError, Result};
 use crate::ids::{ModelId, TaskId, WorkerId};
+use crate::model::ModelRecord;
 use crate::task::{now_millis, LogLevel, LogLine, WorkerInfo};
 
 /// Appends a log line inside an open transaction (the caller has checked the task).

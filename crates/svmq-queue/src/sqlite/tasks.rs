@@ -6,14 +6,15 @@ use std::time::Duration;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::millis;
+use super::convert::millis;
 use super::rows::{task_from_row, TASK_COLUMNS};
 use crate::error::{QueueError, Result};
 use crate::ids::TaskId;
+use crate::state::TaskState;
 use crate::task::{
     estimate_start_seconds, now_millis, CancelOutcome, NewTask, PruneReport, QueueCounts,
-    QueueEstimate, Submission, SubmitLimits, TaskFilter, TaskPage, TaskRecord, TaskState,
-    DEFAULT_LIST_LIMIT, ETA_SAMPLE_SIZE, MAX_LIST_LIMIT,
+    QueueEstimate, Submission, SubmitLimits, TaskFilter, TaskPage, TaskRecord, DEFAULT_LIST_LIMIT,
+    ETA_SAMPLE_SIZE, MAX_LIST_LIMIT,
 };
 
 pub(super) fn immediate(connection: &mut Connection) -> Result<Transaction<'_>> {

@@ -9,6 +9,7 @@ use std::fmt::Write;
 pub struct Bar {
     /// Unescaped: escaped when drawn.
     pub label: String,
+    /// The bar's height, in the units of the y axis.
     pub value: f64,
     /// Half-width of a whisker around the value, if any.
     pub spread: Option<f64>,
