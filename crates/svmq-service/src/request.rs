@@ -10,13 +10,24 @@ use svmq_tune::metrics::Metric;
 use svmq_tune::sampler::SamplerKind;
 use svmq_tune::space::KernelName;
 
+/// Trials of a search unless asked otherwise.
+pub const DEFAULT_TRIALS: usize = 50;
 /// Trials one study may run at most.
 pub const MAX_TRIALS: usize = 1000;
+/// Cross-validation folds unless asked otherwise.
+pub const DEFAULT_FOLDS: usize = 5;
 /// Folds at most.
 pub const MAX_FOLDS: usize = 20;
-/// The share of rows held out for the test metrics, at least and at most. Below 1 %
-/// a test split is a handful of rows whose metrics mean nothing.
+/// Target columns of one regression at most (one model each).
+pub const MAX_TARGET_DIMENSION: usize = 100;
+/// The share of rows held out for the test metrics unless asked otherwise.
+pub const DEFAULT_TEST_SIZE: f64 = 0.2;
+/// The seed of every random choice unless asked otherwise.
+pub const DEFAULT_SEED: u64 = 42;
+/// The share of rows held out for the test metrics, at least. Below 1 % a test split
+/// is a handful of rows whose metrics mean nothing.
 pub const MIN_TEST_SIZE: f64 = 0.01;
+/// The share of rows held out for the test metrics, at most.
 pub const MAX_TEST_SIZE: f64 = 0.9;
 
 /// Caps set by whoever runs a training (its configuration), never by the request: a
@@ -114,12 +125,12 @@ impl Default for TrainingRequest {
             target_dimension: 1,
             kernel: KernelChoice::Rbf,
             optimize_hyperparameters: true,
-            n_trials: 50,
-            cv_folds: 5,
+            n_trials: DEFAULT_TRIALS,
+            cv_folds: DEFAULT_FOLDS,
             scoring_metric: None,
             scaling_method: ScalingMethod::Standard,
-            test_size: 0.2,
-            seed: 42,
+            test_size: DEFAULT_TEST_SIZE,
+            seed: DEFAULT_SEED,
             sampler: SamplerKind::Tpe,
             probability: true,
             parallel_trials: 2,
@@ -160,12 +171,13 @@ impl TrainingRequest {
             ));
         }
         if self.target_dimension == 0
+            || self.target_dimension > MAX_TARGET_DIMENSION
             || (self.task == Task::Classification && self.target_dimension != 1)
         {
-            return invalid(
-                "target_dimension must be 1 for classification and at least 1 for regression"
-                    .into(),
-            );
+            return invalid(format!(
+                "target_dimension must be 1 for classification and between 1 and \
+                 {MAX_TARGET_DIMENSION} for regression"
+            ));
         }
         let metric = self.metric();
         if metric.is_classification() != (self.task == Task::Classification) {

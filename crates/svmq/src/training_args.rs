@@ -4,7 +4,7 @@
 use clap::Args;
 use std::path::PathBuf;
 use svmq_data::{ScalingMethod, Task};
-use svmq_service::{KernelChoice, Limits, TrainingRequest};
+use svmq_service::{request, KernelChoice, Limits, TrainingRequest};
 use svmq_tune::metrics::Metric;
 use svmq_tune::sampler::SamplerKind;
 
@@ -28,10 +28,10 @@ pub struct TrainingArgs {
     #[arg(long)]
     pub no_optimize: bool,
     /// Search trials.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = request::DEFAULT_TRIALS)]
     pub trials: usize,
     /// Cross-validation folds.
-    #[arg(long, visible_alias = "cv", default_value_t = 5)]
+    #[arg(long, visible_alias = "cv", default_value_t = request::DEFAULT_FOLDS)]
     pub folds: usize,
     /// The metric to optimize (default: accuracy, or r2 for regression), e.g. f1_macro, roc_auc, rmse.
     #[arg(long)]
@@ -40,10 +40,10 @@ pub struct TrainingArgs {
     #[arg(long, visible_alias = "scaler", default_value = "standard", value_parser = ["standard", "minmax", "robust", "none"])]
     pub scaling: String,
     /// Share of rows held out for the test metrics, between 0.01 and 0.9.
-    #[arg(long, default_value_t = 0.2, value_parser = test_size)]
+    #[arg(long, default_value_t = request::DEFAULT_TEST_SIZE, value_parser = test_size)]
     pub test_size: f64,
     /// Seed of every random choice: the same data, options and seed give the same model.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = request::DEFAULT_SEED)]
     pub seed: u64,
     /// tpe, random or grid.
     #[arg(long, default_value = "tpe", value_parser = ["tpe", "random", "grid"])]
@@ -56,7 +56,7 @@ pub struct TrainingArgs {
 /// `--test-size`: a fraction in the range a training accepts (refused here, before
 /// any data is read, with the range in clap's usage error).
 fn test_size(text: &str) -> Result<f64, String> {
-    use svmq_service::request::{MAX_TEST_SIZE, MIN_TEST_SIZE};
+    use request::{MAX_TEST_SIZE, MIN_TEST_SIZE};
     let value: f64 = text.trim().parse().map_err(|_| {
         format!("not a number; give a fraction between {MIN_TEST_SIZE} and {MAX_TEST_SIZE}")
     })?;

@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use svmq_data::{validate, TargetOptions, Task, ValidationOptions};
 use svmq_service::prediction::predictions_csv;
+use svmq_service::request::{DEFAULT_FOLDS, MAX_FOLDS, MAX_TARGET_DIMENSION};
 use svmq_service::{ModelView, PredictedRow, SavedModel};
 
 /// Rows returned inline as CSV at most; more need an output_path.
@@ -36,15 +37,15 @@ pub(crate) fn validation_options(
         params.target_dimension,
         1,
         1,
-        100,
+        MAX_TARGET_DIMENSION,
         "target columns",
     )?;
     let folds = bounded(
         "cv_folds",
         params.cv_folds,
-        5,
+        DEFAULT_FOLDS,
         2,
-        20,
+        MAX_FOLDS,
         "cross-validation folds",
     )?;
     Ok(ValidationOptions {

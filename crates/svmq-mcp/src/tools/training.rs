@@ -17,14 +17,11 @@ use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, Json, RoleServer};
 use std::time::Duration;
 use svmq_data::{validate, ScalingMethod, TargetOptions, Task};
-use svmq_service::request::{MAX_FOLDS, MAX_TRIALS};
+use svmq_service::request::{MAX_FOLDS, MAX_TARGET_DIMENSION, MAX_TRIALS};
 use svmq_service::{Access, KernelChoice, SubmitOptions, Submitted, TrainingRequest};
 use svmq_service::{TaskId, TaskState};
 use svmq_tune::metrics::Metric;
 use svmq_tune::sampler::SamplerKind;
-
-/// Regression targets at most.
-const MAX_TARGET_DIMENSION: usize = 100;
 
 /// An optional count in `min..=max`, refused with its meaning and range.
 pub(crate) fn bounded(
