@@ -21,6 +21,7 @@ use crate::labels::LabelEncoder;
 use crate::schema::{ColumnKind, Schema};
 use crate::table::{Cell, RawTable};
 
+/// What is learned: a class or a real value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Task {

@@ -19,7 +19,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// How features are scaled, fitted on training rows only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ScalingMethod {
     #[default]
     #[serde(rename = "standard")]

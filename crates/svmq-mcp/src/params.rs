@@ -5,36 +5,13 @@
 
 use schemars::JsonSchema;
 use serde::Deserialize;
+use svmq_data::{ScalingMethod, Task};
+use svmq_service::{KernelChoice, TaskState};
+use svmq_tune::sampler::SamplerKind;
 
-/// A kernel, or `auto` to search the kernel too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum KernelParam {
-    Linear,
-    Rbf,
-    Poly,
-    Sigmoid,
-    Auto,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ScalingParam {
-    Standard,
-    Minmax,
-    Robust,
-    None,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SamplerParam {
-    Tpe,
-    Random,
-    Grid,
-}
-
-/// The kind of training task.
+/// The kind of training task. The one mirror of a library enum here: the tools spell
+/// the task as the user's document does (`svm_classification`), the library as
+/// `classification`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum TaskTypeParam {
     #[serde(rename = "svm_classification", alias = "classification")]
@@ -43,14 +20,13 @@ pub enum TaskTypeParam {
     SvmRegression,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum StatusParam {
-    Queued,
-    Running,
-    Completed,
-    Failed,
-    Cancelled,
+impl From<TaskTypeParam> for Task {
+    fn from(task: TaskTypeParam) -> Task {
+        match task {
+            TaskTypeParam::SvmClassification => Task::Classification,
+            TaskTypeParam::SvmRegression => Task::Regression,
+        }
+    }
 }
 
 /// The parameters every training takes.
@@ -66,7 +42,7 @@ pub struct TrainingParams {
     /// Kernel: linear, rbf, poly, sigmoid, or auto (the kernel becomes part of the
     /// search). Default: rbf.
     #[serde(default)]
-    pub kernel: Option<KernelParam>,
+    pub kernel: Option<KernelChoice>,
     /// Search hyperparameters by cross-validation (true) or train once with the
     /// defaults (false). Default: true.
     #[serde(default)]
@@ -91,7 +67,7 @@ pub struct TrainingParams {
     /// Feature scaling fitted on training rows only: standard (default), minmax,
     /// robust, none.
     #[serde(default)]
-    pub scaling_method: Option<ScalingParam>,
+    pub scaling_method: Option<ScalingMethod>,
     /// Share of rows held out for the test metrics, between 0.01 and 0.9; the test
     /// split must hold a row of every class.
     /// Default: 0.2.
@@ -103,7 +79,7 @@ pub struct TrainingParams {
     pub seed: Option<u64>,
     /// Search sampler: tpe (default), random, grid.
     #[serde(default)]
-    pub sampler: Option<SamplerParam>,
+    pub sampler: Option<SamplerKind>,
     /// Who the task and model belong to. Default: the server's user.
     #[serde(default)]
     pub user_id: Option<String>,
@@ -183,7 +159,7 @@ pub struct ListTasksParams {
     pub user_id: Option<String>,
     /// Only tasks in this state: queued, running, completed, failed, cancelled.
     #[serde(default)]
-    pub status: Option<StatusParam>,
+    pub status: Option<TaskState>,
     /// Tasks per page, 1 to 1000. Default: 50.
     #[serde(default)]
     pub limit: Option<i64>,

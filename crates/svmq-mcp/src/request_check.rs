@@ -11,8 +11,8 @@
 use crate::error::ToolError;
 use crate::params::{
     ListModelsParams, ListTasksParams, ModelIdParams, PredictFileParams, PredictValuesParams,
-    SubmitParams, TaskIdParams, TaskLogsParams, TaskTypeParam, TrainClassifierParams,
-    TrainRegressorParams, ValidateDataParams,
+    SubmitParams, TaskIdParams, TaskLogsParams, TrainClassifierParams, TrainRegressorParams,
+    ValidateDataParams,
 };
 use crate::tools::models::validation_options;
 use crate::tools::queue::{log_tail, task_page};
@@ -71,10 +71,7 @@ fn check_tool_arguments(tool: &str, arguments: JsonObject) -> Result<(), ToolErr
     match tool {
         "submit_training_task" => {
             let params: SubmitParams = decode(arguments)?;
-            let task = match params.task_type {
-                TaskTypeParam::SvmClassification => Task::Classification,
-                TaskTypeParam::SvmRegression => Task::Regression,
-            };
+            let task = Task::from(params.task_type);
             let target_dimension = params.target_dimension;
             checked_training_request(
                 &params.training,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// Where a task is in its lifecycle: `queued → running → completed | failed | cancelled`.
 /// The last three are terminal: a task in one of them never changes again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TaskState {
     /// Waiting to be claimed.

@@ -54,6 +54,7 @@ impl Default for Limits {
 
 /// One kernel, or `auto`: the kernel becomes a dimension of the search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum KernelChoice {
     Linear,
@@ -64,6 +65,10 @@ pub enum KernelChoice {
 }
 
 impl KernelChoice {
+    /// Every choice's name, as requests spell it.
+    pub const NAMES: [&'static str; 5] = ["linear", "rbf", "poly", "sigmoid", "auto"];
+
+    /// The choice named `linear`, `rbf`, `poly` (or `polynomial`), `sigmoid` or `auto`.
     pub fn from_name(name: &str) -> Option<KernelChoice> {
         Some(match name {
             "linear" => KernelChoice::Linear,

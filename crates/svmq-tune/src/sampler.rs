@@ -17,9 +17,10 @@ use crate::space::{Gamma, GammaRuleValues, KernelName, Range, SearchSpace, Trial
 use serde::{Deserialize, Serialize};
 use svmq_core::random::Random;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 /// How a study proposes its trials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
 pub enum SamplerKind {
     /// Tree-structured Parzen estimator.
     Tpe,
@@ -27,6 +28,21 @@ pub enum SamplerKind {
     Random,
     /// A grid over the space.
     Grid,
+}
+
+impl SamplerKind {
+    /// Every sampler's name, as requests spell it.
+    pub const NAMES: [&'static str; 3] = ["tpe", "random", "grid"];
+
+    /// The sampler named `tpe`, `random` or `grid`.
+    pub fn from_name(name: &str) -> Option<SamplerKind> {
+        match name {
+            "tpe" => Some(SamplerKind::Tpe),
+            "random" => Some(SamplerKind::Random),
+            "grid" => Some(SamplerKind::Grid),
+            _ => None,
+        }
+    }
 }
 
 /// A finished trial as the sampler sees it: lower loss is better; pruned and failed

@@ -1,6 +1,7 @@
 //! The training options shared by `svmq train` and `svmq submit`, and their
 //! translation into a `TrainingRequest`.
 
+use clap::builder::PossibleValuesParser;
 use clap::Args;
 use std::path::PathBuf;
 use svmq_data::{ScalingMethod, Task};
@@ -22,7 +23,7 @@ pub struct TrainingArgs {
     #[arg(long, default_value_t = 1)]
     pub target_dimension: usize,
     /// linear, rbf, poly, sigmoid, or auto (the kernel is searched too).
-    #[arg(long, default_value = "rbf", value_parser = ["linear", "rbf", "poly", "sigmoid", "auto"])]
+    #[arg(long, default_value = "rbf", value_parser = PossibleValuesParser::new(KernelChoice::NAMES))]
     pub kernel: String,
     /// Train with the default parameters instead of searching.
     #[arg(long)]
@@ -37,7 +38,7 @@ pub struct TrainingArgs {
     #[arg(long)]
     pub metric: Option<String>,
     /// standard, minmax, robust or none.
-    #[arg(long, visible_alias = "scaler", default_value = "standard", value_parser = ["standard", "minmax", "robust", "none"])]
+    #[arg(long, visible_alias = "scaler", default_value = "standard", value_parser = PossibleValuesParser::new(ScalingMethod::NAMES))]
     pub scaling: String,
     /// Share of rows held out for the test metrics, between 0.01 and 0.9.
     #[arg(long, default_value_t = request::DEFAULT_TEST_SIZE, value_parser = test_size)]
@@ -46,7 +47,7 @@ pub struct TrainingArgs {
     #[arg(long, default_value_t = request::DEFAULT_SEED)]
     pub seed: u64,
     /// tpe, random or grid.
-    #[arg(long, default_value = "tpe", value_parser = ["tpe", "random", "grid"])]
+    #[arg(long, default_value = "tpe", value_parser = PossibleValuesParser::new(SamplerKind::NAMES))]
     pub sampler: String,
     /// Do not fit probability estimates on the final classifier.
     #[arg(long)]
@@ -97,11 +98,7 @@ impl TrainingArgs {
                 .expect("clap checked the scaling"),
             test_size: self.test_size,
             seed: self.seed,
-            sampler: match self.sampler.as_str() {
-                "random" => SamplerKind::Random,
-                "grid" => SamplerKind::Grid,
-                _ => SamplerKind::Tpe,
-            },
+            sampler: SamplerKind::from_name(&self.sampler).expect("clap checked the sampler"),
             probability: !self.no_probability,
             limits,
             ..TrainingRequest::default()

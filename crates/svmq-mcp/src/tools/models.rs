@@ -28,10 +28,7 @@ const MAX_INLINE_ROWS: usize = 10_000;
 pub(crate) fn validation_options(
     params: &ValidateDataParams,
 ) -> Result<ValidationOptions, ToolError> {
-    let task = match params.task_type.unwrap_or(TaskTypeParam::SvmClassification) {
-        TaskTypeParam::SvmClassification => Task::Classification,
-        TaskTypeParam::SvmRegression => Task::Regression,
-    };
+    let task = Task::from(params.task_type.unwrap_or(TaskTypeParam::SvmClassification));
     let target_dimension = bounded(
         "target_dimension",
         params.target_dimension,

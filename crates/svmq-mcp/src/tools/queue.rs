@@ -3,14 +3,14 @@
 
 use crate::error::ToolError;
 use crate::output::{Cancelled, LogLineView, TaskList, TaskLogs};
-use crate::params::{ListTasksParams, StatusParam, TaskIdParams, TaskLogsParams};
+use crate::params::{ListTasksParams, TaskIdParams, TaskLogsParams};
 use crate::server::{Caller, State, SvmqServer};
 use crate::tools::training::bounded;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, Json, RoleServer};
 use svmq_service::{QueueStatus, TaskView};
-use svmq_service::{TaskFilter, TaskId, TaskState};
+use svmq_service::{TaskFilter, TaskId};
 
 /// The page size and the cursor (the sequence to list before) of a task listing.
 pub(crate) fn task_page(params: &ListTasksParams) -> Result<(usize, Option<i64>), ToolError> {
@@ -45,16 +45,6 @@ impl State {
             .progress_message
             .map(|message| self.redact_text(&message));
         view
-    }
-}
-
-fn task_state(status: StatusParam) -> TaskState {
-    match status {
-        StatusParam::Queued => TaskState::Queued,
-        StatusParam::Running => TaskState::Running,
-        StatusParam::Completed => TaskState::Completed,
-        StatusParam::Failed => TaskState::Failed,
-        StatusParam::Cancelled => TaskState::Cancelled,
     }
 }
 
@@ -108,7 +98,7 @@ impl SvmqServer {
                 &state.access(&caller),
                 &TaskFilter {
                     user_id,
-                    state: params.status.map(task_state),
+                    state: params.status,
                     limit: Some(limit as u32),
                     before_sequence,
                 },

@@ -6,22 +6,18 @@
 
 use crate::error::ToolError;
 use crate::output::{TaskView, TrainingTask};
-use crate::params::{
-    KernelParam, SamplerParam, ScalingParam, SubmitParams, TaskTypeParam, TrainClassifierParams,
-    TrainRegressorParams, TrainingParams,
-};
+use crate::params::{SubmitParams, TrainClassifierParams, TrainRegressorParams, TrainingParams};
 use crate::server::{Caller, State, SvmqServer};
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::ProgressNotificationParam;
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, Json, RoleServer};
 use std::time::Duration;
-use svmq_data::{validate, ScalingMethod, TargetOptions, Task};
+use svmq_data::{validate, TargetOptions, Task};
 use svmq_service::request::{MAX_FOLDS, MAX_TARGET_DIMENSION, MAX_TRIALS};
-use svmq_service::{Access, KernelChoice, SubmitOptions, Submitted, TrainingRequest};
+use svmq_service::{Access, SubmitOptions, Submitted, TrainingRequest};
 use svmq_service::{TaskId, TaskState};
 use svmq_tune::metrics::Metric;
-use svmq_tune::sampler::SamplerKind;
 
 /// An optional count in `min..=max`, refused with its meaning and range.
 pub(crate) fn bounded(
@@ -104,30 +100,17 @@ pub(crate) fn checked_training_request(
         task,
         target_column: params.target_column.clone(),
         target_dimension,
-        kernel: match params.kernel.unwrap_or(KernelParam::Rbf) {
-            KernelParam::Linear => KernelChoice::Linear,
-            KernelParam::Rbf => KernelChoice::Rbf,
-            KernelParam::Poly => KernelChoice::Poly,
-            KernelParam::Sigmoid => KernelChoice::Sigmoid,
-            KernelParam::Auto => KernelChoice::Auto,
-        },
-        optimize_hyperparameters: params.optimize_hyperparameters.unwrap_or(true),
+        kernel: params.kernel.unwrap_or(defaults.kernel),
+        optimize_hyperparameters: params
+            .optimize_hyperparameters
+            .unwrap_or(defaults.optimize_hyperparameters),
         n_trials,
         cv_folds,
         scoring_metric,
-        scaling_method: match params.scaling_method.unwrap_or(ScalingParam::Standard) {
-            ScalingParam::Standard => ScalingMethod::Standard,
-            ScalingParam::Minmax => ScalingMethod::MinMax,
-            ScalingParam::Robust => ScalingMethod::Robust,
-            ScalingParam::None => ScalingMethod::None,
-        },
+        scaling_method: params.scaling_method.unwrap_or(defaults.scaling_method),
         test_size: params.test_size.unwrap_or(defaults.test_size),
         seed: params.seed.unwrap_or(defaults.seed),
-        sampler: match params.sampler.unwrap_or(SamplerParam::Tpe) {
-            SamplerParam::Tpe => SamplerKind::Tpe,
-            SamplerParam::Random => SamplerKind::Random,
-            SamplerParam::Grid => SamplerKind::Grid,
-        },
+        sampler: params.sampler.unwrap_or(defaults.sampler),
         limits: limits.clone(),
         ..defaults
     };
@@ -276,10 +259,7 @@ impl SvmqServer {
         context: RequestContext<RoleServer>,
     ) -> Result<Json<TrainingTask>, ToolError> {
         let caller = Caller::of(&context);
-        let task = match params.task_type {
-            TaskTypeParam::SvmClassification => Task::Classification,
-            TaskTypeParam::SvmRegression => Task::Regression,
-        };
+        let task = Task::from(params.task_type);
         self.reading_data(move |state| {
             let request =
                 state.training_request(&params.training, task, params.target_dimension)?;
