@@ -3,6 +3,7 @@
 //! original label space. It reads files and writes model directories; it knows
 //! nothing of protocols or terminals.
 
+pub mod data_check;
 pub mod error;
 pub mod export;
 pub mod model_store;

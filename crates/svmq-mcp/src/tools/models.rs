@@ -16,7 +16,8 @@ use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, Json, RoleServer};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use svmq_data::{validate, TargetOptions, Task, ValidationOptions};
+use svmq_data::{TargetOptions, Task, ValidationOptions};
+use svmq_service::data_check::validate_file;
 use svmq_service::prediction::predictions_csv;
 use svmq_service::request::{DEFAULT_FOLDS, MAX_FOLDS, MAX_TARGET_DIMENSION};
 use svmq_service::{ModelView, PredictedRow, SavedModel};
@@ -304,11 +305,8 @@ impl SvmqServer {
             let path = state
                 .data_roots
                 .resolve_input("data_source", &params.data_source)?;
-            let mut options = validation_options(&params)?;
-            let table =
-                svmq_service::training::read_data(&path, &state.service.settings().limits.read)?;
-            options.target.max_classes = state.service.settings().limits.max_classes;
-            let report = validate(&table, &options);
+            let options = validation_options(&params)?;
+            let report = validate_file(&path, &state.service.settings().limits, &options)?;
             Ok(Json(DataReport {
                 trainable: report.is_trainable(),
                 report: serde_json::to_value(&report)

@@ -13,9 +13,10 @@ use rmcp::model::ProgressNotificationParam;
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, Json, RoleServer};
 use std::time::Duration;
-use svmq_data::{validate, TargetOptions, Task};
+use svmq_data::Task;
+use svmq_service::data_check::check_training_data;
 use svmq_service::request::{MAX_FOLDS, MAX_TARGET_DIMENSION, MAX_TRIALS};
-use svmq_service::{Access, SubmitOptions, Submitted, TrainingRequest};
+use svmq_service::{Access, ServiceError, SubmitOptions, Submitted, TrainingRequest};
 use svmq_service::{TaskId, TaskState};
 use svmq_tune::metrics::Metric;
 
@@ -164,37 +165,14 @@ impl State {
             &self.service.settings().limits,
         )?;
         if params.validate_data.unwrap_or(true) {
-            self.check_data(&request)?;
+            check_training_data(&request).map_err(|error| match error {
+                ServiceError::InvalidRequest(message) => ToolError::invalid(
+                    message.replace("validating the file gives", "validate_data gives"),
+                ),
+                other => other.into(),
+            })?;
         }
         Ok(request)
-    }
-
-    /// Reads the data and refuses it now, with every blocking problem, rather than
-    /// letting the task fail later.
-    fn check_data(&self, request: &TrainingRequest) -> Result<(), ToolError> {
-        let table = svmq_service::training::read_data(
-            &request.data_source,
-            &self.service.settings().limits.read,
-        )?;
-        let report = validate(
-            &table,
-            &svmq_data::ValidationOptions {
-                task: request.task,
-                target: TargetOptions {
-                    target_column: request.target_column.clone(),
-                    target_dimension: request.target_dimension,
-                    max_classes: self.service.settings().limits.max_classes,
-                },
-                folds: Some(request.cv_folds),
-            },
-        );
-        if report.is_trainable() {
-            return Ok(());
-        }
-        Err(ToolError::invalid(format!(
-            "the data cannot be trained on: {}. Fix the data or the parameters (validate_data gives the full report)",
-            report.blocking_problems.join("; ")
-        )))
     }
 
     /// Queues a request; returns the task as submitted.

@@ -249,9 +249,8 @@ fn text_in_a_numeric_feature_of_a_prediction_row_is_not_quoted() {
         ..request(&path, Task::Classification)
     });
     let input = serde_json::json!({"x": SECRET, "noise": 0.5});
-    let error = svmq_service::prediction::rows_from_json(&outcome.model, &input)
-        .err()
-        .expect("refused");
+    let error =
+        svmq_service::prediction::rows_from_json(&outcome.model, &input).expect_err("refused");
     let message = error.to_string();
     assert_contains(&message, &["`x`", "must be a finite number"]);
     assert!(!message.contains(SECRET), "{message}");

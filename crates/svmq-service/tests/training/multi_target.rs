@@ -73,9 +73,7 @@ fn predictions_give_one_value_per_target() {
     let outcome = train_ok(&two_target_request(&path));
     let model = &outcome.model;
     let input = serde_json::json!([{"x1": 5.0, "x2": 5.0}, [1.0, 9.0]]);
-    let error = rows_from_json(model, &input)
-        .err()
-        .expect("mixed forms refused");
+    let error = rows_from_json(model, &input).expect_err("mixed forms refused");
     assert!(error.to_string().contains("use one form"), "{error}");
 
     let input = serde_json::json!([{"x1": 5.0, "x2": 5.0}, {"x1": 1.0, "x2": 9.0, "near": null}]);

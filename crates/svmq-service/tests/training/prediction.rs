@@ -110,8 +110,7 @@ fn missing_extra_and_miscounted_features_are_clear_errors() {
     let model = animal_model(&fixture);
     let message = |input: serde_json::Value| {
         rows_from_json(&model, &input)
-            .err()
-            .expect("refused")
+            .expect_err("refused")
             .to_string()
     };
     let missing = message(json!({"weight": 1.0, "colour": "red"}));

@@ -18,9 +18,9 @@ use clap::Args;
 use serde_json::json;
 use std::path::PathBuf;
 use svmq_data::validate::{ColumnReport, ColumnRole};
-use svmq_data::{validate, ColumnKind, TargetOptions, Task, ValidationOptions, ValidationReport};
+use svmq_data::{ColumnKind, TargetOptions, Task, ValidationOptions, ValidationReport};
+use svmq_service::data_check::validate_file;
 use svmq_service::request::MAX_FOLDS;
-use svmq_service::training::read_data;
 
 /// Target columns at most, the bound the MCP tool `validate_data` applies too.
 pub const MAX_TARGET_DIMENSION: u64 = 100;
@@ -79,8 +79,11 @@ impl ValidateArgs {
 
 pub fn run(config: &Config, arguments: &ValidateArgs, json_output: bool) -> Result<(), Failure> {
     let limits = config.limits();
-    let table = read_data(&arguments.data, &limits.read)?;
-    let report = validate(&table, &arguments.options(limits.max_classes));
+    let report = validate_file(
+        &arguments.data,
+        &limits,
+        &arguments.options(limits.max_classes),
+    )?;
     if json_output {
         print_json(&json!({
             "trainable": report.is_trainable(),
