@@ -3,6 +3,8 @@
 //! original label space. It reads files and writes model directories; it knows
 //! nothing of protocols or terminals.
 
+#![warn(missing_docs)]
+
 pub mod error;
 pub mod export;
 pub mod model_store;
