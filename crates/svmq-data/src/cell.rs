@@ -14,7 +14,9 @@ pub enum Cell {
     /// `value` would not give it back (`1.0`, `+1`, `007`), so labels keep their
     /// original spelling; it is `None` whenever `value`'s shortest form is the text.
     Number {
+        /// The number, always finite.
         value: f64,
+        /// The text as written in the file, when it differs from `value`'s shortest form.
         written: Option<Box<str>>,
     },
     /// Anything else, trimmed of surrounding whitespace.
@@ -62,6 +64,7 @@ impl Cell {
         }
     }
 
+    /// Whether this is [`Cell::Missing`].
     pub fn is_missing(&self) -> bool {
         matches!(self, Cell::Missing)
     }

@@ -25,7 +25,9 @@ use crate::table::{Cell, RawTable};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Task {
+    /// Predict one of the classes of one target column.
     Classification,
+    /// Predict the real value of one or more target columns.
     Regression,
 }
 
@@ -63,7 +65,9 @@ impl Default for TargetOptions {
 /// The targets of the usable rows, in the order of [`Dataset::rows`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Target {
+    /// Classification: a class index per row.
     Classes {
+        /// The target's labels, numbered by first appearance among the usable rows.
         encoder: LabelEncoder,
         /// The class index of each usable row.
         classes: Vec<usize>,
@@ -75,9 +79,14 @@ pub enum Target {
 /// A table ready for splitting and preprocessing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
+    /// The whole table as read, unusable rows included.
     pub table: RawTable,
+    /// The inferred type of each of the table's columns.
     pub schema: Schema,
+    /// What is learned.
     pub task: Task,
+    /// Positions of the target columns in the table, ascending and contiguous; one for
+    /// classification.
     pub target_columns: Vec<usize>,
     /// Numeric and categorical columns other than the targets, in table order.
     pub feature_columns: Vec<usize>,
@@ -85,6 +94,7 @@ pub struct Dataset {
     pub ignored_columns: Vec<usize>,
     /// The table rows whose targets are all present, ascending.
     pub rows: Vec<usize>,
+    /// The targets of `rows`, in the same order.
     pub target: Target,
 }
 
@@ -161,6 +171,7 @@ impl Dataset {
         }
     }
 
+    /// The target columns' names, in table order.
     pub fn target_names(&self) -> Vec<String> {
         self.target_columns
             .iter()
@@ -168,6 +179,7 @@ impl Dataset {
             .collect()
     }
 
+    /// The feature columns' names, in table order.
     pub fn feature_names(&self) -> Vec<String> {
         self.feature_columns
             .iter()

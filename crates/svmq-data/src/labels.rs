@@ -12,6 +12,8 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+/// Class labels numbered `0..k` in order of first appearance; serialized as the list of
+/// labels in index order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(from = "Classes", into = "Classes")]
 pub struct LabelEncoder {
@@ -65,10 +67,12 @@ impl LabelEncoder {
         index
     }
 
+    /// The label's class index; `None` for a label not seen.
     pub fn encode(&self, label: &str) -> Option<usize> {
         self.indices.get(label).copied()
     }
 
+    /// The label of a class index; `None` past the last class.
     pub fn decode(&self, index: usize) -> Option<&str> {
         self.classes.get(index).map(String::as_str)
     }
@@ -78,10 +82,12 @@ impl LabelEncoder {
         &self.classes
     }
 
+    /// The number of classes.
     pub fn len(&self) -> usize {
         self.classes.len()
     }
 
+    /// Whether no class has been seen.
     pub fn is_empty(&self) -> bool {
         self.classes.is_empty()
     }

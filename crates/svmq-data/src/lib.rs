@@ -11,6 +11,8 @@
 //!
 //! This crate knows no SVM: it hands the engine plain matrices and labels.
 
+#![warn(missing_docs)]
+
 mod cell;
 pub mod dataset;
 pub mod delimited;

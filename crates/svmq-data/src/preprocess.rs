@@ -36,8 +36,10 @@ use crate::scaling::{mean, Affine, ScalingMethod};
 use crate::schema::ColumnKind;
 use crate::table::{Cell, RawTable};
 
+/// Choices for fitting a [`Preprocessor`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PreprocessOptions {
+    /// The scaler of numeric features; categorical (one-hot) columns are not scaled.
     pub scaling: ScalingMethod,
 }
 
@@ -189,13 +191,18 @@ fn locate<'a>(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FittedFeature {
+    /// A numeric column: imputed, then scaled into one output column.
     Numeric {
+        /// The column's name.
         name: String,
         /// The value a missing cell becomes (the fitting rows' mean).
         fill: f64,
+        /// The scaler fitted on the imputed fitting rows.
         scaling: Affine,
     },
+    /// A categorical column: imputed, then one-hot encoded, unscaled.
     Categorical {
+        /// The column's name.
         name: String,
         /// The categories seen when fitting, sorted: one output column each.
         categories: Vec<String>,
@@ -205,6 +212,7 @@ pub enum FittedFeature {
 }
 
 impl FittedFeature {
+    /// The column's name.
     pub fn name(&self) -> &str {
         match self {
             Self::Numeric { name, .. } | Self::Categorical { name, .. } => name,
@@ -282,10 +290,12 @@ pub struct FittedPreprocessor {
 }
 
 impl FittedPreprocessor {
+    /// The scaling method the numeric features were fitted with.
     pub fn scaling(&self) -> ScalingMethod {
         self.scaling
     }
 
+    /// The fitted features, in input order.
     pub fn features(&self) -> &[FittedFeature] {
         &self.features
     }
@@ -317,6 +327,8 @@ impl FittedPreprocessor {
         names
     }
 
+    /// The number of matrix columns a row becomes: one per numeric feature, one per
+    /// category of each categorical feature.
     pub fn output_width(&self) -> usize {
         self.features.iter().map(FittedFeature::width).sum()
     }

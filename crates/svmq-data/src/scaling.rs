@@ -23,18 +23,23 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ScalingMethod {
+    /// Subtract the mean, divide by the population standard deviation.
     #[default]
     #[serde(rename = "standard")]
     Standard,
+    /// Subtract the minimum, divide by the range: training values land in [0, 1].
     #[serde(rename = "minmax")]
     MinMax,
+    /// Subtract the median, divide by the interquartile range: outliers weigh less.
     #[serde(rename = "robust")]
     Robust,
+    /// Leave values as they are.
     #[serde(rename = "none")]
     None,
 }
 
 impl ScalingMethod {
+    /// Every method's name, as requests spell it.
     pub const NAMES: [&'static str; 4] = ["standard", "minmax", "robust", "none"];
 
     /// The method named `standard`, `minmax`, `robust` or `none`.
@@ -48,6 +53,9 @@ impl ScalingMethod {
         }
     }
 
+    /// The method's name as requests spell it: the inverse of [`from_name`].
+    ///
+    /// [`from_name`]: ScalingMethod::from_name
     pub fn name(self) -> &'static str {
         match self {
             Self::Standard => "standard",
@@ -61,11 +69,14 @@ impl ScalingMethod {
 /// `x ↦ (x − center) / scale`, with `scale` never zero.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Affine {
+    /// Subtracted first.
     pub center: f64,
+    /// Divided by second; positive when fitted, 1 for constant values.
     pub scale: f64,
 }
 
 impl Affine {
+    /// The map leaving every value unchanged: center 0, scale 1.
     pub const IDENTITY: Affine = Affine {
         center: 0.0,
         scale: 1.0,
@@ -115,15 +126,18 @@ impl Affine {
         }
     }
 
+    /// `(value − center) / scale`.
     pub fn apply(&self, value: f64) -> f64 {
         (value - self.center) / self.scale
     }
 
+    /// `value · scale + center`: undoes [`apply`](Affine::apply).
     pub fn invert(&self, value: f64) -> f64 {
         value * self.scale + self.center
     }
 }
 
+/// The arithmetic mean; NaN for no values.
 pub fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
 }
@@ -165,6 +179,7 @@ impl TargetScaler {
         }
     }
 
+    /// Targets in training units: `(value − mean) / scale`.
     pub fn transform(&self, values: &[f64]) -> Vec<f64> {
         values
             .iter()
@@ -180,6 +195,7 @@ impl TargetScaler {
             .collect()
     }
 
+    /// The training targets' mean, in the target's units.
     pub fn mean(&self) -> f64 {
         self.affine.center
     }

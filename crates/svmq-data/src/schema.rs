@@ -15,10 +15,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::table::{Cell, RawTable};
 
+/// A column's inferred type; see the module docs for the rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnKind {
+    /// Every non-missing cell is a number, with at least two distinct values.
     Numeric,
+    /// At least one cell is text, with at least two distinct values; numbers in it are
+    /// categories spelled as written.
     Categorical,
     /// One distinct value (missing cells aside): carries no information.
     Constant,
@@ -29,18 +33,24 @@ pub enum ColumnKind {
 /// What inference found in one column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnSchema {
+    /// The column's name.
     pub name: String,
+    /// The inferred type.
     pub kind: ColumnKind,
+    /// Cells that are missing.
     pub missing: usize,
-    /// Cells that are numbers, and cells that are text.
+    /// Cells that are numbers.
     pub numbers: usize,
+    /// Cells that are text.
     pub texts: usize,
     /// Distinct non-missing values (numbers compared by value, text by spelling).
     pub distinct: usize,
 }
 
+/// The inferred type of every column of a table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Schema {
+    /// One entry per column, in table order.
     pub columns: Vec<ColumnSchema>,
 }
 
@@ -53,6 +63,7 @@ impl Schema {
         Schema { columns }
     }
 
+    /// The type of the column at this position; panics past the last column.
     pub fn kind(&self, column: usize) -> ColumnKind {
         self.columns[column].kind
     }

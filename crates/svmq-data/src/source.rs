@@ -16,6 +16,7 @@ pub struct ReadLimits {
     pub max_bytes: u64,
     /// Data rows, the header not counted.
     pub max_rows: usize,
+    /// Columns of the table (for a sheet, the span of its non-empty cells).
     pub max_columns: usize,
     /// Bytes an `.xlsx` workbook may expand to when its parts are decompressed: a
     /// zip archive of a few megabytes can hold gigabytes.

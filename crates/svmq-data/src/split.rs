@@ -21,7 +21,9 @@ use crate::error::DataError;
 /// Positions of the training and test examples, each ascending.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Split {
+    /// Positions trained on.
     pub train: Vec<usize>,
+    /// Positions held out for testing.
     pub test: Vec<usize>,
 }
 
@@ -43,6 +45,7 @@ pub struct Folds {
 }
 
 impl Folds {
+    /// The number of folds, at least 2.
     pub fn count(&self) -> usize {
         self.count
     }

@@ -26,6 +26,7 @@ pub enum HeaderMode {
     /// Decide from the data (see [`has_header`]).
     #[default]
     Detect,
+    /// The first row is a header.
     Present,
     /// Columns are named `column_1`, `column_2`, ...
     Absent,
@@ -34,16 +35,21 @@ pub enum HeaderMode {
 /// How to read a table.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TableOptions {
+    /// Whether the first row names the columns.
     pub header: HeaderMode,
     /// The field delimiter of delimited text; `None` detects one of `,` `;` tab `|`.
     pub delimiter: Option<u8>,
+    /// Caps on file size, rows, columns and field length.
     pub limits: ReadLimits,
 }
 
 /// A table: column names and rows of cells, every row as long as `column_names`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawTable {
+    /// Column names from the header, or `column_1`, `column_2`, ... without one;
+    /// distinct.
     pub column_names: Vec<String>,
+    /// The data rows, header excluded; `cells[row][column]`.
     pub cells: Vec<Vec<Cell>>,
     /// For each row of `cells`, the 1-based line (delimited text) or sheet row (xlsx)
     /// it starts on: what error messages name, as a person would look it up.
@@ -51,10 +57,12 @@ pub struct RawTable {
 }
 
 impl RawTable {
+    /// The number of data rows.
     pub fn rows(&self) -> usize {
         self.cells.len()
     }
 
+    /// The number of columns.
     pub fn columns(&self) -> usize {
         self.column_names.len()
     }

@@ -22,6 +22,7 @@ pub enum ToolError {
 }
 
 impl ToolError {
+    /// A mistake the caller can fix; `message` says how.
     pub fn invalid(message: impl Into<String>) -> ToolError {
         ToolError::Invalid(message.into())
     }
@@ -74,15 +75,20 @@ impl IntoContents for ToolError {
 /// Why the server could not start or stopped abnormally (not a tool call's failure).
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// The queue store could not be opened, or the local worker not registered in it.
     #[error("cannot open the store: {0}")]
     Store(#[from] QueueError),
+    /// A data or output root is unusable (e.g. missing).
     #[error("{0}")]
     Roots(String),
     /// A setting that cannot work, e.g. an unauthenticated non-loopback listener.
     #[error("{0}")]
     Config(String),
+    /// The tokio runtime or the local worker's thread could not start, or the HTTP
+    /// listener could not report its address.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+    /// The MCP session or the HTTP server failed.
     #[error("the MCP session failed: {0}")]
     Session(String),
 }

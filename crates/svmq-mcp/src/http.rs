@@ -33,8 +33,10 @@ use tokio_util::sync::CancellationToken;
 /// Largest request body accepted, in bytes.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
+/// How the streamable HTTP transport listens and whom it admits.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
+    /// Where to listen; port 0 picks a free one.
     pub address: SocketAddr,
     /// Bearer token → the user it authenticates. Empty: no authentication, which is
     /// allowed on loopback addresses only.
@@ -42,12 +44,15 @@ pub struct HttpSettings {
     /// Browser origins allowed to call (e.g. `http://localhost:*`); requests without
     /// an `Origin` header (non-browser clients) always pass. Any other origin gets 403.
     pub allowed_origins: Vec<String>,
+    /// Largest request body accepted, in bytes; a larger one gets 413.
     pub max_body_bytes: usize,
     /// Caps on open MCP sessions and their idle expiry.
     pub sessions: SessionLimits,
 }
 
 impl HttpSettings {
+    /// Defaults for `address`: no tokens, no browser origins, the default body and
+    /// session caps.
     pub fn new(address: SocketAddr) -> HttpSettings {
         HttpSettings {
             address,

@@ -13,6 +13,8 @@
 //! environment (the binary resolves [`Settings`]), or write to stdout outside the
 //! protocol.
 
+#![warn(missing_docs)]
+
 mod dashboard;
 pub mod error;
 pub mod http;

@@ -21,9 +21,11 @@ pub struct TrainingTask {
     pub model_id: Option<String>,
     /// What to do next.
     pub next_step: String,
+    /// The task's state when the call returned.
     pub task: TaskView,
 }
 
+/// One page of training tasks: the result of `list_training_tasks`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TaskList {
     /// Newest first.
@@ -32,14 +34,17 @@ pub struct TaskList {
     pub next_cursor: Option<String>,
 }
 
+/// The result of `cancel_training_task`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Cancelled {
+    /// The task asked to cancel.
     pub task_id: String,
     /// cancelled (it was queued) or stop_requested (it is running and stops within a
     /// second; its status becomes cancelled once training has really stopped).
     pub outcome: String,
 }
 
+/// One line of a task's log.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct LogLineView {
     /// Position in the task's log, from 1.
@@ -48,16 +53,20 @@ pub struct LogLineView {
     pub at: i64,
     /// info, warning or error.
     pub level: String,
+    /// The text, with the server's absolute paths shown relative to their root.
     pub message: String,
 }
 
+/// A task's log: the result of `get_task_logs`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TaskLogs {
+    /// The task.
     pub task_id: String,
     /// Oldest first.
     pub lines: Vec<LogLineView>,
 }
 
+/// The prediction for one input row.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PredictionView {
     /// Classification: the predicted class as written in the training data.
@@ -70,8 +79,10 @@ pub struct PredictionView {
     pub decision_values: Vec<f64>,
 }
 
+/// The result of `predict_from_values`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Predictions {
+    /// The model that predicted.
     pub model_id: String,
     /// classification or regression.
     pub task: String,
@@ -81,8 +92,10 @@ pub struct Predictions {
     pub predictions: Vec<PredictionView>,
 }
 
+/// The result of `predict_from_file`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct FilePredictions {
+    /// The model that predicted.
     pub model_id: String,
     /// Rows predicted.
     pub rows: u64,
@@ -95,25 +108,32 @@ pub struct FilePredictions {
     pub csv: Option<String>,
 }
 
+/// The result of `list_models`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ModelList {
     /// Newest first.
     pub models: Vec<ModelView>,
 }
 
+/// The result of `get_model_info`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ModelInfo {
+    /// The model's registry entry.
     pub model: ModelView,
     /// The full training report: parameters, metrics, trials, data schema, timings.
     pub report: Value,
 }
 
+/// The result of `delete_model`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Deleted {
+    /// The model deleted.
     pub model_id: String,
+    /// Always true: a model that cannot be deleted is a tool error instead.
     pub deleted: bool,
 }
 
+/// The result of `validate_data`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DataReport {
     /// Whether training can go ahead (no blocking problems).

@@ -14,8 +14,10 @@ use svmq_tune::sampler::SamplerKind;
 /// `classification`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum TaskTypeParam {
+    /// `svm_classification` (or `classification`): predict a class.
     #[serde(rename = "svm_classification", alias = "classification")]
     SvmClassification,
+    /// `svm_regression` (or `regression`): predict one or more real values.
     #[serde(rename = "svm_regression", alias = "regression")]
     SvmRegression,
 }
@@ -97,8 +99,10 @@ pub struct TrainingParams {
     pub timeout_seconds: Option<u64>,
 }
 
+/// The arguments of `train_svm_classifier`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct TrainClassifierParams {
+    /// The parameters every training takes, at the top level of the arguments.
     #[serde(flatten)]
     pub training: TrainingParams,
     /// true (default): queue the training and return its task_id at once; poll
@@ -109,8 +113,10 @@ pub struct TrainClassifierParams {
     pub use_async_queue: Option<bool>,
 }
 
+/// The arguments of `train_svm_regressor`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct TrainRegressorParams {
+    /// The parameters every training takes, at the top level of the arguments.
     #[serde(flatten)]
     pub training: TrainingParams,
     /// Number of target columns k: the k columns ending at target_column (default: the
@@ -125,10 +131,12 @@ pub struct TrainRegressorParams {
     pub use_async_queue: Option<bool>,
 }
 
+/// The arguments of `submit_training_task`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct SubmitParams {
     /// svm_classification or svm_regression.
     pub task_type: TaskTypeParam,
+    /// The parameters every training takes, at the top level of the arguments.
     #[serde(flatten)]
     pub training: TrainingParams,
     /// Regression only: number of target columns k (the last k by default), one model
@@ -137,12 +145,14 @@ pub struct SubmitParams {
     pub target_dimension: Option<i64>,
 }
 
+/// The arguments of `get_task_status` and `cancel_training_task`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct TaskIdParams {
     /// The task id returned at submission (32 lowercase hexadecimal characters).
     pub task_id: String,
 }
 
+/// The arguments of `get_task_logs`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct TaskLogsParams {
     /// The task id (32 lowercase hexadecimal characters).
@@ -152,6 +162,7 @@ pub struct TaskLogsParams {
     pub tail: Option<i64>,
 }
 
+/// The arguments of `list_training_tasks`.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 pub struct ListTasksParams {
     /// Only this user's tasks. Default: every user's.
@@ -168,6 +179,7 @@ pub struct ListTasksParams {
     pub cursor: Option<String>,
 }
 
+/// The arguments of `list_models`.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 pub struct ListModelsParams {
     /// Whose models. Default: the server's user.
@@ -175,6 +187,7 @@ pub struct ListModelsParams {
     pub user_id: Option<String>,
 }
 
+/// The arguments of `get_model_info` and `delete_model`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct ModelIdParams {
     /// The model id (32 lowercase hexadecimal characters), from a completed task's
@@ -182,6 +195,7 @@ pub struct ModelIdParams {
     pub model_id: String,
 }
 
+/// The arguments of `predict_from_values`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct PredictValuesParams {
     /// The model id (32 lowercase hexadecimal characters).
@@ -197,6 +211,7 @@ pub struct PredictValuesParams {
     pub include_probabilities: Option<bool>,
 }
 
+/// The arguments of `predict_from_file`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct PredictFileParams {
     /// The model id (32 lowercase hexadecimal characters).
@@ -214,6 +229,7 @@ pub struct PredictFileParams {
     pub include_probabilities: Option<bool>,
 }
 
+/// The arguments of `validate_data`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct ValidateDataParams {
     /// Path of the data file inside the server's data roots (CSV/TSV or .xlsx).

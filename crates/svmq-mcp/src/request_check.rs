@@ -27,7 +27,10 @@ use svmq_queue::{ModelId, TaskId};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckedMessage {
     /// A `tools/call` whose arguments passed the tool's stateless checks.
-    ToolCall { tool: String },
+    ToolCall {
+        /// The tool's name.
+        tool: String,
+    },
     /// Any other request, a notification, a response or an error.
     Other,
 }

@@ -26,14 +26,19 @@ use std::time::Duration;
 /// Caps on the sessions of the HTTP server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionLimits {
+    /// Open sessions of all users; an `initialize` beyond it gets 503.
     pub max_sessions: usize,
+    /// Open sessions of one user; an `initialize` beyond it gets 429.
     pub max_sessions_per_user: usize,
     /// A session without a request for this long is closed.
     pub idle_timeout: Duration,
 }
 
+/// [`SessionLimits::max_sessions`] unless configured otherwise.
 pub const DEFAULT_MAX_SESSIONS: usize = 1000;
+/// [`SessionLimits::max_sessions_per_user`] unless configured otherwise.
 pub const DEFAULT_MAX_SESSIONS_PER_USER: usize = 100;
+/// [`SessionLimits::idle_timeout`] unless configured otherwise: 30 minutes.
 pub const DEFAULT_SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 impl Default for SessionLimits {
@@ -49,7 +54,9 @@ impl Default for SessionLimits {
 /// Why an `initialize` is refused: a status and a message for the JSON-RPC error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
+    /// 503 when the server is full, 429 when the user is.
     pub status: StatusCode,
+    /// The limit reached, and how to free a place.
     pub message: String,
 }
 

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 use svmq_queue::{SubmitLimits, DEFAULT_MAX_CONCURRENT};
 
+/// Everything the MCP server needs to know, resolved by the binary.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// svmq's home: the store and the models.
@@ -25,6 +26,7 @@ pub struct Settings {
     pub workers: u32,
     /// The concurrency limit reported and assumed by queue estimates.
     pub max_concurrent_tasks: u32,
+    /// Caps on open tasks, in the queue and per user, checked at submission.
     pub submit_limits: SubmitLimits,
     /// How often a call waiting for its training reads the task's progress.
     pub poll_interval: Duration,

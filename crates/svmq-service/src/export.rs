@@ -18,13 +18,17 @@ use svmq_export::{to_libsvm, to_onnx, ExportError, ExportSource, OnnxOptions, Ta
 /// The formats `svmq export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
+    /// An ONNX graph taking raw feature columns, preprocessing included.
     Onnx,
+    /// LIBSVM's model text, taking preprocessed features; one target at a time.
     Libsvm,
 }
 
 impl ExportFormat {
+    /// Every format's name, as the command line spells it.
     pub const NAMES: [&'static str; 2] = ["onnx", "libsvm"];
 
+    /// The format named `onnx` or `libsvm`.
     pub fn from_name(name: &str) -> Option<ExportFormat> {
         match name {
             "onnx" => Some(ExportFormat::Onnx),
@@ -33,6 +37,7 @@ impl ExportFormat {
         }
     }
 
+    /// The format's name: the inverse of [`ExportFormat::from_name`].
     pub fn name(self) -> &'static str {
         match self {
             ExportFormat::Onnx => "onnx",
@@ -43,7 +48,11 @@ impl ExportFormat {
 
 /// An exported model: the file's bytes and what a user needs to know to use it.
 pub struct Exported {
+    /// The file's contents: an ONNX protobuf, or LIBSVM model text.
     pub bytes: Vec<u8>,
+    /// JSON for the user: the format and, for ONNX, the opsets, inputs and outputs;
+    /// for LIBSVM, the target, the preprocessed feature names in input order, and the
+    /// LIBSVM label of each class.
     pub summary: Value,
 }
 

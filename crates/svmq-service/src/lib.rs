@@ -1,7 +1,10 @@
-//! svmq's use cases, shared by the command line and the MCP server: training from a
-//! data file (split, search, refit, test), saved models, and prediction in the
-//! original label space. It reads files and writes model directories; it knows
-//! nothing of protocols or terminals.
+//! svmq's use cases, shared by the command line, the MCP server and the dashboard
+//! behind one [`Service`] handle: the queue (submit, status, cancel, list), the model
+//! registry, training from a data file (split, search, refit, test), data checks, and
+//! prediction in the original label space. It reads files and writes model
+//! directories; it knows nothing of protocols or terminals.
+
+#![warn(missing_docs)]
 
 pub mod data_check;
 pub mod error;

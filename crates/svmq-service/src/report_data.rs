@@ -21,6 +21,7 @@ pub struct ClassificationSample {
     pub total_rows: usize,
     /// Class indices (into the report's `classes`).
     pub truth: Vec<usize>,
+    /// Predicted class indices, for the same rows as `truth`.
     pub predicted: Vec<usize>,
     /// Binary classifiers: the decision value for the second class (higher means the
     /// second class), the score ROC and precision–recall curves rank by.
@@ -69,7 +70,9 @@ impl ClassificationSample {
 /// One feature column as the data summary shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnSummary {
+    /// The column's name.
     pub name: String,
+    /// Its inferred type, numeric or categorical.
     pub kind: ColumnKind,
     /// Missing cells in the whole file (imputed when fitting).
     pub missing: usize,

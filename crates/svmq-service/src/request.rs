@@ -57,10 +57,15 @@ impl Default for Limits {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum KernelChoice {
+    /// `u·v`.
     Linear,
+    /// `exp(−γ‖u−v‖²)`.
     Rbf,
+    /// `(γ u·v + coef0)^degree`.
     Poly,
+    /// `tanh(γ u·v + coef0)`.
     Sigmoid,
+    /// All four; the search picks (without a search, the defaults use RBF).
     Auto,
 }
 
@@ -92,25 +97,38 @@ impl KernelChoice {
     }
 }
 
+/// One training, as asked for; [`TrainingRequest::validate`] checks the ranges.
+/// Missing fields take the [`Default`] values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TrainingRequest {
+    /// The data file: CSV/TSV, `.xlsx`, or LIBSVM (by extension `.libsvm`, `.svm`,
+    /// `.svmlight`).
     pub data_source: PathBuf,
+    /// Classification or regression.
     pub task: Task,
     /// `None`: the last column.
     pub target_column: Option<String>,
     /// Regression: how many target columns (the last k), one model each.
     pub target_dimension: usize,
+    /// The kernel, or `auto` to search over all of them.
     pub kernel: KernelChoice,
+    /// Search hyperparameters; `false` cross-validates the search space's defaults.
     pub optimize_hyperparameters: bool,
+    /// Trials of the search, 1 to the runner's `max_trials` (at most [`MAX_TRIALS`]).
     pub n_trials: usize,
+    /// Cross-validation folds of the training split, 2 to [`MAX_FOLDS`].
     pub cv_folds: usize,
     /// `None`: accuracy for classification, r2 for regression.
     pub scoring_metric: Option<Metric>,
+    /// Feature scaling, fitted on training rows only.
     pub scaling_method: ScalingMethod,
     /// Share of the rows held out for the test metrics.
     pub test_size: f64,
+    /// Seeds every random choice: the split, the folds, the search, the engine's fits
+    /// and the permutation importance.
     pub seed: u64,
+    /// How the search proposes its trials.
     pub sampler: SamplerKind,
     /// Classifiers: fit Platt probabilities on the final model.
     pub probability: bool,

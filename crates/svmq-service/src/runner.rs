@@ -15,12 +15,18 @@ use std::sync::Mutex;
 use svmq_queue::{ClaimedTask, LogLevel, RunOutcome, Store, TaskContext, TaskRunner};
 use svmq_tune::study::TrialRecord;
 
-/// The task kinds this runner knows.
+/// The task kinds this runner knows: this one a classification training.
 pub const CLASSIFICATION_TASK: &str = "svm_classification";
+/// The task kind of a regression training.
 pub const REGRESSION_TASK: &str = "svm_regression";
 
+/// Runs a queued training: reads the [`TrainingRequest`] payload, trains under this
+/// node's [`Limits`], and saves the model under `home`.
 pub struct TrainingRunner {
+    /// The queue's store. [`TaskRunner::run`] does not read it: the worker registers
+    /// the model when it completes the task.
     pub store: Arc<dyn Store>,
+    /// svmq's home directory: models go to `models/`, trial checkpoints to `studies/`.
     pub home: PathBuf,
     /// This node's caps, applied to every task it runs.
     pub limits: Limits,
@@ -100,6 +106,7 @@ pub struct FileCheckpoint {
 }
 
 impl FileCheckpoint {
+    /// The checkpoint of task `task_id` under `home`; nothing is read or created yet.
     pub fn new(home: &std::path::Path, task_id: &str) -> FileCheckpoint {
         FileCheckpoint {
             path: home.join("studies").join(format!("{task_id}.jsonl")),
@@ -107,6 +114,7 @@ impl FileCheckpoint {
         }
     }
 
+    /// Deletes the checkpoint file, ignoring any error (a missing file included).
     pub fn remove(&self) {
         let _ = std::fs::remove_file(&self.path);
     }

@@ -17,9 +17,13 @@ use svmq_tune::space::{Gamma, TrialParams};
 /// The largest polynomial degree a model may record (the engine's own bound).
 const MAX_DEGREE: u32 = 64;
 
+/// The format name written in, and required of, a saved model's envelope.
 pub const SAVED_MODEL_FORMAT: &str = "svmq-saved-model";
+/// The envelope version written, and the only one read.
 pub const SAVED_MODEL_VERSION: u32 = 1;
+/// The model's file in a model directory.
 pub const MODEL_FILE_NAME: &str = "model.json";
+/// The training report's file in a model directory.
 pub const METADATA_FILE_NAME: &str = "metadata.json";
 
 /// The model of one target.
@@ -27,20 +31,27 @@ pub const METADATA_FILE_NAME: &str = "metadata.json";
 pub struct TargetModel {
     /// The target column's name.
     pub name: String,
+    /// The hyperparameters it was trained with (the search's best).
     pub params: TrialParams,
     /// Trained on class indices (classification) or standardized values.
     pub engine: Model,
     /// Regression: prediction = engine value · scale + mean (1 and 0 otherwise).
     pub target_mean: f64,
+    /// See `target_mean`; finite and non-zero.
     pub target_scale: f64,
 }
 
+/// A trained model: everything prediction and export need, from raw rows to labels or
+/// values in the target's units.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedModel {
+    /// Classification or regression.
     pub task: Task,
     /// Class labels as written in the data, by class index (classification).
     pub classes: Vec<String>,
+    /// Imputation, one-hot encoding and scaling, fitted on the training split.
     pub preprocessor: FittedPreprocessor,
+    /// One model per target column: exactly one for classification.
     pub targets: Vec<TargetModel>,
 }
 
@@ -61,6 +72,7 @@ pub struct PredictedRow {
 }
 
 impl SavedModel {
+    /// The model as the text of `model.json`: a checksummed, versioned envelope.
     pub fn to_text(&self) -> String {
         to_envelope(SAVED_MODEL_FORMAT, SAVED_MODEL_VERSION, self)
     }

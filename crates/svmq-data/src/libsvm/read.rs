@@ -29,6 +29,7 @@ impl Default for ReadOptions {
 /// A data set read from a LIBSVM file, densified.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LibsvmData {
+    /// One label per example, in file order.
     pub labels: Vec<f64>,
     /// Number of columns = the largest feature index seen (or the `minimum_columns`
     /// asked for, whichever is larger).

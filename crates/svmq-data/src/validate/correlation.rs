@@ -21,10 +21,15 @@ const CORRELATION_MAX_ROWS: usize = 10_000;
 /// Reported pairs are cut at this many, strongest first.
 const MAX_PAIRS: usize = 100;
 
+/// Two numeric features whose values correlate beyond [`PAIR_CORRELATION`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CorrelatedPair {
+    /// The feature that comes first in the table.
     pub first: String,
+    /// The other feature.
     pub second: String,
+    /// Pearson's r between them, in −1 to 1, over rows where both are present (at
+    /// most 10 000 rows, sampled evenly).
     pub correlation: f64,
 }
 

@@ -33,83 +33,127 @@ pub use correlation::{correlation, CorrelatedPair, PAIR_CORRELATION};
 /// a numeric target.
 pub const LEAK_CORRELATION: f64 = 0.99;
 
+/// What the data is meant to train.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationOptions {
+    /// Classification or regression.
     pub task: Task,
+    /// Which column(s) hold the target.
     pub target: TargetOptions,
     /// The cross-validation folds planned, to check every class can fill them.
     pub folds: Option<usize>,
 }
 
+/// What training would do with a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnRole {
+    /// An input to the model.
     Feature,
+    /// What the model predicts.
     Target,
     /// Constant or empty: left out of the features.
     Ignored,
 }
 
+/// One column's type, role and counts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnReport {
+    /// The column's name.
     pub name: String,
+    /// The inferred type.
     pub kind: ColumnKind,
+    /// Feature, target or ignored.
     pub role: ColumnRole,
+    /// Missing cells, over all rows.
     pub missing: usize,
+    /// Distinct non-missing values (numbers by value, text by spelling).
     pub distinct: usize,
 }
 
+/// A column equal, cell for cell, to an earlier one (numbers compared by value).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DuplicateColumn {
+    /// The later column.
     pub column: String,
     /// The earlier column holding exactly the same values.
     pub same_as: String,
 }
 
+/// How many rows hold one class.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassCount {
+    /// The class label, spelled as in the data.
     pub label: String,
+    /// Rows with this label.
     pub count: usize,
+    /// `count` over all labelled rows, 0 to 1.
     pub fraction: f64,
 }
 
+/// Statistics of a regression target over the usable rows, in the target's units.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TargetSummary {
+    /// The target column.
     pub column: String,
+    /// Values summarized: the usable rows.
     pub count: usize,
+    /// The smallest value.
     pub minimum: f64,
+    /// The largest value.
     pub maximum: f64,
+    /// The arithmetic mean.
     pub mean: f64,
+    /// The population standard deviation (divided by n).
     pub standard_deviation: f64,
+    /// The median (linear interpolation between the middle two for an even count).
     pub median: f64,
 }
 
+/// A feature suspiciously good at predicting a target on its own.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeakCandidate {
+    /// The feature column.
     pub feature: String,
+    /// The target column it predicts.
     pub target: String,
+    /// Why: each value occurs with one class only, the value ranges per class do not
+    /// overlap, or the correlation with a numeric target.
     pub reason: String,
 }
 
+/// Everything [`validate`] found; see the module docs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValidationReport {
+    /// Data rows in the table, header excluded.
     pub rows: usize,
+    /// Columns in the table.
     pub columns: usize,
+    /// The task validated for.
     pub task: Task,
+    /// The target column names; empty when the target options do not resolve.
     pub target_columns: Vec<String>,
     /// Rows with every target present: the rows training would use.
     pub usable_rows: usize,
+    /// One report per column, in table order.
     pub column_reports: Vec<ColumnReport>,
     /// Constant and empty columns other than the targets.
     pub constant_columns: Vec<String>,
+    /// Columns equal to an earlier one.
     pub duplicate_columns: Vec<DuplicateColumn>,
     /// Classification: each class with its count, in order of first appearance.
     pub class_balance: Vec<ClassCount>,
     /// Regression: one summary per numeric target column.
     pub target_summaries: Vec<TargetSummary>,
+    /// Features that alone predict a target (|r| > [`LEAK_CORRELATION`] for a numeric
+    /// target).
     pub leak_candidates: Vec<LeakCandidate>,
+    /// Numeric feature pairs with |r| > [`PAIR_CORRELATION`], strongest first, at most
+    /// 100.
     pub correlated_pairs: Vec<CorrelatedPair>,
+    /// The errors training would stop on, as messages; empty when it can go ahead.
     pub blocking_problems: Vec<String>,
+    /// Messages about what is worth knowing but does not stop training.
     pub warnings: Vec<String>,
 }
 
