@@ -9,9 +9,9 @@ use svmq_data::{ScalingMethod, Task};
 use svmq_service::{KernelChoice, TaskState};
 use svmq_tune::sampler::SamplerKind;
 
-/// The kind of training task. The one mirror of a library enum here: the tools spell
-/// the task as the user's document does (`svm_classification`), the library as
-/// `classification`.
+// The one mirror of a library enum here: the tools spell the task as the user's
+// document does (`svm_classification`), the library as `classification`.
+/// The kind of training task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum TaskTypeParam {
     /// `svm_classification` (or `classification`): predict a class.
