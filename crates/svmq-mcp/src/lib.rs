@@ -18,10 +18,12 @@
 mod dashboard;
 pub mod error;
 pub mod http;
+mod lenient;
 pub mod output;
 pub mod params;
 pub mod request_check;
 pub mod roots;
+mod schemas;
 pub mod serve;
 mod server;
 pub mod sessions;

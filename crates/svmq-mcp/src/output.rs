@@ -10,9 +10,49 @@ use std::collections::BTreeMap;
 
 pub use svmq_service::{ModelView, QueueStatus, TaskView};
 
+/// Every tool's result: whether the call did what it asked, a message saying what
+/// happened and what to do next, and the tool's own fields beside them.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Reply<T> {
+    /// True when the call did what it asked; a cancel of a finished task is false.
+    pub success: bool,
+    /// What happened, and what to do next.
+    pub message: String,
+    /// The tool's own fields.
+    #[serde(flatten)]
+    pub result: T,
+}
+
+impl<T> Reply<T> {
+    /// A call that did what it asked.
+    pub fn done(message: impl Into<String>, result: T) -> rmcp::Json<Reply<T>> {
+        rmcp::Json(Reply {
+            success: true,
+            message: message.into(),
+            result,
+        })
+    }
+
+    /// A call that was understood but could not do what it asked.
+    pub fn refused(message: impl Into<String>, result: T) -> rmcp::Json<Reply<T>> {
+        rmcp::Json(Reply {
+            success: false,
+            message: message.into(),
+            result,
+        })
+    }
+}
+
 /// A training task as submitted, or as finished when the call waited for it.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TrainingTask {
+    /// The task's id: poll get_task_status with it.
+    pub task_id: String,
+    /// queued, running, completed, failed or cancelled.
+    #[schemars(with = "String")]
+    pub status: svmq_service::TaskState,
+    /// svm_classification or svm_regression.
+    pub task_type: String,
     /// False when the idempotency key matched an earlier task, returned instead.
     pub created: bool,
     /// True when the call waited for the training to finish (use_async_queue = false).
@@ -30,6 +70,8 @@ pub struct TrainingTask {
 pub struct TaskList {
     /// Newest first.
     pub tasks: Vec<TaskView>,
+    /// Tasks in this page (more exist when next_cursor is set).
+    pub total_count: u64,
     /// Pass as cursor to list older tasks; null on the last page.
     pub next_cursor: Option<String>,
 }
@@ -39,8 +81,9 @@ pub struct TaskList {
 pub struct Cancelled {
     /// The task asked to cancel.
     pub task_id: String,
-    /// cancelled (it was queued) or stop_requested (it is running and stops within a
-    /// second; its status becomes cancelled once training has really stopped).
+    /// cancelled (it was queued), stop_requested (it is running and stops within a
+    /// second; its status becomes cancelled once training has really stopped), or
+    /// already_finished (nothing to cancel; success is false).
     pub outcome: String,
 }
 

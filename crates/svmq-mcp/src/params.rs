@@ -47,13 +47,13 @@ pub struct TrainingParams {
     pub kernel: Option<KernelChoice>,
     /// Search hyperparameters by cross-validation (true) or train once with the
     /// defaults (false). Default: true.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::optimize_hyperparameters")]
     pub optimize_hyperparameters: Option<bool>,
     /// Hyperparameter combinations tried by the search, 1 to 1000. Default: 50.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::n_trials")]
     pub n_trials: Option<i64>,
     /// Cross-validation folds, 2 to 20. Default: 5.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::cv_folds")]
     pub cv_folds: Option<i64>,
     /// Metric the search maximizes (errors are minimized). Classification: accuracy
     /// (default), balanced_accuracy, f1_macro, f1_weighted, f1_micro,
@@ -64,7 +64,7 @@ pub struct TrainingParams {
     pub scoring_metric: Option<String>,
     /// Check the data before queueing it (readable, target present, enough rows per
     /// class and fold) and refuse it at once with the problems found. Default: true.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::validate_data")]
     pub validate_data: Option<bool>,
     /// Feature scaling fitted on training rows only: standard (default), minmax,
     /// robust, none.
@@ -73,11 +73,11 @@ pub struct TrainingParams {
     /// Share of rows held out for the test metrics, between 0.01 and 0.9; the test
     /// split must hold a row of every class.
     /// Default: 0.2.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::test_size")]
     pub test_size: Option<f64>,
     /// Seed of every random choice; the same data, parameters and seed give the same
     /// model. Default: 42.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::seed")]
     pub seed: Option<u64>,
     /// Search sampler: tpe (default), random, grid.
     #[serde(default)]
@@ -86,7 +86,7 @@ pub struct TrainingParams {
     #[serde(default)]
     pub user_id: Option<String>,
     /// Higher runs first; equal priorities run in submission order. Default: 0.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::priority")]
     pub priority: Option<i32>,
     /// Submitting again with the same key (and user) returns the same task instead of
     /// a new one.
@@ -94,7 +94,7 @@ pub struct TrainingParams {
     pub idempotency_key: Option<String>,
     /// Fail the task when one attempt runs longer than this many seconds, 1 to 2592000
     /// (30 days). Default: no limit.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::timeout_seconds")]
     #[schemars(range(min = 1, max = 2592000))]
     pub timeout_seconds: Option<u64>,
 }
@@ -109,7 +109,7 @@ pub struct TrainClassifierParams {
     /// get_task_status. false: wait for the result (still through the queue and its
     /// concurrency limit); progress notifications are sent when the request carries
     /// a progress token.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::use_async_queue")]
     pub use_async_queue: Option<bool>,
 }
 
@@ -121,13 +121,13 @@ pub struct TrainRegressorParams {
     pub training: TrainingParams,
     /// Number of target columns k: the k columns ending at target_column (default: the
     /// last k columns) are targets, one model each. Default: 1.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::target_dimension")]
     pub target_dimension: Option<i64>,
     /// true (default): queue the training and return its task_id at once; poll
     /// get_task_status. false: wait for the result (still through the queue and its
     /// concurrency limit); progress notifications are sent when the request carries
     /// a progress token.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::use_async_queue")]
     pub use_async_queue: Option<bool>,
 }
 
@@ -141,7 +141,7 @@ pub struct SubmitParams {
     pub training: TrainingParams,
     /// Regression only: number of target columns k (the last k by default), one model
     /// each. Default: 1.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::target_dimension")]
     pub target_dimension: Option<i64>,
 }
 
@@ -158,7 +158,7 @@ pub struct TaskLogsParams {
     /// The task id (32 lowercase hexadecimal characters).
     pub task_id: String,
     /// Only the last N lines (1 to 10000). Default: every line.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::tail")]
     pub tail: Option<i64>,
 }
 
@@ -172,7 +172,7 @@ pub struct ListTasksParams {
     #[serde(default)]
     pub status: Option<TaskState>,
     /// Tasks per page, 1 to 1000. Default: 50.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::limit")]
     pub limit: Option<i64>,
     /// The next_cursor of the previous page, to list older tasks.
     #[serde(default)]
@@ -207,7 +207,7 @@ pub struct PredictValuesParams {
     pub feature_values: serde_json::Value,
     /// Classifiers trained with probabilities: include each class's probability.
     /// Default: true.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::include_probabilities")]
     pub include_probabilities: Option<bool>,
 }
 
@@ -225,7 +225,7 @@ pub struct PredictFileParams {
     pub output_path: Option<String>,
     /// Classifiers trained with probabilities: add one probability column per class.
     /// Default: true.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::include_probabilities")]
     pub include_probabilities: Option<bool>,
 }
 
@@ -241,10 +241,10 @@ pub struct ValidateDataParams {
     #[serde(default)]
     pub task_type: Option<TaskTypeParam>,
     /// Regression: number of target columns (the last k by default). Default: 1.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::target_dimension")]
     pub target_dimension: Option<i64>,
     /// Cross-validation folds planned, 2 to 20, to check every class can fill them.
     /// Default: 5.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::cv_folds")]
     pub cv_folds: Option<i64>,
 }

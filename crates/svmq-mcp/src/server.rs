@@ -146,9 +146,13 @@ impl SvmqServer {
             poll_interval: settings.poll_interval,
             data_reads: tokio::sync::Semaphore::new(DATA_READS_AT_ONCE),
         };
+        let mut tool_router = Self::queue_tools() + Self::training_tools() + Self::model_tools();
+        for route in tool_router.map.values_mut() {
+            crate::schemas::plain_numbers(&mut route.attr);
+        }
         Ok(SvmqServer {
             state: Arc::new(state),
-            tool_router: Self::queue_tools() + Self::training_tools() + Self::model_tools(),
+            tool_router,
         })
     }
 

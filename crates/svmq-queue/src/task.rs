@@ -312,6 +312,17 @@ impl QueueCounts {
     pub fn open(&self) -> u64 {
         self.queued + self.running
     }
+
+    /// Tasks in one state.
+    pub fn of(&self, state: TaskState) -> u64 {
+        match state {
+            TaskState::Queued => self.queued,
+            TaskState::Running => self.running,
+            TaskState::Completed => self.completed,
+            TaskState::Failed => self.failed,
+            TaskState::Cancelled => self.cancelled,
+        }
+    }
 }
 
 /// Where a queued task stands and when it should start.

@@ -31,4 +31,6 @@ pub use tasks::{SubmitOptions, Submitted, TaskListing};
 pub use training::{train, TrainingObserver, TrainingOutcome, TrainingReport};
 
 /// The queue's vocabulary the front ends speak through this crate.
-pub use svmq_queue::{CancelOutcome, LogLine, ModelRecord, TaskFilter, TaskId, TaskState};
+pub use svmq_queue::{
+    CancelOutcome, LogLine, ModelRecord, QueueError, TaskFilter, TaskId, TaskState,
+};

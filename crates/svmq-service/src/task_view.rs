@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use svmq_queue::{QueueEstimate, TaskRecord, TaskState};
+use std::collections::BTreeMap;
+use svmq_queue::{QueueCounts, QueueEstimate, TaskRecord, TaskState};
 
 /// A training task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,4 +98,45 @@ pub struct QueueStatus {
     pub max_concurrent_tasks: u32,
     /// Worker processes with a heartbeat in the last minute (a server's own included).
     pub workers_alive: u64,
+    /// The same counts under the names of the original queue status: `total_tasks`.
+    pub total_tasks: u64,
+    /// `queued`, as the original names it.
+    pub queued_tasks: u64,
+    /// `running`, as the original names it.
+    pub running_tasks: u64,
+    /// `completed`, as the original names it.
+    pub completed_tasks: u64,
+    /// `failed`, as the original names it.
+    pub failed_tasks: u64,
+    /// `cancelled`, as the original names it.
+    pub cancelled_tasks: u64,
+    /// Tasks per status, keyed queued, running, completed, failed, cancelled.
+    pub status_counts: BTreeMap<String, u64>,
+}
+
+impl QueueStatus {
+    /// The status from the counts per state, the limit in force and the live workers.
+    pub fn new(counts: &QueueCounts, max_concurrent_tasks: u32, workers_alive: u64) -> QueueStatus {
+        let status_counts = TaskState::ALL
+            .iter()
+            .map(|state| (state.as_str().to_string(), counts.of(*state)))
+            .collect();
+        QueueStatus {
+            total: counts.total(),
+            queued: counts.queued,
+            running: counts.running,
+            completed: counts.completed,
+            failed: counts.failed,
+            cancelled: counts.cancelled,
+            max_concurrent_tasks,
+            workers_alive,
+            total_tasks: counts.total(),
+            queued_tasks: counts.queued,
+            running_tasks: counts.running,
+            completed_tasks: counts.completed,
+            failed_tasks: counts.failed,
+            cancelled_tasks: counts.cancelled,
+            status_counts,
+        }
+    }
 }

@@ -202,15 +202,10 @@ impl Service {
             .map(|worker| worker.max_concurrent)
             .max()
             .unwrap_or(self.settings().max_concurrent_tasks);
-        Ok(QueueStatus {
-            total: counts.total(),
-            queued: counts.queued,
-            running: counts.running,
-            completed: counts.completed,
-            failed: counts.failed,
-            cancelled: counts.cancelled,
+        Ok(QueueStatus::new(
+            &counts,
             max_concurrent_tasks,
-            workers_alive: workers.len() as u64,
-        })
+            workers.len() as u64,
+        ))
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::error::ToolError;
 use crate::output::{
-    DataReport, Deleted, FilePredictions, ModelInfo, ModelList, PredictionView, Predictions,
+    DataReport, Deleted, FilePredictions, ModelInfo, ModelList, PredictionView, Predictions, Reply,
 };
 use crate::params::{
     ListModelsParams, ModelIdParams, PredictFileParams, PredictValuesParams, TaskTypeParam,
@@ -128,7 +128,7 @@ impl SvmqServer {
         &self,
         Parameters(params): Parameters<PredictValuesParams>,
         context: RequestContext<RoleServer>,
-    ) -> Result<Json<Predictions>, ToolError> {
+    ) -> Result<Json<Reply<Predictions>>, ToolError> {
         let caller = Caller::of(&context);
         self.blocking(move |state| {
             let loaded = state
@@ -140,12 +140,19 @@ impl SvmqServer {
                 params.include_probabilities.unwrap_or(true),
             )?;
             let model = &loaded.model;
-            Ok(Json(Predictions {
-                model_id: loaded.record.model_id.to_string(),
-                task: task_name(model.task).to_string(),
-                targets: model.targets.iter().map(|t| t.name.clone()).collect(),
-                predictions: rows.into_iter().map(prediction_view).collect(),
-            }))
+            Ok(Reply::done(
+                format!(
+                    "{} predictions from model {}, in input order",
+                    rows.len(),
+                    loaded.record.model_id
+                ),
+                Predictions {
+                    model_id: loaded.record.model_id.to_string(),
+                    task: task_name(model.task).to_string(),
+                    targets: model.targets.iter().map(|t| t.name.clone()).collect(),
+                    predictions: rows.into_iter().map(prediction_view).collect(),
+                },
+            ))
         })
         .await
     }
@@ -165,7 +172,7 @@ impl SvmqServer {
         &self,
         Parameters(params): Parameters<PredictFileParams>,
         context: RequestContext<RoleServer>,
-    ) -> Result<Json<FilePredictions>, ToolError> {
+    ) -> Result<Json<Reply<FilePredictions>>, ToolError> {
         let caller = Caller::of(&context);
         self.reading_data(move |state| {
             let access = state.access(&caller);
@@ -205,13 +212,20 @@ impl SvmqServer {
                 }
                 None => (None, Some(csv)),
             };
-            Ok(Json(FilePredictions {
-                model_id: loaded.record.model_id.to_string(),
-                rows: rows.len() as u64,
-                summary,
-                output_path,
-                csv,
-            }))
+            let message = match &output_path {
+                Some(path) => format!("{} rows predicted; the CSV is at {path}", rows.len()),
+                None => format!("{} rows predicted; the CSV is in csv", rows.len()),
+            };
+            Ok(Reply::done(
+                message,
+                FilePredictions {
+                    model_id: loaded.record.model_id.to_string(),
+                    rows: rows.len() as u64,
+                    summary,
+                    output_path,
+                    csv,
+                },
+            ))
         })
         .await
     }
@@ -224,13 +238,16 @@ impl SvmqServer {
         &self,
         Parameters(params): Parameters<ListModelsParams>,
         context: RequestContext<RoleServer>,
-    ) -> Result<Json<ModelList>, ToolError> {
+    ) -> Result<Json<Reply<ModelList>>, ToolError> {
         let caller = Caller::of(&context);
         self.blocking(move |state| {
             let user = state.user(&caller, params.user_id.as_deref())?;
-            Ok(Json(ModelList {
-                models: state.service.models(&user)?,
-            }))
+            let models = state.service.models(&user)?;
+            let message = match models.len() {
+                0 => format!("{user} has no models yet; train one with train_svm_classifier or train_svm_regressor"),
+                count => format!("{count} models of {user}, newest first"),
+            };
+            Ok(Reply::done(message, ModelList { models }))
         })
         .await
     }
@@ -247,16 +264,22 @@ impl SvmqServer {
         &self,
         Parameters(params): Parameters<ModelIdParams>,
         context: RequestContext<RoleServer>,
-    ) -> Result<Json<ModelInfo>, ToolError> {
+    ) -> Result<Json<Reply<ModelInfo>>, ToolError> {
         let caller = Caller::of(&context);
         self.blocking(move |state| {
             let (record, report) = state
                 .service
                 .model_report(&state.access(&caller), &params.model_id)?;
-            Ok(Json(ModelInfo {
-                model: ModelView::of(&record),
-                report,
-            }))
+            Ok(Reply::done(
+                format!(
+                    "model {}: its registry entry and full training report",
+                    record.model_id
+                ),
+                ModelInfo {
+                    model: ModelView::of(&record),
+                    report,
+                },
+            ))
         })
         .await
     }
@@ -273,16 +296,19 @@ impl SvmqServer {
         &self,
         Parameters(params): Parameters<ModelIdParams>,
         context: RequestContext<RoleServer>,
-    ) -> Result<Json<Deleted>, ToolError> {
+    ) -> Result<Json<Reply<Deleted>>, ToolError> {
         let caller = Caller::of(&context);
         self.blocking(move |state| {
             let record = state
                 .service
                 .delete_model(&state.access(&caller), &params.model_id)?;
-            Ok(Json(Deleted {
-                model_id: record.model_id.to_string(),
-                deleted: true,
-            }))
+            Ok(Reply::done(
+                format!("model {} and its files are deleted", record.model_id),
+                Deleted {
+                    model_id: record.model_id.to_string(),
+                    deleted: true,
+                },
+            ))
         })
         .await
     }
@@ -300,18 +326,33 @@ impl SvmqServer {
     async fn validate_data(
         &self,
         Parameters(params): Parameters<ValidateDataParams>,
-    ) -> Result<Json<DataReport>, ToolError> {
+    ) -> Result<Json<Reply<DataReport>>, ToolError> {
         self.reading_data(move |state| {
             let path = state
                 .data_roots
                 .resolve_input("data_source", &params.data_source)?;
             let options = validation_options(&params)?;
             let report = validate_file(&path, &state.service.settings().limits, &options)?;
-            Ok(Json(DataReport {
-                trainable: report.is_trainable(),
-                report: serde_json::to_value(&report)
-                    .map_err(|error| ToolError::internal("validation report", &error))?,
-            }))
+            let message = if report.is_trainable() {
+                format!(
+                    "the data can be trained on ({} rows); {} warnings",
+                    report.rows,
+                    report.warnings.len()
+                )
+            } else {
+                format!(
+                    "the data cannot be trained on: {}",
+                    report.blocking_problems.join("; ")
+                )
+            };
+            Ok(Reply::done(
+                message,
+                DataReport {
+                    trainable: report.is_trainable(),
+                    report: serde_json::to_value(&report)
+                        .map_err(|error| ToolError::internal("validation report", &error))?,
+                },
+            ))
         })
         .await
     }

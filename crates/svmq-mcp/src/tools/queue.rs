@@ -2,15 +2,15 @@
 //! (Submitting lives with training, which shares its parameters.)
 
 use crate::error::ToolError;
-use crate::output::{Cancelled, LogLineView, TaskList, TaskLogs};
+use crate::output::{Cancelled, LogLineView, Reply, TaskList, TaskLogs};
 use crate::params::{ListTasksParams, TaskIdParams, TaskLogsParams};
 use crate::server::{Caller, State, SvmqServer};
 use crate::tools::training::bounded;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, Json, RoleServer};
+use svmq_service::{CancelOutcome, QueueError, ServiceError, TaskFilter, TaskId, TaskState};
 use svmq_service::{QueueStatus, TaskView};
-use svmq_service::{TaskFilter, TaskId};
 
 /// The page size and the cursor (the sequence to list before) of a task listing.
 pub(crate) fn task_page(params: &ListTasksParams) -> Result<(usize, Option<i64>), ToolError> {
@@ -33,6 +33,41 @@ pub(crate) fn log_tail(tail: Option<i64>) -> Result<Option<u32>, ToolError> {
         tail => Ok(Some(
             bounded("tail", tail, 0, 1, 10_000, "log lines")? as u32
         )),
+    }
+}
+
+/// One sentence on where a task stands and what to do next.
+pub(crate) fn status_message(task: &TaskView) -> String {
+    let id = &task.task_id;
+    match task.status {
+        TaskState::Queued => match (task.queue_position, task.eta_seconds) {
+            (Some(position), Some(eta)) => format!(
+                "task {id} is queued at position {position}, starting in about {eta:.0} s; poll get_task_status again in a few seconds"
+            ),
+            (Some(position), None) => format!(
+                "task {id} is queued at position {position}; poll get_task_status again in a few seconds"
+            ),
+            _ => format!("task {id} is queued; poll get_task_status again in a few seconds"),
+        },
+        TaskState::Running => format!(
+            "task {id} is running, {:.0}% done{}; poll get_task_status again in a few seconds",
+            task.progress,
+            task.progress_message
+                .as_deref()
+                .map(|message| format!(" ({message})"))
+                .unwrap_or_default()
+        ),
+        TaskState::Completed => match &task.model_id {
+            Some(model) => format!(
+                "task {id} completed: model {model} is ready for predict_from_values, predict_from_file and get_model_info"
+            ),
+            None => format!("task {id} completed"),
+        },
+        TaskState::Failed => format!(
+            "task {id} failed: {}",
+            task.error.as_deref().unwrap_or("no reason recorded")
+        ),
+        TaskState::Cancelled => format!("task {id} was cancelled; it left no model"),
     }
 }
 
@@ -63,12 +98,12 @@ impl SvmqServer {
         &self,
         Parameters(params): Parameters<TaskIdParams>,
         context: RequestContext<RoleServer>,
-    ) -> Result<Json<TaskView>, ToolError> {
+    ) -> Result<Json<Reply<TaskView>>, ToolError> {
         let caller = Caller::of(&context);
         self.blocking(move |state| {
             let id = TaskId::parse(&params.task_id)?;
-            let view = state.service.task(&state.access(&caller), &id)?;
-            Ok(Json(state.redacted(view)))
+            let view = state.redacted(state.service.task(&state.access(&caller), &id)?);
+            Ok(Reply::done(status_message(&view), view))
         })
         .await
     }
@@ -85,7 +120,7 @@ impl SvmqServer {
         &self,
         Parameters(params): Parameters<ListTasksParams>,
         context: RequestContext<RoleServer>,
-    ) -> Result<Json<TaskList>, ToolError> {
+    ) -> Result<Json<Reply<TaskList>>, ToolError> {
         let caller = Caller::of(&context);
         self.blocking(move |state| {
             let (limit, before_sequence) = task_page(&params)?;
@@ -103,14 +138,25 @@ impl SvmqServer {
                     before_sequence,
                 },
             )?;
-            Ok(Json(TaskList {
-                tasks: listing
-                    .tasks
-                    .into_iter()
-                    .map(|view| state.redacted(view))
-                    .collect(),
-                next_cursor: listing.next_cursor.map(|cursor| cursor.to_string()),
-            }))
+            let count = listing.tasks.len();
+            let message = match listing.next_cursor {
+                Some(_) => format!(
+                    "{count} tasks, newest first; pass next_cursor as cursor for older ones"
+                ),
+                None => format!("{count} tasks, newest first"),
+            };
+            Ok(Reply::done(
+                message,
+                TaskList {
+                    tasks: listing
+                        .tasks
+                        .into_iter()
+                        .map(|view| state.redacted(view))
+                        .collect(),
+                    total_count: count as u64,
+                    next_cursor: listing.next_cursor.map(|cursor| cursor.to_string()),
+                },
+            ))
         })
         .await
     }
@@ -129,19 +175,36 @@ impl SvmqServer {
         &self,
         Parameters(params): Parameters<TaskIdParams>,
         context: RequestContext<RoleServer>,
-    ) -> Result<Json<Cancelled>, ToolError> {
+    ) -> Result<Json<Reply<Cancelled>>, ToolError> {
         let caller = Caller::of(&context);
         self.blocking(move |state| {
             let id = TaskId::parse(&params.task_id)?;
-            let outcome = state.service.cancel(&state.access(&caller), &id)?;
-            let outcome = match outcome {
-                svmq_queue::CancelOutcome::Cancelled => "cancelled",
-                svmq_queue::CancelOutcome::StopRequested => "stop_requested",
-            };
-            Ok(Json(Cancelled {
+            let cancelled = |outcome: &str| Cancelled {
                 task_id: id.to_string(),
                 outcome: outcome.to_string(),
-            }))
+            };
+            match state.service.cancel(&state.access(&caller), &id) {
+                Ok(CancelOutcome::Cancelled) => Ok(Reply::done(
+                    format!("task {id} was queued and is now cancelled"),
+                    cancelled("cancelled"),
+                )),
+                Ok(CancelOutcome::StopRequested) => Ok(Reply::done(
+                    format!(
+                        "task {id} is running and stops within about a second; its status then becomes cancelled, and it leaves no model"
+                    ),
+                    cancelled("stop_requested"),
+                )),
+                Err(ServiceError::Queue(QueueError::AlreadyFinished { state: finished, .. })) => {
+                    Ok(Reply::refused(
+                        format!(
+                            "task {id} already finished ({}); there is nothing to cancel",
+                            finished.as_str()
+                        ),
+                        cancelled("already_finished"),
+                    ))
+                }
+                Err(error) => Err(error.into()),
+            }
         })
         .await
     }
@@ -154,9 +217,25 @@ impl SvmqServer {
         read_only_hint = true,
         open_world_hint = false
     ))]
-    async fn get_queue_status(&self) -> Result<Json<QueueStatus>, ToolError> {
-        self.blocking(|state| Ok(Json(state.service.queue_status()?)))
-            .await
+    async fn get_queue_status(&self) -> Result<Json<Reply<QueueStatus>>, ToolError> {
+        self.blocking(|state| {
+            let status = state.service.queue_status()?;
+            let mut message = format!(
+                "{} queued, {} running (at most {} at once), {} completed, {} failed, {} cancelled; {} workers alive",
+                status.queued,
+                status.running,
+                status.max_concurrent_tasks,
+                status.completed,
+                status.failed,
+                status.cancelled,
+                status.workers_alive
+            );
+            if status.workers_alive == 0 && status.queued > 0 {
+                message.push_str("; no worker is running, so queued tasks will not start until one does");
+            }
+            Ok(Reply::done(message, status))
+        })
+        .await
     }
 
     /// A training task's log lines, oldest first: data summary, each trial's
@@ -170,7 +249,7 @@ impl SvmqServer {
         &self,
         Parameters(params): Parameters<TaskLogsParams>,
         context: RequestContext<RoleServer>,
-    ) -> Result<Json<TaskLogs>, ToolError> {
+    ) -> Result<Json<Reply<TaskLogs>>, ToolError> {
         let caller = Caller::of(&context);
         self.blocking(move |state| {
             let id = TaskId::parse(&params.task_id)?;
@@ -186,10 +265,14 @@ impl SvmqServer {
                     message: state.redact_text(&line.message),
                 })
                 .collect();
-            Ok(Json(TaskLogs {
-                task_id: id.to_string(),
-                lines,
-            }))
+            let lines: Vec<LogLineView> = lines;
+            Ok(Reply::done(
+                format!("{} log lines of task {id}, oldest first", lines.len()),
+                TaskLogs {
+                    task_id: id.to_string(),
+                    lines,
+                },
+            ))
         })
         .await
     }

@@ -5,7 +5,7 @@
 //! gave a progress token and cancelling the task when the client cancels the call.
 
 use crate::error::ToolError;
-use crate::output::{TaskView, TrainingTask};
+use crate::output::{Reply, TaskView, TrainingTask};
 use crate::params::{SubmitParams, TrainClassifierParams, TrainRegressorParams, TrainingParams};
 use crate::server::{Caller, State, SvmqServer};
 use rmcp::handler::server::wrapper::Parameters;
@@ -205,17 +205,42 @@ impl State {
     }
 }
 
-fn submitted(created: bool, task: TaskView) -> TrainingTask {
+/// The result of a training call: the task at the top level, as the user's document
+/// reads it, and whole under `task`.
+fn training_task(created: bool, waited: bool, next_step: String, task: TaskView) -> TrainingTask {
     TrainingTask {
+        task_id: task.task_id.clone(),
+        status: task.status,
+        task_type: task.task_type.clone(),
         created,
-        waited: false,
-        model_id: None,
-        next_step: format!(
-            "poll get_task_status with task_id {} every few seconds until status is completed (the result then holds the model_id), failed or cancelled",
-            task.task_id
-        ),
+        waited,
+        model_id: task.model_id.clone(),
+        next_step,
         task,
     }
+}
+
+/// A training just queued (or found again by its idempotency key).
+fn submitted(created: bool, task: TaskView) -> Json<Reply<TrainingTask>> {
+    let next_step = format!(
+        "poll get_task_status with task_id {} every few seconds until status is completed (the result then holds the model_id), failed or cancelled",
+        task.task_id
+    );
+    let message = match (created, task.queue_position) {
+        (true, Some(position)) => {
+            format!(
+                "task {} queued at position {position}; {next_step}",
+                task.task_id
+            )
+        }
+        (true, None) => format!("task {} queued; {next_step}", task.task_id),
+        (false, _) => format!(
+            "the idempotency key matched task {}, returned instead of a new one ({}); {next_step}",
+            task.task_id,
+            task.status.as_str()
+        ),
+    };
+    Reply::done(message, training_task(created, false, next_step, task))
 }
 
 #[tool_router(router = training_tools, vis = "pub(crate)")]
@@ -235,14 +260,14 @@ impl SvmqServer {
         &self,
         Parameters(params): Parameters<SubmitParams>,
         context: RequestContext<RoleServer>,
-    ) -> Result<Json<TrainingTask>, ToolError> {
+    ) -> Result<Json<Reply<TrainingTask>>, ToolError> {
         let caller = Caller::of(&context);
         let task = Task::from(params.task_type);
         self.reading_data(move |state| {
             let request =
                 state.training_request(&params.training, task, params.target_dimension)?;
             let submission = state.submit_training(&caller, &request, &params.training)?;
-            Ok(Json(submitted(submission.created, submission.task)))
+            Ok(submitted(submission.created, submission.task))
         })
         .await
     }
@@ -264,7 +289,7 @@ impl SvmqServer {
         &self,
         Parameters(params): Parameters<TrainClassifierParams>,
         context: RequestContext<RoleServer>,
-    ) -> Result<Json<TrainingTask>, ToolError> {
+    ) -> Result<Json<Reply<TrainingTask>>, ToolError> {
         self.train(
             Task::Classification,
             params.training,
@@ -273,7 +298,6 @@ impl SvmqServer {
             context,
         )
         .await
-        .map(Json)
     }
 
     /// Trains SVM regressors (epsilon-SVR) on a data file: seeded train/test split,
@@ -293,7 +317,7 @@ impl SvmqServer {
         &self,
         Parameters(params): Parameters<TrainRegressorParams>,
         context: RequestContext<RoleServer>,
-    ) -> Result<Json<TrainingTask>, ToolError> {
+    ) -> Result<Json<Reply<TrainingTask>>, ToolError> {
         self.train(
             Task::Regression,
             params.training,
@@ -302,7 +326,6 @@ impl SvmqServer {
             context,
         )
         .await
-        .map(Json)
     }
 }
 
@@ -314,7 +337,7 @@ impl SvmqServer {
         target_dimension: Option<i64>,
         use_async_queue: bool,
         context: RequestContext<RoleServer>,
-    ) -> Result<TrainingTask, ToolError> {
+    ) -> Result<Json<Reply<TrainingTask>>, ToolError> {
         let caller = Caller::of(&context);
         let (created, view) = self
             .reading_data(move |state| {
@@ -331,13 +354,15 @@ impl SvmqServer {
         }
         let id = TaskId::parse(&view.task_id)?;
         let task = self.wait_for_task(id, &context).await?;
-        Ok(TrainingTask {
-            created,
-            waited: true,
-            model_id: task.model_id.clone(),
-            next_step: "predict with predict_from_values or predict_from_file and this model_id; get_model_info shows its report".to_string(),
-            task,
-        })
+        let next_step = "predict with predict_from_values or predict_from_file and this model_id; get_model_info shows its report".to_string();
+        let message = format!(
+            "training completed: model {}; {next_step}",
+            task.model_id.as_deref().unwrap_or("(none recorded)")
+        );
+        Ok(Reply::done(
+            message,
+            training_task(created, true, next_step, task),
+        ))
     }
 
     /// Polls the store until the task is finished; sends increasing progress when

@@ -62,25 +62,45 @@ async fn queued_tasks_have_positions_and_list_newest_first() {
 }
 
 #[tokio::test]
-async fn cancel_a_queued_task_then_cancelling_again_is_an_error() {
+async fn cancel_a_queued_task_then_cancelling_again_answers_success_false() {
     let harness = Harness::start("cancel", 0).await;
     let submitted = harness.ok("submit_training_task", classifier_task()).await;
-    let task_id = submitted["task"]["task_id"].as_str().unwrap();
+    // The user's document reads the id at the top level.
+    let task_id = submitted["task_id"].as_str().unwrap();
+    assert_eq!(submitted["task"]["task_id"], task_id);
+    assert_eq!(submitted["status"], "queued");
+    assert_eq!(submitted["task_type"], "svm_classification");
+    assert_eq!(submitted["success"], true);
     let cancelled = harness
         .ok("cancel_training_task", json!({ "task_id": task_id }))
         .await;
+    assert_eq!(cancelled["success"], true, "{cancelled}");
     assert_eq!(cancelled["outcome"], "cancelled");
     let status = harness
         .ok("get_task_status", json!({ "task_id": task_id }))
         .await;
     assert_eq!(status["status"], "cancelled");
+    assert!(status["message"].as_str().unwrap().contains("cancelled"));
+    // A finished task: understood, but nothing to do. The document's
+    // `if result['success']:` must see false, with the reason.
     let again = harness
-        .error("cancel_training_task", json!({ "task_id": task_id }))
+        .ok("cancel_training_task", json!({ "task_id": task_id }))
         .await;
-    assert!(again.contains("already finished"), "{again}");
+    assert_eq!(again["success"], false, "{again}");
+    assert_eq!(again["outcome"], "already_finished");
+    assert!(
+        again["message"]
+            .as_str()
+            .unwrap()
+            .contains("already finished"),
+        "{again}"
+    );
     let queue = harness.ok("get_queue_status", json!({})).await;
     assert_eq!(queue["cancelled"], 1);
+    assert_eq!(queue["cancelled_tasks"], 1);
+    assert_eq!(queue["status_counts"]["cancelled"], 1);
     assert_eq!(queue["queued"], 0);
+    assert_eq!(queue["total_tasks"], 1);
     harness.stop().await;
 }
 
@@ -133,5 +153,60 @@ async fn submission_limits_refuse_with_the_reason() {
     carol["user_id"] = json!("carol");
     let message = harness.error("submit_training_task", carol).await;
     assert!(message.contains("queue is full"), "{message}");
+    harness.stop().await;
+}
+
+/// Regression: the MCP Inspector's command line sends every `--tool-arg` as a string,
+/// and `n_trials=10` failed with `invalid type: string "10", expected i64`.
+#[tokio::test]
+async fn numbers_and_booleans_sent_as_strings_are_read_as_them() {
+    let harness = Harness::start("strings", 0).await;
+    let submitted = harness
+        .ok(
+            "submit_training_task",
+            json!({
+                "task_type": "svm_classification", "data_source": "classes.csv",
+                "n_trials": "3", "cv_folds": "2", "test_size": "0.25", "seed": "7",
+                "priority": "-1", "validate_data": "true", "optimize_hyperparameters": "false"
+            }),
+        )
+        .await;
+    assert_eq!(submitted["status"], "queued", "{submitted}");
+    let listed = harness
+        .ok("list_training_tasks", json!({ "limit": "5" }))
+        .await;
+    assert_eq!(listed["total_count"], 1);
+    // A string that is not a number is still a tool error naming the parameter and
+    // what it takes; a number out of range keeps its range message.
+    let message = harness
+        .error(
+            "submit_training_task",
+            json!({ "task_type": "svm_classification", "data_source": "classes.csv", "n_trials": "ten" }),
+        )
+        .await;
+    assert!(
+        message.contains("n_trials must be a whole number from 1 to 1000"),
+        "{message}"
+    );
+    let message = harness
+        .error(
+            "submit_training_task",
+            json!({ "task_type": "svm_classification", "data_source": "classes.csv", "n_trials": "0" }),
+        )
+        .await;
+    assert!(
+        message.contains("n_trials must be between 1 and 1000"),
+        "{message}"
+    );
+    let message = harness
+        .error(
+            "train_svm_classifier",
+            json!({ "data_source": "classes.csv", "use_async_queue": "maybe" }),
+        )
+        .await;
+    assert!(
+        message.contains("use_async_queue must be true or false"),
+        "{message}"
+    );
     harness.stop().await;
 }

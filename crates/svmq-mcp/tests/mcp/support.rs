@@ -229,6 +229,15 @@ pub fn structured(tool: &str, result: &CallToolResult) -> Value {
         from_text, value,
         "{tool}: text and structured content differ"
     );
+    // The user's document's contract: every result says whether it succeeded, and
+    // what happened.
+    assert!(value["success"].is_boolean(), "{tool}: no success: {value}");
+    assert!(
+        value["message"]
+            .as_str()
+            .is_some_and(|message| !message.is_empty()),
+        "{tool}: no message: {value}"
+    );
     value
 }
 

@@ -84,3 +84,52 @@ async fn every_tool_of_the_spec_is_listed_with_schemas_and_annotations() {
         .contains_key("target_dimension"));
     harness.stop().await;
 }
+
+/// Every `format` left in a schema, with where it is.
+fn numeric_formats(value: &serde_json::Value, path: &str, found: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(object) => {
+            if let Some(format) = object.get("format").and_then(|format| format.as_str()) {
+                if object.get("type").is_some_and(|kind| {
+                    kind.to_string().contains("integer") || kind.to_string().contains("number")
+                }) {
+                    found.push(format!("{path}: {format}"));
+                }
+            }
+            for (key, child) in object {
+                numeric_formats(child, &format!("{path}/{key}"), found);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                numeric_formats(item, &format!("{path}/{index}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Regression: `tools/list` carried schemars' `format: uint64` and the like, which
+/// JSON Schema validators do not know (the MCP Inspector warned about each). Integer
+/// schemas now say their range with `minimum`.
+#[tokio::test]
+async fn no_schema_carries_a_numeric_format_and_unsigned_counts_have_a_minimum() {
+    let harness = Harness::start("formats", 0).await;
+    let tools = harness.client.list_all_tools().await.unwrap();
+    let mut found = Vec::new();
+    for tool in &tools {
+        let input = serde_json::Value::Object(tool.input_schema.as_ref().clone());
+        numeric_formats(&input, &format!("{}/input", tool.name), &mut found);
+        if let Some(output) = &tool.output_schema {
+            let output = serde_json::Value::Object(output.as_ref().clone());
+            numeric_formats(&output, &format!("{}/output", tool.name), &mut found);
+        }
+    }
+    assert!(found.is_empty(), "numeric formats left: {found:#?}");
+    let submit = tools
+        .iter()
+        .find(|tool| tool.name == "submit_training_task")
+        .unwrap();
+    assert_eq!(submit.input_schema["properties"]["seed"]["minimum"], 0);
+    harness.stop().await;
+}

@@ -43,6 +43,9 @@ class Client:
         check(isinstance(structured, dict), f"{name} returned no structured content")
         text = json.loads(result["content"][0]["text"])
         check(text == structured, f"{name}: text and structured content differ")
+        # The original tool's contract: every result says whether it succeeded, and what happened.
+        check(isinstance(structured.get("success"), bool), f"{name}: no success: {structured}")
+        check(isinstance(structured.get("message"), str) and structured["message"], f"{name}: no message")
         return structured
 
     async def error(self, name, arguments, expected):
@@ -164,6 +167,32 @@ async def main(svmq, home, root, outside):
             queue = await client.ok("get_queue_status", {})
             check(queue["completed"] == 2 and queue["cancelled"] == 1, f"queue: {queue}")
             check(queue["workers_alive"] >= 1, f"queue: {queue}")
+
+            # The user's document, as its users wrote it: ids and states at the top level,
+            # `success` on cancel, the original queue status keys, and arguments as strings.
+            result = await client.ok("submit_training_task", {
+                "task_type": "svm_classification", "data_source": "iris.csv",
+                "target_column": "species", "kernel": "rbf", "optimize_hyperparameters": "true",
+                "n_trials": "4", "cv_folds": "3", "user_id": "user123",
+            })
+            task_id = result['task_id']
+            while True:
+                status = await client.ok("get_task_status", {"task_id": task_id})
+                check(0 <= status['progress'] <= 100, f"{status}")
+                if status['status'] in ['completed', 'failed', 'cancelled']:
+                    break
+                await asyncio.sleep(0.2)
+            check(status['status'] == 'completed', f"{status}")
+            result = await client.ok("cancel_training_task", {"task_id": task_id})
+            check(result['success'] is False and "already finished" in result['message'], f"{result}")
+            status = await client.ok("get_queue_status", {})
+            check(status['total_tasks'] == 4 and status['running_tasks'] == 0, f"{status}")
+            check(status['queued_tasks'] == 0 and status['status_counts']['completed'] == 3, f"{status}")
+            user_tasks = await client.ok("list_training_tasks", {"user_id": "user123"})
+            check(user_tasks['total_count'] == 1 and user_tasks['tasks'][0]['task_id'] == task_id, f"{user_tasks}")
+            completed_tasks = await client.ok("list_training_tasks", {"status": "completed"})
+            check(completed_tasks['total_count'] == 3, f"{completed_tasks}")
+            print(f"  the document's flow ran as written ({task_id})", flush=True)
 
             # Bad inputs: each a tool error, and the server keeps serving.
             await client.error("train_svm_classifier", {"data_source": "../../etc/passwd"}, "outside the allowed directories")

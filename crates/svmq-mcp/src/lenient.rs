@@ -1,0 +1,214 @@
+//! Numbers and booleans as real clients send them. Some clients (the MCP Inspector's
+//! command line among them) send every argument as a string: `"10"`, `"0.2"`,
+//! `"false"`. Where a tool's schema asks for a number or a boolean, such a string is
+//! read as one; anything else is refused with what was expected. The schemas still
+//! say `integer`, `number` and `boolean`: these readers only widen what is accepted.
+
+use serde::de::Error;
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+/// What the argument holds, before its type is checked.
+fn argument<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Ok(Option::<Value>::deserialize(deserializer)?.filter(|value| !value.is_null()))
+}
+
+/// The text of a string argument, trimmed.
+fn text(value: &Value) -> Option<&str> {
+    value.as_str().map(str::trim)
+}
+
+/// An optional whole number, given as a number or as a string holding one.
+fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    let Some(value) = argument(deserializer)? else {
+        return Ok(None);
+    };
+    let parsed = match &value {
+        Value::Number(number) => number.as_i64(),
+        other => text(other).and_then(|text| text.parse::<i64>().ok()),
+    };
+    parsed
+        .map(Some)
+        .ok_or_else(|| D::Error::custom(format!("expected a whole number, got {value}")))
+}
+
+/// An optional whole number of at least zero, given as a number or as a string.
+fn unsigned<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    let Some(value) = argument(deserializer)? else {
+        return Ok(None);
+    };
+    let parsed = match &value {
+        Value::Number(number) => number.as_u64(),
+        other => text(other).and_then(|text| text.parse::<u64>().ok()),
+    };
+    parsed.map(Some).ok_or_else(|| {
+        D::Error::custom(format!(
+            "expected a whole number of at least 0, got {value}"
+        ))
+    })
+}
+
+/// An optional 32-bit whole number (a priority), given as a number or as a string.
+fn small_integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i32>, D::Error> {
+    match integer(deserializer)? {
+        None => Ok(None),
+        Some(value) => i32::try_from(value).map(Some).map_err(|_| {
+            D::Error::custom(format!(
+                "expected a whole number between {} and {}, got {value}",
+                i32::MIN,
+                i32::MAX
+            ))
+        }),
+    }
+}
+
+/// An optional number, given as a number or as a string holding one.
+fn number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
+    let Some(value) = argument(deserializer)? else {
+        return Ok(None);
+    };
+    let parsed = match &value {
+        Value::Number(number) => number.as_f64(),
+        other => text(other)
+            .and_then(|text| text.parse::<f64>().ok())
+            .filter(|number| number.is_finite()),
+    };
+    parsed
+        .map(Some)
+        .ok_or_else(|| D::Error::custom(format!("expected a number, got {value}")))
+}
+
+/// An optional boolean, given as `true`/`false` or as the string `"true"`/`"false"`.
+fn boolean<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
+    let Some(value) = argument(deserializer)? else {
+        return Ok(None);
+    };
+    let parsed = match &value {
+        Value::Bool(flag) => Some(*flag),
+        other => match text(other).map(str::to_ascii_lowercase).as_deref() {
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            _ => None,
+        },
+    };
+    parsed
+        .map(Some)
+        .ok_or_else(|| D::Error::custom(format!("expected true or false, got {value}")))
+}
+
+/// A reader for one parameter: the kind's reader, with the parameter's name and
+/// what it takes in its error.
+macro_rules! parameter {
+    ($name:ident, $reader:ident, $type:ty, $takes:literal) => {
+        #[doc = concat!("`", stringify!($name), "`: ", $takes, ".")]
+        pub fn $name<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<$type>, D::Error> {
+            $reader(deserializer).map_err(|error| {
+                D::Error::custom(format!(
+                    concat!(stringify!($name), " must be ", $takes, " ({})"),
+                    error
+                ))
+            })
+        }
+    };
+}
+
+parameter!(n_trials, integer, i64, "a whole number from 1 to 1000");
+parameter!(cv_folds, integer, i64, "a whole number from 2 to 20");
+parameter!(
+    target_dimension,
+    integer,
+    i64,
+    "a whole number from 1 to 100"
+);
+parameter!(limit, integer, i64, "a whole number from 1 to 1000");
+parameter!(tail, integer, i64, "a whole number from 1 to 10000");
+parameter!(seed, unsigned, u64, "a whole number of at least 0");
+parameter!(
+    timeout_seconds,
+    unsigned,
+    u64,
+    "a whole number from 1 to 2592000"
+);
+parameter!(priority, small_integer, i32, "a whole number");
+parameter!(test_size, number, f64, "a fraction between 0.01 and 0.9");
+parameter!(optimize_hyperparameters, boolean, bool, "true or false");
+parameter!(validate_data, boolean, bool, "true or false");
+parameter!(use_async_queue, boolean, bool, "true or false");
+parameter!(include_probabilities, boolean, bool, "true or false");
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use serde_json::json;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Arguments {
+        #[serde(default, deserialize_with = "super::n_trials")]
+        n_trials: Option<i64>,
+        #[serde(default, deserialize_with = "super::seed")]
+        seed: Option<u64>,
+        #[serde(default, deserialize_with = "super::priority")]
+        priority: Option<i32>,
+        #[serde(default, deserialize_with = "super::test_size")]
+        test_size: Option<f64>,
+        #[serde(default, deserialize_with = "super::use_async_queue")]
+        use_async_queue: Option<bool>,
+    }
+
+    fn read(value: serde_json::Value) -> Result<Arguments, String> {
+        serde_json::from_value(value).map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn strings_holding_numbers_and_booleans_are_read_as_them() {
+        let strings = read(json!({
+            "n_trials": "10", "seed": " 7 ", "priority": "-3", "test_size": "0.25",
+            "use_async_queue": "False"
+        }))
+        .unwrap();
+        let typed = read(json!({
+            "n_trials": 10, "seed": 7, "priority": -3, "test_size": 0.25,
+            "use_async_queue": false
+        }))
+        .unwrap();
+        assert_eq!(strings, typed);
+        assert_eq!(
+            read(json!({"n_trials": null})).unwrap(),
+            read(json!({})).unwrap()
+        );
+    }
+
+    #[test]
+    fn anything_else_is_refused_saying_what_was_expected() {
+        for (arguments, expected) in [
+            (
+                json!({"n_trials": "ten"}),
+                "n_trials must be a whole number from 1 to 1000",
+            ),
+            (json!({"n_trials": 2.5}), "n_trials must be a whole number"),
+            (
+                json!({"seed": -1}),
+                "seed must be a whole number of at least 0",
+            ),
+            (
+                json!({"priority": 1_u64 << 40}),
+                "priority must be a whole number",
+            ),
+            (json!({"test_size": "NaN"}), "test_size must be a fraction"),
+            (json!({"test_size": [0.2]}), "test_size must be a fraction"),
+            (
+                json!({"use_async_queue": "yes"}),
+                "use_async_queue must be true or false",
+            ),
+            (
+                json!({"use_async_queue": 1}),
+                "use_async_queue must be true or false",
+            ),
+        ] {
+            let error = read(arguments.clone()).unwrap_err();
+            assert!(error.contains(expected), "{arguments}: {error}");
+        }
+    }
+}
