@@ -18,34 +18,44 @@ fn text(value: &Value) -> Option<&str> {
     value.as_str().map(str::trim)
 }
 
-/// An optional whole number, given as a number or as a string holding one.
-fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+/// An optional value read from a JSON number by `from_number` or from a string by
+/// `from_text`; anything else is refused as not being `expected`.
+fn read<'de, D: Deserializer<'de>, T>(
+    deserializer: D,
+    from_number: impl Fn(&serde_json::Number) -> Option<T>,
+    from_text: impl Fn(&str) -> Option<T>,
+    expected: &str,
+) -> Result<Option<T>, D::Error> {
     let Some(value) = argument(deserializer)? else {
         return Ok(None);
     };
     let parsed = match &value {
-        Value::Number(number) => number.as_i64(),
-        other => text(other).and_then(|text| text.parse::<i64>().ok()),
+        Value::Number(number) => from_number(number),
+        other => text(other).and_then(&from_text),
     };
     parsed
         .map(Some)
-        .ok_or_else(|| D::Error::custom(format!("expected a whole number, got {value}")))
+        .ok_or_else(|| D::Error::custom(format!("expected {expected}, got {value}")))
+}
+
+/// An optional whole number, given as a number or as a string holding one.
+fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    read(
+        deserializer,
+        serde_json::Number::as_i64,
+        |text| text.parse().ok(),
+        "a whole number",
+    )
 }
 
 /// An optional whole number of at least zero, given as a number or as a string.
 fn unsigned<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
-    let Some(value) = argument(deserializer)? else {
-        return Ok(None);
-    };
-    let parsed = match &value {
-        Value::Number(number) => number.as_u64(),
-        other => text(other).and_then(|text| text.parse::<u64>().ok()),
-    };
-    parsed.map(Some).ok_or_else(|| {
-        D::Error::custom(format!(
-            "expected a whole number of at least 0, got {value}"
-        ))
-    })
+    read(
+        deserializer,
+        serde_json::Number::as_u64,
+        |text| text.parse().ok(),
+        "a whole number of at least 0",
+    )
 }
 
 /// An optional 32-bit whole number (a priority), given as a number or as a string.
@@ -62,20 +72,14 @@ fn small_integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i3
     }
 }
 
-/// An optional number, given as a number or as a string holding one.
+/// An optional number, given as a number or as a string holding a finite one.
 fn number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
-    let Some(value) = argument(deserializer)? else {
-        return Ok(None);
-    };
-    let parsed = match &value {
-        Value::Number(number) => number.as_f64(),
-        other => text(other)
-            .and_then(|text| text.parse::<f64>().ok())
-            .filter(|number| number.is_finite()),
-    };
-    parsed
-        .map(Some)
-        .ok_or_else(|| D::Error::custom(format!("expected a number, got {value}")))
+    read(
+        deserializer,
+        serde_json::Number::as_f64,
+        |text| text.parse::<f64>().ok().filter(|number| number.is_finite()),
+        "a number",
+    )
 }
 
 /// An optional boolean, given as `true`/`false` or as the string `"true"`/`"false"`.
