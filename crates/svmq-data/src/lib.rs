@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 mod cell;
+pub mod data_file;
 pub mod dataset;
 pub mod delimited;
 pub mod error;
@@ -28,6 +29,7 @@ pub mod spreadsheet;
 pub mod table;
 pub mod validate;
 
+pub use data_file::read_data_file;
 pub use dataset::{Dataset, Target, TargetOptions, Task};
 pub use error::DataError;
 pub use labels::LabelEncoder;

@@ -9,6 +9,7 @@
 pub mod data_check;
 pub mod error;
 pub mod export;
+pub mod importance;
 pub mod model_store;
 pub mod models;
 pub mod prediction;
@@ -17,9 +18,12 @@ pub mod request;
 pub mod runner;
 pub mod saved_model;
 pub mod service;
+pub mod target_search;
 pub mod task_view;
 pub mod tasks;
 pub mod training;
+pub mod training_observer;
+pub mod training_report;
 
 pub use error::ServiceError;
 pub use models::{LoadedModel, ModelView};

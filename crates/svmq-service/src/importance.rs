@@ -1,0 +1,209 @@
+//! What a fitted model says about its features: permutation importance on the test
+//! split, and the primal weights of a linear model.
+
+use crate::training_report::{FeatureImportance, LinearWeights};
+use rayon::prelude::*;
+use svmq_core::random::Random;
+use svmq_core::{FitControl, Kernel, Matrix, Model};
+use svmq_data::FittedPreprocessor;
+use svmq_tune::evaluation::{
+    interpret, needs_probability, predict, score, Task as TuneTask, TrainingStatistics,
+};
+use svmq_tune::metrics::{Direction, Metric};
+
+/// Permutations per feature for permutation importance.
+const IMPORTANCE_REPEATS: usize = 5;
+
+/// Permutation importance on the test split: for each input feature, shuffle its
+/// (preprocessed) columns across rows and measure how much the score worsens.
+///
+/// Shuffling one feature changes each row's dot product with a support vector only by
+/// that feature's terms, so the dot products are computed once and then corrected:
+/// the cost per permutation is rows × support vectors × the feature's columns, not
+/// × every column.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn permutation_importance(
+    model: &Model,
+    fitted: &FittedPreprocessor,
+    test: &Matrix,
+    truth: &[f64],
+    task: TuneTask,
+    statistics: &TrainingStatistics,
+    metric: Metric,
+    seed: u64,
+    control: &FitControl,
+) -> Option<Vec<FeatureImportance>> {
+    let probability = needs_probability(metric, task) && model.probability.is_some();
+    let metric = if needs_probability(metric, task) && !probability {
+        Metric::Accuracy
+    } else {
+        metric
+    };
+    let baseline = score(
+        metric,
+        task,
+        truth,
+        &predict(model, test, task, statistics, probability),
+    );
+    let sign = match metric.direction() {
+        Direction::Maximize => 1.0,
+        Direction::Minimize => -1.0,
+    };
+    let support = &model.support_vectors;
+    let (rows, vectors) = (test.rows(), support.rows());
+    let mut dots = vec![0.0; rows * vectors];
+    dots.par_chunks_mut(vectors.max(1))
+        .enumerate()
+        .for_each(|(r, out)| {
+            svmq_core::kernel::kernel_values_against(
+                &Kernel::Linear,
+                test.row(r),
+                support,
+                &[],
+                out,
+            )
+        });
+    let row_norms: Vec<f64> = test.squared_norms();
+    let vector_norms: Vec<f64> = support.squared_norms();
+    let predictor = model.predictor();
+    feature_columns(fitted)
+        .into_par_iter()
+        .enumerate()
+        .map(|(index, (name, columns))| {
+            // Each feature's repeats take a predict pass over the test split: a stop
+            // is seen between features.
+            if control.is_stopped() {
+                return None;
+            }
+            // The feature's columns of every support vector, one contiguous vector
+            // per column, so that the correction below vectorizes.
+            let vector_columns: Vec<Vec<f64>> = columns
+                .clone()
+                .map(|c| (0..vectors).map(|s| support.row(s)[c]).collect())
+                .collect();
+            let mut random = Random::for_stream(seed, index as u64);
+            let drops: Vec<f64> = (0..IMPORTANCE_REPEATS)
+                .map(|_| {
+                    let mut order: Vec<usize> = (0..rows).collect();
+                    random.shuffle(&mut order);
+                    let predictions: Vec<svmq_core::Prediction> = (0..rows)
+                        .map(|r| {
+                            let (own, moved) = (test.row(r), test.row(order[r]));
+                            let norm = row_norms[r]
+                                + columns
+                                    .clone()
+                                    .map(|c| moved[c] * moved[c] - own[c] * own[c])
+                                    .sum::<f64>();
+                            let mut values = dots[r * vectors..(r + 1) * vectors].to_vec();
+                            for (c, column) in columns.clone().zip(&vector_columns) {
+                                let change = moved[c] - own[c];
+                                if change != 0.0 {
+                                    for (value, &x) in values.iter_mut().zip(column) {
+                                        *value += change * x;
+                                    }
+                                }
+                            }
+                            model.kernel.from_dots(&mut values, &vector_norms, norm);
+                            predictor.predict_from_kernel(&values, probability)
+                        })
+                        .collect();
+                    let permuted = score(
+                        metric,
+                        task,
+                        truth,
+                        &interpret(model, predictions, task, statistics, probability),
+                    );
+                    sign * (baseline - permuted)
+                })
+                .collect();
+            let mean = drops.iter().sum::<f64>() / drops.len() as f64;
+            let variance =
+                drops.iter().map(|d| (d - mean) * (d - mean)).sum::<f64>() / drops.len() as f64;
+            Some(FeatureImportance {
+                feature: name,
+                importance: mean,
+                standard_deviation: variance.sqrt(),
+            })
+        })
+        .collect()
+}
+
+/// Each input feature's name and its output columns (one, or one per category).
+fn feature_columns(fitted: &FittedPreprocessor) -> Vec<(String, std::ops::Range<usize>)> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    for feature in fitted.features() {
+        let width = match feature {
+            svmq_data::preprocess::FittedFeature::Numeric { .. } => 1,
+            svmq_data::preprocess::FittedFeature::Categorical { categories, .. } => {
+                categories.len()
+            }
+        };
+        ranges.push((feature.name().to_string(), start..start + width));
+        start += width;
+    }
+    ranges
+}
+
+/// The primal weights w = Σ coef·sv of each decision function of a linear model.
+pub(crate) fn linear_weights(
+    model: &Model,
+    fitted: &FittedPreprocessor,
+    classes: &[String],
+) -> Vec<LinearWeights> {
+    let names = fitted.output_names();
+    let features = model.support_vectors.columns();
+    let weights_of = |coefficients: &dyn Fn(usize) -> f64| -> Vec<(String, f64)> {
+        let mut weights = vec![0.0; features];
+        for s in 0..model.support_vectors.rows() {
+            let coefficient = coefficients(s);
+            for (weight, value) in weights.iter_mut().zip(model.support_vectors.row(s)) {
+                *weight += coefficient * value;
+            }
+        }
+        names.iter().cloned().zip(weights).collect()
+    };
+    if !model.svm_type.is_classification() {
+        return vec![LinearWeights {
+            classes: None,
+            weights: weights_of(&|s| model.coefficients[0][s]),
+            rho: model.rho[0],
+        }];
+    }
+    // Support vectors are grouped by class; class i's block holds the pair (i, j)
+    // coefficient in row j − 1, class j's block in row i.
+    let mut starts = Vec::new();
+    let mut start = 0;
+    for &count in &model.support_vector_counts {
+        starts.push(start..start + count);
+        start += count;
+    }
+    let label = |engine_label: f64| {
+        classes
+            .get(engine_label as usize)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut result = Vec::new();
+    let mut pair = 0;
+    for i in 0..model.labels.len() {
+        for j in i + 1..model.labels.len() {
+            let coefficient = |s: usize| {
+                if starts[i].contains(&s) {
+                    model.coefficients[j - 1][s]
+                } else if starts[j].contains(&s) {
+                    model.coefficients[i][s]
+                } else {
+                    0.0
+                }
+            };
+            result.push(LinearWeights {
+                classes: Some((label(model.labels[i]), label(model.labels[j]))),
+                weights: weights_of(&coefficient),
+                rho: model.rho[pair],
+            });
+            pair += 1;
+        }
+    }
+    result
+}

@@ -1,0 +1,366 @@
+//! One target's model: the hyperparameter search by cross-validation on the training
+//! split (preprocessing fitted inside each fold, trials checkpointed), then the refit
+//! of the best parameters on the whole training split and its test metrics, feature
+//! importance and linear weights.
+
+use crate::error::ServiceError;
+use crate::importance::{linear_weights, permutation_importance};
+use crate::report_data::{ClassificationSample, MAX_STORED_TEST_ROWS};
+use crate::request::TrainingRequest;
+use crate::saved_model::TargetModel;
+use crate::training_observer::{TrainingObserver, TrialCheckpoint};
+use crate::training_report::TargetReport;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use svmq_core::{fit, FitControl, FitOutcome, Kernel, Matrix};
+use svmq_data::{
+    shuffled_folds, stratified_folds, Dataset, FittedPreprocessor, PreprocessOptions, Preprocessor,
+    Split, Task,
+};
+use svmq_tune::evaluation::{
+    engine_params, predict, score, FoldEvaluator, PreparedFold, Task as TuneTask,
+    TrainingStatistics,
+};
+use svmq_tune::metrics::Metric;
+use svmq_tune::space::{GammaRuleValues, SearchSpace};
+use svmq_tune::study::{run_study, StudySettings, TrialRecord, TrialState};
+
+/// Everything one target's search and refit need.
+pub(crate) struct TargetContext<'a> {
+    pub(crate) request: &'a TrainingRequest,
+    pub(crate) dataset: &'a Dataset,
+    pub(crate) preprocessor: &'a Preprocessor,
+    pub(crate) options: &'a PreprocessOptions,
+    pub(crate) split: &'a Split,
+    /// The target's value for every usable row (by position).
+    pub(crate) values: &'a [f64],
+    pub(crate) observer: &'a dyn TrainingObserver,
+    pub(crate) control: &'a FitControl<'a>,
+    /// This target's index and the number of targets, for progress.
+    pub(crate) share: (usize, usize),
+    pub(crate) checkpoint: &'a dyn TrialCheckpoint,
+}
+
+impl TargetContext<'_> {
+    fn task(&self) -> TuneTask {
+        match self.dataset.encoder() {
+            Some(encoder) => TuneTask::Classification {
+                classes: encoder.len(),
+            },
+            None => TuneTask::Regression,
+        }
+    }
+
+    /// Overall progress when this target's work is `fraction` done: 2–90 % for the
+    /// searches, the rest for refits.
+    pub(crate) fn percent(&self, fraction: f64) -> f64 {
+        let (index, count) = self.share;
+        2.0 + 88.0 * (index as f64 + fraction) / count as f64
+    }
+
+    /// The cross-validation folds of the training split, each preprocessed with
+    /// statistics from its own training part.
+    pub(crate) fn fold_evaluators(&self) -> Result<Vec<FoldEvaluator>, ServiceError> {
+        let request = self.request;
+        let train = &self.split.train;
+        let folds = match self.dataset.classes() {
+            Some(classes) => {
+                let train_classes: Vec<usize> = train.iter().map(|&p| classes[p]).collect();
+                stratified_folds(&train_classes, request.cv_folds, request.seed)?
+            }
+            None => shuffled_folds(train.len(), request.cv_folds, request.seed)?,
+        };
+        (0..folds.count())
+            .into_par_iter()
+            .map(|fold| {
+                let fit_positions: Vec<usize> =
+                    folds.training(fold).iter().map(|&k| train[k]).collect();
+                let valid_positions: Vec<usize> =
+                    folds.validation(fold).iter().map(|&k| train[k]).collect();
+                let rows = |positions: &[usize]| -> Vec<usize> {
+                    positions.iter().map(|&p| self.dataset.rows[p]).collect()
+                };
+                let (fit_rows, valid_rows) = (rows(&fit_positions), rows(&valid_positions));
+                let fitted = self
+                    .preprocessor
+                    .fit(&self.dataset.table, &fit_rows, self.options)?;
+                let prepared = PreparedFold {
+                    train: fitted.transform(&self.dataset.table, &fit_rows)?,
+                    train_targets: fit_positions.iter().map(|&p| self.values[p]).collect(),
+                    valid: fitted.transform(&self.dataset.table, &valid_rows)?,
+                    valid_targets: valid_positions.iter().map(|&p| self.values[p]).collect(),
+                };
+                FoldEvaluator::new_until_stopped(prepared, self.task(), self.control)
+                    .ok_or(ServiceError::Stopped)
+            })
+            .collect()
+    }
+
+    /// The search (or, without optimization, the cross-validation of the defaults).
+    pub(crate) fn search(
+        &self,
+        evaluators: &[FoldEvaluator],
+    ) -> Result<Vec<TrialRecord>, ServiceError> {
+        let request = self.request;
+        let metric = request.metric();
+        let kernels = request.kernel.kernels();
+        let mut space = match request.task {
+            Task::Classification => SearchSpace::classification(kernels),
+            Task::Regression => SearchSpace::regression(kernels),
+        };
+        space.gamma_rule_values = gamma_rule_values(evaluators);
+        if !request.optimize_hyperparameters {
+            let params = space.defaults();
+            let mut scores = Vec::new();
+            for evaluator in evaluators {
+                match evaluator.score(&params, metric, request.seed, self.control)? {
+                    Some(score) => scores.push(score),
+                    None => return Err(ServiceError::Stopped),
+                }
+            }
+            let value = scores.iter().sum::<f64>() / scores.len() as f64;
+            return Ok(vec![TrialRecord {
+                number: 0,
+                params,
+                state: TrialState::Complete,
+                value: Some(value),
+                fold_scores: scores,
+                error: None,
+                seconds: 0.0,
+            }]);
+        }
+        let settings = StudySettings {
+            trials: request.n_trials,
+            sampler: request.sampler,
+            seed: request.seed,
+            metric,
+            pruning: true,
+            parallel_trials: request.parallel_trials,
+        };
+        let mut report = |trial: &TrialRecord, progress: &svmq_tune::study::StudyProgress| {
+            let best = progress
+                .best_value
+                .map_or("none yet".to_string(), |value| format!("{value:.4}"));
+            self.observer.progress(
+                self.percent(progress.finished_trials as f64 / progress.trials as f64),
+                &format!(
+                    "trial {}/{}, best {} {best}, {:.0} s elapsed{}",
+                    progress.finished_trials,
+                    progress.trials,
+                    metric.name(),
+                    progress.elapsed_seconds,
+                    progress
+                        .remaining_seconds
+                        .map_or(String::new(), |left| format!(", about {left:.0} s left"))
+                ),
+            );
+            self.observer.log(&trial_line(trial, metric));
+            self.checkpoint.save(self.share.0, trial);
+        };
+        // Saved trials count only as an unbroken run from trial 0 of this search.
+        let mut history = self.checkpoint.load(self.share.0);
+        let unbroken = history
+            .iter()
+            .enumerate()
+            .take_while(|(number, trial)| trial.number == *number)
+            .count();
+        history.truncate(unbroken.min(request.n_trials));
+        if !history.is_empty() {
+            self.observer.log(&format!(
+                "resuming the search after {} saved trials",
+                history.len()
+            ));
+        }
+        let outcome = run_study(
+            &space,
+            &settings,
+            evaluators,
+            history,
+            &mut report,
+            self.control,
+        )?;
+        if outcome.stopped {
+            return Err(ServiceError::Stopped);
+        }
+        Ok(outcome.trials)
+    }
+
+    /// Trains the best parameters on the whole training split and evaluates them on
+    /// the test split.
+    pub(crate) fn refit(
+        &self,
+        name: &str,
+        best: &TrialRecord,
+        trials: Vec<TrialRecord>,
+        fitted: &FittedPreprocessor,
+        train_matrix: &Matrix,
+        test_matrix: &Matrix,
+    ) -> Result<(TargetModel, TargetReport), ServiceError> {
+        let request = self.request;
+        let task = self.task();
+        let train_targets: Vec<f64> = self.split.train.iter().map(|&p| self.values[p]).collect();
+        let test_targets: Vec<f64> = self.split.test.iter().map(|&p| self.values[p]).collect();
+        let statistics = TrainingStatistics::new(train_matrix, &train_targets, task);
+        let probability = request.task == Task::Classification && request.probability;
+        let params = engine_params(
+            &best.params,
+            task,
+            train_matrix.columns(),
+            &statistics,
+            probability,
+            request.seed,
+        )
+        .validate()?;
+        let standardized: Vec<f64> = match task {
+            TuneTask::Regression => train_targets
+                .iter()
+                .map(|t| (t - statistics.target_mean) / statistics.target_scale)
+                .collect(),
+            TuneTask::Classification { .. } => train_targets.clone(),
+        };
+        let model = match fit(train_matrix, &standardized, &params, self.control)? {
+            FitOutcome::Trained(trained) => {
+                if !trained.report.converged() {
+                    self.observer
+                        .log("warning: the final fit reached the iteration limit");
+                }
+                trained.model
+            }
+            FitOutcome::Stopped => return Err(ServiceError::Stopped),
+        };
+        let predictions = predict(&model, test_matrix, task, &statistics, probability);
+        let metrics: Vec<Metric> = match task {
+            TuneTask::Classification { .. } => Metric::CLASSIFICATION.to_vec(),
+            TuneTask::Regression => Metric::REGRESSION.to_vec(),
+        };
+        let test_metrics: BTreeMap<String, f64> = metrics
+            .into_iter()
+            .map(|metric| {
+                (
+                    metric.name().to_string(),
+                    score(metric, task, &test_targets, &predictions),
+                )
+            })
+            .filter(|(_, value)| value.is_finite())
+            .collect();
+        let confusion_matrix = match task {
+            TuneTask::Classification { classes } => Some(svmq_tune::metrics::confusion_matrix(
+                &test_targets.iter().map(|&t| t as usize).collect::<Vec<_>>(),
+                &predictions
+                    .values
+                    .iter()
+                    .map(|&p| p as usize)
+                    .collect::<Vec<_>>(),
+                classes,
+            )),
+            TuneTask::Regression => None,
+        };
+        self.observer
+            .progress(self.percent(1.0), "feature importance");
+        let importance = permutation_importance(
+            &model,
+            fitted,
+            test_matrix,
+            &test_targets,
+            task,
+            &statistics,
+            request.metric(),
+            request.seed,
+            self.control,
+        )
+        .ok_or(ServiceError::Stopped)?;
+        let classes = self
+            .dataset
+            .encoder()
+            .map(|e| e.classes().to_vec())
+            .unwrap_or_default();
+        let linear_weights =
+            (model.kernel == Kernel::Linear).then(|| linear_weights(&model, fitted, &classes));
+        let support_vectors = model.support_vectors.rows();
+        let test_predictions = (task == TuneTask::Regression).then(|| {
+            test_targets
+                .iter()
+                .copied()
+                .zip(predictions.values.iter().copied())
+                .take(MAX_STORED_TEST_ROWS)
+                .collect()
+        });
+        let test_sample = match task {
+            TuneTask::Classification { classes } => Some(ClassificationSample::new(
+                &test_targets,
+                &predictions,
+                classes,
+            )),
+            TuneTask::Regression => None,
+        };
+        Ok((
+            TargetModel {
+                name: name.to_string(),
+                params: best.params.clone(),
+                engine: model,
+                target_mean: statistics.target_mean,
+                target_scale: statistics.target_scale,
+            },
+            TargetReport {
+                target: name.to_string(),
+                best_params: best.params.clone(),
+                cv_mean: best.value.unwrap_or(f64::NAN),
+                cv_std: best.standard_deviation().unwrap_or(f64::NAN),
+                cv_fold_scores: best.fold_scores.clone(),
+                test_metrics,
+                confusion_matrix,
+                support_vectors,
+                trials,
+                feature_importance: importance,
+                linear_weights,
+                test_predictions,
+                test_sample,
+            },
+        ))
+    }
+}
+
+/// One log line per trial.
+fn trial_line(trial: &TrialRecord, metric: Metric) -> String {
+    let params = serde_json::to_string(&trial.params).unwrap_or_default();
+    match trial.state {
+        TrialState::Complete => format!(
+            "trial {}: {} = {:.5} (±{:.5}) {params}",
+            trial.number,
+            metric.name(),
+            trial.value.unwrap_or(f64::NAN),
+            trial.standard_deviation().unwrap_or(f64::NAN)
+        ),
+        TrialState::Pruned => format!(
+            "trial {}: pruned after {} folds {params}",
+            trial.number,
+            trial.fold_scores.len()
+        ),
+        TrialState::Failed => format!(
+            "trial {}: failed: {} {params}",
+            trial.number,
+            trial.error.as_deref().unwrap_or("unknown error")
+        ),
+    }
+}
+
+/// What `scale` and `auto` stand for across the folds (geometric means: each fold
+/// resolves them on its own training part).
+fn gamma_rule_values(evaluators: &[FoldEvaluator]) -> Option<GammaRuleValues> {
+    if evaluators.is_empty() {
+        return None;
+    }
+    let count = evaluators.len() as f64;
+    let mean = |value: fn(GammaRuleValues) -> f64| {
+        (evaluators
+            .iter()
+            .map(|e| value(e.gamma_rule_values()).ln())
+            .sum::<f64>()
+            / count)
+            .exp()
+    };
+    Some(GammaRuleValues {
+        scale: mean(|rules| rules.scale),
+        auto: mean(|rules| rules.auto),
+    })
+}

@@ -1,0 +1,136 @@
+//! What a training did and found, as saved beside a model in `metadata.json`: the data
+//! summary, and for each target its best parameters, cross-validation and test scores,
+//! trials, feature importance and (linear kernel) weights.
+
+use crate::report_data::{number_or_nan, numbers_or_nan, ClassificationSample, ColumnSummary};
+use crate::saved_model::SavedModel;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use svmq_data::Task;
+use svmq_tune::metrics::Metric;
+use svmq_tune::space::TrialParams;
+use svmq_tune::study::TrialRecord;
+
+/// What training made of the data file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DataSummary {
+    /// Data rows read from the file, header excluded.
+    pub source_rows: usize,
+    /// Rows with every target present: the rows split and trained on.
+    pub usable_rows: usize,
+    /// Rows left out because a target was missing.
+    pub unlabeled_rows: usize,
+    /// The feature columns' names, in table order.
+    pub features: Vec<String>,
+    /// Constant and empty columns, left out of the features.
+    pub ignored_columns: Vec<String>,
+    /// The target columns' names.
+    pub targets: Vec<String>,
+    /// Usable rows in the training split.
+    pub train_rows: usize,
+    /// Usable rows in the held-out test split.
+    pub test_rows: usize,
+    /// Classification: `(label, rows)` per class.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class_counts: Option<Vec<(String, usize)>>,
+    /// Each feature column's inferred type, missing and distinct values.
+    #[serde(default)]
+    pub columns: Vec<ColumnSummary>,
+}
+
+/// Permutation importance of one input feature on the test split.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FeatureImportance {
+    /// The input feature (all its one-hot columns are shuffled together).
+    pub feature: String,
+    /// Mean drop of the test score when the feature's values are shuffled.
+    #[serde(deserialize_with = "number_or_nan")]
+    pub importance: f64,
+    /// Population standard deviation of the drop over the repeated shuffles.
+    #[serde(deserialize_with = "number_or_nan")]
+    pub standard_deviation: f64,
+}
+
+/// The primal form of one decision function of a linear-kernel model, over the
+/// preprocessed features.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LinearWeights {
+    /// The class pair (first class is the positive side), for classifiers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub classes: Option<(String, String)>,
+    /// `(preprocessed feature, weight)`; the decision value is Σ weight·x − rho.
+    pub weights: Vec<(String, f64)>,
+    /// The offset subtracted from Σ weight·x.
+    pub rho: f64,
+}
+
+/// How one target's model was chosen and how it scores.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TargetReport {
+    /// The target column.
+    pub target: String,
+    /// The best trial's hyperparameters, refit on the whole training split.
+    pub best_params: TrialParams,
+    /// The best trial's mean cross-validation score on the request's metric; NaN
+    /// when it has none.
+    #[serde(deserialize_with = "number_or_nan")]
+    pub cv_mean: f64,
+    /// Population standard deviation of the best trial's fold scores; NaN when it
+    /// has none.
+    #[serde(deserialize_with = "number_or_nan")]
+    pub cv_std: f64,
+    /// The best trial's score on each fold.
+    #[serde(deserialize_with = "numbers_or_nan")]
+    pub cv_fold_scores: Vec<f64>,
+    /// Every metric of the task on the held-out test split, in original units.
+    pub test_metrics: BTreeMap<String, f64>,
+    /// Classification: counts `[truth][predicted]` on the test split, in `classes` order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confusion_matrix: Option<Vec<Vec<usize>>>,
+    /// Support vectors of the final model.
+    pub support_vectors: usize,
+    /// Every trial of the search, in trial order (one, numbered 0, without a search).
+    pub trials: Vec<TrialRecord>,
+    /// One entry per input feature, in input order.
+    pub feature_importance: Vec<FeatureImportance>,
+    /// Linear kernel only: one entry per decision function (per class pair for a
+    /// classifier).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linear_weights: Option<Vec<LinearWeights>>,
+    /// Test-split truth and predictions (regression, for residual plots): the first
+    /// `MAX_STORED_TEST_ROWS` rows of the (shuffled) test split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_predictions: Option<Vec<(f64, f64)>>,
+    /// Classification: test-split truth, predictions and scores, bounded likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_sample: Option<ClassificationSample>,
+}
+
+/// What a training did and found: saved as a model's `metadata.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrainingReport {
+    /// Classification or regression.
+    pub task: Task,
+    /// The metric the search optimized.
+    pub metric: Metric,
+    /// What was made of the data file.
+    pub data: DataSummary,
+    /// Class labels by class index (classification; empty for regression).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
+    pub classes: Vec<String>,
+    /// One report per target column.
+    pub targets: Vec<TargetReport>,
+    /// Wall-clock time of the whole training, in seconds.
+    pub seconds: f64,
+    /// Things worth knowing that did not stop training.
+    pub warnings: Vec<String>,
+}
+
+/// A finished training: the model to save and its report.
+pub struct TrainingOutcome {
+    /// The trained model.
+    pub model: SavedModel,
+    /// What the training did and found.
+    pub report: TrainingReport,
+}
