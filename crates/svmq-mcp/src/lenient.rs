@@ -13,6 +13,16 @@ fn argument<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>,
     Ok(Option::<Value>::deserialize(deserializer)?.filter(|value| !value.is_null()))
 }
 
+/// An argument as an error message shows it: its JSON, cut short past 40 characters,
+/// so that a huge argument is not echoed back whole.
+fn shown(value: &Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(40) {
+        Some((end, _)) => format!("{}… ({} bytes)", &text[..end], text.len()),
+        None => text,
+    }
+}
+
 /// The text of a string argument, trimmed.
 fn text(value: &Value) -> Option<&str> {
     value.as_str().map(str::trim)
@@ -35,7 +45,7 @@ fn read<'de, D: Deserializer<'de>, T>(
     };
     parsed
         .map(Some)
-        .ok_or_else(|| D::Error::custom(format!("expected {expected}, got {value}")))
+        .ok_or_else(|| D::Error::custom(format!("expected {expected}, got {}", shown(&value))))
 }
 
 /// An optional whole number, given as a number or as a string holding one.
@@ -97,7 +107,7 @@ fn boolean<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D
     };
     parsed
         .map(Some)
-        .ok_or_else(|| D::Error::custom(format!("expected true or false, got {value}")))
+        .ok_or_else(|| D::Error::custom(format!("expected true or false, got {}", shown(&value))))
 }
 
 /// A reader for one parameter: the kind's reader, with the parameter's name and
@@ -214,5 +224,10 @@ mod tests {
             let error = read(arguments.clone()).unwrap_err();
             assert!(error.contains(expected), "{arguments}: {error}");
         }
+        // A huge argument is not echoed back whole.
+        let huge = "9".repeat(10 << 20) + "x";
+        let error = read(json!({ "n_trials": huge })).unwrap_err();
+        assert!(error.len() < 300, "{} bytes", error.len());
+        assert!(error.contains("bytes)"), "{error}");
     }
 }
