@@ -176,6 +176,20 @@ pub struct Deleted {
     pub deleted: bool,
 }
 
+/// The result of `export_model`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ExportedModel {
+    /// The model exported.
+    pub model_id: String,
+    /// onnx or libsvm.
+    pub format: String,
+    /// Where the file was written.
+    pub output_path: String,
+    /// How to use the file: for ONNX the opsets, inputs and outputs; for LIBSVM the
+    /// target, the preprocessed feature names in input order and each class's label.
+    pub details: Value,
+}
+
 /// The result of `validate_data`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DataReport {

@@ -195,6 +195,22 @@ pub struct ModelIdParams {
     pub model_id: String,
 }
 
+/// The arguments of `export_model`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct ExportModelParams {
+    /// The model id (32 lowercase hexadecimal characters).
+    pub model_id: String,
+    /// onnx: an ONNX graph that takes the raw feature columns, preprocessing included
+    /// (runs in ONNX Runtime). libsvm: LIBSVM's model text, which takes preprocessed
+    /// features (svm-predict).
+    pub format: String,
+    /// Where to write the file; it must lie inside the server's output roots.
+    pub output_path: String,
+    /// libsvm, multi-target regression: the target to export (one model per file).
+    #[serde(default)]
+    pub target: Option<String>,
+}
+
 /// The arguments of `predict_from_values`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct PredictValuesParams {

@@ -11,6 +11,7 @@ use serde_json::Value;
 use svmq_queue::ModelRecord;
 
 use crate::error::ServiceError;
+use crate::export::{export_model, write_atomically, ExportFormat};
 use crate::model_store::{find_model, load_model, load_report, save_and_register_model};
 use crate::prediction::{predict_file, rows_from_json};
 use crate::request::TrainingRequest;
@@ -129,6 +130,30 @@ impl Service {
         let record = self.model(access, model_id)?;
         let model = load_model(self.home(), &record)?;
         Ok(LoadedModel { record, model })
+    }
+
+    /// Exports a model the caller may see in `format` and writes it to `output` (whole
+    /// or not at all); returns what a user needs to know to use the file, with the
+    /// model id and the output path. `target` picks one target of a multi-target
+    /// regression for LIBSVM.
+    pub fn export_model(
+        &self,
+        loaded: &LoadedModel,
+        format: ExportFormat,
+        target: Option<&str>,
+        output: &Path,
+    ) -> Result<Value, ServiceError> {
+        let exported = export_model(
+            &loaded.model,
+            loaded.record.model_id.as_str(),
+            format,
+            target,
+        )?;
+        write_atomically(output, &exported.bytes)?;
+        let mut summary = exported.summary;
+        summary["model_id"] = Value::from(loaded.record.model_id.as_str());
+        summary["output"] = Value::from(output.display().to_string());
+        Ok(summary)
     }
 
     /// Predictions for rows given as JSON: one row or a list, each a list in feature

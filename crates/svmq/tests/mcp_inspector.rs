@@ -75,7 +75,7 @@ fn the_inspector_lists_tools_without_warnings_and_trains_with_string_arguments()
     // Regression: about 30 warnings `unknown format "uint64" ignored in schema`.
     let (listed, stderr) = inspect(&inspector, &home, &root, &["--method", "tools/list"]);
     let tools = listed["tools"].as_array().expect("a tool list");
-    assert_eq!(tools.len(), 14, "{listed}");
+    assert_eq!(tools.len(), 15, "{listed}");
     assert!(!stderr.contains("unknown format"), "{stderr}");
 
     // Regression: `n_trials=5` failed with `invalid type: string "5", expected i64`

@@ -3,11 +3,12 @@
 
 use crate::error::ToolError;
 use crate::output::{
-    DataReport, Deleted, FilePredictions, ModelInfo, ModelList, PredictionView, Predictions, Reply,
+    DataReport, Deleted, ExportedModel, FilePredictions, ModelInfo, ModelList, PredictionView,
+    Predictions, Reply,
 };
 use crate::params::{
-    ListModelsParams, ModelIdParams, PredictFileParams, PredictValuesParams, TaskTypeParam,
-    ValidateDataParams,
+    ExportModelParams, ListModelsParams, ModelIdParams, PredictFileParams, PredictValuesParams,
+    TaskTypeParam, ValidateDataParams,
 };
 use crate::server::{Caller, SvmqServer};
 use crate::tools::training::bounded;
@@ -18,6 +19,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use svmq_data::{TargetOptions, Task, ValidationOptions};
 use svmq_service::data_check::validate_file;
+use svmq_service::export::ExportFormat;
 use svmq_service::prediction::predictions_csv;
 use svmq_service::request::{DEFAULT_FOLDS, MAX_FOLDS, MAX_TARGET_DIMENSION};
 use svmq_service::{ModelView, PredictedRow, SavedModel};
@@ -278,6 +280,66 @@ impl SvmqServer {
                 ModelInfo {
                     model: ModelView::of(&record),
                     report,
+                },
+            ))
+        })
+        .await
+    }
+
+    /// Exports a trained model to a file inside the output roots: onnx (raw feature
+    /// columns in, preprocessing included; runs in ONNX Runtime) or libsvm (LIBSVM's
+    /// model text, preprocessed features in; svm-predict). Returns the inputs,
+    /// outputs or feature order the file expects.
+    #[tool(annotations(
+        title = "Export a model",
+        read_only_hint = false,
+        destructive_hint = false,
+        idempotent_hint = true,
+        open_world_hint = false
+    ))]
+    async fn export_model(
+        &self,
+        Parameters(params): Parameters<ExportModelParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<Json<Reply<ExportedModel>>, ToolError> {
+        let caller = Caller::of(&context);
+        self.blocking(move |state| {
+            let format = ExportFormat::from_name(&params.format).ok_or_else(|| {
+                ToolError::invalid(format!(
+                    "unknown format {:?}; use one of: {}",
+                    params.format,
+                    ExportFormat::NAMES.join(", ")
+                ))
+            })?;
+            let loaded = state
+                .service
+                .load_model(&state.access(&caller), &params.model_id)?;
+            let output_path = state
+                .output_roots
+                .resolve_output("output_path", &params.output_path)?;
+            let mut details = state.service.export_model(
+                &loaded,
+                format,
+                params.target.as_deref(),
+                &output_path,
+            )?;
+            if let Some(fields) = details.as_object_mut() {
+                // Said once, at the top level, and relative to its root there.
+                fields.remove("model_id");
+                fields.remove("output");
+            }
+            let shown = state.redact_text(&output_path.display().to_string());
+            Ok(Reply::done(
+                format!(
+                    "model {} exported as {} to {shown}",
+                    loaded.record.model_id,
+                    format.name()
+                ),
+                ExportedModel {
+                    model_id: loaded.record.model_id.to_string(),
+                    format: format.name().to_string(),
+                    output_path: shown,
+                    details,
                 },
             ))
         })

@@ -2,9 +2,10 @@
 
 use crate::support::Harness;
 
-const TOOLS: [&str; 14] = [
+const TOOLS: [&str; 15] = [
     "cancel_training_task",
     "delete_model",
+    "export_model",
     "get_model_info",
     "get_queue_status",
     "get_task_logs",

@@ -97,6 +97,45 @@ async fn submit_then_status_until_completed_then_predict_and_manage_the_model() 
     assert_eq!(info["model"]["task_id"], task_id.as_str());
     assert!(info["report"].is_object());
 
+    // Export, into the output roots only, with the CLI's checks.
+    let onnx = harness
+        .ok(
+            "export_model",
+            json!({ "model_id": model_id, "format": "onnx", "output_path": "model.onnx" }),
+        )
+        .await;
+    assert_eq!(onnx["format"], "onnx");
+    assert!(onnx["details"]["inputs"].is_array(), "{onnx}");
+    let bytes = std::fs::read(harness.root.join("model.onnx")).unwrap();
+    assert_eq!(
+        bytes.first(),
+        Some(&0x08),
+        "an ONNX ModelProto starts with ir_version"
+    );
+    let libsvm = harness
+        .ok(
+            "export_model",
+            json!({ "model_id": model_id, "format": "libsvm", "output_path": "model.libsvm" }),
+        )
+        .await;
+    assert!(libsvm["details"]["features"].is_array(), "{libsvm}");
+    let text = std::fs::read_to_string(harness.root.join("model.libsvm")).unwrap();
+    assert!(text.starts_with("svm_type c_svc"), "{text}");
+    let refused = harness
+        .error(
+            "export_model",
+            json!({ "model_id": model_id, "format": "pmml", "output_path": "model.pmml" }),
+        )
+        .await;
+    assert!(refused.contains("onnx, libsvm"), "{refused}");
+    let outside = harness
+        .error(
+            "export_model",
+            json!({ "model_id": model_id, "format": "onnx", "output_path": "../model.onnx" }),
+        )
+        .await;
+    assert!(outside.contains("outside"), "{outside}");
+
     let deleted = harness
         .ok("delete_model", json!({ "model_id": model_id }))
         .await;

@@ -7,10 +7,8 @@ use crate::Failure;
 use clap::Args;
 use serde_json::json;
 use std::path::PathBuf;
-use svmq_service::export::{
-    export_model, preprocessed_libsvm_data, write_atomically, ExportFormat,
-};
-use svmq_service::{Access, LoadedModel, Service};
+use svmq_service::export::{preprocessed_libsvm_data, write_atomically, ExportFormat};
+use svmq_service::{Access, Service};
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
@@ -42,20 +40,15 @@ pub fn run(service: &Service, arguments: &ExportArgs, json_output: bool) -> Resu
             "--data is for --format libsvm; an ONNX model preprocesses raw features itself".into(),
         ));
     }
-    let LoadedModel { record, model } =
-        service.load_model(&Access::Everyone, &arguments.model_id)?;
-    let exported = export_model(
-        &model,
-        record.model_id.as_str(),
+    let loaded = service.load_model(&Access::Everyone, &arguments.model_id)?;
+    let mut summary = service.export_model(
+        &loaded,
         format,
         arguments.target.as_deref(),
+        &arguments.output,
     )?;
-    write_atomically(&arguments.output, &exported.bytes)?;
-    let mut summary = exported.summary;
-    summary["model_id"] = json!(record.model_id.as_str());
-    summary["output"] = json!(arguments.output.display().to_string());
     if let (Some(data), Some(data_output)) = (&arguments.data, &arguments.data_output) {
-        let bytes = preprocessed_libsvm_data(&model, data, arguments.target.as_deref())?;
+        let bytes = preprocessed_libsvm_data(&loaded.model, data, arguments.target.as_deref())?;
         write_atomically(data_output, &bytes)?;
         summary["data_output"] = json!(data_output.display().to_string());
     }

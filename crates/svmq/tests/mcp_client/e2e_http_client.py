@@ -75,7 +75,7 @@ async def main(url, alice_token, bob_token):
 
     async def as_alice(session):
         tools = (await session.list_tools()).tools
-        check(len(tools) == 14, f"{len(tools)} tools")
+        check(len(tools) == 15, f"{len(tools)} tools")
         submitted = await ok(session, "train_svm_classifier", {
             "data_source": "iris.csv", "target_column": "species", "n_trials": 5, "cv_folds": 3,
         })
