@@ -8,7 +8,7 @@ use std::time::Duration;
 use svmq_data::Task;
 use svmq_queue::{
     CancelOutcome, LogLine, NewTask, QueueError, TaskFilter, TaskId, TaskRecord, TaskState,
-    MAX_NAME_BYTES, MAX_TASK_TIMEOUT,
+    WorkerInfo, MAX_NAME_BYTES, MAX_TASK_TIMEOUT,
 };
 
 use crate::error::ServiceError;
@@ -127,15 +127,23 @@ impl Service {
 
     /// The view of a stored task, with its queue position and ETA while queued.
     pub fn view(&self, record: &TaskRecord) -> TaskView {
-        let estimate = if record.state == TaskState::Queued {
-            self.max_concurrent_tasks().ok().and_then(|slots| {
-                self.store()
-                    .queue_estimate(&record.id, slots)
-                    .ok()
-                    .flatten()
-            })
-        } else {
-            None
+        let slots = match record.state {
+            TaskState::Queued => self.max_concurrent_tasks().ok(),
+            _ => None,
+        };
+        self.view_with_slots(record, slots)
+    }
+
+    /// [`Service::view`] with the run slots the ETA assumes already known (a listing
+    /// reads them once for every task of the page).
+    fn view_with_slots(&self, record: &TaskRecord, slots: Option<u32>) -> TaskView {
+        let estimate = match (record.state, slots) {
+            (TaskState::Queued, Some(slots)) => self
+                .store()
+                .queue_estimate(&record.id, slots)
+                .ok()
+                .flatten(),
+            _ => None,
         };
         TaskView::of(record, estimate)
     }
@@ -153,8 +161,21 @@ impl Service {
             filter.user_id = Some(user.to_string());
         }
         let page = self.store().list_tasks(&filter)?;
+        let any_queued = page
+            .tasks
+            .iter()
+            .any(|record| record.state == TaskState::Queued);
+        let slots = if any_queued {
+            self.max_concurrent_tasks().ok()
+        } else {
+            None
+        };
         Ok(TaskListing {
-            tasks: page.tasks.iter().map(|record| self.view(record)).collect(),
+            tasks: page
+                .tasks
+                .iter()
+                .map(|record| self.view_with_slots(record, slots))
+                .collect(),
             next_cursor: page.next_cursor,
         })
     }
@@ -186,22 +207,23 @@ impl Service {
     /// configured one.
     pub fn max_concurrent_tasks(&self) -> Result<u32, ServiceError> {
         let workers = self.store().live_workers(WORKER_ALIVE_WITHIN)?;
-        Ok(workers
+        Ok(self.limit_in_force(&workers))
+    }
+
+    /// The largest limit among `workers`, else the configured one.
+    fn limit_in_force(&self, workers: &[WorkerInfo]) -> u32 {
+        workers
             .iter()
             .map(|worker| worker.max_concurrent)
             .max()
-            .unwrap_or(self.settings().max_concurrent_tasks))
+            .unwrap_or(self.settings().max_concurrent_tasks)
     }
 
     /// The queue at a glance.
     pub fn queue_status(&self) -> Result<QueueStatus, ServiceError> {
         let counts = self.store().queue_counts()?;
         let workers = self.store().live_workers(WORKER_ALIVE_WITHIN)?;
-        let max_concurrent_tasks = workers
-            .iter()
-            .map(|worker| worker.max_concurrent)
-            .max()
-            .unwrap_or(self.settings().max_concurrent_tasks);
+        let max_concurrent_tasks = self.limit_in_force(&workers);
         Ok(QueueStatus::new(
             &counts,
             max_concurrent_tasks,

@@ -18,7 +18,7 @@ EXPECTED_TOOLS = {
     "train_svm_classifier", "train_svm_regressor", "submit_training_task",
     "get_task_status", "list_training_tasks", "cancel_training_task",
     "get_queue_status", "get_task_logs", "predict_from_values", "predict_from_file",
-    "list_models", "get_model_info", "delete_model", "validate_data",
+    "list_models", "get_model_info", "delete_model", "validate_data", "export_model",
 }
 UNKNOWN_ID = "0123456789abcdef0123456789abcdef"
 
