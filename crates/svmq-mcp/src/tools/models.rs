@@ -306,8 +306,7 @@ impl SvmqServer {
         self.blocking(move |state| {
             let format = ExportFormat::from_name(&params.format).ok_or_else(|| {
                 ToolError::invalid(format!(
-                    "unknown format {:?}; use one of: {}",
-                    params.format,
+                    "format must be one of: {}",
                     ExportFormat::NAMES.join(", ")
                 ))
             })?;
