@@ -143,7 +143,8 @@ pub fn find_model(
 ) -> Result<ModelRecord, ServiceError> {
     let id = ModelId::parse(model_id).map_err(|_| {
         ServiceError::InvalidRequest(format!(
-            "{model_id:?} is not a model id (32 hexadecimal characters)"
+            "{} is not a model id (32 hexadecimal characters)",
+            shown_id(model_id)
         ))
     })?;
     let not_found =
@@ -153,6 +154,15 @@ pub fn find_model(
         return Err(not_found());
     }
     Ok(record)
+}
+
+/// An id as an error shows it: quoted, and cut short past 40 characters so that a
+/// huge argument is not echoed back whole.
+fn shown_id(text: &str) -> String {
+    match text.char_indices().nth(40) {
+        Some((end, _)) => format!("{:?}… ({} bytes)", &text[..end], text.len()),
+        None => format!("{text:?}"),
+    }
 }
 
 /// Loads a registered model from its directory.
