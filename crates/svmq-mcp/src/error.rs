@@ -7,7 +7,7 @@
 
 use rmcp::model::{ContentBlock, IntoContents};
 use svmq_data::DataError;
-use svmq_queue::QueueError;
+use svmq_service::QueueError;
 use svmq_service::ServiceError;
 
 /// What a tool call returns when it cannot do what was asked.

@@ -21,7 +21,7 @@ use rmcp::model::{ClientJsonRpcMessage, ClientRequest, JsonObject, JsonRpcMessag
 use serde::de::DeserializeOwned;
 use std::path::PathBuf;
 use svmq_data::Task;
-use svmq_queue::{ModelId, TaskId};
+use svmq_service::{ModelId, TaskId};
 
 /// What a message turned out to be, when it passed every check.
 #[derive(Debug, Clone, PartialEq, Eq)]

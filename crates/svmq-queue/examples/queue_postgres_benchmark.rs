@@ -227,7 +227,7 @@ fn wake_up_latencies(options: &Options, workers: usize, seed: u64) -> Result<Vec
         let deadline = Instant::now() + Duration::from_secs(30);
         let record = loop {
             let record = submitter.get_task(&id)?;
-            if record.state == TaskState::Completed {
+            if record.state() == TaskState::Completed {
                 break record;
             }
             if Instant::now() > deadline {
@@ -235,7 +235,7 @@ fn wake_up_latencies(options: &Options, workers: usize, seed: u64) -> Result<Vec
             }
             std::thread::sleep(Duration::from_millis(2));
         };
-        latencies.push(record.started_at.unwrap_or(record.created_at) - record.created_at);
+        latencies.push(record.phase.started_at().unwrap_or(record.created_at) - record.created_at);
     }
     shutdown.trigger();
     for thread in threads {

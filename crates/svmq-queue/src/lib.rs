@@ -20,6 +20,7 @@ mod model;
 mod open;
 mod parse;
 mod pg;
+mod phase;
 mod runner;
 mod shutdown;
 mod sqlite;
@@ -41,6 +42,7 @@ pub use pg::{
     PostgresOptions, PostgresStore, DEFAULT_SCHEMA as DEFAULT_POSTGRES_SCHEMA,
     POSTGRES_SCHEMA_VERSION,
 };
+pub use phase::{Lease, Progress, TaskPhase};
 pub use runner::{RunOutcome, TaskContext, TaskRunner};
 pub use shutdown::Shutdown;
 pub use sqlite::{SqliteOptions, SqliteStore, DATABASE_FILE_NAME, SCHEMA_VERSION};

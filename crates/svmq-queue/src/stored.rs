@@ -10,7 +10,8 @@
 
 use std::time::Duration;
 
-use crate::ids::TaskId;
+use crate::ids::{TaskId, WorkerId};
+use crate::phase::{Lease, Progress, TaskPhase};
 use crate::state::TaskState;
 use crate::task::{ClaimedTask, TaskRecord, UnixMillis, MAX_ATTEMPTS_LIMIT, MAX_TASK_TIMEOUT};
 
@@ -80,19 +81,21 @@ fn task_id(row: &impl StoredRow, index: usize) -> Result<TaskId, Refusal> {
 }
 
 /// Decodes a row selected with [`TASK_COLUMNS`] for display: a value that cannot be
-/// understood is replaced by a neutral one (no timeout, a null payload, progress 0, the
-/// state `failed`), and the record's error says what was wrong, so that the task stays
-/// visible with its reason. `None` only when even the id or sequence is unreadable.
+/// understood is replaced by a neutral one (no timeout, a null payload, progress 0), and
+/// the task is shown as failed with an error that says what was wrong (a worker that
+/// claims it fails it for that reason too), so that it stays visible with its reason.
+/// `None` only when even the id or sequence is unreadable.
 pub fn salvage_task(row: &impl StoredRow) -> Option<TaskRecord> {
     let mut refusals = Vec::new();
-    let mut task = salvage_fields(row, &mut refusals)?;
-    if !refusals.is_empty() {
-        let problem = unreadable_task_error(&refusals.join("; "));
-        task.error = Some(match task.error.take() {
-            Some(stored) if !stored.contains(&problem) => format!("{stored}; {problem}"),
-            Some(stored) => stored,
-            None => problem,
-        });
+    let (mut task, columns) = salvage_fields(row, &mut refusals)?;
+    match columns.phase() {
+        Ok(phase) if refusals.is_empty() => task.phase = phase,
+        decoded => {
+            if let Err(refusal) = decoded {
+                refusals.push(refusal);
+            }
+            task.phase = columns.damaged(task.created_at, &refusals.join("; "));
+        }
     }
     Some(task)
 }
@@ -105,8 +108,78 @@ fn or_noted<T>(value: Result<T, Refusal>, fallback: T, refusals: &mut Vec<Refusa
     })
 }
 
+/// The columns of a row that make up its [`TaskPhase`], each as stored.
+struct PhaseColumns {
+    state: Option<TaskState>,
+    started_at: Option<UnixMillis>,
+    finished_at: Option<UnixMillis>,
+    lease_owner: Option<WorkerId>,
+    lease_expires_at: Option<UnixMillis>,
+    progress: Progress,
+    result: Option<serde_json::Value>,
+    error: Option<String>,
+}
+
+impl PhaseColumns {
+    /// The phase these columns describe, or why they describe none.
+    fn phase(&self) -> Result<TaskPhase, Refusal> {
+        let state = required(self.state, "state")?;
+        let progress = self.progress.clone();
+        let finished_at = || required(self.finished_at, "finished_at");
+        Ok(match state {
+            TaskState::Queued => TaskPhase::Queued,
+            TaskState::Running => TaskPhase::Running {
+                started_at: required(self.started_at, "started_at")?,
+                lease: Lease {
+                    owner: required(self.lease_owner.clone(), "lease_owner")?,
+                    expires_at: required(self.lease_expires_at, "lease_expires_at")?,
+                },
+                progress,
+            },
+            TaskState::Completed => TaskPhase::Completed {
+                started_at: self.started_at,
+                finished_at: finished_at()?,
+                progress,
+                result: required(self.result.clone(), "result")?,
+            },
+            TaskState::Failed => TaskPhase::Failed {
+                started_at: self.started_at,
+                finished_at: finished_at()?,
+                progress,
+                error: required(self.error.clone(), "error")?,
+            },
+            TaskState::Cancelled => TaskPhase::Cancelled {
+                started_at: self.started_at,
+                finished_at: finished_at()?,
+                progress,
+            },
+        })
+    }
+
+    /// A row that could not be understood, shown as failed with `refusal` after any
+    /// stored error; it failed, as far as anyone can tell, at the last time it records.
+    fn damaged(&self, created_at: UnixMillis, refusal: &str) -> TaskPhase {
+        let problem = unreadable_task_error(refusal);
+        let error = match &self.error {
+            Some(stored) if !stored.contains(&problem) => format!("{stored}; {problem}"),
+            Some(stored) => stored.clone(),
+            None => problem,
+        };
+        TaskPhase::Failed {
+            started_at: self.started_at,
+            finished_at: self.finished_at.or(self.started_at).unwrap_or(created_at),
+            progress: self.progress.clone(),
+            error,
+        }
+    }
+}
+
 /// Every field of a task row; each refused value is noted in `refusals` and replaced.
-fn salvage_fields(row: &impl StoredRow, refusals: &mut Vec<Refusal>) -> Option<TaskRecord> {
+/// The record's phase is left queued: the caller decides it from the returned columns.
+fn salvage_fields(
+    row: &impl StoredRow,
+    refusals: &mut Vec<Refusal>,
+) -> Option<(TaskRecord, PhaseColumns)> {
     let id = match task_id(row, 0) {
         Ok(id) => id,
         Err(refusal) => {
@@ -125,6 +198,29 @@ fn salvage_fields(row: &impl StoredRow, refusals: &mut Vec<Refusal>) -> Option<T
             .transpose()
             .map_err(|error: crate::QueueError| error.to_string())
     });
+    let columns = PhaseColumns {
+        state: or_noted(parsed_state.map(Some), None, refusals),
+        started_at: or_noted(row.integer(10, "started_at"), None, refusals),
+        finished_at: or_noted(row.integer(11, "finished_at"), None, refusals),
+        lease_owner: or_noted(lease_owner, None, refusals),
+        lease_expires_at: or_noted(row.integer(13, "lease_expires_at"), None, refusals),
+        progress: Progress {
+            percent: progress(or_noted(
+                row.real(15, "progress")
+                    .and_then(|value| required(value, "progress")),
+                0.0,
+                refusals,
+            )),
+            message: or_noted(row.text(16, "progress_message"), None, refusals),
+        },
+        result: or_noted(
+            row.text(17, "result")
+                .and_then(|result| result.map(|result| json("result", &result)).transpose()),
+            None,
+            refusals,
+        ),
+        error: or_noted(row.text(18, "error"), None, refusals),
+    };
     let task = TaskRecord {
         id,
         sequence,
@@ -143,7 +239,7 @@ fn salvage_fields(row: &impl StoredRow, refusals: &mut Vec<Refusal>) -> Option<T
             0,
             refusals,
         ),
-        state: or_noted(parsed_state, TaskState::Failed, refusals),
+        phase: TaskPhase::Queued,
         attempts: or_noted(
             integer(7, "attempts").and_then(|value| attempts("attempts", value, 0)),
             0,
@@ -155,30 +251,12 @@ fn salvage_fields(row: &impl StoredRow, refusals: &mut Vec<Refusal>) -> Option<T
             refusals,
         ),
         created_at: or_noted(integer(9, "created_at"), 0, refusals),
-        started_at: or_noted(row.integer(10, "started_at"), None, refusals),
-        finished_at: or_noted(row.integer(11, "finished_at"), None, refusals),
-        lease_owner: or_noted(lease_owner, None, refusals),
-        lease_expires_at: or_noted(row.integer(13, "lease_expires_at"), None, refusals),
         cancel_requested: or_noted(
             row.flag(14, "cancel_requested")
                 .and_then(|flag| required(flag, "cancel_requested")),
             false,
             refusals,
         ),
-        progress: progress(or_noted(
-            row.real(15, "progress")
-                .and_then(|value| required(value, "progress")),
-            0.0,
-            refusals,
-        )),
-        progress_message: or_noted(row.text(16, "progress_message"), None, refusals),
-        result: or_noted(
-            row.text(17, "result")
-                .and_then(|result| result.map(|result| json("result", &result)).transpose()),
-            None,
-            refusals,
-        ),
-        error: or_noted(row.text(18, "error"), None, refusals),
         idempotency_key: or_noted(row.text(19, "idempotency_key"), None, refusals),
         timeout: or_noted(
             row.real(20, "timeout_seconds").and_then(timeout),
@@ -186,7 +264,7 @@ fn salvage_fields(row: &impl StoredRow, refusals: &mut Vec<Refusal>) -> Option<T
             refusals,
         ),
     };
-    Some(task)
+    Some((task, columns))
 }
 
 /// Decodes a claimed row selected with [`CLAIM_COLUMNS`].
@@ -291,6 +369,124 @@ mod tests {
         assert!(attempts("attempts", -1, 0).is_err());
         assert!(attempts("attempts", i64::MAX, 0).is_err());
         assert!(attempts("attempts", i64::from(u32::MAX) + 1, 0).is_err());
+    }
+
+    /// A row of [`TASK_COLUMNS`] held in memory: `None` is SQL NULL.
+    struct MemoryRow(Vec<Option<serde_json::Value>>);
+
+    impl StoredRow for MemoryRow {
+        fn text(&self, index: usize, _name: &str) -> Result<Option<String>, Refusal> {
+            Ok(self.0[index]
+                .as_ref()
+                .and_then(|value| value.as_str().map(str::to_string)))
+        }
+        fn integer(&self, index: usize, _name: &str) -> Result<Option<i64>, Refusal> {
+            Ok(self.0[index].as_ref().and_then(serde_json::Value::as_i64))
+        }
+        fn real(&self, index: usize, _name: &str) -> Result<Option<f64>, Refusal> {
+            Ok(self.0[index].as_ref().and_then(serde_json::Value::as_f64))
+        }
+        fn flag(&self, index: usize, _name: &str) -> Result<Option<bool>, Refusal> {
+            Ok(self.0[index].as_ref().and_then(serde_json::Value::as_bool))
+        }
+    }
+
+    /// A healthy row in `state`; `change` sets columns by index (see [`TASK_COLUMNS`]).
+    fn row(state: &str, change: &[(usize, Option<serde_json::Value>)]) -> MemoryRow {
+        use serde_json::json;
+        let worker = WorkerId::generate().to_string();
+        let mut columns = vec![
+            Some(json!(TaskId::generate().to_string())),
+            Some(json!(7)),
+            Some(json!("fake")),
+            Some(json!("{}")),
+            Some(json!("u")),
+            Some(json!(0)),
+            Some(json!(state)),
+            Some(json!(1)),
+            Some(json!(2)),
+            Some(json!(1000)),
+            Some(json!(2000)),
+            None,
+            Some(json!(worker)),
+            Some(json!(9000)),
+            Some(json!(false)),
+            Some(json!(40.0)),
+            Some(json!("trial 2 of 5")),
+            None,
+            None,
+            None,
+            None,
+        ];
+        for (index, value) in change {
+            columns[*index] = value.clone();
+        }
+        MemoryRow(columns)
+    }
+
+    #[test]
+    fn each_state_carries_its_own_data() {
+        use serde_json::json;
+        let running = salvage_task(&row("running", &[])).unwrap();
+        let TaskPhase::Running {
+            started_at,
+            lease,
+            progress,
+        } = &running.phase
+        else {
+            panic!("{running:?}");
+        };
+        assert_eq!((*started_at, lease.expires_at), (2000, 9000));
+        assert_eq!(progress.message.as_deref(), Some("trial 2 of 5"));
+
+        let finished = [(11, Some(json!(5000)))];
+        let completed = salvage_task(&row(
+            "completed",
+            &[
+                finished[0].clone(),
+                (17, Some(json!(r#"{"model_id":"m"}"#))),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(completed.phase.result(), Some(&json!({"model_id": "m"})));
+        assert_eq!(completed.phase.finished_at(), Some(5000));
+        assert!(completed.phase.lease().is_none());
+
+        let failed = salvage_task(&row(
+            "failed",
+            &[finished[0].clone(), (18, Some(json!("out of memory")))],
+        ))
+        .unwrap();
+        assert_eq!(failed.phase.error(), Some("out of memory"));
+
+        let cancelled = salvage_task(&row("cancelled", &finished)).unwrap();
+        assert_eq!(cancelled.state(), TaskState::Cancelled);
+        assert_eq!(cancelled.phase.started_at(), Some(2000));
+
+        let queued = salvage_task(&row("queued", &[(10, None), (12, None), (13, None)])).unwrap();
+        assert_eq!(queued.phase, TaskPhase::Queued);
+        assert_eq!(queued.phase.percent(), 0.0);
+    }
+
+    #[test]
+    fn a_row_missing_what_its_state_needs_reads_as_failed_with_the_reason() {
+        use serde_json::json;
+        for (state, change, missing) in [
+            ("running", vec![(12, None)], "lease_owner"),
+            ("running", vec![(10, None)], "started_at"),
+            ("completed", vec![(11, Some(json!(5)))], "result"),
+            ("failed", vec![(11, Some(json!(5)))], "error"),
+            ("cancelled", vec![], "finished_at"),
+        ] {
+            let task = salvage_task(&row(state, &change)).unwrap();
+            let error = task.phase.error().unwrap_or_default();
+            assert_eq!(task.state(), TaskState::Failed, "{state}: {task:?}");
+            assert!(
+                error.contains("could not be read") && error.contains(missing),
+                "{state}: {error}"
+            );
+            assert!(task.phase.finished_at().is_some());
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::error::{QueueError, Result};
 use crate::ids::{TaskId, WorkerId};
+use crate::phase::TaskPhase;
 use crate::state::TaskState;
 
 /// Milliseconds since the Unix epoch: how every timestamp of the queue is written.
@@ -186,36 +187,27 @@ pub struct TaskRecord {
     pub user_id: String,
     /// Higher runs first.
     pub priority: i32,
-    /// Where it is in its lifecycle.
-    pub state: TaskState,
+    /// Where it is in its lifecycle, with that state's data.
+    pub phase: TaskPhase,
     /// Attempts started so far (incremented at each claim).
     pub attempts: u32,
     /// How many times it may be started.
     pub max_attempts: u32,
     /// When it was submitted.
     pub created_at: UnixMillis,
-    /// When its current or last attempt started.
-    pub started_at: Option<UnixMillis>,
-    /// When it reached a terminal state.
-    pub finished_at: Option<UnixMillis>,
-    /// The worker holding its lease while it runs.
-    pub lease_owner: Option<WorkerId>,
-    /// When that lease runs out unless renewed.
-    pub lease_expires_at: Option<UnixMillis>,
-    /// Someone asked for it to be cancelled.
+    /// Someone asked for it to be cancelled (kept once set, whatever state follows).
     pub cancel_requested: bool,
-    /// 0–100.
-    pub progress: f64,
-    /// The runner's last progress message.
-    pub progress_message: Option<String>,
-    /// The result of a completed task.
-    pub result: Option<Value>,
-    /// The error of a failed task.
-    pub error: Option<String>,
     /// The idempotency key it was submitted with.
     pub idempotency_key: Option<String>,
     /// How long one attempt may run.
     pub timeout: Option<Duration>,
+}
+
+impl TaskRecord {
+    /// Where it is in its lifecycle.
+    pub fn state(&self) -> TaskState {
+        self.phase.state()
+    }
 }
 
 /// A task handed to one worker under a lease.

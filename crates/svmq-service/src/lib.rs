@@ -36,5 +36,6 @@ pub use training::{train, TrainingObserver, TrainingOutcome, TrainingReport};
 
 /// The queue's vocabulary the front ends speak through this crate.
 pub use svmq_queue::{
-    CancelOutcome, LogLine, ModelRecord, QueueError, TaskFilter, TaskId, TaskState,
+    CancelOutcome, LogLine, ModelId, ModelRecord, QueueError, TaskFilter, TaskId, TaskState,
+    MAX_TASK_TIMEOUT,
 };

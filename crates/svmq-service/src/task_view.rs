@@ -6,9 +6,11 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use svmq_queue::{QueueCounts, QueueEstimate, TaskRecord, TaskState};
+use svmq_queue::{QueueCounts, QueueEstimate, TaskPhase, TaskRecord, TaskState};
 
-/// A training task.
+/// A training task, flat as the user's document reads it (`status` and `progress` at
+/// the top level, every field present in every state); built from the typed
+/// [`svmq_queue::TaskPhase`], so each optional field is set exactly in its state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TaskView {
@@ -51,29 +53,30 @@ pub struct TaskView {
 impl TaskView {
     /// The view of a stored task; `estimate` is its place in the queue while queued.
     pub fn of(task: &TaskRecord, estimate: Option<QueueEstimate>) -> TaskView {
-        let estimate = estimate.filter(|_| task.state == TaskState::Queued);
+        let phase = &task.phase;
+        let estimate = estimate.filter(|_| *phase == TaskPhase::Queued);
+        let progress = phase.progress().cloned().unwrap_or_default();
+        let result = phase.result();
         TaskView {
             task_id: task.id.to_string(),
             task_type: task.kind.clone(),
             user_id: task.user_id.clone(),
-            status: task.state,
-            progress: task.progress,
-            progress_message: task.progress_message.clone(),
+            status: phase.state(),
+            progress: progress.percent,
+            progress_message: progress.message,
             queue_position: estimate.map(|estimate| estimate.position),
             eta_seconds: estimate.and_then(|estimate| estimate.eta_seconds),
             attempts: task.attempts,
             created_at: task.created_at,
-            started_at: task.started_at,
-            finished_at: task.finished_at,
+            started_at: phase.started_at(),
+            finished_at: phase.finished_at(),
             cancel_requested: task.cancel_requested,
-            model_id: task
-                .result
-                .as_ref()
+            model_id: result
                 .and_then(|result| result.get("model_id"))
                 .and_then(Value::as_str)
                 .map(str::to_string),
-            result: task.result.clone(),
-            error: task.error.clone(),
+            result: result.cloned(),
+            error: phase.error().map(str::to_string),
         }
     }
 }

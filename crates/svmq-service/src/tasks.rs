@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use svmq_data::Task;
 use svmq_queue::{
-    CancelOutcome, LogLine, NewTask, QueueError, TaskFilter, TaskId, TaskRecord, TaskState,
+    CancelOutcome, LogLine, NewTask, QueueError, TaskFilter, TaskId, TaskPhase, TaskRecord,
     WorkerInfo, MAX_NAME_BYTES, MAX_TASK_TIMEOUT,
 };
 
@@ -127,8 +127,8 @@ impl Service {
 
     /// The view of a stored task, with its queue position and ETA while queued.
     pub fn view(&self, record: &TaskRecord) -> TaskView {
-        let slots = match record.state {
-            TaskState::Queued => self.max_concurrent_tasks().ok(),
+        let slots = match record.phase {
+            TaskPhase::Queued => self.max_concurrent_tasks().ok(),
             _ => None,
         };
         self.view_with_slots(record, slots)
@@ -137,8 +137,8 @@ impl Service {
     /// [`Service::view`] with the run slots the ETA assumes already known (a listing
     /// reads them once for every task of the page).
     fn view_with_slots(&self, record: &TaskRecord, slots: Option<u32>) -> TaskView {
-        let estimate = match (record.state, slots) {
-            (TaskState::Queued, Some(slots)) => self
+        let estimate = match (&record.phase, slots) {
+            (TaskPhase::Queued, Some(slots)) => self
                 .store()
                 .queue_estimate(&record.id, slots)
                 .ok()
@@ -164,7 +164,7 @@ impl Service {
         let any_queued = page
             .tasks
             .iter()
-            .any(|record| record.state == TaskState::Queued);
+            .any(|record| record.phase == TaskPhase::Queued);
         let slots = if any_queued {
             self.max_concurrent_tasks().ok()
         } else {

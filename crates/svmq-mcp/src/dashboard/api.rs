@@ -9,8 +9,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use svmq_queue::{CancelOutcome, QueueError, TaskFilter, TaskId};
 use svmq_service::ServiceError;
+use svmq_service::{CancelOutcome, QueueError, TaskFilter, TaskId};
 
 /// Tasks the dashboard lists, newest first.
 const TASKS_SHOWN: u32 = 50;

@@ -133,7 +133,7 @@ pub(crate) fn checked_queue_options(
     let timeout = match params.timeout_seconds {
         None => None,
         Some(seconds) => {
-            let most = svmq_queue::MAX_TASK_TIMEOUT.as_secs();
+            let most = svmq_service::MAX_TASK_TIMEOUT.as_secs();
             if !(1..=most).contains(&seconds) {
                 return Err(ToolError::invalid(format!(
                     "timeout_seconds must be between 1 and {most} (30 days); leave it out for no limit"

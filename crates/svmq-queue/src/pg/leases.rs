@@ -218,9 +218,9 @@ fn explain_refusal(
 ) -> QueueError {
     match find_task(client, id) {
         Ok(None) => QueueError::TaskNotFound { id: id.clone() },
-        Ok(Some(task)) if task.state.is_terminal() => QueueError::AlreadyFinished {
+        Ok(Some(task)) if task.state().is_terminal() => QueueError::AlreadyFinished {
             id: id.clone(),
-            state: task.state,
+            state: task.state(),
         },
         Ok(Some(_)) => QueueError::LeaseLost {
             id: id.clone(),

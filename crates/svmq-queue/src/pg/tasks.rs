@@ -193,7 +193,7 @@ pub(super) fn queue_estimate(
         .start()?;
     let task = find_task(&mut transaction, id)?
         .ok_or_else(|| QueueError::TaskNotFound { id: id.clone() })?;
-    if task.state != TaskState::Queued {
+    if task.state() != TaskState::Queued {
         return Ok(None);
     }
     let ahead = count(

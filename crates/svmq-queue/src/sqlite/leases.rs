@@ -199,9 +199,9 @@ pub(super) fn claim_next_task(
 fn explain_refusal(connection: &Connection, id: &TaskId, worker_id: &WorkerId) -> QueueError {
     match find_task(connection, id) {
         Ok(None) => QueueError::TaskNotFound { id: id.clone() },
-        Ok(Some(task)) if task.state.is_terminal() => QueueError::AlreadyFinished {
+        Ok(Some(task)) if task.state().is_terminal() => QueueError::AlreadyFinished {
             id: id.clone(),
-            state: task.state,
+            state: task.state(),
         },
         Ok(Some(_)) => QueueError::LeaseLost {
             id: id.clone(),

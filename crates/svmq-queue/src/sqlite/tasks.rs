@@ -190,7 +190,7 @@ pub(super) fn queue_estimate(
     let transaction = connection.transaction()?;
     let task =
         find_task(&transaction, id)?.ok_or_else(|| QueueError::TaskNotFound { id: id.clone() })?;
-    if task.state != TaskState::Queued {
+    if task.state() != TaskState::Queued {
         return Ok(None);
     }
     let ahead = count(

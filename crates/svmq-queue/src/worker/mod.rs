@@ -115,10 +115,11 @@ impl Worker {
                 return;
             }
         };
-        for task in held
-            .iter()
-            .filter(|task| task.lease_owner.as_ref() == Some(&self.id))
-        {
+        for task in held.iter().filter(|task| {
+            task.phase
+                .lease()
+                .is_some_and(|lease| lease.owner == self.id)
+        }) {
             if let Err(write_error) = self.store.fail_task(&task.id, &self.id, error) {
                 tracing::error!(task_id = %task.id, %write_error,
                     "could not fail a task of a crashed worker; its lease will expire");

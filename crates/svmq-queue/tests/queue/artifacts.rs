@@ -133,7 +133,7 @@ fn a_model_is_registered_only_by_its_tasks_completion(backend: Backend) {
         .complete_task_with_models(&task, &owner, &json!({}), std::slice::from_ref(&record))
         .unwrap();
     assert_eq!(
-        store.get_task(&task).unwrap().state,
+        store.get_task(&task).unwrap().state(),
         svmq_queue::TaskState::Completed
     );
     let registered = store.list_models("alice").unwrap();

@@ -82,8 +82,8 @@ fn every_corrupted_column_fails_only_its_own_task(backend: Backend) {
         assert!(
             advisory
                 || shown
-                    .error
-                    .as_deref()
+                    .phase
+                    .error()
                     .is_some_and(|error| error.contains("could not be read")),
             "{case}: {shown:?}"
         );
@@ -102,9 +102,9 @@ fn every_corrupted_column_fails_only_its_own_task(backend: Backend) {
         }
         assert!(claimed.contains(&healthy), "{case}: {claimed:?}");
         let after = store.get_task(&victim).unwrap();
-        assert_ne!(after.state, TaskState::Queued, "{case}");
+        assert_ne!(after.state(), TaskState::Queued, "{case}");
         if !claimed.contains(&victim) {
-            assert_eq!(after.state, TaskState::Failed, "{case}");
+            assert_eq!(after.state(), TaskState::Failed, "{case}");
         }
         for id in claimed {
             store.fail_task(&id, &worker, "done with it").unwrap();
@@ -144,12 +144,12 @@ fn a_worker_runs_on_past_a_stored_timeout_beyond_any_duration(backend: Backend) 
     wait_until(
         Duration::from_secs(20),
         "the healthy task completes",
-        || store.get_task(&healthy).unwrap().state == TaskState::Completed,
+        || store.get_task(&healthy).unwrap().state() == TaskState::Completed,
     );
     let failed = store.get_task(&victim).unwrap();
-    assert_eq!(failed.state, TaskState::Failed);
+    assert_eq!(failed.state(), TaskState::Failed);
     assert!(
-        failed.error.as_deref().unwrap().contains("timeout_seconds"),
+        failed.phase.error().unwrap().contains("timeout_seconds"),
         "{failed:?}"
     );
     worker.stop();

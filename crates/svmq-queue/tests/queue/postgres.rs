@@ -77,7 +77,7 @@ fn processes_starting_together_on_a_new_schema_migrate_it_once() {
     }
     let store = opened.into_iter().next().unwrap().unwrap();
     let id = submit(&store, json!({}));
-    assert_eq!(store.get_task(&id).unwrap().state, TaskState::Queued);
+    assert_eq!(store.get_task(&id).unwrap().state(), TaskState::Queued);
     test.execute_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"));
 }
 
@@ -185,10 +185,10 @@ fn an_idle_worker_is_woken_by_a_submit_before_its_next_poll() {
     for _ in 0..9 {
         let id = submit(test.store.as_ref(), json!({ "steps": 1, "step_ms": 1 }));
         wait_until(PATIENCE, "the task completes", || {
-            test.store.get_task(&id).unwrap().state == TaskState::Completed
+            test.store.get_task(&id).unwrap().state() == TaskState::Completed
         });
         let record = test.store.get_task(&id).unwrap();
-        delays.push(record.started_at.unwrap() - record.created_at);
+        delays.push(record.phase.started_at().unwrap() - record.created_at);
         // A pause that ends at a random point of the poll cycle.
         std::thread::sleep(Duration::from_millis(37 * delays.len() as u64 % 200));
     }
@@ -344,15 +344,18 @@ fn a_worker_that_loses_its_database_finishes_its_task_once_when_it_returns() {
     proxy.cut();
     wait_until(PATIENCE, "the runner returns", || runner.runs().len() == 1);
     std::thread::sleep(Duration::from_millis(800));
-    assert_eq!(test.store.get_task(&id).unwrap().state, TaskState::Running);
+    assert_eq!(
+        test.store.get_task(&id).unwrap().state(),
+        TaskState::Running
+    );
     proxy.restore();
     wait_until(PATIENCE, "the task is completed", || {
-        test.store.get_task(&id).unwrap().state == TaskState::Completed
+        test.store.get_task(&id).unwrap().state() == TaskState::Completed
     });
     // The worker reconnected and goes on working.
     let next = submit(test.store.as_ref(), json!({ "steps": 1 }));
     wait_until(PATIENCE, "the next task is completed", || {
-        test.store.get_task(&next).unwrap().state == TaskState::Completed
+        test.store.get_task(&next).unwrap().state() == TaskState::Completed
     });
     let report = worker.stop();
     assert_eq!((report.completed, report.lost), (2, 0), "{report:?}");
@@ -388,7 +391,7 @@ fn a_worker_cut_off_past_its_lease_gives_up_its_task_to_another_and_writes_nothi
     wait_until(
         PATIENCE,
         "the task is completed by the other worker",
-        || test.store.get_task(&id).unwrap().state == TaskState::Completed,
+        || test.store.get_task(&id).unwrap().state() == TaskState::Completed,
     );
     proxy.restore();
     wait_until(PATIENCE, "the cut-off runner ends", || {
@@ -401,5 +404,5 @@ fn a_worker_cut_off_past_its_lease_gives_up_its_task_to_another_and_writes_nothi
     assert_eq!(cut_off_report.lost, 1, "{cut_off_report:?}");
     let record = test.store.get_task(&id).unwrap();
     assert_eq!(record.attempts, 2);
-    assert_eq!(record.state, TaskState::Completed);
+    assert_eq!(record.state(), TaskState::Completed);
 }

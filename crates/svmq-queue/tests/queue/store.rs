@@ -35,7 +35,7 @@ fn submitted_task_is_queued_with_its_fields(backend: Backend) {
         .with_timeout(Duration::from_millis(1500));
     let id = submit(test.store.as_ref(), new_task);
     let record = test.store.get_task(&id).unwrap();
-    assert_eq!(record.state, TaskState::Queued);
+    assert_eq!(record.state(), TaskState::Queued);
     assert_eq!(record.kind, "fake");
     assert_eq!(record.payload, json!({ "steps": 1 }));
     assert_eq!(record.user_id, "alice");
@@ -44,7 +44,7 @@ fn submitted_task_is_queued_with_its_fields(backend: Backend) {
         (3, 0, 4)
     );
     assert_eq!(record.timeout, Some(Duration::from_millis(1500)));
-    assert_eq!(record.started_at, None);
+    assert_eq!(record.phase.started_at(), None);
 }
 
 fn claims_follow_priority_then_submission_order(backend: Backend) {
@@ -176,8 +176,8 @@ fn cancelling_a_queued_task_is_immediate_and_it_is_never_claimed(backend: Backen
     let id = submit(store, task("u"));
     assert_eq!(store.cancel_task(&id).unwrap(), CancelOutcome::Cancelled);
     let record = store.get_task(&id).unwrap();
-    assert_eq!(record.state, TaskState::Cancelled);
-    assert!(record.finished_at.is_some());
+    assert_eq!(record.state(), TaskState::Cancelled);
+    assert!(record.phase.finished_at().is_some());
     let worker = WorkerId::generate();
     assert!(store.claim_next_task(&worker, LEASE, 3).unwrap().is_none());
 }
@@ -198,7 +198,7 @@ fn cancelling_a_running_task_only_requests_the_stop(backend: Backend) {
         store.cancel_task(&id).unwrap(),
         CancelOutcome::StopRequested
     );
-    assert_eq!(store.get_task(&id).unwrap().state, TaskState::Running);
+    assert_eq!(store.get_task(&id).unwrap().state(), TaskState::Running);
     assert!(store.is_cancel_requested(&id).unwrap());
     assert!(
         store
@@ -207,7 +207,7 @@ fn cancelling_a_running_task_only_requests_the_stop(backend: Backend) {
             .cancel_requested
     );
     store.mark_cancelled(&id, &worker).unwrap();
-    assert_eq!(store.get_task(&id).unwrap().state, TaskState::Cancelled);
+    assert_eq!(store.get_task(&id).unwrap().state(), TaskState::Cancelled);
 }
 
 fn cancelling_a_finished_task_is_refused(backend: Backend) {
@@ -230,7 +230,7 @@ fn cancelling_a_finished_task_is_refused(backend: Backend) {
         ),
         "{refused:?}"
     );
-    assert_eq!(store.get_task(&id).unwrap().state, TaskState::Completed);
+    assert_eq!(store.get_task(&id).unwrap().state(), TaskState::Completed);
 }
 
 fn terminal_states_never_change(backend: Backend) {
@@ -258,8 +258,8 @@ fn terminal_states_never_change(backend: Backend) {
     assert!(store.renew_lease(&id, &worker, LEASE).is_err());
     assert!(store.release_task(&id, &worker).is_err());
     let record = store.get_task(&id).unwrap();
-    assert_eq!(record.state, TaskState::Cancelled);
-    assert_eq!((record.result, record.error), (None, None));
+    assert_eq!(record.state(), TaskState::Cancelled);
+    assert_eq!((record.phase.result(), record.phase.error()), (None, None));
 }
 
 fn only_the_lease_owner_can_finish_a_task(backend: Backend) {
@@ -275,14 +275,14 @@ fn only_the_lease_owner_can_finish_a_task(backend: Backend) {
         "{refused:?}"
     );
     assert!(store.fail_task(&id, &stranger, "no").is_err());
-    assert_eq!(store.get_task(&id).unwrap().state, TaskState::Running);
+    assert_eq!(store.get_task(&id).unwrap().state(), TaskState::Running);
     store
         .complete_task(&id, &owner, &json!({"by": "owner"}))
         .unwrap();
     let record = store.get_task(&id).unwrap();
-    assert_eq!(record.state, TaskState::Completed);
-    assert_eq!(record.result, Some(json!({"by": "owner"})));
-    assert_eq!(record.progress, 100.0);
+    assert_eq!(record.state(), TaskState::Completed);
+    assert_eq!(record.phase.result().cloned(), Some(json!({"by": "owner"})));
+    assert_eq!(record.phase.percent(), 100.0);
 }
 
 fn expired_lease_hands_the_task_to_another_worker(backend: Backend) {
@@ -329,10 +329,10 @@ fn retries_stop_at_max_attempts_with_the_interrupted_reason(backend: Backend) {
     let recovery = store.recover_expired_leases().unwrap();
     assert_eq!(recovery.failed, std::slice::from_ref(&id));
     let record = store.get_task(&id).unwrap();
-    assert_eq!(record.state, TaskState::Failed);
+    assert_eq!(record.state(), TaskState::Failed);
     assert_eq!(record.attempts, 2);
     assert_eq!(
-        record.error.as_deref(),
+        record.phase.error(),
         Some("interrupted: the worker running it stopped (attempt 2 of 2)")
     );
     assert!(store
@@ -356,7 +356,15 @@ fn a_heartbeat_keeps_the_lease_alive(backend: Backend) {
     }
     // Well past the first lease, the task is still this worker's.
     assert!(store.recover_expired_leases().unwrap().is_empty());
-    assert_eq!(store.get_task(&id).unwrap().lease_owner, Some(worker));
+    assert_eq!(
+        store
+            .get_task(&id)
+            .unwrap()
+            .phase
+            .lease()
+            .map(|lease| lease.owner.clone()),
+        Some(worker)
+    );
 }
 
 fn an_expired_task_with_a_cancel_request_is_cancelled_not_retried(backend: Backend) {
@@ -373,7 +381,7 @@ fn an_expired_task_with_a_cancel_request_is_cancelled_not_retried(backend: Backe
         store.recover_expired_leases().unwrap().cancelled,
         std::slice::from_ref(&id)
     );
-    assert_eq!(store.get_task(&id).unwrap().state, TaskState::Cancelled);
+    assert_eq!(store.get_task(&id).unwrap().state(), TaskState::Cancelled);
 }
 
 fn requeued_task_keeps_its_place_in_the_queue(backend: Backend) {
@@ -403,9 +411,12 @@ fn progress_is_persisted_and_validated(backend: Backend) {
         .report_progress(&id, &worker, 42.5, Some("trial 17/40, best 0.93"))
         .unwrap();
     let record = store.get_task(&id).unwrap();
-    assert_eq!(record.progress, 42.5);
+    assert_eq!(record.phase.percent(), 42.5);
     assert_eq!(
-        record.progress_message.as_deref(),
+        record
+            .phase
+            .progress()
+            .and_then(|progress| progress.message.as_deref()),
         Some("trial 17/40, best 0.93")
     );
     assert!(matches!(
@@ -425,7 +436,8 @@ fn queue_position_and_eta_follow_claim_order_and_recent_durations(backend: Backe
     std::thread::sleep(Duration::from_millis(60));
     store.complete_task(&done, &worker, &json!({})).unwrap();
     let done = store.get_task(&done).unwrap();
-    let mean_seconds = (done.finished_at.unwrap() - done.started_at.unwrap()) as f64 / 1000.0;
+    let mean_seconds =
+        (done.phase.finished_at().unwrap() - done.phase.started_at().unwrap()) as f64 / 1000.0;
     assert!(mean_seconds >= 0.06);
 
     let running = submit(store, task("u"));
@@ -501,8 +513,11 @@ fn prune_removes_old_finished_tasks_and_their_logs_only(backend: Backend) {
         Err(QueueError::TaskNotFound { .. })
     ));
     assert!(store.get_task(&completed).is_err());
-    assert_eq!(store.get_task(&running).unwrap().state, TaskState::Running);
-    assert_eq!(store.get_task(&queued).unwrap().state, TaskState::Queued);
+    assert_eq!(
+        store.get_task(&running).unwrap().state(),
+        TaskState::Running
+    );
+    assert_eq!(store.get_task(&queued).unwrap().state(), TaskState::Queued);
 }
 
 fn listing_is_newest_first_filtered_and_paged(backend: Backend) {
@@ -641,7 +656,7 @@ fn processes_opening_a_new_home_at_once_share_one_store() {
             .collect();
         let id = submit(&stores[0], task("u"));
         for store in &stores {
-            assert_eq!(store.get_task(&id).unwrap().state, TaskState::Queued);
+            assert_eq!(store.get_task(&id).unwrap().state(), TaskState::Queued);
         }
         // Only the store (and SQLite's own WAL files) is left in the home.
         let mut names: Vec<String> = std::fs::read_dir(&home.path)
@@ -693,7 +708,7 @@ fn reopening_a_store_keeps_its_tasks(backend: Backend) {
     let test = TestStore::new(&backend, "reopen");
     let id = submit(test.store.as_ref(), task("u"));
     let reopened = test.open_another();
-    assert_eq!(reopened.get_task(&id).unwrap().state, TaskState::Queued);
+    assert_eq!(reopened.get_task(&id).unwrap().state(), TaskState::Queued);
 }
 
 crate::on_both_stores!(

@@ -24,7 +24,7 @@ fn submit(store: &dyn Store, payload: serde_json::Value) -> TaskId {
 }
 
 fn state(store: &dyn Store, id: &TaskId) -> TaskState {
-    store.get_task(id).unwrap().state
+    store.get_task(id).unwrap().state()
 }
 
 fn the_global_limit_holds_with_concurrent_submits_and_several_workers(backend: Backend) {
@@ -154,10 +154,10 @@ fn cancelling_a_running_task_stops_it_within_a_second_and_frees_the_slot_only_af
     let long_run = runs.iter().find(|run| run.task_id == long).unwrap();
     assert!(long_run.saw_stop);
     let long_record = store.get_task(&long).unwrap();
-    assert!(long_record.finished_at.unwrap() >= long_run.returned_at);
+    assert!(long_record.phase.finished_at().unwrap() >= long_run.returned_at);
     let waiting_record = store.get_task(&waiting).unwrap();
     assert!(
-        waiting_record.started_at.unwrap() >= long_run.returned_at,
+        waiting_record.phase.started_at().unwrap() >= long_run.returned_at,
         "the next task started before the cancelled runner returned"
     );
     // The cancelled run left no model; the completed one left exactly one.
@@ -186,9 +186,9 @@ fn a_task_past_its_timeout_fails_with_timed_out(backend: Backend) {
     });
     worker.stop();
     let record = store.get_task(&id).unwrap();
-    let error = record.error.unwrap();
+    let error = record.phase.error().unwrap();
     assert!(error.contains("timed out"), "{error}");
-    let ran_for = record.finished_at.unwrap() - record.started_at.unwrap();
+    let ran_for = record.phase.finished_at().unwrap() - record.phase.started_at().unwrap();
     assert!((250..2000).contains(&ran_for), "ran for {ran_for} ms");
     assert!(runner.runs()[0].saw_stop);
 }
@@ -201,10 +201,16 @@ fn progress_and_logs_from_the_runner_reach_the_store(backend: Backend) {
     let worker = RunningWorker::spawn(test.store.clone(), runner.clone(), fast_config(1));
     wait_until(PATIENCE, "progress between 0 and 100 is stored", || {
         let record = store.get_task(&id).unwrap();
-        record.state == TaskState::Running && record.progress > 0.0 && record.progress < 100.0
+        record.state() == TaskState::Running
+            && record.phase.percent() > 0.0
+            && record.phase.percent() < 100.0
     });
     let record = store.get_task(&id).unwrap();
-    let message = record.progress_message.unwrap();
+    let message = record
+        .phase
+        .progress()
+        .and_then(|progress| progress.message.clone())
+        .unwrap();
     assert!(
         message.starts_with("step ") && message.ends_with("/40"),
         "{message}"
@@ -214,8 +220,8 @@ fn progress_and_logs_from_the_runner_reach_the_store(backend: Backend) {
     });
     worker.stop();
     let record = store.get_task(&id).unwrap();
-    assert_eq!(record.progress, 100.0);
-    assert_eq!(record.result, Some(json!({ "steps": 40 })));
+    assert_eq!(record.phase.percent(), 100.0);
+    assert_eq!(record.phase.result().cloned(), Some(json!({ "steps": 40 })));
     let logs = store.task_logs(&id, Some(1)).unwrap();
     assert_eq!(logs[0].message, "ran 40 steps");
 }
@@ -233,13 +239,13 @@ fn progress_writes_are_throttled_to_the_progress_interval(backend: Backend) {
     let mut running_since = None;
     loop {
         let record = store.get_task(&id).unwrap();
-        if record.state != TaskState::Running && record.state != TaskState::Queued {
+        if record.state() != TaskState::Running && record.state() != TaskState::Queued {
             break;
         }
-        if record.state == TaskState::Running {
+        if record.state() == TaskState::Running {
             running_since.get_or_insert_with(std::time::Instant::now);
-            if seen.last() != Some(&record.progress) {
-                seen.push(record.progress);
+            if seen.last() != Some(&record.phase.percent()) {
+                seen.push(record.phase.percent());
             }
         }
         std::thread::sleep(Duration::from_millis(2));
@@ -276,9 +282,9 @@ fn failing_and_panicking_runners_fail_their_tasks_with_the_reason(backend: Backe
     let report = worker.stop();
     assert_eq!((report.completed, report.failed), (1, 2));
     let failing = store.get_task(&failing).unwrap();
-    assert_eq!(failing.error.as_deref(), Some("target column is constant"));
+    assert_eq!(failing.phase.error(), Some("target column is constant"));
     let panicking = store.get_task(&panicking).unwrap();
-    assert!(panicking.error.unwrap().contains("panicked"));
+    assert!(panicking.phase.error().unwrap().contains("panicked"));
     assert_eq!(state(store, &healthy), TaskState::Completed);
 }
 
@@ -300,8 +306,14 @@ fn shutdown_stops_runners_and_gives_their_tasks_back(backend: Backend) {
     assert_eq!(report.released, 1);
     assert_eq!(runner.running(), 0, "the worker returned before its runner");
     let record = store.get_task(&id).unwrap();
-    assert_eq!(record.state, TaskState::Queued);
-    assert_eq!((record.attempts, record.lease_owner), (1, None));
+    assert_eq!(record.state(), TaskState::Queued);
+    assert_eq!(
+        (
+            record.attempts,
+            record.phase.lease().map(|lease| lease.owner.clone())
+        ),
+        (1, None)
+    );
     assert!(store
         .live_workers(Duration::from_secs(60))
         .unwrap()
@@ -324,8 +336,8 @@ fn shutdown_on_the_last_attempt_fails_the_task_as_interrupted(backend: Backend) 
     wait_until(PATIENCE, "the task runs", || runner.running() == 1);
     worker.stop();
     let record = store.get_task(&id).unwrap();
-    assert_eq!(record.state, TaskState::Failed);
-    assert!(record.error.unwrap().starts_with("interrupted"));
+    assert_eq!(record.state(), TaskState::Failed);
+    assert!(record.phase.error().unwrap().starts_with("interrupted"));
 }
 
 fn a_dead_workers_task_is_recovered_and_completed_by_another_worker(backend: Backend) {
@@ -441,8 +453,11 @@ fn a_worker_that_loses_its_lease_stops_the_runner_and_writes_nothing(backend: Ba
     let report = worker.stop();
     assert_eq!((report.lost, report.completed, report.failed), (1, 0, 0));
     let record = store.get_task(&id).unwrap();
-    assert_eq!(record.state, TaskState::Running);
-    assert_eq!(record.lease_owner, Some(new_owner.clone()));
+    assert_eq!(record.state(), TaskState::Running);
+    assert_eq!(
+        record.phase.lease().map(|lease| lease.owner.clone()),
+        Some(new_owner.clone())
+    );
     store.complete_task(&id, &new_owner, &json!({})).unwrap();
 }
 
@@ -466,11 +481,11 @@ fn a_worker_whose_loop_panics_fails_its_task_and_goes_on(backend: Backend) {
         state(store, &next) == TaskState::Completed
     });
     let failed = store.get_task(&held).unwrap();
-    assert_eq!(failed.state, TaskState::Failed);
+    assert_eq!(failed.state(), TaskState::Failed);
     assert!(
         failed
-            .error
-            .as_deref()
+            .phase
+            .error()
             .unwrap()
             .contains("injected fault in the lease renewal"),
         "{failed:?}"

@@ -23,7 +23,7 @@ pub struct SubmitArgs {
     #[arg(long)]
     pub idempotency_key: Option<String>,
     /// Fail the task if it runs longer than this many seconds (1 to 2592000, 30 days).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=svmq_queue::MAX_TASK_TIMEOUT.as_secs()))]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=svmq_service::MAX_TASK_TIMEOUT.as_secs()))]
     pub timeout: Option<u64>,
 }
 
