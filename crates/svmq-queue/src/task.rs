@@ -210,6 +210,28 @@ impl TaskRecord {
     }
 }
 
+/// Why an update restricted to the running task `id` owned by `worker_id` touched no
+/// row, from what a lookup of the task then `found`: gone, already finished, or its
+/// lease moved to another worker. Both stores answer with it.
+pub(crate) fn refused_owned_update(
+    id: &TaskId,
+    worker_id: &WorkerId,
+    found: Result<Option<TaskRecord>>,
+) -> QueueError {
+    match found {
+        Ok(None) => QueueError::TaskNotFound { id: id.clone() },
+        Ok(Some(task)) if task.state().is_terminal() => QueueError::AlreadyFinished {
+            id: id.clone(),
+            state: task.state(),
+        },
+        Ok(Some(_)) => QueueError::LeaseLost {
+            id: id.clone(),
+            worker_id: worker_id.to_string(),
+        },
+        Err(error) => error,
+    }
+}
+
 /// A task handed to one worker under a lease.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClaimedTask {

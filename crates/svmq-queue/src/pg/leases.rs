@@ -30,7 +30,8 @@ use crate::model::ModelRecord;
 use crate::state::TaskState;
 use crate::stored::unreadable_task_error;
 use crate::task::{
-    interrupted_error, state_after_interruption, ClaimedTask, LeaseRenewal, LogLevel, Recovery,
+    interrupted_error, refused_owned_update, state_after_interruption, ClaimedTask, LeaseRenewal,
+    LogLevel, Recovery,
 };
 
 /// Applies the lease-expiry rules to one running task inside `transaction`, with a log
@@ -216,18 +217,7 @@ fn explain_refusal(
     id: &TaskId,
     worker_id: &WorkerId,
 ) -> QueueError {
-    match find_task(client, id) {
-        Ok(None) => QueueError::TaskNotFound { id: id.clone() },
-        Ok(Some(task)) if task.state().is_terminal() => QueueError::AlreadyFinished {
-            id: id.clone(),
-            state: task.state(),
-        },
-        Ok(Some(_)) => QueueError::LeaseLost {
-            id: id.clone(),
-            worker_id: worker_id.to_string(),
-        },
-        Err(error) => error,
-    }
+    refused_owned_update(id, worker_id, find_task(client, id))
 }
 
 /// Runs an update that must touch exactly the running task owned by `worker_id`

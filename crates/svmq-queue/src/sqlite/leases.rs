@@ -21,8 +21,8 @@ use crate::model::ModelRecord;
 use crate::state::TaskState;
 use crate::stored::{self, unreadable_task_error};
 use crate::task::{
-    interrupted_error, now_millis, state_after_interruption, ClaimedTask, LeaseRenewal, LogLevel,
-    Recovery,
+    interrupted_error, now_millis, refused_owned_update, state_after_interruption, ClaimedTask,
+    LeaseRenewal, LogLevel, Recovery,
 };
 
 /// Applies the lease-expiry rules to one running task inside `transaction`, with a log
@@ -197,18 +197,7 @@ pub(super) fn claim_next_task(
 /// After an update restricted to `state = 'running' AND lease_owner = ?` touched no
 /// row: the error that says why.
 fn explain_refusal(connection: &Connection, id: &TaskId, worker_id: &WorkerId) -> QueueError {
-    match find_task(connection, id) {
-        Ok(None) => QueueError::TaskNotFound { id: id.clone() },
-        Ok(Some(task)) if task.state().is_terminal() => QueueError::AlreadyFinished {
-            id: id.clone(),
-            state: task.state(),
-        },
-        Ok(Some(_)) => QueueError::LeaseLost {
-            id: id.clone(),
-            worker_id: worker_id.to_string(),
-        },
-        Err(error) => error,
-    }
+    refused_owned_update(id, worker_id, find_task(connection, id))
 }
 
 /// Runs an update that must touch exactly the running task owned by `worker_id`
