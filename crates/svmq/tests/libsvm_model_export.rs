@@ -205,6 +205,12 @@ fn check(name: &str, dataset: &Dataset, options: &[&str]) {
         }
         let onnx_path = workspace.path("model.onnx");
         let summary = export(&model, &onnx_path);
+        // Probability information is left out, and the summary says so.
+        assert_eq!(
+            summary["probability"].is_string(),
+            options.contains(&"-b"),
+            "{label}: {summary}"
+        );
         let onnx = run_onnx(&python, &onnx_path, &test);
         compare(&label, &model, &summary, &onnx, &dataset.test_rows, &theirs);
     }
@@ -240,11 +246,12 @@ fn one_class_rbf_and_linear_with_defaults_match_svm_predict() {
 }
 
 #[test]
-fn c_svc_binary_rbf_and_multiclass_linear_match_svm_predict() {
+fn c_svc_binary_rbf_with_probabilities_and_multiclass_linear_match_svm_predict() {
+    // Trained with probability estimates: the export gives svm-predict's default vote.
     check(
-        "c-svc-binary-rbf",
+        "c-svc-binary-rbf-probability",
         &Dataset::binary(23, 1000, 6),
-        &["-s", "0"],
+        &["-s", "0", "-b", "1"],
     );
     check(
         "c-svc-multiclass-linear",
