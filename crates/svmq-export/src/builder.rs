@@ -194,6 +194,19 @@ impl GraphBuilder {
         name
     }
 
+    /// A constant double tensor.
+    pub fn double_constant(&mut self, stem: &str, dims: &[i64], values: Vec<f64>) -> String {
+        let name = self.fresh(stem);
+        self.graph.initializer.push(TensorProto {
+            dims: dims.to_vec(),
+            data_type: Some(DataType::Double as i32),
+            double_data: values,
+            name: Some(name.clone()),
+            ..Default::default()
+        });
+        name
+    }
+
     /// Declares a graph input: its element type, shape and description.
     pub fn input(&mut self, name: &str, element: DataType, shape: Shape, doc: &str) {
         self.graph.input.push(value_info(name, element, shape, doc));

@@ -156,6 +156,8 @@ pub struct TensorProto {
     pub int64_data: Vec<i64>,
     #[prost(string, optional, tag = "8")]
     pub name: Option<String>,
+    #[prost(double, repeated, packed = "true", tag = "10")]
+    pub double_data: Vec<f64>,
 }
 
 /// `ValueInfoProto`: a graph input's or output's name and type.

@@ -1,6 +1,8 @@
 //! Exporting a saved model for use outside svmq: ONNX (raw features in, labels and
 //! values out, as `svmq predict`) or LIBSVM's model text format (preprocessed
 //! features in), plus a data file preprocessed the way the LIBSVM model expects.
+//! Also a LIBSVM model file (from `svm-train` or `svmq svm-train`, one-class models
+//! included) as ONNX: [`export_libsvm_model_file`].
 //!
 //! Shared by the command line and, later, the MCP server: it returns bytes and a
 //! JSON summary; where they may be written is the caller's decision (the MCP server
@@ -9,11 +11,14 @@
 use crate::error::ServiceError;
 use crate::saved_model::SavedModel;
 use serde_json::{json, Value};
+use std::io::Read;
 use std::path::Path;
 use svmq_data::{read_table, Cell, TableOptions, Task};
 use svmq_export::libsvm::libsvm_labels;
 use svmq_export::preprocessing::InputKind;
-use svmq_export::{to_libsvm, to_onnx, ExportError, ExportSource, OnnxOptions, TargetSource};
+use svmq_export::{
+    libsvm_model_to_onnx, to_libsvm, to_onnx, ExportError, ExportSource, OnnxOptions, TargetSource,
+};
 
 /// The formats `svmq export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,6 +184,99 @@ pub fn export_model(
             })
         }
     }
+}
+
+/// The largest LIBSVM model file read: 4 GiB.
+pub const MAX_MODEL_FILE_BYTES: u64 = 1 << 32;
+
+/// Exports the LIBSVM model file `input` in `format` to `output`; returns the summary.
+///
+/// The file is untrusted: it is read by the engine's validating reader, and a file
+/// that is not a LIBSVM model, or is damaged, is refused with the reader's reason.
+/// Only ONNX is written: the file already is in LIBSVM's format, so `Libsvm` is
+/// refused saying so. Probability information (`-b 1`) is left out of the graph and
+/// the summary says so; its outputs are `svm-predict`'s without `-b 1`.
+pub fn export_libsvm_model_file(
+    input: &Path,
+    format: ExportFormat,
+    output: &Path,
+) -> Result<Value, ServiceError> {
+    if format == ExportFormat::Libsvm {
+        return Err(ServiceError::InvalidRequest(format!(
+            "{} already is a LIBSVM model file: there is nothing to convert (copy it as it is, or export it with --format onnx)",
+            input.display()
+        )));
+    }
+    let io_error = |source| ServiceError::Io {
+        action: "cannot read the LIBSVM model file",
+        path: input.display().to_string(),
+        source,
+    };
+    // A file, not a stream: whatever it holds, reading stops past the largest model
+    // the reader could accept.
+    let mut text = Vec::new();
+    std::fs::File::open(input)
+        .and_then(|file| file.take(MAX_MODEL_FILE_BYTES + 1).read_to_end(&mut text))
+        .map_err(io_error)?;
+    if text.len() as u64 > MAX_MODEL_FILE_BYTES {
+        return Err(ServiceError::Model(format!(
+            "{} is larger than the {} GiB a LIBSVM model file may have here",
+            input.display(),
+            MAX_MODEL_FILE_BYTES >> 30
+        )));
+    }
+    let text = String::from_utf8(text).map_err(|_| {
+        ServiceError::Model(format!(
+            "{} is not a LIBSVM model file: it is not text (UTF-8)",
+            input.display()
+        ))
+    })?;
+    let model = svmq_core::libsvm_format::from_libsvm_text(&text).map_err(|error| {
+        ServiceError::Model(format!(
+            "{} is not a valid LIBSVM model file: {error}",
+            input.display()
+        ))
+    })?;
+    let export = libsvm_model_to_onnx(&model, env!("CARGO_PKG_VERSION"))?;
+    write_atomically(output, &export.bytes)?;
+    let width = export.input_width;
+    let outputs: Vec<Value> = export
+        .outputs
+        .iter()
+        .map(|(name, description)| json!({ "name": name, "description": description }))
+        .collect();
+    let mut summary = json!({
+        "format": "onnx",
+        "libsvm_model": input.display().to_string(),
+        "output": output.display().to_string(),
+        "svm_type": model.svm_type.libsvm_name(),
+        "kernel": model.kernel.libsvm_name(),
+        "opsets": { "ai.onnx": svmq_export::onnx::ONNX_OPSET, "ai.onnx.ml": svmq_export::onnx::ML_OPSET },
+        "inputs": [{
+            "name": svmq_export::libsvm_onnx::INPUT,
+            "type": "float",
+            "shape": ["N", width],
+            "features": format!("LIBSVM feature indices 1..{width}, index j in column j-1 (dense)"),
+            "missing": "0: a feature a LIBSVM data line leaves out is 0",
+        }],
+        "outputs": outputs,
+        "label_type": export.label_type,
+        "decision_values": export.decision_values,
+    });
+    if model.svm_type.is_classification() {
+        summary["labels"] = json!(export.classes);
+    }
+    if matches!(model.kernel, svmq_core::Kernel::Rbf { .. }) {
+        summary["note"] = json!(format!(
+            "with the rbf kernel a feature above index {width} counts in LIBSVM's ||x - sv||^2: rows that have one are not predicted as svm-predict does"
+        ));
+    }
+    if export.probability_left_out {
+        summary["probability"] = json!(
+            "not exported: the model's probability information (-b 1) is left out; the outputs are svm-predict's without -b 1"
+        );
+    }
+    Ok(summary)
 }
 
 /// The rows of a data file preprocessed as the model's LIBSVM export expects, in

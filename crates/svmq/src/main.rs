@@ -75,7 +75,8 @@ enum Command {
     /// Export a model: ONNX (raw features in) or LIBSVM's model format (preprocessed features in).
     #[command(
         after_help = "Examples:\n  svmq export MODEL_ID --format onnx -o model.onnx\n  \
-        svmq export MODEL_ID --format libsvm -o model.txt --data examples/iris.csv --data-output iris.scaled"
+        svmq export MODEL_ID --format libsvm -o model.txt --data examples/iris.csv --data-output iris.scaled\n  \
+        svmq export --libsvm-model model.txt --format onnx -o model.onnx"
     )]
     Export(commands::export::ExportArgs),
     /// Write a model's HTML report (data, parameters, metrics, charts) and print its path.
@@ -248,7 +249,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Train(arguments) => train::run(&service()?, arguments, user, json),
         Command::Validate(arguments) => validate::run(&config()?, arguments, json),
         Command::Predict(arguments) => predict::run(&service()?, arguments, json),
-        Command::Export(arguments) => export::run(&service()?, arguments, json),
+        Command::Export(arguments) => match &arguments.libsvm_model {
+            Some(input) => export::run_libsvm_model(input, arguments, json),
+            None => export::run(&service()?, arguments, json),
+        },
         Command::Report(arguments) => commands::report::run(&service()?, arguments, json),
         Command::Models { command } => models::run(&service()?, command.as_ref(), user, json),
         Command::Submit(arguments) => queue::submit(&service()?, arguments, user, json),

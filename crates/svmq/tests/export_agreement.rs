@@ -17,27 +17,10 @@ mod support;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 use support::{python, svmq, Workspace};
-
-const ONNXRUNTIME_REQUIREMENTS: [&str; 2] = ["onnxruntime>=1.17,<2", "numpy>=1.24"];
 
 /// The share of rows whose labels must agree.
 const MINIMUM_AGREEMENT: f64 = 0.999;
-
-/// A Python with ONNX Runtime, set up once per process under the target directory.
-fn python_with_onnxruntime() -> Result<PathBuf, String> {
-    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    PYTHON
-        .get_or_init(|| {
-            python::virtual_environment(
-                "onnx-python-venv",
-                &ONNXRUNTIME_REQUIREMENTS,
-                "onnxruntime, numpy",
-            )
-        })
-        .clone()
-}
 
 fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -189,7 +172,7 @@ fn compare_labels(name: &str, ours: &[Value], onnx: &Value, with_probabilities: 
 
 /// Trains, exports and compares a classifier.
 fn check_classifier(name: &str, data: &Path, options: &[&str], with_probabilities: bool) {
-    let python = match python_with_onnxruntime() {
+    let python = match python::onnxruntime() {
         Ok(python) => python,
         Err(reason) => return python::skip_or_fail("ONNX Runtime", &reason),
     };
@@ -211,7 +194,7 @@ fn check_classifier(name: &str, data: &Path, options: &[&str], with_probabilitie
 /// large coefficients cancel, so its values carry relative errors near 1e-3; the
 /// tolerance is that, measured against the predictions' range.
 fn check_regressor(name: &str, data: &Path, options: &[&str]) {
-    let python = match python_with_onnxruntime() {
+    let python = match python::onnxruntime() {
         Ok(python) => python,
         Err(reason) => return python::skip_or_fail("ONNX Runtime", &reason),
     };

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// A missing oracle skips the test with the reason, or fails it when
 /// `SVMQ_REQUIRE_ORACLES=1` (set by CI).
@@ -57,4 +58,21 @@ pub fn virtual_environment(
         ));
     }
     Ok(python)
+}
+
+/// What the ONNX tests install: ONNX Runtime and numpy.
+const ONNXRUNTIME_REQUIREMENTS: [&str; 2] = ["onnxruntime>=1.17,<2", "numpy>=1.24"];
+
+/// A Python with ONNX Runtime, set up once per process under the target directory.
+pub fn onnxruntime() -> Result<PathBuf, String> {
+    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            virtual_environment(
+                "onnx-python-venv",
+                &ONNXRUNTIME_REQUIREMENTS,
+                "onnxruntime, numpy",
+            )
+        })
+        .clone()
 }
