@@ -2,7 +2,9 @@
 //! features, which rows can be used, and the targets as class indices or numbers.
 //!
 //! What it does: finds the target column by name (default: the last column) or, for
-//! multi-target regression, takes `target_dimension` columns ending there; drops rows
+//! multi-target regression, takes `target_dimension` columns ending there; decides
+//! every other column's role ([`crate::roles`]: features, and the identifiers, free
+//! text, constant and excluded columns left out); drops rows
 //! whose target is missing (they cannot be learned from; the count is kept); encodes
 //! class labels with a [`LabelEncoder`]; and refuses, with a clear [`DataError`], what
 //! cannot be trained on: an unknown target column (listing the columns), a single
@@ -18,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::DataError;
 use crate::labels::LabelEncoder;
+use crate::roles::{decide_roles, ColumnDecision, ColumnOverrides, ColumnRole};
 use crate::schema::{ColumnKind, Schema};
 use crate::table::{Cell, RawTable};
 
@@ -88,9 +91,12 @@ pub struct Dataset {
     /// Positions of the target columns in the table, ascending and contiguous; one for
     /// classification.
     pub target_columns: Vec<usize>,
-    /// Numeric and categorical columns other than the targets, in table order.
+    /// Every column's role and why, in table order.
+    pub roles: Vec<ColumnDecision>,
+    /// The columns whose role is feature, in table order.
     pub feature_columns: Vec<usize>,
-    /// Constant and empty columns other than the targets: left out of the features.
+    /// Columns other than the targets left out of the features (identifiers, free
+    /// text, constant, empty, excluded on request): inputs may carry them.
     pub ignored_columns: Vec<usize>,
     /// The table rows whose targets are all present, ascending.
     pub rows: Vec<usize>,
@@ -99,15 +105,26 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Types the table, picks targets and features, and refuses data that cannot be
-    /// trained on.
+    /// Types the table, picks targets and features by the rules alone, and refuses
+    /// data that cannot be trained on.
     pub fn prepare(
         table: RawTable,
         task: Task,
         options: &TargetOptions,
     ) -> Result<Dataset, DataError> {
+        Dataset::prepare_with(table, task, options, &ColumnOverrides::default())
+    }
+
+    /// [`Dataset::prepare`], with the caller's corrections to the column roles.
+    pub fn prepare_with(
+        table: RawTable,
+        task: Task,
+        options: &TargetOptions,
+        overrides: &ColumnOverrides,
+    ) -> Result<Dataset, DataError> {
         let schema = Schema::infer(&table);
         let target_columns = target_columns(&table, task, options)?;
+        let roles = decide_roles(&table, &schema, &target_columns, overrides)?;
         let rows: Vec<usize> = (0..table.rows())
             .filter(|&row| {
                 target_columns
@@ -125,7 +142,7 @@ impl Dataset {
             Task::Classification => classes(&table, target_columns[0], &rows, options.max_classes)?,
             Task::Regression => values(&table, &target_columns, &rows)?,
         };
-        let (feature_columns, ignored_columns) = features(&table, &schema, &target_columns)?;
+        let (feature_columns, ignored_columns) = features(&roles)?;
         let numeric_features = feature_columns
             .iter()
             .copied()
@@ -143,6 +160,7 @@ impl Dataset {
             schema,
             task,
             target_columns,
+            roles,
             feature_columns,
             ignored_columns,
             rows,
@@ -256,7 +274,7 @@ pub(crate) fn target_columns(
 
 /// A column by exact name, else by the one name equal ignoring case and surrounding
 /// spaces (agents and people often get the case of a header wrong).
-fn find_column(table: &RawTable, name: &str) -> Option<usize> {
+pub(crate) fn find_column(table: &RawTable, name: &str) -> Option<usize> {
     table.column_index(name).or_else(|| {
         let wanted = name.trim().to_lowercase();
         let mut matching = table
@@ -340,32 +358,46 @@ fn check_magnitudes(
     Ok(())
 }
 
-/// Splits the non-target columns into features and ignored columns.
-fn features(
-    table: &RawTable,
-    schema: &Schema,
-    targets: &[usize],
-) -> Result<(Vec<usize>, Vec<usize>), DataError> {
-    let (features, ignored): (Vec<usize>, Vec<usize>) = (0..table.columns())
-        .filter(|column| !targets.contains(column))
-        .partition(|&column| {
-            matches!(
-                schema.kind(column),
-                ColumnKind::Numeric | ColumnKind::Categorical
-            )
-        });
+/// Splits the non-target columns into features and ignored columns by their roles.
+fn features(roles: &[ColumnDecision]) -> Result<(Vec<usize>, Vec<usize>), DataError> {
+    let mut features = Vec::new();
+    let mut ignored = Vec::new();
+    for (column, decision) in roles.iter().enumerate() {
+        match decision.role {
+            ColumnRole::Target => {}
+            ColumnRole::Feature => features.push(column),
+            _ => ignored.push(column),
+        }
+    }
     if features.is_empty() {
         let reason = if ignored.is_empty() {
             "the table has no column besides the target".to_string()
         } else {
-            let names: Vec<&str> = ignored
+            let names: Vec<String> = ignored
                 .iter()
                 .take(20)
-                .map(|&column| table.column_names[column].as_str())
+                .map(|&column| format!("{} ({})", roles[column].name, roles[column].role.name()))
                 .collect();
+            let more = ignored.len().saturating_sub(20);
+            let keepable = ignored.iter().any(|&column| {
+                matches!(
+                    roles[column].role,
+                    ColumnRole::Identifier | ColumnRole::Text
+                )
+            });
             format!(
-                "every column besides the target is constant or empty ({})",
-                names.join(", ")
+                "every column besides the target is left out: {}{}{}",
+                names.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                },
+                if keepable {
+                    "; an identifier or text column that is really a measurement can be kept as a feature on request"
+                } else {
+                    ""
+                }
             )
         };
         return Err(DataError::NoFeatures { reason });

@@ -269,6 +269,31 @@ pub enum DataError {
         /// Every column name of the table.
         available: Vec<String>,
     },
+    /// A column named to exclude from or keep among the features is not in the table,
+    /// exactly or (uniquely) ignoring case and surrounding spaces.
+    #[error(
+        "column `{name}` asked to be {action} is not in the data; the columns are: {}",
+        list_names(available)
+    )]
+    UnknownColumn {
+        /// The name asked for.
+        name: String,
+        /// What was asked: `excluded` or `kept as a feature`.
+        action: &'static str,
+        /// Every column name of the table.
+        available: Vec<String>,
+    },
+    /// A column cannot be excluded or kept as asked (the target, a constant column, or
+    /// a column named both ways).
+    #[error("column `{column}` cannot be {action}: {reason}")]
+    ColumnOverride {
+        /// The column.
+        column: String,
+        /// What was asked.
+        action: &'static str,
+        /// Why not, and what to do instead.
+        reason: String,
+    },
     /// `target_dimension` is 0, reaches before the first column, or leaves no feature
     /// column.
     #[error("target_dimension {dimension} is not possible with {columns} columns: it must be at least 1 and leave at least one feature column")]
@@ -318,10 +343,10 @@ pub enum DataError {
         /// The largest magnitude allowed.
         limit: f64,
     },
-    /// No column besides the targets is numeric or categorical.
+    /// No column besides the targets is a feature.
     #[error("no usable feature column: {reason}")]
     NoFeatures {
-        /// Whether there is no other column, or which ones are constant or empty
+        /// Whether there is no other column, or which ones are left out and as what
         /// (at most 20 named).
         reason: String,
     },

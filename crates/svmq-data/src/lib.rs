@@ -2,7 +2,8 @@
 //!
 //! The path of a data set through this crate: [`table`] reads a file (CSV/TSV with
 //! [`delimited`], `.xlsx` with [`spreadsheet`]) into a [`RawTable`] of cells;
-//! [`schema`] types its columns; [`dataset`] picks the target(s) and features and
+//! [`schema`] types its columns; [`roles`] decides which are features, identifiers,
+//! constant or free text; [`dataset`] picks the target(s) and features and
 //! refuses data that cannot be trained on; [`split`] makes seeded, stratified
 //! train/test splits and folds; [`preprocess`] fits imputation, one-hot encoding and
 //! scaling on the training rows of a split or fold only and turns any rows into a
@@ -21,6 +22,7 @@ pub mod error;
 pub mod labels;
 pub mod libsvm;
 pub mod preprocess;
+pub mod roles;
 pub mod scaling;
 pub mod schema;
 mod source;
@@ -35,6 +37,7 @@ pub use error::DataError;
 pub use labels::LabelEncoder;
 pub use libsvm::{parse_libsvm, read_libsvm_file, write_libsvm, LibsvmData, ReadOptions};
 pub use preprocess::{FittedPreprocessor, PreprocessOptions, Preprocessor};
+pub use roles::{ColumnDecision, ColumnOverrides, ColumnRole};
 pub use scaling::{ScalingMethod, TargetScaler};
 pub use schema::{ColumnKind, ColumnSchema, Schema};
 pub use split::{shuffled_folds, shuffled_split, stratified_folds, stratified_split, Folds, Split};

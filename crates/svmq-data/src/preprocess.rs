@@ -19,8 +19,8 @@
 //! The fitted state is serde-serializable and matches inputs by column name, so it
 //! also turns a prediction file or single rows (values keyed by name, or listed in
 //! feature order) into a matrix, refusing missing, unknown or non-numeric features.
-//! Target columns and the constant or empty columns left out of the features may be
-//! present in inputs and are ignored.
+//! Target columns and the columns left out of the features (identifiers, free text,
+//! constant, empty or excluded columns) may be present in inputs and are ignored.
 //!
 //! What it does not do: choose feature columns ([`crate::dataset`]) or scale targets
 //! ([`crate::scaling::TargetScaler`]).
@@ -284,8 +284,8 @@ fn not_numeric(name: &str, row: usize) -> DataError {
 pub struct FittedPreprocessor {
     scaling: ScalingMethod,
     features: Vec<FittedFeature>,
-    /// Column names inputs may carry that are not features (targets, constant and
-    /// empty columns): ignored rather than refused.
+    /// Column names inputs may carry that are not features (targets and the columns
+    /// left out): ignored rather than refused.
     ignored: Vec<String>,
 }
 

@@ -1,13 +1,16 @@
 //! A data-quality report, made without training: what `validate_data` returns.
 //!
-//! It gives the shape, each column's type, role and missing count, constant and
+//! It gives the shape, each column's type, role (with its reason, see
+//! [`crate::roles`]) and missing count, constant and
 //! duplicate columns, the class balance (classification) or a summary of each target
 //! (regression), target-leak candidates (a feature that alone predicts the target
 //! perfectly, or correlates with a regression target beyond |r| > 0.99), and highly
 //! correlated feature pairs (|r| > 0.95). Problems are sorted into two lists:
 //! `blocking_problems`, the errors training would stop on (the same checks and
 //! messages as [`Dataset::prepare`] and [`Dataset::check_folds`]), and `warnings`,
-//! everything worth knowing that does not stop training.
+//! everything worth knowing that does not stop training. Training makes the same
+//! report of its prepared data with [`validate_dataset`], so every warning that
+//! applies reaches its report too.
 //!
 //! What it does not do: change the data, or read it (it takes a [`RawTable`]; read
 //! errors are the reader's). Like every message of this crate, the texts name columns
@@ -20,6 +23,7 @@ use std::hash::{Hash, Hasher};
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, TargetOptions, Task};
+use crate::roles::{decide_roles, ColumnDecision, ColumnOverrides};
 use crate::scaling::{mean, quantile, standard_deviation};
 use crate::schema::{ColumnKind, Schema};
 use crate::table::{Cell, RawTable};
@@ -40,21 +44,13 @@ pub struct ValidationOptions {
     pub task: Task,
     /// Which column(s) hold the target.
     pub target: TargetOptions,
+    /// The caller's corrections to the column roles.
+    pub columns: ColumnOverrides,
     /// The cross-validation folds planned, to check every class can fill them.
     pub folds: Option<usize>,
 }
 
-/// What training would do with a column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ColumnRole {
-    /// An input to the model.
-    Feature,
-    /// What the model predicts.
-    Target,
-    /// Constant or empty: left out of the features.
-    Ignored,
-}
+pub use crate::roles::ColumnRole;
 
 /// One column's type, role and counts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,8 +59,10 @@ pub struct ColumnReport {
     pub name: String,
     /// The inferred type.
     pub kind: ColumnKind,
-    /// Feature, target or ignored.
+    /// What training does with it.
     pub role: ColumnRole,
+    /// Why, in a few words.
+    pub reason: String,
     /// Missing cells, over all rows.
     pub missing: usize,
     /// Distinct non-missing values (numbers by value, text by spelling).
@@ -164,13 +162,79 @@ impl ValidationReport {
     }
 }
 
-/// Examines a table for the task and target of `options`.
+/// Examines a table for the task, target and column overrides of `options`.
 pub fn validate(table: &RawTable, options: &ValidationOptions) -> ValidationReport {
+    let prepared = Dataset::prepare_with(
+        table.clone(),
+        options.task,
+        &options.target,
+        &options.columns,
+    );
+    match prepared {
+        Ok(dataset) => validate_dataset(&dataset, options.folds),
+        Err(error) => unprepared(table, options, error),
+    }
+}
+
+/// The report of data already prepared for training (what training warns about),
+/// with `folds` the cross-validation folds planned.
+pub fn validate_dataset(dataset: &Dataset, folds: Option<usize>) -> ValidationReport {
+    let table = &dataset.table;
+    let mut report = empty_report(table, dataset.task);
+    report.target_columns = dataset.target_names();
+    report.usable_rows = dataset.rows.len();
+    report.column_reports = column_reports(&dataset.schema, &dataset.roles);
+    report.constant_columns = constant_columns(&dataset.roles);
+    if let Some(folds) = folds {
+        if let Err(error) = dataset.check_folds(folds) {
+            report.blocking_problems.push(error.to_string());
+        }
+    }
+    examine_target(dataset, &mut report);
+    report.correlated_pairs = correlated_pairs(dataset, &mut report.warnings);
+    column_warnings(table, &dataset.schema, &dataset.roles, &mut report);
+    report
+}
+
+/// The report of a table training would refuse: `error` is the blocking problem; the
+/// columns are described as far as the target and overrides allow.
+fn unprepared(
+    table: &RawTable,
+    options: &ValidationOptions,
+    error: crate::error::DataError,
+) -> ValidationReport {
     let schema = Schema::infer(table);
-    let mut report = ValidationReport {
+    let mut report = empty_report(table, options.task);
+    let targets =
+        crate::dataset::target_columns(table, options.task, &options.target).unwrap_or_default();
+    report.target_columns = targets
+        .iter()
+        .map(|&column| table.column_names[column].clone())
+        .collect();
+    // An override that cannot apply is the error itself; the rules alone still
+    // describe the columns.
+    let roles = decide_roles(table, &schema, &targets, &options.columns)
+        .or_else(|_| decide_roles(table, &schema, &targets, &ColumnOverrides::default()))
+        .unwrap_or_default();
+    report.column_reports = column_reports(&schema, &roles);
+    report.constant_columns = constant_columns(&roles);
+    // Too many classes: a balance of thousands of classes says nothing more.
+    let too_many_classes = matches!(error, crate::error::DataError::TooManyClasses { .. });
+    report.blocking_problems.push(error.to_string());
+    if options.task == Task::Classification && !too_many_classes {
+        if let Some(&target) = targets.first() {
+            report.class_balance = class_balance(table.column(target));
+        }
+    }
+    column_warnings(table, &schema, &roles, &mut report);
+    report
+}
+
+fn empty_report(table: &RawTable, task: Task) -> ValidationReport {
+    ValidationReport {
         rows: table.rows(),
         columns: table.columns(),
-        task: options.task,
+        task,
         target_columns: Vec::new(),
         usable_rows: 0,
         column_reports: Vec::new(),
@@ -182,71 +246,32 @@ pub fn validate(table: &RawTable, options: &ValidationOptions) -> ValidationRepo
         correlated_pairs: Vec::new(),
         blocking_problems: Vec::new(),
         warnings: Vec::new(),
-    };
-    let targets =
-        crate::dataset::target_columns(table, options.task, &options.target).unwrap_or_default();
-    report.target_columns = targets
-        .iter()
-        .map(|&column| table.column_names[column].clone())
-        .collect();
-    report.column_reports = column_reports(&schema, &targets);
-    // A constant target is a blocking problem of its own, not an ignored column.
-    report.constant_columns = schema
-        .columns
-        .iter()
-        .enumerate()
-        .filter(|(index, column)| {
-            !targets.contains(index)
-                && matches!(column.kind, ColumnKind::Constant | ColumnKind::Empty)
-        })
-        .map(|(_, column)| column.name.clone())
-        .collect();
-    let mut too_many_classes = false;
-    match Dataset::prepare(table.clone(), options.task, &options.target) {
-        Ok(dataset) => {
-            report.usable_rows = dataset.rows.len();
-            if let Some(folds) = options.folds {
-                if let Err(error) = dataset.check_folds(folds) {
-                    report.blocking_problems.push(error.to_string());
-                }
-            }
-            examine_target(&dataset, &mut report);
-            report.correlated_pairs = correlated_pairs(&dataset, &mut report.warnings);
-        }
-        Err(error) => {
-            // Too many classes: a balance of thousands of classes says nothing more.
-            too_many_classes = matches!(error, crate::error::DataError::TooManyClasses { .. });
-            report.blocking_problems.push(error.to_string());
-        }
     }
-    if report.class_balance.is_empty() && options.task == Task::Classification && !too_many_classes
-    {
-        if let Some(&target) = targets.first() {
-            report.class_balance = class_balance(table.column(target));
-        }
-    }
-    column_warnings(table, &schema, &targets, &mut report);
-    report
 }
 
-fn column_reports(schema: &Schema, targets: &[usize]) -> Vec<ColumnReport> {
+/// One report per column; `roles` is empty only when they could not be decided.
+fn column_reports(schema: &Schema, roles: &[ColumnDecision]) -> Vec<ColumnReport> {
     schema
         .columns
         .iter()
-        .enumerate()
-        .map(|(index, column)| ColumnReport {
+        .zip(roles)
+        .map(|(column, decision)| ColumnReport {
             name: column.name.clone(),
             kind: column.kind,
-            role: if targets.contains(&index) {
-                ColumnRole::Target
-            } else if matches!(column.kind, ColumnKind::Constant | ColumnKind::Empty) {
-                ColumnRole::Ignored
-            } else {
-                ColumnRole::Feature
-            },
+            role: decision.role,
+            reason: decision.reason.clone(),
             missing: column.missing,
             distinct: column.distinct,
         })
+        .collect()
+}
+
+/// Constant and empty columns other than the targets.
+fn constant_columns(roles: &[ColumnDecision]) -> Vec<String> {
+    roles
+        .iter()
+        .filter(|decision| decision.role == ColumnRole::Constant)
+        .map(|decision| decision.name.clone())
         .collect()
 }
 
@@ -421,12 +446,17 @@ fn cell_key(cell: &Cell) -> CellKey<'_> {
     }
 }
 
-/// Warnings about single columns: ignored, mostly missing, mostly numeric with some
-/// text, identifier-like, duplicated.
+/// Columns left out as identifiers or text, or kept against the rules, warned about
+/// one by one up to this many; the rest in one line.
+const MAX_ROLE_WARNINGS: usize = 20;
+
+/// Warnings about single columns: constant, duplicated, left out as identifiers or
+/// text (or kept against the rules), and, among features, mostly missing or mostly
+/// numeric with some text.
 fn column_warnings(
     table: &RawTable,
     schema: &Schema,
-    targets: &[usize],
+    roles: &[ColumnDecision],
     report: &mut ValidationReport,
 ) {
     if !report.constant_columns.is_empty() {
@@ -448,8 +478,9 @@ fn column_warnings(
             duplicate.column, duplicate.same_as
         ));
     }
+    role_warnings(roles, &mut report.warnings);
     for (index, column) in schema.columns.iter().enumerate() {
-        if targets.contains(&index) || matches!(column.kind, ColumnKind::Empty) {
+        if roles.get(index).map(|decision| decision.role) != Some(ColumnRole::Feature) {
             continue;
         }
         let present = column.numbers + column.texts;
@@ -469,14 +500,38 @@ fn column_warnings(
                 "column `{}` is mostly numbers but has {} non-numeric values (first at row {first_text} of the file), so it is treated as categorical",
                 column.name, column.texts
             ));
-        } else if column.kind == ColumnKind::Categorical
-            && column.distinct == present
-            && present > 20
-        {
-            report.warnings.push(format!(
-                "column `{}` has a different value in every row (an identifier?); one-hot encoding gives {} features that cannot generalize",
-                column.name, column.distinct
-            ));
         }
+    }
+}
+
+/// One warning per column the rules left out as an identifier or text, or that the
+/// caller kept against them.
+fn role_warnings(roles: &[ColumnDecision], warnings: &mut Vec<String>) {
+    let notable: Vec<String> = roles
+        .iter()
+        .filter_map(|decision| match decision.role {
+            ColumnRole::Identifier => Some(format!(
+                "column `{}` is left out of the features as an identifier ({}); a model would learn the rows, not the data. Keep it as a feature only if it measures something",
+                decision.name, decision.reason
+            )),
+            ColumnRole::Text => Some(format!(
+                "column `{}` is left out of the features as free text ({}); one-hot encoding cannot generalize from it",
+                decision.name, decision.reason
+            )),
+            ColumnRole::Feature if decision.on_request && decision.reason.starts_with("kept") => {
+                Some(format!(
+                    "column `{}` is {}; scores may reflect the rows it names rather than the data",
+                    decision.name, decision.reason
+                ))
+            }
+            _ => None,
+        })
+        .collect();
+    let more = notable.len().saturating_sub(MAX_ROLE_WARNINGS);
+    warnings.extend(notable.into_iter().take(MAX_ROLE_WARNINGS));
+    if more > 0 {
+        warnings.push(format!(
+            "{more} more columns are left out as identifiers or text, or kept against the rules (see the column roles)"
+        ));
     }
 }

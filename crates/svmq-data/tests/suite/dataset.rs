@@ -131,7 +131,7 @@ fn no_usable_feature_is_refused() {
     assert!(
         error
             .to_string()
-            .contains("constant or empty (same, blank)"),
+            .contains("left out: same (constant), blank (constant)"),
         "{error}"
     );
 }

@@ -4,6 +4,7 @@
 //!   magnitudes);
 //! - `dataset`: targets, labels and the guards that refuse untrainable data;
 //! - `preprocess`: fitting on some rows and transforming others, no leakage;
+//! - `roles`: each column's role decided from generated tables, and the overrides;
 //! - `validate`: the data-quality report;
 //! - `examples`: the repository's example data sets end to end through split and folds.
 
@@ -12,5 +13,6 @@ mod common;
 mod dataset;
 mod examples;
 mod preprocess;
+mod roles;
 mod table;
 mod validate;

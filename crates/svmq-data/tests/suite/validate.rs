@@ -2,8 +2,8 @@
 
 use svmq_data::validate::ColumnRole;
 use svmq_data::{
-    read_table, validate, ColumnKind, TableOptions, TargetOptions, Task, ValidationOptions,
-    ValidationReport,
+    read_table, validate, ColumnKind, ColumnOverrides, TableOptions, TargetOptions, Task,
+    ValidationOptions, ValidationReport,
 };
 
 use crate::common::{example, table};
@@ -12,6 +12,7 @@ fn classification(folds: Option<usize>) -> ValidationOptions {
     ValidationOptions {
         task: Task::Classification,
         target: TargetOptions::default(),
+        columns: ColumnOverrides::default(),
         folds,
     }
 }
@@ -20,6 +21,7 @@ fn regression() -> ValidationOptions {
     ValidationOptions {
         task: Task::Regression,
         target: TargetOptions::default(),
+        columns: ColumnOverrides::default(),
         folds: Some(5),
     }
 }
@@ -123,7 +125,7 @@ fn constant_and_mostly_missing_columns_are_warnings_not_blocks() {
     let report = report_of(text, &classification(None));
     assert!(report.is_trainable());
     assert_eq!(report.constant_columns, ["flat"]);
-    assert_eq!(report.column_reports[1].role, ColumnRole::Ignored);
+    assert_eq!(report.column_reports[1].role, ColumnRole::Constant);
     // Two values, both with class p, on a quarter of the rows: not a leak.
     assert!(
         report.leak_candidates.is_empty(),
@@ -163,7 +165,7 @@ fn fatal_problems_block_and_keep_the_rest_of_the_report() {
 fn mostly_numeric_column_with_text_is_flagged() {
     let mut text = String::from("value,y\n");
     for row in 0..20 {
-        text.push_str(&format!("{row},{}\n", row % 2));
+        text.push_str(&format!("{},{}\n", row % 5, row % 2));
     }
     text.push_str("oops,1\n");
     let report = report_of(&text, &classification(None));
