@@ -34,6 +34,7 @@ pub fn check_training_data(request: &TrainingRequest) -> Result<(), ServiceError
             target_dimension: request.target_dimension,
             max_classes: request.limits.max_classes,
         },
+        columns: request.column_overrides(),
         folds: Some(request.cv_folds),
     };
     let report = validate_file(&request.data_source, &request.limits, &options)?;

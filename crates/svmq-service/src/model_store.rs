@@ -35,6 +35,8 @@ pub fn summary(report: &TrainingReport) -> Value {
         "metric": report.metric,
         "classes": report.classes,
         "features": report.data.features,
+        "columns": column_roles(report),
+        "warnings": report.warnings,
         "train_rows": report.data.train_rows,
         "test_rows": report.data.test_rows,
         "targets": targets,
@@ -45,7 +47,7 @@ pub fn summary(report: &TrainingReport) -> Value {
 /// The headline of a training, the fields `svmq train --json` starts with: the task,
 /// the metric and the time, and the first target's kernel, best parameters, best
 /// cross-validation score, test metrics and trials (a multi-target regression lists
-/// every target in `summary`).
+/// every target in `summary`), every column's role and the warnings.
 pub fn headline(report: &TrainingReport) -> serde_json::Map<String, Value> {
     let first = report.targets.first();
     let mut fields = serde_json::Map::new();
@@ -67,9 +69,30 @@ pub fn headline(report: &TrainingReport) -> serde_json::Map<String, Value> {
         "test_metrics".into(),
         json!(first.map(|target| &target.test_metrics)),
     );
+    fields.insert("columns".into(), column_roles(report));
+    fields.insert("warnings".into(), json!(report.warnings));
     fields.insert("elapsed_seconds".into(), json!(report.seconds));
     fields.insert("trials".into(), json!(first.map(|target| &target.trials)));
     fields
+}
+
+/// Every column's role and reason, keyed by column name: `{"id": {"role":
+/// "identifier", "reason": "..."}}`. Requests naming columns to exclude or include
+/// add `"on_request": true` to those.
+pub fn column_roles(report: &TrainingReport) -> Value {
+    let roles: serde_json::Map<String, Value> = report
+        .data
+        .roles
+        .iter()
+        .map(|decision| {
+            let mut entry = json!({ "role": decision.role, "reason": decision.reason });
+            if decision.on_request {
+                entry["on_request"] = json!(true);
+            }
+            (decision.name.clone(), entry)
+        })
+        .collect();
+    Value::Object(roles)
 }
 
 /// NaN and infinities are not JSON: they become null.

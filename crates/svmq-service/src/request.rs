@@ -5,7 +5,7 @@
 use crate::error::ServiceError;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use svmq_data::{ReadLimits, ScalingMethod, Task};
+use svmq_data::{ColumnOverrides, ReadLimits, ScalingMethod, Task};
 use svmq_tune::metrics::Metric;
 use svmq_tune::sampler::SamplerKind;
 use svmq_tune::space::KernelName;
@@ -29,6 +29,10 @@ pub const DEFAULT_SEED: u64 = 42;
 pub const MIN_TEST_SIZE: f64 = 0.01;
 /// The share of rows held out for the test metrics, at most.
 pub const MAX_TEST_SIZE: f64 = 0.9;
+/// Columns one request may exclude, and columns it may include, at most.
+pub const MAX_COLUMN_OVERRIDES: usize = 1000;
+/// Characters of a column name in an exclusion or inclusion, at most.
+pub const MAX_COLUMN_NAME_CHARS: usize = 1000;
 
 /// Caps set by whoever runs a training (its configuration), never by the request: a
 /// queued request is checked against the caps of the worker that runs it.
@@ -111,6 +115,11 @@ pub struct TrainingRequest {
     pub target_column: Option<String>,
     /// Regression: how many target columns (the last k), one model each.
     pub target_dimension: usize,
+    /// Columns left out of the features whatever the rules say (by name).
+    pub exclude_columns: Vec<String>,
+    /// Columns the rules leave out (identifiers, free text) used as features all the
+    /// same (by name).
+    pub include_columns: Vec<String>,
     /// The kernel, or `auto` to search over all of them.
     pub kernel: KernelChoice,
     /// Search hyperparameters; `false` cross-validates the search space's defaults.
@@ -146,6 +155,8 @@ impl Default for TrainingRequest {
             task: Task::Classification,
             target_column: None,
             target_dimension: 1,
+            exclude_columns: Vec::new(),
+            include_columns: Vec::new(),
             kernel: KernelChoice::Rbf,
             optimize_hyperparameters: true,
             n_trials: DEFAULT_TRIALS,
@@ -169,6 +180,14 @@ impl TrainingRequest {
             Task::Classification => Metric::Accuracy,
             Task::Regression => Metric::R2,
         })
+    }
+
+    /// The caller's corrections to the column roles.
+    pub fn column_overrides(&self) -> ColumnOverrides {
+        ColumnOverrides {
+            exclude: self.exclude_columns.clone(),
+            include: self.include_columns.clone(),
+        }
     }
 
     /// Refuses out-of-range parameters with a message saying the allowed range.
@@ -213,6 +232,25 @@ impl TrainingRequest {
                 metric.name(),
                 allowed.join(", ")
             ));
+        }
+        for (field, names) in [
+            ("exclude_columns", &self.exclude_columns),
+            ("include_columns", &self.include_columns),
+        ] {
+            if names.len() > MAX_COLUMN_OVERRIDES {
+                return invalid(format!(
+                    "{field} names {} columns; at most {MAX_COLUMN_OVERRIDES} are allowed",
+                    names.len()
+                ));
+            }
+            if names
+                .iter()
+                .any(|name| name.is_empty() || name.chars().count() > MAX_COLUMN_NAME_CHARS)
+            {
+                return invalid(format!(
+                    "{field}: each column name must be 1 to {MAX_COLUMN_NAME_CHARS} characters"
+                ));
+            }
         }
         if self.parallel_trials == 0 || self.parallel_trials > 16 {
             return invalid(format!(

@@ -15,8 +15,8 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 use svmq_core::FitControl;
 use svmq_data::{
-    shuffled_split, stratified_split, Dataset, PreprocessOptions, Preprocessor, Split, Target,
-    TargetOptions,
+    shuffled_split, stratified_split, validate::validate_dataset, Dataset, PreprocessOptions,
+    Preprocessor, Split, Target, TargetOptions,
 };
 
 pub use crate::training_observer::{NoCheckpoint, Silent, TrainingObserver, TrialCheckpoint};
@@ -61,20 +61,21 @@ pub fn train_resumable(
         target_dimension: request.target_dimension,
         max_classes: request.limits.max_classes,
     };
-    let dataset = Dataset::prepare(table, request.task, &target_options)?;
+    let dataset = Dataset::prepare_with(
+        table,
+        request.task,
+        &target_options,
+        &request.column_overrides(),
+    )?;
     check_stop()?;
     dataset.check_folds(request.cv_folds)?;
     let split = split(&dataset, request)?;
     check_test_split(&dataset, &split, request.test_size)?;
     check_training_classes(&dataset, &split, request.cv_folds)?;
     check_stop()?;
-    let mut warnings = Vec::new();
-    if dataset.unlabeled_rows() > 0 {
-        warnings.push(format!(
-            "{} rows without a target value were left out",
-            dataset.unlabeled_rows()
-        ));
-    }
+    // The data-quality warnings of `validate` that apply to the prepared data: its
+    // blocking problems were just checked above.
+    let warnings = validate_dataset(&dataset, Some(request.cv_folds)).warnings;
     let summary = summarize(&dataset, &split, source_rows);
     observer.log(&format!(
         "data: {} usable rows, {} features, {} train / {} test",
@@ -283,6 +284,7 @@ fn summarize(dataset: &Dataset, split: &Split, source_rows: usize) -> DataSummar
         test_rows: split.test.len(),
         class_counts,
         columns: column_summaries(dataset),
+        roles: dataset.roles.clone(),
     }
 }
 

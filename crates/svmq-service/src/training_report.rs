@@ -6,7 +6,7 @@ use crate::report_data::{number_or_nan, numbers_or_nan, ClassificationSample, Co
 use crate::saved_model::SavedModel;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use svmq_data::Task;
+use svmq_data::{ColumnDecision, Task};
 use svmq_tune::metrics::Metric;
 use svmq_tune::space::TrialParams;
 use svmq_tune::study::TrialRecord;
@@ -22,7 +22,8 @@ pub struct DataSummary {
     pub unlabeled_rows: usize,
     /// The feature columns' names, in table order.
     pub features: Vec<String>,
-    /// Constant and empty columns, left out of the features.
+    /// Columns left out of the features: identifiers, free text, constant and empty
+    /// columns, and those excluded on request.
     pub ignored_columns: Vec<String>,
     /// The target columns' names.
     pub targets: Vec<String>,
@@ -36,6 +37,10 @@ pub struct DataSummary {
     /// Each feature column's inferred type, missing and distinct values.
     #[serde(default)]
     pub columns: Vec<ColumnSummary>,
+    /// Every column's role (feature, target, identifier, constant, text, excluded)
+    /// and why, in table order; empty in reports older than column roles.
+    #[serde(default)]
+    pub roles: Vec<ColumnDecision>,
 }
 
 /// Permutation importance of one input feature on the test split.

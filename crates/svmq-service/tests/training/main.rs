@@ -1,5 +1,6 @@
 //! The integration tests of the training pipeline (issue 3's "what must hold"), one
 //! module per area:
+//! - `column_roles`: identifiers left out, their reasons reported, overrides applied;
 //! - `known_answers`: small data sets whose right result is known in advance;
 //! - `leakage`: preprocessing is fitted inside each fold and on the training split only;
 //! - `reproducibility`: the same seed replays the same trials and the same model;
@@ -15,6 +16,7 @@
 //! is the point.
 
 mod cancellation;
+mod column_roles;
 mod errors;
 mod known_answers;
 mod leakage;
