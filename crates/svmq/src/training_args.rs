@@ -22,6 +22,13 @@ pub struct TrainingArgs {
     /// Regression: train one model for each of the last K columns.
     #[arg(long, default_value_t = 1)]
     pub target_dimension: usize,
+    /// Leave this column out of the features (repeatable).
+    #[arg(long = "drop", value_name = "COLUMN")]
+    pub drop_columns: Vec<String>,
+    /// Use this column as a feature though it looks like an identifier or free text
+    /// (repeatable).
+    #[arg(long = "keep", value_name = "COLUMN")]
+    pub keep_columns: Vec<String>,
     /// linear, rbf, poly, sigmoid, or auto (the kernel is searched too).
     #[arg(long, default_value = "rbf", value_parser = PossibleValuesParser::new(KernelChoice::NAMES))]
     pub kernel: String,
@@ -89,6 +96,8 @@ impl TrainingArgs {
             task,
             target_column: self.target.clone(),
             target_dimension: self.target_dimension,
+            exclude_columns: self.drop_columns.clone(),
+            include_columns: self.keep_columns.clone(),
             kernel: KernelChoice::from_name(&self.kernel).expect("clap checked the kernel"),
             optimize_hyperparameters: !self.no_optimize,
             n_trials: self.trials,

@@ -405,3 +405,45 @@ fn a_corrupted_store_file_is_reported_and_left_unchanged() {
         );
     }
 }
+
+/// `svmq submit --drop/--keep`: the overrides travel in the queued request, and the
+/// task's result names every column's role.
+#[test]
+fn submitted_column_overrides_reach_the_worker() {
+    let home = Home::new("queue-column-overrides");
+    let data = home.workspace.path("orders.csv");
+    let mut text = String::from("id,width,height,label\n");
+    for row in 0..60 {
+        let label = if row % 2 == 0 { "a" } else { "b" };
+        text.push_str(&format!(
+            "{},{}.5,{}.25,{label}\n",
+            row + 1,
+            row % 2 * 10 + row % 3,
+            row % 5
+        ));
+    }
+    std::fs::write(&data, text).unwrap();
+    let task_id = home.submit(&[
+        data.to_str().unwrap(),
+        "--no-optimize",
+        "--drop",
+        "height",
+        "--keep",
+        "id",
+    ]);
+    let mut worker = home.start_worker("overrides-worker");
+    let task = wait_for(QUEUE_TIMEOUT, "the task to finish", || {
+        let task = home.status(&task_id);
+        is_terminal(task["status"].as_str().unwrap_or("")).then_some(task)
+    });
+    assert_eq!(task["status"], "completed", "{task}");
+    let columns = &task["result"]["summary"]["columns"];
+    assert_eq!(columns["id"]["role"], "feature", "{task}");
+    assert_eq!(columns["id"]["on_request"], true);
+    assert_eq!(columns["height"]["role"], "excluded");
+    assert_eq!(columns["width"]["role"], "feature");
+    #[cfg(unix)]
+    assert!(worker.terminate(), "{}", worker.log());
+    #[cfg(not(unix))]
+    worker.kill_hard();
+}

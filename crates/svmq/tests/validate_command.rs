@@ -164,10 +164,8 @@ fn a_constant_column_is_a_warning_not_a_problem() {
         .lines()
         .find(|line| line.trim_start().starts_with("always_seven"))
         .unwrap_or_else(|| panic!("the column is listed: {stdout}"));
-    assert!(
-        column.contains("constant") && column.contains("ignored"),
-        "{column}"
-    );
+    // Its type and its role.
+    assert_eq!(column.matches("constant").count(), 2, "{column}");
 
     let value = json_of(&validate(
         &workspace,
@@ -227,7 +225,8 @@ fn a_column_name_of_a_hundred_thousand_characters_is_shown_cut_without_panic() {
     let name = "n".repeat(100_000);
     let mut text = format!("{name},label\n");
     for row in 0..30 {
-        text.push_str(&format!("{row},{}\n", row % 2));
+        // Not the row number: that would be left out as an identifier.
+        text.push_str(&format!("{},{}\n", row % 5, row % 2));
     }
     let data = write_csv(&workspace, "long.csv", &text);
     let run = validate(&workspace, &[&data, "--target", "label"]);
@@ -238,4 +237,54 @@ fn a_column_name_of_a_hundred_thousand_characters_is_shown_cut_without_panic() {
         run.stdout()
     );
     assert!(!run.stdout().contains(&"n".repeat(61)));
+}
+
+/// The 20-row table: `athlete` and `test_date` are unique per row.
+#[test]
+fn identifiers_of_a_twenty_row_table_are_named_with_their_reason() {
+    let workspace = Workspace::new("validate-identifiers");
+    let mut text = String::from("athlete,test_date,sprint_time,jump_cm,squad\n");
+    let first = ["Anna", "Ben", "Cai", "Dora", "Eli"];
+    let last = ["Berg", "Ode", "Lin", "Vex"];
+    for row in 0..20 {
+        text.push_str(&format!(
+            "{} {},2024-03-{:02},{:.2},{},{}\n",
+            first[row % 5],
+            last[row / 5],
+            row + 1,
+            10.0 + (row * 7 % 20) as f64 * 0.13,
+            30 + row * 3 % 11,
+            if row % 2 == 0 { "A" } else { "B" }
+        ));
+    }
+    let data = write_csv(&workspace, "athletes.csv", &text);
+    let run = validate(&workspace, &[&data, "--target", "squad", "--folds", "3"]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    let stdout = run.stdout();
+    for name in ["athlete", "test_date"] {
+        let row = stdout
+            .lines()
+            .find(|line| line.trim_start().starts_with(name))
+            .unwrap_or_else(|| panic!("{name} is listed: {stdout}"));
+        assert!(row.contains("identifier"), "{row}");
+        assert!(
+            stdout.contains(&format!("column `{name}` is left out of the features as an identifier (text, different in each of the 20 rows)")),
+            "{stdout}"
+        );
+    }
+
+    let value = json_of(&validate(
+        &workspace,
+        &[
+            &data, "--target", "squad", "--json", "--keep", "athlete", "--drop", "jump_cm",
+        ],
+    ));
+    let columns = &value["report"]["column_reports"];
+    assert_eq!(columns[0]["role"], "feature", "{columns}");
+    assert!(columns[0]["reason"]
+        .as_str()
+        .is_some_and(|reason| reason.starts_with("kept as a feature on request")));
+    assert_eq!(columns[1]["role"], "identifier");
+    assert_eq!(columns[2]["reason"], "numeric");
+    assert_eq!(columns[3]["role"], "excluded");
 }

@@ -511,7 +511,7 @@ fn role_warnings(roles: &[ColumnDecision], warnings: &mut Vec<String>) {
         .iter()
         .filter_map(|decision| match decision.role {
             ColumnRole::Identifier => Some(format!(
-                "column `{}` is left out of the features as an identifier ({}); a model would learn the rows, not the data. Keep it as a feature only if it measures something",
+                "column `{}` is left out of the features as an identifier ({}); keep it only if it measures something",
                 decision.name, decision.reason
             )),
             ColumnRole::Text => Some(format!(
@@ -520,7 +520,7 @@ fn role_warnings(roles: &[ColumnDecision], warnings: &mut Vec<String>) {
             )),
             ColumnRole::Feature if decision.on_request && decision.reason.starts_with("kept") => {
                 Some(format!(
-                    "column `{}` is {}; scores may reflect the rows it names rather than the data",
+                    "column `{}` is {}; scores may reflect the rows it names, not the data",
                     decision.name, decision.reason
                 ))
             }

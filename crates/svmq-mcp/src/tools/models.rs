@@ -17,7 +17,7 @@ use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, Json, RoleServer};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use svmq_data::{TargetOptions, Task, ValidationOptions};
+use svmq_data::{ColumnOverrides, TargetOptions, Task, ValidationOptions};
 use svmq_service::data_check::validate_file;
 use svmq_service::export::ExportFormat;
 use svmq_service::prediction::predictions_csv;
@@ -56,6 +56,7 @@ pub(crate) fn validation_options(
             // The server's own cap replaces it where the options are used.
             max_classes: svmq_data::dataset::DEFAULT_MAX_CLASSES,
         },
+        columns: ColumnOverrides::default(),
         folds: Some(folds),
     })
 }

@@ -8,6 +8,7 @@ use crate::Failure;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use svmq_data::ColumnRole;
 use svmq_service::model_store::{headline, summary};
 use svmq_service::training::TrainingReport;
 use svmq_service::{Service, ServiceError, TrainingObserver};
@@ -65,6 +66,42 @@ pub fn run(
     Ok(())
 }
 
+/// Columns named in the line of columns left out, at most; `--json` has them all.
+const MAX_LEFT_OUT_NAMED: usize = 10;
+
+/// `  left out: id (identifier), notes (text), ...`: the columns other than the
+/// targets that are not features, with their role; their reasons are in the warnings
+/// and in `--json`. `None` when every other column is a feature.
+fn left_out(report: &TrainingReport) -> Option<String> {
+    let named: Vec<String> = report
+        .data
+        .roles
+        .iter()
+        .filter(|decision| !matches!(decision.role, ColumnRole::Feature | ColumnRole::Target))
+        .map(|decision| format!("{} ({})", shortened(&decision.name), decision.role.name()))
+        .collect();
+    if named.is_empty() {
+        return None;
+    }
+    let more = named.len().saturating_sub(MAX_LEFT_OUT_NAMED);
+    let mut line = format!(
+        "  left out: {}",
+        named[..named.len().min(MAX_LEFT_OUT_NAMED)].join(", ")
+    );
+    if more > 0 {
+        line.push_str(&format!(" and {more} more"));
+    }
+    Some(line)
+}
+
+/// A column name cut to 60 characters, the cut marked with `…`.
+fn shortened(name: &str) -> String {
+    match name.char_indices().nth(59) {
+        Some((cut, _)) if name.chars().count() > 60 => format!("{}…", &name[..cut]),
+        _ => name.to_string(),
+    }
+}
+
 /// The human summary of a training.
 pub fn describe(model_id: &str, report: &TrainingReport) -> Vec<String> {
     // Hundredths below a second: a small data set trains in a few of them.
@@ -81,6 +118,9 @@ pub fn describe(model_id: &str, report: &TrainingReport) -> Vec<String> {
         report.data.test_rows,
         report.data.features.len()
     ));
+    if let Some(line) = left_out(report) {
+        lines.push(line);
+    }
     for target in &report.targets {
         let pruned = target
             .trials

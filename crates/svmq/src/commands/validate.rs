@@ -2,7 +2,8 @@
 //! the same report the MCP tool `validate_data` returns. The file is read under the
 //! limits of the home's `svmq.toml`, as `svmq train` reads it.
 //!
-//! The text output lists the shape, each column's type, role and missing count, the
+//! The text output lists the shape, each column's type, role (feature, target,
+//! identifier, constant, text, excluded) and missing count, the
 //! class balance (classification) or each target's summary (regression), then the
 //! warnings and the blocking problems, and ends with whether the data is trainable.
 //! Blocking problems make the command exit with 1 after printing the report.
@@ -18,7 +19,9 @@ use clap::Args;
 use serde_json::json;
 use std::path::PathBuf;
 use svmq_data::validate::{ColumnReport, ColumnRole};
-use svmq_data::{ColumnKind, TargetOptions, Task, ValidationOptions, ValidationReport};
+use svmq_data::{
+    ColumnKind, ColumnOverrides, TargetOptions, Task, ValidationOptions, ValidationReport,
+};
 use svmq_service::data_check::validate_file;
 use svmq_service::request::MAX_FOLDS;
 
@@ -57,6 +60,13 @@ pub struct ValidateArgs {
         value_parser = RangedU64ValueParser::<usize>::new().range(2..=MAX_FOLDS as u64)
     )]
     pub folds: usize,
+    /// Leave this column out of the features (repeatable).
+    #[arg(long = "drop", value_name = "COLUMN")]
+    pub drop_columns: Vec<String>,
+    /// Use this column as a feature though it looks like an identifier or free text
+    /// (repeatable).
+    #[arg(long = "keep", value_name = "COLUMN")]
+    pub keep_columns: Vec<String>,
 }
 
 impl ValidateArgs {
@@ -71,6 +81,10 @@ impl ValidateArgs {
                 target_column: self.target.clone(),
                 target_dimension: self.target_dimension,
                 max_classes,
+            },
+            columns: ColumnOverrides {
+                exclude: self.drop_columns.clone(),
+                include: self.keep_columns.clone(),
             },
             folds: Some(self.folds),
         }
@@ -190,12 +204,12 @@ fn describe_columns(columns: &[ColumnReport]) -> Vec<String> {
         .unwrap_or(0)
         .clamp("column".len(), MAX_SHOWN_WIDTH);
     let mut lines = vec![format!(
-        "  {:<name_width$}  {:<11}  {:<7}  {:>7}  {:>8}",
+        "  {:<name_width$}  {:<11}  {:<10}  {:>7}  {:>8}",
         "column", "type", "role", "missing", "distinct"
     )];
     for column in &listed {
         lines.push(format!(
-            "  {:<name_width$}  {:<11}  {:<7}  {:>7}  {:>8}",
+            "  {:<name_width$}  {:<11}  {:<10}  {:>7}  {:>8}",
             shortened(&column.name),
             kind_name(column.kind),
             role_name(column.role),
@@ -271,7 +285,10 @@ fn role_name(role: ColumnRole) -> &'static str {
     match role {
         ColumnRole::Feature => "feature",
         ColumnRole::Target => "target",
-        ColumnRole::Ignored => "ignored",
+        ColumnRole::Identifier => "identifier",
+        ColumnRole::Constant => "constant",
+        ColumnRole::Text => "text",
+        ColumnRole::Excluded => "excluded",
     }
 }
 
