@@ -3,6 +3,7 @@
 //! `"false"`. Where a tool's schema asks for a number or a boolean, such a string is
 //! read as one; anything else is refused with what was expected. The schemas still
 //! say `integer`, `number` and `boolean`: these readers only widen what is accepted.
+//! Lists of column names may likewise come as a JSON string, or as one bare name.
 
 use serde::de::Error;
 use serde::{Deserialize, Deserializer};
@@ -110,6 +111,34 @@ fn boolean<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D
         .ok_or_else(|| D::Error::custom(format!("expected true or false, got {}", shown(&value))))
 }
 
+/// An optional list of column names: an array of strings, a string holding such an
+/// array as JSON, or a single name.
+fn names<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<String>>, D::Error> {
+    let Some(value) = argument(deserializer)? else {
+        return Ok(None);
+    };
+    let listed = |items: &[Value]| -> Option<Vec<String>> {
+        items
+            .iter()
+            .map(|item| item.as_str().map(str::to_string))
+            .collect()
+    };
+    let parsed = match &value {
+        Value::Array(items) => listed(items),
+        Value::String(text) => match serde_json::from_str::<Value>(text.trim()) {
+            Ok(Value::Array(items)) => listed(&items),
+            _ => Some(vec![text.trim().to_string()]),
+        },
+        _ => None,
+    };
+    parsed.map(Some).ok_or_else(|| {
+        D::Error::custom(format!(
+            "expected an array of column names, got {}",
+            shown(&value)
+        ))
+    })
+}
+
 /// A reader for one parameter: the kind's reader, with the parameter's name and
 /// what it takes in its error.
 macro_rules! parameter {
@@ -151,6 +180,18 @@ parameter!(optimize_hyperparameters, boolean, bool, "true or false");
 parameter!(validate_data, boolean, bool, "true or false");
 parameter!(use_async_queue, boolean, bool, "true or false");
 parameter!(include_probabilities, boolean, bool, "true or false");
+parameter!(
+    exclude_columns,
+    names,
+    Vec<String>,
+    "an array of column names"
+);
+parameter!(
+    include_columns,
+    names,
+    Vec<String>,
+    "an array of column names"
+);
 
 #[cfg(test)]
 mod tests {
@@ -169,6 +210,8 @@ mod tests {
         test_size: Option<f64>,
         #[serde(default, deserialize_with = "super::use_async_queue")]
         use_async_queue: Option<bool>,
+        #[serde(default, deserialize_with = "super::exclude_columns")]
+        exclude_columns: Option<Vec<String>>,
     }
 
     fn read(value: serde_json::Value) -> Result<Arguments, String> {
@@ -188,6 +231,13 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(strings, typed);
+        let names = Some(vec!["id".to_string(), "code".to_string()]);
+        for given in [json!(["id", "code"]), json!("[\"id\", \"code\"]")] {
+            let read = read(json!({ "exclude_columns": given })).unwrap();
+            assert_eq!(read.exclude_columns, names);
+        }
+        let single = read(json!({"exclude_columns": " id "})).unwrap();
+        assert_eq!(single.exclude_columns, Some(vec!["id".to_string()]));
         assert_eq!(
             read(json!({"n_trials": null})).unwrap(),
             read(json!({})).unwrap()
@@ -219,6 +269,10 @@ mod tests {
             (
                 json!({"use_async_queue": 1}),
                 "use_async_queue must be true or false",
+            ),
+            (
+                json!({"exclude_columns": [1, 2]}),
+                "exclude_columns must be an array of column names",
             ),
         ] {
             let error = read(arguments.clone()).unwrap_err();

@@ -82,6 +82,13 @@ pub struct TrainingParams {
     /// Search sampler: tpe (default), random, grid.
     #[serde(default)]
     pub sampler: Option<SamplerKind>,
+    /// Columns to leave out of the features (at most 1000 names).
+    #[serde(default, deserialize_with = "crate::lenient::exclude_columns")]
+    pub exclude_columns: Option<Vec<String>>,
+    /// Columns to use as features though they look like identifiers or free text
+    /// (at most 1000 names).
+    #[serde(default, deserialize_with = "crate::lenient::include_columns")]
+    pub include_columns: Option<Vec<String>>,
     /// Who the task and model belong to. Default: the server's user.
     #[serde(default)]
     pub user_id: Option<String>,

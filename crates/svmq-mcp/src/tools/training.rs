@@ -112,6 +112,8 @@ pub(crate) fn checked_training_request(
         test_size: params.test_size.unwrap_or(defaults.test_size),
         seed: params.seed.unwrap_or(defaults.seed),
         sampler: params.sampler.unwrap_or(defaults.sampler),
+        exclude_columns: params.exclude_columns.clone().unwrap_or_default(),
+        include_columns: params.include_columns.clone().unwrap_or_default(),
         limits: limits.clone(),
         ..defaults
     };

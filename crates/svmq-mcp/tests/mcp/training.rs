@@ -228,3 +228,53 @@ async fn cancelling_a_waiting_call_cancels_its_task() {
     );
     harness.stop().await;
 }
+
+/// The classes of `classification_csv` with a row number `id` in front.
+fn with_row_numbers() -> String {
+    crate::support::classification_csv()
+        .lines()
+        .enumerate()
+        .map(|(index, line)| {
+            let id = if index == 0 {
+                "id".to_string()
+            } else {
+                index.to_string()
+            };
+            format!("{id},{line}\n")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn identifiers_are_left_out_and_the_column_parameters_override_the_rules() {
+    let harness = Harness::start("column-roles", 1).await;
+    std::fs::write(harness.root.join("ids.csv"), with_row_numbers()).unwrap();
+    let mut arguments = quick("ids.csv");
+    arguments["use_async_queue"] = json!(false);
+    let trained = harness.ok("train_svm_classifier", arguments.clone()).await;
+    let summary = &trained["task"]["result"]["summary"];
+    assert_eq!(summary["columns"]["id"]["role"], "identifier", "{trained}");
+    assert!(summary["columns"]["id"]["reason"]
+        .as_str()
+        .is_some_and(|reason| reason.contains("row number")));
+    assert_eq!(summary["features"], json!(["x1", "x2"]));
+    assert!(summary["warnings"]
+        .to_string()
+        .contains("`id` is left out of the features"));
+
+    arguments["include_columns"] = json!(["id"]);
+    // Some clients send every argument as a string.
+    arguments["exclude_columns"] = json!("[\"x2\"]");
+    let trained = harness.ok("train_svm_classifier", arguments.clone()).await;
+    let summary = &trained["task"]["result"]["summary"];
+    assert_eq!(summary["features"], json!(["id", "x1"]), "{trained}");
+    assert_eq!(summary["columns"]["x2"]["role"], "excluded");
+
+    arguments["include_columns"] = json!(["identifier"]);
+    let error = harness.error("train_svm_classifier", arguments).await;
+    assert!(
+        error.contains("`identifier`") && error.contains("`x1`"),
+        "{error}"
+    );
+    harness.stop().await;
+}
