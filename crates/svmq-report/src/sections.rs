@@ -10,6 +10,7 @@ use crate::escape::text;
 use crate::number::format;
 use crate::page::{note, table, Cell, Page};
 use crate::parameter_importance;
+use svmq_data::{ColumnDecision, ColumnRole};
 use svmq_service::training::{DataSummary, TargetReport, TrainingReport};
 use svmq_tune::space::{Gamma, TrialParams};
 use svmq_tune::study::TrialState;
@@ -38,13 +39,15 @@ pub fn data(page: &mut Page, report: &TrainingReport) {
         Cell::Text("target".into()),
         Cell::Text(list(&summary.targets)),
     ]);
-    if !summary.ignored_columns.is_empty() {
+    // Reports older than column roles name their left-out columns only.
+    if !summary.ignored_columns.is_empty() && summary.roles.is_empty() {
         rows.push(vec![
             Cell::Text("ignored (constant or empty)".into()),
             Cell::Text(list(&summary.ignored_columns)),
         ]);
     }
     let mut html = table(&["", ""], &rows);
+    html.push_str(&column_roles(summary));
     if let Some(classes) = &summary.class_counts {
         html.push_str("<p>Rows per class:</p>\n");
         let bars: Vec<Bar> = classes
@@ -85,6 +88,43 @@ pub fn data(page: &mut Page, report: &TrainingReport) {
         }
     }
     page.section("data", "Data", &html);
+}
+
+/// The columns left out of the features, and those kept against the rules, with
+/// their role and reason; nothing when every other column is a plain feature.
+fn column_roles(summary: &DataSummary) -> String {
+    let notable: Vec<&ColumnDecision> = summary
+        .roles
+        .iter()
+        .filter(|decision| match decision.role {
+            ColumnRole::Target => false,
+            ColumnRole::Feature => decision.on_request,
+            _ => true,
+        })
+        .collect();
+    if notable.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<Vec<Cell>> = notable
+        .iter()
+        .take(MAX_COLUMNS_LISTED)
+        .map(|decision| {
+            vec![
+                Cell::Text(text(&decision.name)),
+                Cell::Text(decision.role.name().into()),
+                Cell::Text(text(&decision.reason)),
+            ]
+        })
+        .collect();
+    let mut html = String::from("<p>Columns left out of the features, or kept on request:</p>\n");
+    html.push_str(&table(&["column", "role", "why"], &rows));
+    if notable.len() > MAX_COLUMNS_LISTED {
+        html.push_str(&note(&format!(
+            "The first {MAX_COLUMNS_LISTED} of {} such columns.",
+            notable.len()
+        )));
+    }
+    html
 }
 
 fn list(names: &[String]) -> String {

@@ -230,11 +230,39 @@ fn a_report_saved_before_the_plot_data_existed_still_renders() {
         .as_object_mut()
         .expect("data")
         .remove("columns");
+    saved["data"].as_object_mut().expect("data").remove("roles");
     // NaN is written as null.
     saved["targets"][0]["cv_std"] = Value::Null;
     let html = render_saved("0123456789abcdef0123456789abcdef", saved).expect("renders");
     assert!(html.contains("stores no test scores"));
     assert!(section_ids(&html).iter().any(|id| id == "roc-0"));
+}
+
+#[test]
+fn the_columns_left_out_are_listed_with_their_role_and_reason() {
+    let dir = directory("roles");
+    let mut csv = String::from("id,<i>code</i>,x,y,label\n");
+    for row in 0..60 {
+        let (x, y) = (noise(row, 1) * 3.0, noise(row, 2) * 3.0);
+        let label = if x + y > 0.0 { "yes" } else { "no" };
+        csv.push_str(&format!(
+            "{},C{:04}Z,{x:.4},{y:.4},{label}\n",
+            row + 1,
+            row * 7
+        ));
+    }
+    let path = dir.join("ids.csv");
+    std::fs::write(&path, csv).expect("write data");
+    let report = training(path, Task::Classification);
+    let html = render("0123456789abcdef0123456789abcdef", &report);
+    keep("roles", &html);
+    assert!(
+        html.contains("Columns left out of the features"),
+        "the roles table"
+    );
+    assert!(html.contains("<td>id</td><td>identifier</td><td>whole numbers"));
+    assert!(html.contains("&lt;i&gt;code&lt;/i&gt;"));
+    assert!(!html.contains("<i>code"));
 }
 
 #[test]
