@@ -113,7 +113,7 @@ fn whole_number_identifier(column: &ColumnSchema, cells: &[&Cell]) -> Option<Str
                 leading_zeros += 1;
                 text.len()
             }
-            _ => format!("{}", value.abs()).len(),
+            _ => digit_count(value.abs() as u64),
         };
         *widths.entry(digits).or_insert(0) += 1;
         if *value != 0.0 && value % 100.0 == 0.0 {
@@ -149,6 +149,16 @@ fn whole_number_identifier(column: &ColumnSchema, cells: &[&Cell]) -> Option<Str
         ));
     }
     None
+}
+
+/// Decimal digits of a whole number (1 for 0).
+fn digit_count(mut value: u64) -> usize {
+    let mut digits = 1;
+    while value >= 10 {
+        value /= 10;
+        digits += 1;
+    }
+    digits
 }
 
 fn is_digits(text: &str) -> bool {
