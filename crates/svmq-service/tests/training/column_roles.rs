@@ -191,3 +191,51 @@ fn a_queued_payload_from_before_column_roles_still_reads() {
     let request: TrainingRequest = serde_json::from_str(payload).expect("old payload reads");
     assert!(request.exclude_columns.is_empty() && request.include_columns.is_empty());
 }
+
+#[test]
+fn every_warning_of_validate_reaches_the_training_report() {
+    let fixture = Fixture::new("validate-warnings");
+    let mut random = Random::new(8);
+    // An identifier, a constant, a duplicate, a mostly missing column, a leak.
+    let table: Vec<Vec<String>> = (0..60)
+        .map(|row| {
+            let label = if row % 3 == 0 { "yes" } else { "no" };
+            let x = field(random.unit() * 10.0);
+            vec![
+                format!("{:06}", 1000 + row * 17),
+                "same".to_string(),
+                x.clone(),
+                x,
+                if row % 4 == 0 {
+                    field(random.unit())
+                } else {
+                    String::new()
+                },
+                (if label == "yes" { "1" } else { "0" }).to_string(),
+                label.to_string(),
+            ]
+        })
+        .collect();
+    let path = fixture.write(
+        "warnings.csv",
+        &csv(
+            &["ref_code", "flat", "x", "x_copy", "sparse", "leak", "label"],
+            &table,
+        ),
+    );
+    let request = TrainingRequest {
+        optimize_hyperparameters: false,
+        ..request(&path, Task::Classification)
+    };
+    let options = svmq_data::ValidationOptions {
+        task: Task::Classification,
+        target: svmq_data::TargetOptions::default(),
+        columns: svmq_data::ColumnOverrides::default(),
+        folds: Some(request.cv_folds),
+    };
+    let validated =
+        svmq_service::data_check::validate_file(&path, &request.limits, &options).unwrap();
+    assert!(validated.warnings.len() >= 5, "{:?}", validated.warnings);
+    let outcome = train_ok(&request);
+    assert_eq!(outcome.report.warnings, validated.warnings);
+}
