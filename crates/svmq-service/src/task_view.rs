@@ -25,7 +25,8 @@ pub struct TaskView {
     pub status: TaskState,
     /// Percent done, 0 to 100.
     pub progress: f64,
-    /// What the task is doing, e.g. the trial and the best score so far.
+    /// What the task is doing, e.g. the trial and the best score so far; none once
+    /// failed or cancelled.
     pub progress_message: Option<String>,
     /// While queued: 1 for the task that starts next.
     pub queue_position: Option<u64>,
@@ -55,7 +56,14 @@ impl TaskView {
     pub fn of(task: &TaskRecord, estimate: Option<QueueEstimate>) -> TaskView {
         let phase = &task.phase;
         let estimate = estimate.filter(|_| *phase == TaskPhase::Queued);
-        let progress = phase.progress().cloned().unwrap_or_default();
+        let mut progress = phase.progress().cloned().unwrap_or_default();
+        if matches!(
+            phase,
+            TaskPhase::Failed { .. } | TaskPhase::Cancelled { .. }
+        ) {
+            // The last message spoke of a run that no longer runs ("… about 29 s left").
+            progress.message = None;
+        }
         let result = phase.result();
         TaskView {
             task_id: task.id.to_string(),

@@ -95,7 +95,13 @@ pub fn status(
             }
         }
         if finished {
-            return Ok(());
+            // A watcher (a script waiting on the task) learns how it ended.
+            let unsuccessful = matches!(task.status, TaskState::Failed | TaskState::Cancelled);
+            return if watch && unsuccessful {
+                Err(Failure::Reported)
+            } else {
+                Ok(())
+            };
         }
         std::thread::sleep(Duration::from_secs(1));
     }
