@@ -7,6 +7,7 @@ mod libsvm_tools;
 mod number_format;
 mod progress_bar;
 mod settings;
+mod table;
 mod training_args;
 
 use clap::{CommandFactory, Parser, Subcommand};

@@ -6,8 +6,22 @@ mod support;
 use support::svmq;
 
 const SUBCOMMANDS: [&str; 16] = [
-    "train", "validate", "predict", "export", "report", "models", "submit", "status", "tasks",
-    "cancel", "queue", "logs", "worker", "serve", "completions", "man",
+    "train",
+    "validate",
+    "predict",
+    "export",
+    "report",
+    "models",
+    "submit",
+    "status",
+    "tasks",
+    "cancel",
+    "queue",
+    "logs",
+    "worker",
+    "serve",
+    "completions",
+    "man",
 ];
 
 #[test]
