@@ -68,7 +68,7 @@ pub struct TrainingParams {
     pub validate_data: Option<bool>,
     /// Feature scaling fitted on training rows only: standard (default), minmax,
     /// robust, none.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lenient::scaling_method")]
     pub scaling_method: Option<ScalingMethod>,
     /// Share of rows held out for the test metrics, between 0.01 and 0.9; the test
     /// split must hold a row of every class.

@@ -209,6 +209,8 @@ async def main(svmq, home, root, outside):
             await client.error("get_model_info", {"model_id": UNKNOWN_ID}, "no model")
             await client.error("predict_from_values", {"model_id": "../../etc/passwd", "feature_values": [1]}, "not a model id")
             await client.error("get_task_status", {"task_id": UNKNOWN_ID}, "unknown task id")
+            await client.error("train_svm_classifier", {"data_source": "iris.csv", "scaling_method": "quantile"},
+                               "scaling_method: quantile scaling is not supported")
 
             deleted = await client.ok("delete_model", {"model_id": model_id})
             check(deleted["deleted"] is True, f"{deleted}")
