@@ -184,3 +184,53 @@ async fn tools_list_stays_under_its_budget() {
     );
     harness.stop().await;
 }
+
+/// The README's tool table: the cell of results of the row naming `tool`; "the same"
+/// stands for train_svm_classifier's.
+fn readme_result_fields(readme: &str, tool: &str) -> Option<String> {
+    let cell = readme
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .find_map(|line| {
+            let cells: Vec<&str> = line.split(" | ").collect();
+            let named = cells
+                .first()?
+                .split(", ")
+                .any(|name| name.trim_start_matches("| ") == format!("`{tool}`"));
+            named.then(|| cells.last().unwrap().trim_end_matches(" |").to_string())
+        })?;
+    if cell == "the same" {
+        return readme_result_fields(readme, "train_svm_classifier");
+    }
+    Some(cell)
+}
+
+/// The README shows each tool's result fields: every field of its output schema.
+#[tokio::test]
+async fn the_readme_table_shows_every_result_field() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("README.md");
+    let harness = Harness::start("readme", 0).await;
+    for tool in harness.client.list_all_tools().await.unwrap() {
+        let cell = readme_result_fields(&readme, &tool.name)
+            .unwrap_or_else(|| panic!("README's tool table has no row for {}", tool.name));
+        let output = tool.output_schema.as_ref().unwrap();
+        for field in output["properties"].as_object().unwrap().keys() {
+            if field == "success" || field == "message" {
+                continue;
+            }
+            assert!(
+                cell.contains(&format!("`{field}`")),
+                "README: {} gives {field}: {cell}",
+                tool.name
+            );
+        }
+        assert_eq!(
+            output.get("required").cloned().unwrap_or_default(),
+            serde_json::json!(["success", "message"]),
+            "{}",
+            tool.name
+        );
+    }
+    harness.stop().await;
+}

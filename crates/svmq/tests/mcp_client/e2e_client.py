@@ -212,6 +212,19 @@ async def main(svmq, home, root, outside):
             await client.error("train_svm_classifier", {"data_source": "iris.csv", "scaling_method": "quantile"},
                                "scaling_method: quantile scaling is not supported")
 
+            # The tools not called above, so that the SDK checks their results against
+            # their output schemas too.
+            regressor = await client.ok("train_svm_regressor", {
+                "data_source": "iris.csv", "target_column": "petal_width",
+                "n_trials": 3, "cv_folds": 3, "use_async_queue": False,
+            })
+            check(regressor["status"] == "completed" and regressor["model_id"], f"{regressor}")
+            exported = await client.ok("export_model", {
+                "model_id": regressor["model_id"], "format": "onnx", "output_path": "regressor.onnx",
+            })
+            check(exported["format"] == "onnx" and exported["details"], f"{exported}")
+            print(f"  regressor {regressor['model_id']} trained and exported", flush=True)
+
             deleted = await client.ok("delete_model", {"model_id": model_id})
             check(deleted["deleted"] is True, f"{deleted}")
             await client.error("predict_from_values", {"model_id": model_id, "feature_values": [1, 2, 3, 4]}, "no model")
