@@ -53,6 +53,28 @@ impl ScalingMethod {
         }
     }
 
+    /// Methods that users of the original pass and svmq does not implement.
+    pub const UNSUPPORTED: [&'static str; 2] = ["quantile", "power"];
+
+    /// Why `name` names no method, with the supported ones. The name itself is not
+    /// repeated (it may be huge), except as one of [`Self::UNSUPPORTED`].
+    pub fn unknown_name_message(name: &str) -> String {
+        let supported = Self::NAMES.join(", ");
+        match Self::UNSUPPORTED
+            .iter()
+            .find(|unsupported| **unsupported == name)
+        {
+            Some(unsupported) => format!(
+                "{unsupported} scaling is not supported; the supported scaling methods are \
+                 {supported}"
+            ),
+            None => format!(
+                "unknown scaling method; the supported ones are {supported} (quantile and \
+                 power are not supported)"
+            ),
+        }
+    }
+
     /// The method's name as requests spell it: the inverse of [`from_name`].
     ///
     /// [`from_name`]: ScalingMethod::from_name
@@ -282,5 +304,24 @@ mod tests {
             serde_json::to_string(&ScalingMethod::MinMax).unwrap(),
             "\"minmax\""
         );
+    }
+
+    #[test]
+    fn unsupported_and_unknown_names_are_refused_with_the_supported_ones() {
+        for name in ScalingMethod::UNSUPPORTED {
+            assert_eq!(ScalingMethod::from_name(name), None);
+            let message = ScalingMethod::unknown_name_message(name);
+            assert!(message.starts_with(&format!("{name} scaling is not supported")));
+            assert!(
+                message.ends_with("standard, minmax, robust, none"),
+                "{message}"
+            );
+        }
+        let message = ScalingMethod::unknown_name_message(&"z".repeat(1 << 20));
+        assert!(
+            message.contains("standard, minmax, robust, none"),
+            "{message}"
+        );
+        assert!(message.len() < 200, "{message}");
     }
 }

@@ -8,6 +8,7 @@
 use serde::de::Error;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+use svmq_data::ScalingMethod;
 
 /// What the argument holds, before its type is checked.
 fn argument<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
@@ -193,6 +194,29 @@ parameter!(
     "an array of column names"
 );
 
+/// `scaling_method`: one of [`ScalingMethod::NAMES`]. A method of the original that
+/// svmq does not implement (quantile, power) is refused as such, with the supported
+/// ones; so is any other name, echoed cut short.
+pub fn scaling_method<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<ScalingMethod>, D::Error> {
+    let Some(value) = argument(deserializer)? else {
+        return Ok(None);
+    };
+    let name = text(&value).unwrap_or_default();
+    if let Some(method) = ScalingMethod::from_name(name) {
+        return Ok(Some(method));
+    }
+    let reason = ScalingMethod::unknown_name_message(name);
+    Err(D::Error::custom(
+        if ScalingMethod::UNSUPPORTED.contains(&name) {
+            format!("scaling_method: {reason}")
+        } else {
+            format!("scaling_method: {reason}; got {}", shown(&value))
+        },
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;
@@ -212,6 +236,8 @@ mod tests {
         use_async_queue: Option<bool>,
         #[serde(default, deserialize_with = "super::exclude_columns")]
         exclude_columns: Option<Vec<String>>,
+        #[serde(default, deserialize_with = "super::scaling_method")]
+        scaling_method: Option<svmq_data::ScalingMethod>,
     }
 
     fn read(value: serde_json::Value) -> Result<Arguments, String> {
@@ -278,10 +304,38 @@ mod tests {
             let error = read(arguments.clone()).unwrap_err();
             assert!(error.contains(expected), "{arguments}: {error}");
         }
+        for (method, expected) in [
+            (
+                json!("quantile"),
+                "scaling_method: quantile scaling is not supported",
+            ),
+            (
+                json!("power"),
+                "scaling_method: power scaling is not supported",
+            ),
+            (json!("zscore"), "scaling_method: unknown scaling method"),
+            (json!(3), "scaling_method: unknown scaling method"),
+        ] {
+            let error = read(json!({ "scaling_method": method })).unwrap_err();
+            assert!(error.contains(expected), "{method}: {error}");
+            assert!(
+                error.contains("standard, minmax, robust, none"),
+                "{method}: {error}"
+            );
+        }
+        assert_eq!(
+            read(json!({"scaling_method": " robust "}))
+                .unwrap()
+                .scaling_method,
+            Some(svmq_data::ScalingMethod::Robust)
+        );
         // A huge argument is not echoed back whole.
         let huge = "9".repeat(10 << 20) + "x";
         let error = read(json!({ "n_trials": huge })).unwrap_err();
         assert!(error.len() < 300, "{} bytes", error.len());
+        assert!(error.contains("bytes)"), "{error}");
+        let error = read(json!({ "scaling_method": huge })).unwrap_err();
+        assert!(error.len() < 400, "{} bytes", error.len());
         assert!(error.contains("bytes)"), "{error}");
     }
 }

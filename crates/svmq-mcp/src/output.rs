@@ -1,9 +1,14 @@
 //! The tools' results: each is a JSON object with a schema (the tool's
 //! `outputSchema`); the server sends it as `structuredContent` and as text. Field
-//! docs give units. Reports whose shape belongs to other crates (training summaries,
-//! data-quality reports) travel as JSON values inside a typed envelope.
+//! docs become the schema's descriptions, loaded into an agent's context with
+//! `tools/list`: they are short and give units, and a field whose name says it all
+//! has none (`description = ""`). Reports whose shape belongs to other
+//! crates (training summaries, data-quality reports) travel as JSON values inside a
+//! typed envelope. A task inside another tool's result is described once, by
+//! `get_task_status`, and a model by `list_models`: elsewhere its schema is an object
+//! "as get_task_status returns it".
 
-use schemars::JsonSchema;
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -14,9 +19,9 @@ pub use svmq_service::{ModelView, QueueStatus, TaskView};
 /// happened and what to do next, and the tool's own fields beside them.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Reply<T> {
-    /// True when the call did what it asked; a cancel of a finished task is false.
+    /// Whether the call did what it asked.
     pub success: bool,
-    /// What happened, and what to do next.
+    /// What happened and what to do next.
     pub message: String,
     /// The tool's own fields.
     #[serde(flatten)]
@@ -46,57 +51,72 @@ impl<T> Reply<T> {
 /// A training task as submitted, or as finished when the call waited for it.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TrainingTask {
-    /// The task's id: poll get_task_status with it.
+    /// Poll get_task_status with it.
     pub task_id: String,
     /// queued, running, completed, failed or cancelled.
     #[schemars(with = "String")]
     pub status: svmq_service::TaskState,
     /// svm_classification or svm_regression.
     pub task_type: String,
-    /// False when the idempotency key matched an earlier task, returned instead.
+    /// False when idempotency_key returned an earlier task.
     pub created: bool,
-    /// True when the call waited for the training to finish (use_async_queue = false).
+    /// True when use_async_queue false waited.
     pub waited: bool,
-    /// The trained model's id once the task has completed.
+    /// The model's id once completed.
     pub model_id: Option<String>,
-    /// What to do next.
+    /// The next call to make.
     pub next_step: String,
-    /// The task's state when the call returned.
+    /// The task as get_task_status returns it.
+    #[schemars(schema_with = "object_schema")]
     pub task: TaskView,
 }
 
 /// One page of training tasks: the result of `list_training_tasks`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TaskList {
-    /// Newest first.
+    /// Newest first, each as get_task_status returns it.
+    #[schemars(schema_with = "task_list_schema")]
     pub tasks: Vec<TaskView>,
-    /// Tasks in this page (more exist when next_cursor is set).
+    /// Tasks in this page.
     pub total_count: u64,
-    /// Pass as cursor to list older tasks; null on the last page.
+    /// The cursor of the next, older page; null on the last.
     pub next_cursor: Option<String>,
+}
+
+/// A view described by another tool's result (a task by get_task_status's, a model
+/// by list_models'): an object.
+fn object_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": "object"})
+}
+
+/// Tasks inside another tool's result.
+fn task_list_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": "array", "items": {"type": "object"}})
 }
 
 /// The result of `cancel_training_task`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Cancelled {
-    /// The task asked to cancel.
+    /// The task.
+    #[schemars(description = "")]
     pub task_id: String,
-    /// cancelled (it was queued), stop_requested (it is running and stops within a
-    /// second; its status becomes cancelled once training has really stopped), or
-    /// already_finished (nothing to cancel; success is false).
+    /// cancelled, stop_requested (running; stops within a second) or
+    /// already_finished.
     pub outcome: String,
 }
 
 /// One line of a task's log.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct LogLineView {
-    /// Position in the task's log, from 1.
+    /// From 1.
+    #[schemars(description = "")]
     pub sequence: i64,
-    /// Milliseconds since the Unix epoch.
+    /// Unix time, ms.
     pub at: i64,
     /// info, warning or error.
     pub level: String,
-    /// The text, with the server's absolute paths shown relative to their root.
+    /// The text, paths shown relative to their root.
+    #[schemars(description = "")]
     pub message: String,
 }
 
@@ -104,6 +124,7 @@ pub struct LogLineView {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TaskLogs {
     /// The task.
+    #[schemars(description = "")]
     pub task_id: String,
     /// Oldest first.
     pub lines: Vec<LogLineView>,
@@ -112,42 +133,43 @@ pub struct TaskLogs {
 /// The prediction for one input row.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PredictionView {
-    /// Classification: the predicted class as written in the training data.
+    /// Classification: the class.
     pub label: Option<String>,
-    /// Regression: one predicted value per target, in the target's units.
+    /// Regression: one value per target.
     pub values: Option<Vec<f64>>,
-    /// Classification with probabilities: each class's probability.
+    /// Per class, when asked for and trained.
     pub probabilities: Option<BTreeMap<String, f64>>,
-    /// One decision value per class pair (one for two classes and for regression).
+    /// One per class pair (one for two classes and for regression).
     pub decision_values: Vec<f64>,
 }
 
 /// The result of `predict_from_values`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Predictions {
-    /// The model that predicted.
+    /// The model.
+    #[schemars(description = "")]
     pub model_id: String,
     /// classification or regression.
     pub task: String,
-    /// Regression: the target columns, in the order of each prediction's values.
+    /// Regression: the targets, in the order of values.
     pub targets: Vec<String>,
-    /// One per input row, in order.
+    /// One per row, in order.
     pub predictions: Vec<PredictionView>,
 }
 
 /// The result of `predict_from_file`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct FilePredictions {
-    /// The model that predicted.
+    /// The model.
+    #[schemars(description = "")]
     pub model_id: String,
     /// Rows predicted.
     pub rows: u64,
-    /// Classification: rows per predicted class. Regression: per target, the mean,
-    /// min and max of the predictions.
+    /// Rows per class, or per target the mean, min and max.
     pub summary: Value,
-    /// Where the CSV was written, when output_path was given.
+    /// Where the CSV was written, if output_path was given.
     pub output_path: Option<String>,
-    /// The predictions as CSV, when no output_path was given.
+    /// The CSV, if no output_path was given.
     pub csv: Option<String>,
 }
 
@@ -161,42 +183,44 @@ pub struct ModelList {
 /// The result of `get_model_info`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ModelInfo {
-    /// The model's registry entry.
+    /// The model as list_models lists it.
+    #[schemars(schema_with = "object_schema")]
     pub model: ModelView,
-    /// The full training report: parameters, metrics, trials, data schema, timings.
+    /// Parameters, metrics, trials, data schema, timings.
     pub report: Value,
 }
 
 /// The result of `delete_model`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Deleted {
-    /// The model deleted.
+    /// The model.
+    #[schemars(description = "")]
     pub model_id: String,
-    /// Always true: a model that cannot be deleted is a tool error instead.
+    /// Always true.
     pub deleted: bool,
 }
 
 /// The result of `export_model`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ExportedModel {
-    /// The model exported.
+    /// The model.
+    #[schemars(description = "")]
     pub model_id: String,
     /// onnx or libsvm.
     pub format: String,
     /// Where the file was written.
     pub output_path: String,
-    /// How to use the file: for ONNX the opsets, inputs and outputs; for LIBSVM the
-    /// target, the preprocessed feature names in input order and each class's label.
+    /// What the file expects: ONNX opsets, inputs, outputs; LIBSVM feature order,
+    /// labels.
     pub details: Value,
 }
 
 /// The result of `validate_data`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DataReport {
-    /// Whether training can go ahead (no blocking problems).
+    /// No blocking problems: training can go ahead.
     pub trainable: bool,
-    /// Shape, column types and roles, missing values, constant and duplicate columns,
-    /// class balance or target summaries, leak candidates, correlated pairs,
-    /// blocking_problems and warnings.
+    /// Shape, columns, missing values, class balance or target summary, leak
+    /// candidates, correlated pairs, blocking_problems, warnings.
     pub report: Value,
 }

@@ -148,8 +148,13 @@ impl SvmqServer {
         };
         let mut tool_router = Self::queue_tools() + Self::training_tools() + Self::model_tools();
         for route in tool_router.map.values_mut() {
-            crate::schemas::plain_numbers(&mut route.attr);
+            crate::schemas::compact(&mut route.attr);
         }
+        crate::schemas::share_descriptions(
+            &mut tool_router,
+            "train_svm_classifier",
+            &["train_svm_regressor", "submit_training_task"],
+        );
         Ok(SvmqServer {
             state: Arc::new(state),
             tool_router,
@@ -191,7 +196,9 @@ const INSTRUCTIONS: &str = "svmq trains support vector machines on tabular data 
 validate_data → train_svm_classifier or train_svm_regressor (returns a task_id at once) → \
 get_task_status until status is completed (its model_id is in the result) → \
 predict_from_values or predict_from_file. Data paths must lie inside the server's data roots. \
-Ids are 32 lowercase hexadecimal characters.";
+Ids are 32 lowercase hexadecimal characters. Every result has success (false: the call was \
+understood but did not do what it asked, e.g. cancelling a finished task) and message (what \
+happened and what to do next) beside its own fields.";
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for SvmqServer {

@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod artifacts;
+mod clock;
 mod error;
 mod ids;
 mod model;

@@ -9,9 +9,9 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::clock::UnixMillis;
 use crate::ids::WorkerId;
 use crate::state::TaskState;
-use crate::task::UnixMillis;
 
 /// How far a task got, as its runner last said.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -4,7 +4,7 @@
 //! Plain data only; the rules that move a task from one state to another live in the
 //! store implementations, inside their transactions.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -14,16 +14,7 @@ use crate::ids::{TaskId, WorkerId};
 use crate::phase::TaskPhase;
 use crate::state::TaskState;
 
-/// Milliseconds since the Unix epoch: how every timestamp of the queue is written.
-pub type UnixMillis = i64;
-
-/// The current time in milliseconds since the Unix epoch.
-pub fn now_millis() -> UnixMillis {
-    let since_epoch = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO);
-    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
-}
+pub use crate::clock::{now_millis, UnixMillis};
 
 /// Default number of times a task is started before an interruption fails it.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 2;

@@ -24,12 +24,14 @@ use crate::training::{train, TrainingObserver, TrainingOutcome};
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ModelView {
     /// 32 hexadecimal characters.
+    #[cfg_attr(feature = "schema", schemars(description = ""))]
     pub model_id: String,
     /// The task that trained it (none for `svmq train`).
     pub task_id: Option<String>,
     /// Whose model it is.
+    #[cfg_attr(feature = "schema", schemars(description = ""))]
     pub user_id: String,
-    /// Milliseconds since the Unix epoch.
+    /// Unix time, ms.
     pub created_at: i64,
     /// Task, metric, classes, features, best parameters, CV and test metrics.
     pub summary: Value,

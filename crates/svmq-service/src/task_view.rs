@@ -15,36 +15,36 @@ use svmq_queue::{QueueCounts, QueueEstimate, TaskPhase, TaskRecord, TaskState};
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TaskView {
     /// 32 hexadecimal characters.
+    #[cfg_attr(feature = "schema", schemars(description = ""))]
     pub task_id: String,
     /// svm_classification or svm_regression.
     pub task_type: String,
     /// Who submitted it.
     pub user_id: String,
-    /// queued, running, completed, failed or cancelled. The last three never change.
+    /// queued, running, completed, failed or cancelled (the last three are final).
     #[cfg_attr(feature = "schema", schemars(with = "String"))]
     pub status: TaskState,
     /// Percent done, 0 to 100.
     pub progress: f64,
-    /// What the task is doing, e.g. the trial and the best score so far.
+    /// E.g. the trial and the best score so far; none once failed or cancelled.
     pub progress_message: Option<String>,
-    /// While queued: 1 for the task that starts next.
+    /// While queued: 1 for the next to start.
     pub queue_position: Option<u64>,
-    /// While queued: estimated seconds until it starts (unknown until a task of the
-    /// same kind has completed).
+    /// While queued: estimated seconds to start, once known.
     pub eta_seconds: Option<f64>,
-    /// Attempts started (a task whose worker died runs again).
+    /// Runs started (a task whose worker died reruns).
     pub attempts: u32,
-    /// Milliseconds since the Unix epoch.
+    /// Unix time, ms.
     pub created_at: i64,
-    /// Milliseconds since the Unix epoch.
+    /// Unix time, ms.
     pub started_at: Option<i64>,
-    /// Milliseconds since the Unix epoch.
+    /// Unix time, ms.
     pub finished_at: Option<i64>,
-    /// Whether a stop was asked for while it ran.
+    /// Whether a stop was asked for.
     pub cancel_requested: bool,
-    /// Once completed: the trained model's id, to predict with and to show its report.
+    /// Once completed: the trained model's id.
     pub model_id: Option<String>,
-    /// Once completed: model_id and a summary (best parameters, CV and test metrics).
+    /// Once completed: model_id, best parameters, CV and test metrics.
     pub result: Option<Value>,
     /// Once failed: why.
     pub error: Option<String>,
@@ -55,7 +55,14 @@ impl TaskView {
     pub fn of(task: &TaskRecord, estimate: Option<QueueEstimate>) -> TaskView {
         let phase = &task.phase;
         let estimate = estimate.filter(|_| *phase == TaskPhase::Queued);
-        let progress = phase.progress().cloned().unwrap_or_default();
+        let mut progress = phase.progress().cloned().unwrap_or_default();
+        if matches!(
+            phase,
+            TaskPhase::Failed { .. } | TaskPhase::Cancelled { .. }
+        ) {
+            // The last message spoke of a run that no longer runs ("… about 29 s left").
+            progress.message = None;
+        }
         let result = phase.result();
         TaskView {
             task_id: task.id.to_string(),
@@ -87,33 +94,39 @@ impl TaskView {
 pub struct QueueStatus {
     /// Tasks in every status.
     pub total: u64,
-    /// Tasks waiting for a run slot.
+    /// Waiting for a run slot.
     pub queued: u64,
-    /// Tasks training now.
+    /// Training now.
     pub running: u64,
-    /// Tasks that finished with a model.
+    /// Finished with a model.
     pub completed: u64,
-    /// Tasks that finished with an error.
+    /// Finished with an error.
     pub failed: u64,
-    /// Tasks cancelled before they finished.
+    /// Cancelled.
     pub cancelled: u64,
     /// Tasks that run at once at most.
     pub max_concurrent_tasks: u32,
-    /// Worker processes with a heartbeat in the last minute (a server's own included).
+    /// Workers seen in the last minute (0: queued tasks wait).
     pub workers_alive: u64,
-    /// The same counts under the names of the original queue status: `total_tasks`.
+    /// = total, as the original names it (and the other `_tasks` counts).
+    #[cfg_attr(feature = "schema", schemars(description = ""))]
     pub total_tasks: u64,
-    /// `queued`, as the original names it.
+    /// = queued.
+    #[cfg_attr(feature = "schema", schemars(description = ""))]
     pub queued_tasks: u64,
-    /// `running`, as the original names it.
+    /// = running.
+    #[cfg_attr(feature = "schema", schemars(description = ""))]
     pub running_tasks: u64,
-    /// `completed`, as the original names it.
+    /// = completed.
+    #[cfg_attr(feature = "schema", schemars(description = ""))]
     pub completed_tasks: u64,
-    /// `failed`, as the original names it.
+    /// = failed.
+    #[cfg_attr(feature = "schema", schemars(description = ""))]
     pub failed_tasks: u64,
-    /// `cancelled`, as the original names it.
+    /// = cancelled.
+    #[cfg_attr(feature = "schema", schemars(description = ""))]
     pub cancelled_tasks: u64,
-    /// Tasks per status, keyed queued, running, completed, failed, cancelled.
+    /// Tasks per status.
     pub status_counts: BTreeMap<String, u64>,
 }
 

@@ -94,6 +94,67 @@ pub struct TrialParams {
     pub balanced_class_weights: bool,
 }
 
+impl std::fmt::Display for TrialParams {
+    /// The parameters a person reads: `rbf C=55.6 gamma=0.00138`, only those its kernel
+    /// uses (and epsilon for regression, `balanced` when classes are weighted), numbers
+    /// to three significant digits.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            formatter,
+            "{} C={}",
+            self.kernel.name(),
+            significant(self.c)
+        )?;
+        match self.gamma {
+            Some(Gamma::Value(gamma)) => write!(formatter, " gamma={}", significant(gamma))?,
+            Some(Gamma::Scale) => formatter.write_str(" gamma=scale")?,
+            Some(Gamma::Auto) => formatter.write_str(" gamma=auto")?,
+            None => {}
+        }
+        if let Some(degree) = self.degree {
+            write!(formatter, " degree={degree}")?;
+        }
+        if let Some(coef0) = self.coef0 {
+            write!(formatter, " coef0={}", significant(coef0))?;
+        }
+        if let Some(epsilon) = self.epsilon {
+            write!(formatter, " epsilon={}", significant(epsilon))?;
+        }
+        if self.balanced_class_weights {
+            formatter.write_str(" class_weight=balanced")?;
+        }
+        Ok(())
+    }
+}
+
+/// `value` to three significant digits, without trailing zeros: 55.57 → `55.6`,
+/// 0.0013846 → `0.00138`, 1234.5 → `1230`, 0.0000306 → `3.06e-5`.
+fn significant(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format!("{value}");
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    if !(-3..=6).contains(&magnitude) {
+        let text = format!("{value:.2e}");
+        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        return format!("{mantissa}e{exponent}");
+    }
+    let decimals = (2 - magnitude).max(0) as usize;
+    let factor = 10f64.powi(magnitude - 2);
+    let rounded = if magnitude > 2 {
+        (value / factor).round() * factor
+    } else {
+        value
+    };
+    let text = format!("{rounded:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 impl TrialParams {
     /// The engine's kernel for a training matrix (see `Gamma::resolve`).
     pub fn engine_kernel(&self, features: usize, variance: f64) -> Kernel {
@@ -255,5 +316,42 @@ impl SearchSpace {
             epsilon: self.epsilon.map(|_| 0.1),
             balanced_class_weights: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_read_as_a_person_writes_them() {
+        let rbf = TrialParams {
+            kernel: KernelName::Rbf,
+            c: 55.57446007728335,
+            gamma: Some(Gamma::Value(0.0013846)),
+            degree: None,
+            coef0: None,
+            epsilon: None,
+            balanced_class_weights: false,
+        };
+        assert_eq!(rbf.to_string(), "rbf C=55.6 gamma=0.00138");
+        let poly = TrialParams {
+            kernel: KernelName::Poly,
+            c: 1234.5,
+            gamma: Some(Gamma::Scale),
+            degree: Some(3),
+            coef0: Some(0.5),
+            epsilon: Some(1.5e-7),
+            balanced_class_weights: true,
+        };
+        assert_eq!(
+            poly.to_string(),
+            "poly C=1230 gamma=scale degree=3 coef0=0.5 epsilon=1.5e-7 class_weight=balanced"
+        );
+        assert_eq!(significant(0.001), "0.001");
+        assert_eq!(significant(1.0), "1");
+        assert_eq!(significant(999.95), "1000");
+        assert_eq!(significant(-0.0456789), "-0.0457");
+        assert_eq!(significant(0.000030574645), "3.06e-5");
     }
 }

@@ -7,9 +7,11 @@ mod libsvm_tools;
 mod number_format;
 mod progress_bar;
 mod settings;
+mod table;
 mod training_args;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -43,6 +45,11 @@ struct Cli {
     /// The user the command acts as.
     #[arg(long, global = true, default_value = DEFAULT_USER)]
     user: String,
+    /// How log lines on stderr are written: `text` (coloured only on a terminal and
+    /// without NO_COLOR) or `json`, one object per line, for servers. SVMQ_LOG sets the
+    /// level (default: warn).
+    #[arg(long, global = true, value_parser = ["text", "json"], default_value = "text")]
+    log_format: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -101,7 +108,7 @@ enum Command {
     #[command(after_help = "Examples:\n  svmq status TASK_ID\n  svmq status TASK_ID --watch")]
     Status {
         task_id: String,
-        /// Refresh every second until the task ends.
+        /// Refresh every second until the task ends; exit 1 if it failed or was cancelled.
         #[arg(long)]
         watch: bool,
     },
@@ -157,6 +164,21 @@ enum Command {
         svmq serve --http 127.0.0.1:8765 --data-root examples   # dashboard at http://127.0.0.1:8765/\n  \
         svmq serve --http 0.0.0.0:8765 --auth-token-file tokens.txt --workers 0")]
     Serve(commands::serve::ServeArgs),
+    /// Print a shell completion script for bash, zsh, fish or powershell.
+    #[command(
+        after_help = "Examples:\n  svmq completions bash > ~/.local/share/bash-completion/completions/svmq\n  \
+        svmq completions zsh > \"${fpath[1]}/_svmq\"\n  \
+        svmq completions fish > ~/.config/fish/completions/svmq.fish"
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_parser = ["bash", "zsh", "fish", "powershell", "elvish"])]
+        shell: String,
+    },
+    /// Print svmq's manual page (roff), e.g. to install as svmq.1.
+    #[command(after_help = "Examples:\n  svmq man > svmq.1 && man ./svmq.1\n  \
+        svmq man > ~/.local/share/man/man1/svmq.1")]
+    Man,
     /// LIBSVM-compatible training: svmq svm-train [options] training_set_file [model_file]
     #[command(
         name = "svm-train",
@@ -197,15 +219,43 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
     }
 }
 
-fn main() -> ExitCode {
-    tracing_subscriber::fmt()
+/// Whether log lines are JSON (set once, at start).
+static JSON_LOGS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Log lines go to stderr: plain text, with colour only on a terminal and without
+/// `NO_COLOR`, at level warn unless SVMQ_LOG says otherwise; or JSON lines, at level
+/// info, for servers whose logs are collected.
+fn start_logging(format: &str) {
+    let json = format == "json";
+    let _ = JSON_LOGS.set(json);
+    let default_level = if json { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SVMQ_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    let logger = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SVMQ_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .init();
+        .with_env_filter(filter);
+    if json {
+        logger.json().with_current_span(false).init();
+    } else {
+        let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        logger.with_ansi(colour).init();
+    }
+}
+
+/// Tells the person who started a long-running command what it is doing (listening
+/// where, stopped how): a plain line on stderr, or a log event when logs are JSON, so
+/// that a collected log holds only JSON.
+pub fn announce(message: &str) {
+    if JSON_LOGS.get().copied().unwrap_or(false) {
+        tracing::info!("{message}");
+    } else {
+        eprintln!("{message}");
+    }
+}
+
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    start_logging(&cli.log_format);
     let result = run(cli);
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -231,6 +281,35 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
     })
 }
 
+/// `svmq completions SHELL`: the completion script on stdout.
+fn print_completions(shell: &str) -> Result<(), Failure> {
+    use clap_complete::Shell;
+    let shell: Shell = shell
+        .parse()
+        .map_err(|error: String| Failure::Usage(error))?;
+    let mut command = Cli::command();
+    clap_complete::generate(shell, &mut command, "svmq", &mut std::io::stdout());
+    Ok(())
+}
+
+/// `svmq man`: the manual page, with a section per subcommand, on stdout.
+fn print_manual() -> Result<(), Failure> {
+    let command = Cli::command();
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command.clone()).render(&mut page)?;
+    for subcommand in command.get_subcommands().filter(|sub| !sub.is_hide_set()) {
+        page.extend_from_slice(
+            format!(".SH \"SVMQ {}\"\n", subcommand.get_name().to_uppercase()).as_bytes(),
+        );
+        let manual = clap_mangen::Man::new(subcommand.clone());
+        manual.render_description_section(&mut page)?;
+        manual.render_options_section(&mut page)?;
+        manual.render_extra_section(&mut page)?;
+    }
+    std::io::Write::write_all(&mut std::io::stdout(), &page)?;
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<(), Failure> {
     use commands::{export, models, predict, queue, serve, train, validate, worker};
     settings::resolve_database(cli.database.clone());
@@ -246,6 +325,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::SvmTrain { arguments } => libsvm_tools::train::run(arguments),
         Command::SvmPredict { arguments } => libsvm_tools::predict::run(arguments),
+        Command::Completions { shell } => print_completions(shell),
+        Command::Man => print_manual(),
         Command::Train(arguments) => train::run(&service()?, arguments, user, json),
         Command::Validate(arguments) => validate::run(&config()?, arguments, json),
         Command::Predict(arguments) => predict::run(&service()?, arguments, json),

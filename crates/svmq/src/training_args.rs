@@ -1,8 +1,10 @@
 //! The training options shared by `svmq train` and `svmq submit`, and their
 //! translation into a `TrainingRequest`.
 
-use clap::builder::PossibleValuesParser;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::error::ErrorKind;
 use clap::Args;
+use std::ffi::OsStr;
 use std::path::PathBuf;
 use svmq_data::{ScalingMethod, Task};
 use svmq_service::{request, KernelChoice, Limits, TrainingRequest};
@@ -44,8 +46,8 @@ pub struct TrainingArgs {
     /// The metric to optimize (default: accuracy, or r2 for regression), e.g. f1_macro, roc_auc, rmse.
     #[arg(long)]
     pub metric: Option<String>,
-    /// standard, minmax, robust or none.
-    #[arg(long, visible_alias = "scaler", default_value = "standard", value_parser = PossibleValuesParser::new(ScalingMethod::NAMES))]
+    /// Feature scaling, fitted on training rows (quantile and power are not supported).
+    #[arg(long, visible_alias = "scaler", default_value = "standard", value_parser = ScalingParser)]
     pub scaling: String,
     /// Share of rows held out for the test metrics, between 0.01 and 0.9.
     #[arg(long, default_value_t = request::DEFAULT_TEST_SIZE, value_parser = test_size)]
@@ -73,6 +75,46 @@ fn test_size(text: &str) -> Result<f64, String> {
     } else {
         Err(format!(
             "must be a fraction between {MIN_TEST_SIZE} and {MAX_TEST_SIZE} of the rows"
+        ))
+    }
+}
+
+/// `--scaling`: one of [`ScalingMethod::NAMES`], listed in the help. Anything else
+/// is a usage error naming the flag and the supported methods; quantile and power,
+/// which users of the original pass, are refused as not supported. A value is shown
+/// cut short past 40 characters, not whole.
+#[derive(Debug, Clone, Copy)]
+struct ScalingParser;
+
+impl TypedValueParser for ScalingParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        _argument: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<String, clap::Error> {
+        let name = value.to_string_lossy();
+        if ScalingMethod::from_name(&name).is_some() {
+            return Ok(name.into_owned());
+        }
+        let reason = ScalingMethod::unknown_name_message(&name);
+        let message = if ScalingMethod::UNSUPPORTED.contains(&name.as_ref()) {
+            format!("--scaling: {reason}")
+        } else {
+            let shown = match name.char_indices().nth(40) {
+                Some((end, _)) => format!("'{}…' ({} bytes)", &name[..end], name.len()),
+                None => format!("'{name}'"),
+            };
+            format!("--scaling: {reason}; got {shown}")
+        };
+        Err(clap::Error::raw(ErrorKind::InvalidValue, message).format(&mut command.clone()))
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            ScalingMethod::NAMES.into_iter().map(PossibleValue::new),
         ))
     }
 }

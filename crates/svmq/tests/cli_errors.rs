@@ -216,3 +216,64 @@ fn serve_refuses_a_data_or_output_root_inside_its_home() {
         );
     }
 }
+
+/// `--scaling quantile` and `--scaling power`, which users of the original pass, are
+/// usage errors naming the flag and the supported methods, for `train` and `submit`;
+/// an unknown or huge value is refused the same way, shown cut short.
+#[test]
+fn unsupported_scaling_methods_are_usage_errors_naming_the_supported_ones() {
+    let iris = format!("{}/../../examples/iris.csv", env!("CARGO_MANIFEST_DIR"));
+    let workspace = Workspace::new("scaling");
+    let home = workspace.path("home");
+    let huge = "q".repeat(100_000);
+    for (command, value, expected) in [
+        (
+            "train",
+            "quantile",
+            "--scaling: quantile scaling is not supported",
+        ),
+        (
+            "train",
+            "power",
+            "--scaling: power scaling is not supported",
+        ),
+        (
+            "submit",
+            "quantile",
+            "--scaling: quantile scaling is not supported",
+        ),
+        ("train", "zscore", "--scaling: unknown scaling method"),
+        ("train", huge.as_str(), "bytes)"),
+    ] {
+        let run = svmq(&[
+            "--home",
+            home.to_str().unwrap(),
+            command,
+            &iris,
+            "--target",
+            "species",
+            &format!("--scaling={value}"),
+        ]);
+        let stderr = run.stderr();
+        assert_eq!(run.code(), Some(2), "{command} {value:.20}: {stderr}");
+        assert!(stderr.contains(expected), "{command} {value:.20}: {stderr}");
+        assert!(
+            stderr.contains("standard, minmax, robust, none"),
+            "{command} {value:.20}: {stderr}"
+        );
+        assert!(stderr.len() < 1000, "{} bytes", stderr.len());
+    }
+    let queue = svmq(&["--home", home.to_str().unwrap(), "--json", "queue"])
+        .success()
+        .stdout();
+    assert!(
+        queue.contains("\"total\": 0"),
+        "nothing was queued: {queue}"
+    );
+    // The help still lists the supported methods.
+    let help = svmq(&["train", "--help"]).success().stdout();
+    assert!(
+        help.contains("[possible values: standard, minmax, robust, none]"),
+        "{help}"
+    );
+}

@@ -5,9 +5,23 @@ mod support;
 
 use support::svmq;
 
-const SUBCOMMANDS: [&str; 14] = [
-    "train", "validate", "predict", "export", "report", "models", "submit", "status", "tasks",
-    "cancel", "queue", "logs", "worker", "serve",
+const SUBCOMMANDS: [&str; 16] = [
+    "train",
+    "validate",
+    "predict",
+    "export",
+    "report",
+    "models",
+    "submit",
+    "status",
+    "tasks",
+    "cancel",
+    "queue",
+    "logs",
+    "worker",
+    "serve",
+    "completions",
+    "man",
 ];
 
 #[test]
@@ -38,5 +52,27 @@ fn usage_mistakes_exit_with_two() {
     ] {
         let run = svmq(&arguments);
         assert_eq!(run.code(), Some(2), "svmq {arguments:?}: {}", run.stderr());
+    }
+}
+
+#[test]
+fn completions_exist_for_every_shell_and_know_the_subcommands() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let script = svmq(&["completions", shell]).success().stdout();
+        for word in ["svmq", "train", "target", "log-format"] {
+            assert!(script.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    assert_eq!(svmq(&["completions", "tcsh"]).code(), Some(2));
+}
+
+#[test]
+fn the_manual_page_covers_every_subcommand() {
+    let page = svmq(&["man"]).success().stdout();
+    assert!(page.starts_with(".ie") || page.starts_with(".TH"), "{page}");
+    assert!(page.contains(".TH svmq 1"), "not a section 1 page");
+    for subcommand in SUBCOMMANDS {
+        let heading = format!(".SH \"SVMQ {}\"", subcommand.to_uppercase());
+        assert!(page.contains(&heading), "no {heading}");
     }
 }

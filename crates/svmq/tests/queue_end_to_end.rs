@@ -177,6 +177,17 @@ fn cancel_of_a_queued_task_is_immediate() {
     );
     assert_eq!(home.status(&task_id)["status"], "cancelled");
     assert_eq!(home.json(&["queue"])["cancelled"], 1);
+
+    // A script waiting on the task learns that it did not complete; asking once is no
+    // failure.
+    let watched = home.run(&["status", &task_id, "--watch"]);
+    assert_eq!(watched.code(), Some(1), "{}", watched.stderr());
+    assert!(
+        watched.stdout().contains("cancelled"),
+        "{}",
+        watched.stdout()
+    );
+    assert_eq!(home.run(&["status", &task_id]).code(), Some(0));
 }
 
 /// The model directories under `<home>/models`, counting unfinished (staging) ones.
@@ -282,6 +293,13 @@ fn cancel_of_a_running_task_stops_it_and_leaves_no_model() {
     });
     let took = asked.elapsed();
     assert_eq!(task["status"], "cancelled", "{task}\n{}", worker.log());
+    // It looks finished: no message about a run that no longer runs ("… s left").
+    assert_eq!(task["progress_message"], Value::Null, "{task}");
+    assert_eq!(task["eta_seconds"], Value::Null, "{task}");
+    let line = home.run(&["status", &task_id]).success().stdout();
+    assert!(!line.contains("left"), "{line}");
+    // Its log on a pipe has no terminal colour codes.
+    assert!(!worker.log().contains('\u{1b}'), "{}", worker.log());
     assert!(
         took <= CANCEL_TIMEOUT,
         "cancelled after {took:?}, more than {CANCEL_TIMEOUT:?}"
@@ -446,4 +464,24 @@ fn submitted_column_overrides_reach_the_worker() {
     assert!(worker.terminate(), "{}", worker.log());
     #[cfg(not(unix))]
     worker.kill_hard();
+}
+
+#[test]
+fn a_worker_asked_for_json_logs_writes_only_json_lines() {
+    let home = Home::new("queue-json-logs");
+    let mut worker = home.start_worker_with("json", &["--log-format", "json"]);
+    let started = wait_for(QUEUE_TIMEOUT, "the worker's first log line", || {
+        let log = worker.log();
+        log.contains("started").then_some(log)
+    });
+    assert!(worker.terminate(), "{}", worker.log());
+    let log = worker.log();
+    assert!(log.contains("stopped"), "{log}");
+    for line in log.lines() {
+        let event: Value = serde_json::from_str(line)
+            .unwrap_or_else(|error| panic!("not a JSON line ({error}): {line}\n{log}"));
+        assert!(event["level"].is_string(), "{line}");
+        assert!(event["fields"]["message"].is_string(), "{line}");
+    }
+    assert!(started.contains("\"level\":\"INFO\""), "{started}");
 }

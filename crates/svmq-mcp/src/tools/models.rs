@@ -117,11 +117,8 @@ fn prediction_summary(model: &SavedModel, rows: &[PredictedRow]) -> Value {
 
 #[tool_router(router = model_tools, vis = "pub(crate)")]
 impl SvmqServer {
-    /// Predicts with a trained model from values given in the call: one row or many,
-    /// each a list in feature order or an object keyed by feature name. Returns labels
-    /// as written in the training data (classification) or values in the target's
-    /// units (regression), with class probabilities or decision values. Missing or
-    /// unknown features are errors naming them.
+    /// Predicts from rows given in the call: classes as in the training data, or
+    /// values in the target's units, with probabilities or decision values.
     #[tool(annotations(
         title = "Predict from values",
         read_only_hint = true,
@@ -160,13 +157,10 @@ impl SvmqServer {
         .await
     }
 
-    /// Predicts every row of a data file (columns matched by name; target columns
-    /// present are ignored). With output_path the predictions are written there as
-    /// CSV; without it they come back as CSV text (up to 10000 rows). Either way a
-    /// summary is returned.
+    /// Predicts every row of a data file (columns matched by name): a CSV, written to
+    /// output_path or returned, and a summary.
     #[tool(annotations(
         title = "Predict from a file",
-        read_only_hint = false,
         destructive_hint = false,
         idempotent_hint = true,
         open_world_hint = false
@@ -233,8 +227,7 @@ impl SvmqServer {
         .await
     }
 
-    /// The registered models of a user (default: the server's user), newest first,
-    /// each with its task, metric, classes, features, best parameters and CV and test
+    /// A user's models, newest first, each with a summary of its training and
     /// metrics.
     #[tool(annotations(title = "List models", read_only_hint = true, open_world_hint = false))]
     async fn list_models(
@@ -255,9 +248,8 @@ impl SvmqServer {
         .await
     }
 
-    /// One model's registry entry and full training report: parameters, metrics, CV
-    /// trials, the data schema (feature names and types, needed for
-    /// predict_from_values), timings.
+    /// A model's entry and training report: parameters, metrics, trials, the features
+    /// predict_from_values takes, timings.
     #[tool(annotations(
         title = "Get model info",
         read_only_hint = true,
@@ -287,13 +279,10 @@ impl SvmqServer {
         .await
     }
 
-    /// Exports a trained model to a file inside the output roots: onnx (raw feature
-    /// columns in, preprocessing included; runs in ONNX Runtime) or libsvm (LIBSVM's
-    /// model text, preprocessed features in; svm-predict). Returns the inputs,
-    /// outputs or feature order the file expects.
+    /// Writes a model to a file in the output roots, as ONNX or LIBSVM model text;
+    /// details says what the file expects.
     #[tool(annotations(
         title = "Export a model",
-        read_only_hint = false,
         destructive_hint = false,
         idempotent_hint = true,
         open_world_hint = false
@@ -349,9 +338,7 @@ impl SvmqServer {
     /// Deletes a model: its registry entry and its files. It cannot be undone.
     #[tool(annotations(
         title = "Delete a model",
-        read_only_hint = false,
         destructive_hint = true,
-        idempotent_hint = false,
         open_world_hint = false
     ))]
     async fn delete_model(
@@ -375,11 +362,9 @@ impl SvmqServer {
         .await
     }
 
-    /// A data-quality report without training: shape, each column's type, role and
-    /// missing values, constant and duplicate columns, class balance (classification)
-    /// or target summaries (regression), target-leak candidates, highly correlated
-    /// features, and the blocking problems training would stop on. trainable = false
-    /// means training would fail; blocking_problems says why.
+    /// A data-quality report without training: columns, missing values, class balance
+    /// or targets, leak candidates, and the blocking_problems that would stop
+    /// training.
     #[tool(annotations(
         title = "Validate data",
         read_only_hint = true,

@@ -85,10 +85,9 @@ impl State {
 
 #[tool_router(router = queue_tools, vis = "pub(crate)")]
 impl SvmqServer {
-    /// A training task's status: queued/running/completed/failed/cancelled, progress
-    /// (0–100) with a message (trial i/n, best score so far), queue position and ETA
-    /// while queued, timestamps, the error once failed, and the result (model_id,
-    /// metrics) once completed. Poll it every few seconds after submitting.
+    /// A task's status and progress; its queue position and ETA while queued, its
+    /// model_id and metrics once completed, its error once failed. Poll every few
+    /// seconds.
     #[tool(annotations(
         title = "Get training task status",
         read_only_hint = true,
@@ -108,9 +107,8 @@ impl SvmqServer {
         .await
     }
 
-    /// Training tasks, newest first, optionally only one user's or in one status;
-    /// `limit` per page (default 50) and `cursor` (the previous page's next_cursor) to
-    /// page through older ones.
+    /// Training tasks, newest first, of one user or status if asked; page with limit
+    /// and cursor.
     #[tool(annotations(
         title = "List training tasks",
         read_only_hint = true,
@@ -161,12 +159,10 @@ impl SvmqServer {
         .await
     }
 
-    /// Cancels a queued task at once, or stops a running one within about a second
-    /// (its status turns cancelled once its training has really stopped; it leaves
-    /// no model). A finished task cannot be cancelled.
+    /// Cancels a queued task, or stops a running one within a second (no model is
+    /// kept). A finished task cannot be cancelled.
     #[tool(annotations(
         title = "Cancel a training task",
-        read_only_hint = false,
         destructive_hint = true,
         idempotent_hint = true,
         open_world_hint = false
@@ -209,9 +205,8 @@ impl SvmqServer {
         .await
     }
 
-    /// The training queue at a glance: tasks per status, the concurrency limit
-    /// (max_concurrent_tasks) and the number of live workers. workers_alive = 0
-    /// means queued tasks will not start until a worker runs.
+    /// The queue at a glance: task counts per status, the concurrency limit, live
+    /// workers.
     #[tool(annotations(
         title = "Get queue status",
         read_only_hint = true,
@@ -238,8 +233,8 @@ impl SvmqServer {
         .await
     }
 
-    /// A training task's log lines, oldest first: data summary, each trial's
-    /// parameters and score, warnings. `tail` keeps only the last N lines.
+    /// A task's log, oldest first: data summary, each trial's parameters and score,
+    /// warnings.
     #[tool(annotations(
         title = "Get training task logs",
         read_only_hint = true,

@@ -247,15 +247,11 @@ fn submitted(created: bool, task: TaskView) -> Json<Reply<TrainingTask>> {
 
 #[tool_router(router = training_tools, vis = "pub(crate)")]
 impl SvmqServer {
-    /// Queues a training task and returns its task_id and queue position at once.
-    /// task_type is svm_classification or svm_regression; the other parameters are
-    /// those of train_svm_classifier / train_svm_regressor. Poll get_task_status for
-    /// progress and the result.
+    /// Queues a training: task_type and the parameters of train_svm_classifier or
+    /// train_svm_regressor. Returns train_svm_classifier's result at once.
     #[tool(annotations(
         title = "Submit a training task",
-        read_only_hint = false,
         destructive_hint = false,
-        idempotent_hint = false,
         open_world_hint = false
     ))]
     async fn submit_training_task(
@@ -274,17 +270,13 @@ impl SvmqServer {
         .await
     }
 
-    /// Trains an SVM classifier on a data file: seeded train/test split (stratified,
-    /// test_size), hyperparameter search by cross-validation (n_trials, cv_folds,
-    /// scoring_metric), refit on the training split, test metrics, probabilities.
-    /// Labels may be text or numbers. By default it queues the training and returns
-    /// a task_id at once (poll get_task_status); with use_async_queue = false it waits
-    /// and returns the model_id.
+    /// Trains an SVM classifier on a data file (labels text or numbers): seeded
+    /// stratified test split, hyperparameter search by cross-validation, refit, test
+    /// metrics. Returns a task_id at once (poll get_task_status) or, waiting, the
+    /// model_id.
     #[tool(annotations(
         title = "Train an SVM classifier",
-        read_only_hint = false,
         destructive_hint = false,
-        idempotent_hint = false,
         open_world_hint = false
     ))]
     async fn train_svm_classifier(
@@ -302,17 +294,11 @@ impl SvmqServer {
         .await
     }
 
-    /// Trains SVM regressors (epsilon-SVR) on a data file: seeded train/test split,
-    /// hyperparameter search by cross-validation, refit, test metrics in the target's
-    /// own units. target_dimension k > 1 trains one model per target on the last k
-    /// columns. By default it queues the training and returns a task_id at once (poll
-    /// get_task_status); with use_async_queue = false it waits and returns the
-    /// model_id.
+    /// Trains SVM regressors (epsilon-SVR), with train_svm_classifier's parameters and
+    /// result; target_dimension k > 1 trains one model per each of the last k columns.
     #[tool(annotations(
         title = "Train an SVM regressor",
-        read_only_hint = false,
         destructive_hint = false,
-        idempotent_hint = false,
         open_world_hint = false
     ))]
     async fn train_svm_regressor(

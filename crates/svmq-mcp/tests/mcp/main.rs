@@ -6,13 +6,15 @@
 //! schemas; `training` runs tasks to completion and predicts; `queue` covers status,
 //! listing, cancelling and logs; `errors` covers every input mistake and checks the
 //! server keeps serving after each; `http` checks the HTTP layer's guards; `bounds`
-//! checks the home is out of reach and the caps of issue 14.
+//! checks the home is out of reach and the caps of issue 14; `scaling` refuses the
+//! scaling methods svmq does not implement.
 
 mod bounds;
 mod errors;
 mod hostile_numbers;
 mod http;
 mod queue;
+mod scaling;
 mod support;
 mod tools;
 mod training;

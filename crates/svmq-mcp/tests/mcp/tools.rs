@@ -47,7 +47,12 @@ async fn every_tool_of_the_spec_is_listed_with_schemas_and_annotations() {
             || name.starts_with("list_")
             || name == "validate_data"
             || name == "predict_from_values";
-        assert_eq!(annotations.read_only_hint, Some(read_only), "{name}");
+        // A hint left out is MCP's default: not read-only.
+        assert_eq!(
+            annotations.read_only_hint.unwrap_or(false),
+            read_only,
+            "{name}"
+        );
         let destructive = matches!(name, "delete_model" | "cancel_training_task");
         if !read_only {
             assert_eq!(annotations.destructive_hint, Some(destructive), "{name}");
@@ -132,5 +137,100 @@ async fn no_schema_carries_a_numeric_format_and_unsigned_counts_have_a_minimum()
         .find(|tool| tool.name == "submit_training_task")
         .unwrap();
     assert_eq!(submit.input_schema["properties"]["seed"]["minimum"], 0);
+    harness.stop().await;
+}
+
+/// The most `tools/list` may weigh, compact JSON: it is loaded into every
+/// conversation of an agent before its first call.
+const TOOLS_LIST_BUDGET: usize = 20 * 1024;
+
+/// Issue: `tools/list` was 43 KB (about 11 000 tokens), and 52 KB once export_model
+/// came. Its compact JSON stays under 20 KiB; the sizes per tool and per part are
+/// printed either way, and `SVMQ_TOOLS_LIST_DUMP=FILE` writes the list itself there
+/// to see what weighs.
+#[tokio::test]
+async fn tools_list_stays_under_its_budget() {
+    let harness = Harness::start("list-size", 0).await;
+    let listed = harness.client.list_tools(None).await.unwrap();
+    let total = serde_json::to_vec(&listed).unwrap().len();
+    let mut table = String::from(
+        "tool: whole = description + inputSchema + outputSchema (+ name, annotations)\n",
+    );
+    for tool in &listed.tools {
+        let bytes = |value: serde_json::Value| serde_json::to_vec(&value).unwrap().len();
+        let description = tool.description.as_deref().map_or(0, str::len);
+        let input = bytes(serde_json::Value::Object(
+            tool.input_schema.as_ref().clone(),
+        ));
+        let output = tool.output_schema.as_ref().map_or(0, |schema| {
+            bytes(serde_json::Value::Object(schema.as_ref().clone()))
+        });
+        let whole = serde_json::to_vec(tool).unwrap().len();
+        table.push_str(&format!(
+            "{}: {whole} = {description} + {input} + {output}\n",
+            tool.name
+        ));
+    }
+    table.push_str(&format!(
+        "tools/list: {total} bytes (budget {TOOLS_LIST_BUDGET})\n"
+    ));
+    eprintln!("{table}");
+    if let Ok(path) = std::env::var("SVMQ_TOOLS_LIST_DUMP") {
+        std::fs::write(path, serde_json::to_vec_pretty(&listed).unwrap()).unwrap();
+    }
+    assert!(
+        total <= TOOLS_LIST_BUDGET,
+        "tools/list is too large:\n{table}"
+    );
+    harness.stop().await;
+}
+
+/// The README's tool table: the cell of results of the row naming `tool`; "the same"
+/// stands for train_svm_classifier's.
+fn readme_result_fields(readme: &str, tool: &str) -> Option<String> {
+    let cell = readme
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .find_map(|line| {
+            let cells: Vec<&str> = line.split(" | ").collect();
+            let named = cells
+                .first()?
+                .split(", ")
+                .any(|name| name.trim_start_matches("| ") == format!("`{tool}`"));
+            named.then(|| cells.last().unwrap().trim_end_matches(" |").to_string())
+        })?;
+    if cell == "the same" {
+        return readme_result_fields(readme, "train_svm_classifier");
+    }
+    Some(cell)
+}
+
+/// The README shows each tool's result fields: every field of its output schema.
+#[tokio::test]
+async fn the_readme_table_shows_every_result_field() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("README.md");
+    let harness = Harness::start("readme", 0).await;
+    for tool in harness.client.list_all_tools().await.unwrap() {
+        let cell = readme_result_fields(&readme, &tool.name)
+            .unwrap_or_else(|| panic!("README's tool table has no row for {}", tool.name));
+        let output = tool.output_schema.as_ref().unwrap();
+        for field in output["properties"].as_object().unwrap().keys() {
+            if field == "success" || field == "message" {
+                continue;
+            }
+            assert!(
+                cell.contains(&format!("`{field}`")),
+                "README: {} gives {field}: {cell}",
+                tool.name
+            );
+        }
+        assert_eq!(
+            output.get("required").cloned().unwrap_or_default(),
+            serde_json::json!(["success", "message"]),
+            "{}",
+            tool.name
+        );
+    }
     harness.stop().await;
 }

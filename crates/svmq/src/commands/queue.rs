@@ -3,6 +3,7 @@
 
 use super::{print_json, print_lines};
 use crate::progress_bar::ProgressBar;
+use crate::table::Table;
 use crate::training_args::TrainingArgs;
 use crate::Failure;
 use clap::Args;
@@ -95,7 +96,13 @@ pub fn status(
             }
         }
         if finished {
-            return Ok(());
+            // A watcher (a script waiting on the task) learns how it ended.
+            let unsuccessful = matches!(task.status, TaskState::Failed | TaskState::Cancelled);
+            return if watch && unsuccessful {
+                Err(Failure::Reported)
+            } else {
+                Ok(())
+            };
         }
         std::thread::sleep(Duration::from_secs(1));
     }
@@ -151,9 +158,34 @@ pub fn tasks(
     if json_output {
         print_json(&json!({ "tasks": listing.tasks, "next_cursor": listing.next_cursor }))?;
     } else {
-        print_lines(&listing.tasks.iter().map(describe).collect::<Vec<_>>())?;
+        print_lines(&task_table(&listing.tasks))?;
     }
     Ok(())
+}
+
+/// Tasks as an aligned table, newest first as listed.
+fn task_table(tasks: &[TaskView]) -> Vec<String> {
+    if tasks.is_empty() {
+        return vec!["no tasks; queue one with `svmq submit DATA --target COLUMN`".into()];
+    }
+    let mut table = Table::new(&["TASK", "STATUS", "PROGRESS", "USER", "CREATED", "DETAIL"]);
+    for task in tasks {
+        let detail = match (&task.queue_position, &task.model_id, &task.error) {
+            (Some(position), _, _) => format!("position {position} in the queue"),
+            (_, Some(model), _) => format!("model {model}"),
+            (_, _, Some(error)) => error.clone(),
+            _ => task.progress_message.clone().unwrap_or_default(),
+        };
+        table.row(vec![
+            task.task_id.clone(),
+            task.status.as_str().to_string(),
+            format!("{:.0}%", task.progress),
+            task.user_id.clone(),
+            format_timestamp(task.created_at).chars().take(16).collect(),
+            detail,
+        ]);
+    }
+    table.lines()
 }
 
 pub fn cancel(service: &Service, task_id: &str, json_output: bool) -> Result<(), Failure> {
@@ -176,16 +208,22 @@ pub fn queue(service: &Service, json_output: bool) -> Result<(), Failure> {
     if json_output {
         print_json(&status)?;
     } else {
-        print_lines(&[format!(
-            "queued {}, running {}, completed {}, failed {}, cancelled {}; max concurrent {}; workers alive {}",
-            status.queued,
-            status.running,
-            status.completed,
-            status.failed,
-            status.cancelled,
-            status.max_concurrent_tasks,
-            status.workers_alive
-        )])?;
+        let mut table = Table::new(&["STATUS", "TASKS"]);
+        for (state, count) in [
+            ("queued", status.queued),
+            ("running", status.running),
+            ("completed", status.completed),
+            ("failed", status.failed),
+            ("cancelled", status.cancelled),
+        ] {
+            table.row(vec![state.to_string(), count.to_string()]);
+        }
+        let mut lines = table.lines();
+        lines.push(format!(
+            "{} at once at most; {} worker(s) alive",
+            status.max_concurrent_tasks, status.workers_alive
+        ));
+        print_lines(&lines)?;
     }
     Ok(())
 }

@@ -154,9 +154,9 @@ pub fn run(home: &Path, config: &Config, arguments: &ServeArgs, user: &str) -> R
     ctrlc::set_handler(move || trigger.trigger())
         .map_err(|error| anyhow::anyhow!("cannot handle signals: {error}"))?;
     svmq_mcp::run_http(&settings, &http, &shutdown, |bound| {
-        eprintln!(
+        crate::announce(&format!(
             "svmq MCP server listening on http://{bound}/mcp; dashboard at http://{bound}/; Ctrl-C stops it"
-        );
+        ));
     })
     .map_err(usage)
 }

@@ -127,10 +127,9 @@ pub fn describe(model_id: &str, report: &TrainingReport) -> Vec<String> {
             .iter()
             .filter(|t| t.state == TrialState::Pruned)
             .count();
-        let params = serde_json::to_value(&target.best_params).unwrap_or_default();
         lines.push(format!(
-            "  target {}: best parameters {params}",
-            target.target
+            "  target {}: best parameters {}",
+            target.target, target.best_params
         ));
         lines.push(format!(
             "  cross-validation {} {:.4} ± {:.4} ({} folds, {} trials, {pruned} pruned)",

@@ -48,8 +48,7 @@ pub fn run(
     let trigger = shutdown.clone();
     ctrlc::set_handler(move || trigger.trigger())
         .map_err(|error| anyhow::anyhow!("cannot handle signals: {error}"))?;
-    tracing::info!(worker = %worker.id(), "worker started");
-    eprintln!("worker {} started; Ctrl-C stops it", worker.id());
+    crate::announce(&format!("worker {} started; Ctrl-C stops it", worker.id()));
     let pruner = (retention_days > 0).then(|| {
         let (store, shutdown) = (store.clone(), shutdown.clone());
         std::thread::spawn(move || prune_until_shutdown(store.as_ref(), retention_days, &shutdown))
@@ -59,7 +58,7 @@ pub fn run(
     if let Some(pruner) = pruner {
         let _ = pruner.join();
     }
-    eprintln!("worker stopped: {report:?}");
+    crate::announce(&format!("worker stopped: {report:?}"));
     Ok(())
 }
 

@@ -209,6 +209,21 @@ async def main(svmq, home, root, outside):
             await client.error("get_model_info", {"model_id": UNKNOWN_ID}, "no model")
             await client.error("predict_from_values", {"model_id": "../../etc/passwd", "feature_values": [1]}, "not a model id")
             await client.error("get_task_status", {"task_id": UNKNOWN_ID}, "unknown task id")
+            await client.error("train_svm_classifier", {"data_source": "iris.csv", "scaling_method": "quantile"},
+                               "scaling_method: quantile scaling is not supported")
+
+            # The tools not called above, so that the SDK checks their results against
+            # their output schemas too.
+            regressor = await client.ok("train_svm_regressor", {
+                "data_source": "iris.csv", "target_column": "petal_width",
+                "n_trials": 3, "cv_folds": 3, "use_async_queue": False,
+            })
+            check(regressor["status"] == "completed" and regressor["model_id"], f"{regressor}")
+            exported = await client.ok("export_model", {
+                "model_id": regressor["model_id"], "format": "onnx", "output_path": "regressor.onnx",
+            })
+            check(exported["format"] == "onnx" and exported["details"], f"{exported}")
+            print(f"  regressor {regressor['model_id']} trained and exported", flush=True)
 
             deleted = await client.ok("delete_model", {"model_id": model_id})
             check(deleted["deleted"] is True, f"{deleted}")
