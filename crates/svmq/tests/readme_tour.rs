@@ -336,7 +336,7 @@ impl Tour {
             ("queue", false) => {
                 let outcome = self.succeed(line, &arguments);
                 assert!(
-                    outcome.stdout.contains("workers alive 1"),
+                    outcome.stdout.contains("1 worker(s) alive"),
                     "{}",
                     outcome.stdout
                 );
