@@ -58,14 +58,23 @@ class Client:
         check(queue["total"] >= 0, "queue status after an error")
         print(f"  refused as expected: {name}: {message}", flush=True)
 
-    async def wait(self, task_id, seen):
-        for _ in range(1200):
+    async def wait(self, task_id, seen, stall_seconds=120):
+        """Polls until the task ends. It fails only when nothing about the task changes
+        for `stall_seconds` (a stuck task), not after a fixed time: a loaded machine
+        trains slower, and that is no failure."""
+        loop = asyncio.get_running_loop()
+        last, changed_at = None, loop.time()
+        while True:
             task = await self.ok("get_task_status", {"task_id": task_id})
             seen.append(task["progress"])
             if task["status"] in ("completed", "failed", "cancelled"):
                 return task
+            state = (task["status"], task["progress"], task.get("progress_message"))
+            if state != last:
+                last, changed_at = state, loop.time()
+            elif loop.time() - changed_at > stall_seconds:
+                raise AssertionError(f"task {task_id} made no progress for {stall_seconds} s: {task}")
             await asyncio.sleep(0.05)
-        raise AssertionError(f"task {task_id} did not finish")
 
 
 async def main(svmq, home, root, outside):
