@@ -22,7 +22,7 @@ use crate::error::DataError;
 use crate::labels::LabelEncoder;
 use crate::roles::{decide_roles, ColumnDecision, ColumnOverrides, ColumnRole};
 use crate::schema::{ColumnKind, Schema};
-use crate::table::{Cell, RawTable};
+use crate::table::{find_column, Cell, RawTable};
 
 /// What is learned: a class or a real value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -270,23 +270,6 @@ pub(crate) fn target_columns(
         });
     }
     Ok((last + 1 - dimension..=last).collect())
-}
-
-/// A column by exact name, else by the one name equal ignoring case and surrounding
-/// spaces (agents and people often get the case of a header wrong).
-pub(crate) fn find_column(table: &RawTable, name: &str) -> Option<usize> {
-    table.column_index(name).or_else(|| {
-        let wanted = name.trim().to_lowercase();
-        let mut matching = table
-            .column_names
-            .iter()
-            .enumerate()
-            .filter(|(_, column)| column.trim().to_lowercase() == wanted);
-        match (matching.next(), matching.next()) {
-            (Some((index, _)), None) => Some(index),
-            _ => None,
-        }
-    })
 }
 
 fn classes(

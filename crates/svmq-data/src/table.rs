@@ -274,6 +274,23 @@ fn body_is_numeric(body: &[Vec<Cell>], column: usize) -> bool {
     numbers > 0
 }
 
+/// A column by exact name, else by the one name equal ignoring case and surrounding
+/// spaces (agents and people often get the case of a header wrong).
+pub(crate) fn find_column(table: &RawTable, name: &str) -> Option<usize> {
+    table.column_index(name).or_else(|| {
+        let wanted = name.trim().to_lowercase();
+        let mut matching = table
+            .column_names
+            .iter()
+            .enumerate()
+            .filter(|(_, column)| column.trim().to_lowercase() == wanted);
+        match (matching.next(), matching.next()) {
+            (Some((index, _)), None) => Some(index),
+            _ => None,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,10 +29,9 @@ pub use content::{
     SEQUENCE_DENSITY, TEXT_WORDS,
 };
 
-use crate::dataset::find_column;
 use crate::error::DataError;
 use crate::schema::{ColumnKind, Schema};
-use crate::table::{Cell, RawTable};
+use crate::table::{find_column, Cell, RawTable};
 
 /// What training does with a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
