@@ -54,11 +54,23 @@ fn decision_model(data: &Matrix, coefficients: &[f64], rho: f64, params: &ValidP
 }
 
 /// The sigmoid (a, b) of one class pair, from cross-validated decision values.
+///
+/// `fitted` is the decision function of the pair's own model (coefficients by row of
+/// `data`, and ρ). It is used only when the cross-validated values give the sigmoid a
+/// slope that is not negative, which would rank the classes against the decision
+/// function itself: with a very small C nearly every α is at its bound, the ρ of each
+/// fold's sub-model is set by the few free vectors of whichever class is the larger in
+/// its training part, and so moves by about ±1 against the class mix of the held-out
+/// rows; pooled over the folds, those shifts can outweigh the ranking within each fold.
+/// The sigmoid is then fitted to the pair model's decision values on its own training
+/// rows instead (Platt's original recipe), which at least keeps its orientation.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn pair_sigmoid(
     data: &Matrix,
     gram: Option<GramRows>,
     positive: &[bool],
     (cost_positive, cost_negative): (f64, f64),
+    fitted: (&[f64], f64),
     params: &ValidParams,
     cache_bytes: usize,
     control: &FitControl,
@@ -108,7 +120,18 @@ pub(crate) fn pair_sigmoid(
     for (t, value) in decisions.into_iter().flatten() {
         decision_values[t] = value;
     }
-    Ok(probability::fit_sigmoid(&decision_values, positive))
+    let (a, b) = probability::fit_sigmoid(&decision_values, positive);
+    if a < 0.0 {
+        return Ok((a, b));
+    }
+    let (coefficients, rho) = fitted;
+    let model = decision_model(data, coefficients, rho, params);
+    let predictor = model.predictor();
+    let own: Vec<f64> = (0..rows)
+        .map(|t| predictor.decision_values(data.row(t))[0])
+        .collect();
+    let (own_a, own_b) = probability::fit_sigmoid(&own, positive);
+    Ok(if own_a < 0.0 { (own_a, own_b) } else { (a, b) })
 }
 
 /// The Laplace scale of cross-validated regression residuals.

@@ -205,12 +205,22 @@ fn fit_classifier(
             let subset = data.select_rows(&rows);
             let pair_gram = gram.as_ref().map(|gram| gram.subset(&rows));
             let positive: Vec<bool> = (0..rows.len()).map(|t| t < members[i].len()).collect();
+            let mut solution = solve_binary(
+                &subset,
+                pair_gram.clone(),
+                &positive,
+                (costs[i], costs[j]),
+                params,
+                cache,
+                control,
+            )?;
             let sigmoid = if params.probability {
                 Some(probability_training::pair_sigmoid(
                     &subset,
-                    pair_gram.clone(),
+                    pair_gram,
                     &positive,
                     (costs[i], costs[j]),
+                    (&solution.coefficients, solution.rho),
                     params,
                     cache,
                     control,
@@ -218,15 +228,6 @@ fn fit_classifier(
             } else {
                 None
             };
-            let mut solution = solve_binary(
-                &subset,
-                pair_gram,
-                &positive,
-                (costs[i], costs[j]),
-                params,
-                cache,
-                control,
-            )?;
             solution.report.classes = Some((i, j));
             control.finish_subproblem();
             Ok((solution, sigmoid))
