@@ -11,6 +11,7 @@ pub mod error;
 pub mod export;
 pub mod importance;
 pub mod model_store;
+pub mod model_summary;
 pub mod models;
 pub mod prediction;
 pub mod report_data;
@@ -26,6 +27,7 @@ pub mod training_observer;
 pub mod training_report;
 
 pub use error::ServiceError;
+pub use model_summary::{ColumnNote, ModelSummary, TargetSummary};
 pub use models::{LoadedModel, ModelView};
 pub use request::{KernelChoice, Limits, TrainingRequest};
 pub use saved_model::{PredictedRow, SavedModel};
@@ -33,6 +35,9 @@ pub use service::{Access, Service, ServiceSettings};
 pub use task_view::{QueueStatus, TaskView};
 pub use tasks::{SubmitOptions, Submitted, TaskListing};
 pub use training::{train, TrainingObserver, TrainingOutcome, TrainingReport};
+
+/// The data's vocabulary the front ends speak through this crate.
+pub use svmq_data::{ColumnRole, Task};
 
 /// The queue's vocabulary the front ends speak through this crate.
 pub use svmq_queue::{

@@ -4,6 +4,7 @@
 //! registered in the store. A crash never leaves a half model under a model id.
 
 use crate::error::ServiceError;
+use crate::model_summary::ModelSummary;
 use crate::saved_model::{SavedModel, METADATA_FILE_NAME, MODEL_FILE_NAME};
 use crate::training::{TrainingOutcome, TrainingReport};
 use serde_json::{json, Value};
@@ -15,33 +16,7 @@ use svmq_queue::{
 
 /// The registry's summary of a model: what `list_models` shows.
 pub fn summary(report: &TrainingReport) -> Value {
-    let targets: Vec<Value> = report
-        .targets
-        .iter()
-        .map(|target| {
-            json!({
-                "target": target.target,
-                "kernel": target.best_params.kernel,
-                "best_params": target.best_params,
-                "cv_mean": finite(target.cv_mean),
-                "cv_std": finite(target.cv_std),
-                "test_metrics": target.test_metrics,
-                "support_vectors": target.support_vectors,
-            })
-        })
-        .collect();
-    json!({
-        "task": report.task,
-        "metric": report.metric,
-        "classes": report.classes,
-        "features": report.data.features,
-        "columns": column_roles(report),
-        "warnings": report.warnings,
-        "train_rows": report.data.train_rows,
-        "test_rows": report.data.test_rows,
-        "targets": targets,
-        "training_seconds": report.seconds,
-    })
+    serde_json::to_value(ModelSummary::of(report)).unwrap_or(Value::Null)
 }
 
 /// The headline of a training, the fields `svmq train --json` starts with: the task,

@@ -13,6 +13,7 @@ use svmq_queue::ModelRecord;
 use crate::error::ServiceError;
 use crate::export::{export_model, write_atomically, ExportFormat};
 use crate::model_store::{find_model, load_model, load_report, save_and_register_model};
+use crate::model_summary::ModelSummary;
 use crate::prediction::{predict_file, rows_from_json};
 use crate::request::TrainingRequest;
 use crate::saved_model::{PredictedRow, SavedModel};
@@ -33,8 +34,15 @@ pub struct ModelView {
     pub user_id: String,
     /// Unix time, ms.
     pub created_at: i64,
-    /// Task, metric, classes, features, best parameters, CV and test metrics.
-    pub summary: Value,
+    /// Task, metric, data file, classes, features, column roles, warnings, and per
+    /// target the best parameters with CV and test metrics; none when the stored
+    /// summary cannot be read. (Its schema says only "object": the tool list stays
+    /// small, and the fields are described here and in the README.)
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<serde_json::Map<String, Value>>")
+    )]
+    pub summary: Option<ModelSummary>,
 }
 
 impl ModelView {
@@ -45,7 +53,7 @@ impl ModelView {
             task_id: record.task_id.as_ref().map(|id| id.to_string()),
             user_id: record.user_id.clone(),
             created_at: record.created_at,
-            summary: record.metadata.clone(),
+            summary: ModelSummary::read(&record.metadata),
         }
     }
 }

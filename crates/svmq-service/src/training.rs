@@ -76,7 +76,11 @@ pub fn train_resumable(
     // The data-quality warnings of `validate` that apply to the prepared data: its
     // blocking problems were just checked above.
     let warnings = validate_dataset(&dataset, Some(request.cv_folds)).warnings;
-    let summary = summarize(&dataset, &split, source_rows);
+    let mut summary = summarize(&dataset, &split, source_rows);
+    summary.data_file = request
+        .data_source
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned());
     observer.log(&format!(
         "data: {} usable rows, {} features, {} train / {} test",
         summary.usable_rows,
@@ -285,6 +289,7 @@ fn summarize(dataset: &Dataset, split: &Split, source_rows: usize) -> DataSummar
         class_counts,
         columns: column_summaries(dataset),
         roles: dataset.roles.clone(),
+        data_file: None,
     }
 }
 

@@ -14,6 +14,9 @@ use svmq_tune::study::TrialRecord;
 /// What training made of the data file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DataSummary {
+    /// The data file's name, without its folder (none in reports before it was kept).
+    #[serde(default)]
+    pub data_file: Option<String>,
     /// Data rows read from the file, header excluded.
     pub source_rows: usize,
     /// Rows with every target present: the rows split and trained on.

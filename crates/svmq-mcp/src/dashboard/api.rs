@@ -10,7 +10,7 @@ use axum::response::Response;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use svmq_service::ServiceError;
-use svmq_service::{CancelOutcome, QueueError, TaskFilter, TaskId};
+use svmq_service::{CancelOutcome, ModelSummary, QueueError, TaskFilter, TaskId};
 
 /// Tasks the dashboard lists, newest first.
 const TASKS_SHOWN: u32 = 50;
@@ -108,16 +108,16 @@ pub(super) async fn models(Extract(dashboard): Extract<Dashboard>, headers: Head
         let models: Vec<Value> = models
             .iter()
             .map(|model| {
-                let metadata = &model.summary;
-                let target = &metadata["targets"][0];
+                let summary = model.summary.as_ref();
+                let target = summary.and_then(ModelSummary::first_target);
                 json!({
                     "model_id": model.model_id,
                     "created_at": model.created_at,
-                    "task": metadata["task"],
-                    "metric": metadata["metric"],
-                    "cv_score": target["cv_mean"],
-                    "kernel": target["kernel"],
-                    "targets": metadata["targets"].as_array().map_or(0, Vec::len),
+                    "task": summary.map(|summary| summary.task),
+                    "metric": summary.map(|summary| summary.metric),
+                    "cv_score": target.and_then(|target| target.cv_mean),
+                    "kernel": target.map(|target| target.kernel),
+                    "targets": summary.map_or(0, |summary| summary.targets.len()),
                     "report": format!("/models/{}/report", model.model_id),
                 })
             })

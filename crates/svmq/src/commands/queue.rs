@@ -258,7 +258,7 @@ pub fn logs(
 
 /// Unix milliseconds as an ISO 8601 UTC time, e.g. `2026-11-28T19:20:01.123Z`, by the
 /// proleptic Gregorian calendar (days counted in 400-year eras from 0000-03-01).
-fn format_timestamp(milliseconds: i64) -> String {
+pub(crate) fn format_timestamp(milliseconds: i64) -> String {
     let (days, millisecond_of_day) = (
         milliseconds.div_euclid(86_400_000),
         milliseconds.rem_euclid(86_400_000),
