@@ -34,7 +34,14 @@ fn train(data: &Matrix, labels: &[f64], seed: u64) -> Model {
         seed,
         ..SvmParams::default()
     };
-    match fit(data, labels, &params.validate().unwrap(), &FitControl::new()).unwrap() {
+    match fit(
+        data,
+        labels,
+        &params.validate().unwrap(),
+        &FitControl::new(),
+    )
+    .unwrap()
+    {
         FitOutcome::Trained(trained) => trained.model,
         FitOutcome::Stopped => panic!("not stopped"),
     }
@@ -48,17 +55,24 @@ fn a_tiny_cost_does_not_flip_the_probability_predictions() {
         let Some(ProbabilityModel::Pairwise { a, .. }) = &model.probability else {
             panic!("a probability model");
         };
-        assert!(a[0] < 0.0, "seed {seed}: the sigmoid's slope {} is not negative", a[0]);
+        assert!(
+            a[0] < 0.0,
+            "seed {seed}: the sigmoid's slope {} is not negative",
+            a[0]
+        );
         let predictor = model.predictor();
         let mut agree = 0;
-        for row in 0..data.rows() {
+        for (row, &label) in labels.iter().enumerate().take(data.rows()) {
             let plain = predictor.predict(data.row(row), false);
             let with_probability = predictor.predict(data.row(row), true);
-            assert_eq!(plain.value, labels[row], "seed {seed}: the decision function errs");
+            assert_eq!(
+                plain.value, label,
+                "seed {seed}: the decision function errs"
+            );
             let probabilities = with_probability.probabilities.expect("probabilities");
             // Class 1 is the first label: a larger decision value means more likely 1.
             assert_eq!(model.labels[0], 1.0);
-            if with_probability.value == labels[row] {
+            if with_probability.value == label {
                 agree += 1;
             }
             assert!(
