@@ -44,7 +44,7 @@ pub struct TrainingParams {
     /// Default: rbf; auto searches the kernel too.
     #[serde(default)]
     pub kernel: Option<KernelChoice>,
-    /// false: train once with the defaults, no search. Default: true.
+    /// false: one fit with the defaults. Default: true.
     #[serde(default, deserialize_with = "crate::lenient::optimize_hyperparameters")]
     pub optimize_hyperparameters: Option<bool>,
     /// Search trials, 1 to 1000. Default: 50.
@@ -59,7 +59,7 @@ pub struct TrainingParams {
     /// max_error, median_absolute_error.
     #[serde(default)]
     pub scoring_metric: Option<String>,
-    /// Refuse bad data at once, with its problems. Default: true.
+    /// Refuse bad data at once. Default: true.
     #[serde(default, deserialize_with = "crate::lenient::validate_data")]
     pub validate_data: Option<bool>,
     /// Fitted on training rows. Default: standard.
@@ -68,7 +68,7 @@ pub struct TrainingParams {
     /// Test share of rows, 0.01 to 0.9. Default: 0.2.
     #[serde(default, deserialize_with = "crate::lenient::test_size")]
     pub test_size: Option<f64>,
-    /// Default: 42 (same seed, same model).
+    /// Default: 42.
     #[serde(default, deserialize_with = "crate::lenient::seed")]
     pub seed: Option<u64>,
     /// Search sampler. Default: tpe.
@@ -86,7 +86,7 @@ pub struct TrainingParams {
     /// Higher runs first. Default: 0.
     #[serde(default, deserialize_with = "crate::lenient::priority")]
     pub priority: Option<i32>,
-    /// A repeat with the same key returns the earlier task.
+    /// The same key returns the earlier task.
     #[serde(default)]
     pub idempotency_key: Option<String>,
     /// Seconds an attempt may run. Default: no limit.
@@ -101,8 +101,7 @@ pub struct TrainClassifierParams {
     /// The parameters every training takes, at the top level of the arguments.
     #[serde(flatten)]
     pub training: TrainingParams,
-    /// false: wait for the model (progress notified given a progress token).
-    /// Default: true.
+    /// false: wait for the model. Default: true.
     #[serde(default, deserialize_with = "crate::lenient::use_async_queue")]
     pub use_async_queue: Option<bool>,
 }
@@ -113,12 +112,10 @@ pub struct TrainRegressorParams {
     /// The parameters every training takes, at the top level of the arguments.
     #[serde(flatten)]
     pub training: TrainingParams,
-    /// Targets k: the k columns ending at target_column (default: the last k), one
-    /// model each. Default: 1.
+    /// Targets k: the k columns ending at target_column, a model each. Default: 1.
     #[serde(default, deserialize_with = "crate::lenient::target_dimension")]
     pub target_dimension: Option<i64>,
-    /// false: wait for the model (progress notified given a progress token).
-    /// Default: true.
+    /// false: wait for the model. Default: true.
     #[serde(default, deserialize_with = "crate::lenient::use_async_queue")]
     pub use_async_queue: Option<bool>,
 }

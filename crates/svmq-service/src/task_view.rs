@@ -92,21 +92,21 @@ impl TaskView {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct QueueStatus {
-    /// Tasks in every status.
+    /// All tasks.
     pub total: u64,
-    /// Waiting for a run slot.
+    /// Waiting.
     pub queued: u64,
     /// Training now.
     pub running: u64,
-    /// Finished with a model.
+    /// With a model.
     pub completed: u64,
-    /// Finished with an error.
+    /// With an error.
     pub failed: u64,
     /// Cancelled.
     pub cancelled: u64,
     /// Tasks that run at once at most.
     pub max_concurrent_tasks: u32,
-    /// Workers seen in the last minute (0: queued tasks wait).
+    /// Live workers (0: queued tasks wait).
     pub workers_alive: u64,
     /// = total, as the original names it (and the other `_tasks` counts).
     #[cfg_attr(feature = "schema", schemars(description = ""))]

@@ -119,11 +119,7 @@ fn prediction_summary(model: &SavedModel, rows: &[PredictedRow]) -> Value {
 impl SvmqServer {
     /// Predicts from rows given in the call: classes as in the training data, or
     /// values in the target's units, with probabilities or decision values.
-    #[tool(annotations(
-        title = "Predict from values",
-        read_only_hint = true,
-        open_world_hint = false
-    ))]
+    #[tool(annotations(read_only_hint = true, open_world_hint = false))]
     async fn predict_from_values(
         &self,
         Parameters(params): Parameters<PredictValuesParams>,
@@ -160,7 +156,6 @@ impl SvmqServer {
     /// Predicts every row of a data file (columns matched by name): a CSV, written to
     /// output_path or returned, and a summary.
     #[tool(annotations(
-        title = "Predict from a file",
         destructive_hint = false,
         idempotent_hint = true,
         open_world_hint = false
@@ -229,7 +224,7 @@ impl SvmqServer {
 
     /// A user's models, newest first, each with a summary of its training and
     /// metrics.
-    #[tool(annotations(title = "List models", read_only_hint = true, open_world_hint = false))]
+    #[tool(annotations(read_only_hint = true, open_world_hint = false))]
     async fn list_models(
         &self,
         Parameters(params): Parameters<ListModelsParams>,
@@ -250,11 +245,7 @@ impl SvmqServer {
 
     /// A model's entry and training report: parameters, metrics, trials, the features
     /// predict_from_values takes, timings.
-    #[tool(annotations(
-        title = "Get model info",
-        read_only_hint = true,
-        open_world_hint = false
-    ))]
+    #[tool(annotations(read_only_hint = true, open_world_hint = false))]
     async fn get_model_info(
         &self,
         Parameters(params): Parameters<ModelIdParams>,
@@ -282,7 +273,6 @@ impl SvmqServer {
     /// Writes a model to a file in the output roots, as ONNX or LIBSVM model text;
     /// details says what the file expects.
     #[tool(annotations(
-        title = "Export a model",
         destructive_hint = false,
         idempotent_hint = true,
         open_world_hint = false
@@ -336,11 +326,7 @@ impl SvmqServer {
     }
 
     /// Deletes a model: its registry entry and its files. It cannot be undone.
-    #[tool(annotations(
-        title = "Delete a model",
-        destructive_hint = true,
-        open_world_hint = false
-    ))]
+    #[tool(annotations(destructive_hint = true, open_world_hint = false))]
     async fn delete_model(
         &self,
         Parameters(params): Parameters<ModelIdParams>,
@@ -365,11 +351,7 @@ impl SvmqServer {
     /// A data-quality report without training: columns, missing values, class balance
     /// or targets, leak candidates, and the blocking_problems that would stop
     /// training.
-    #[tool(annotations(
-        title = "Validate data",
-        read_only_hint = true,
-        open_world_hint = false
-    ))]
+    #[tool(annotations(read_only_hint = true, open_world_hint = false))]
     async fn validate_data(
         &self,
         Parameters(params): Parameters<ValidateDataParams>,

@@ -88,11 +88,7 @@ impl SvmqServer {
     /// A task's status and progress; its queue position and ETA while queued, its
     /// model_id and metrics once completed, its error once failed. Poll every few
     /// seconds.
-    #[tool(annotations(
-        title = "Get training task status",
-        read_only_hint = true,
-        open_world_hint = false
-    ))]
+    #[tool(annotations(read_only_hint = true, open_world_hint = false))]
     async fn get_task_status(
         &self,
         Parameters(params): Parameters<TaskIdParams>,
@@ -109,11 +105,7 @@ impl SvmqServer {
 
     /// Training tasks, newest first, of one user or status if asked; page with limit
     /// and cursor.
-    #[tool(annotations(
-        title = "List training tasks",
-        read_only_hint = true,
-        open_world_hint = false
-    ))]
+    #[tool(annotations(read_only_hint = true, open_world_hint = false))]
     async fn list_training_tasks(
         &self,
         Parameters(params): Parameters<ListTasksParams>,
@@ -162,7 +154,6 @@ impl SvmqServer {
     /// Cancels a queued task, or stops a running one within a second (no model is
     /// kept). A finished task cannot be cancelled.
     #[tool(annotations(
-        title = "Cancel a training task",
         destructive_hint = true,
         idempotent_hint = true,
         open_world_hint = false
@@ -207,11 +198,7 @@ impl SvmqServer {
 
     /// The queue at a glance: task counts per status, the concurrency limit, live
     /// workers.
-    #[tool(annotations(
-        title = "Get queue status",
-        read_only_hint = true,
-        open_world_hint = false
-    ))]
+    #[tool(annotations(read_only_hint = true, open_world_hint = false))]
     async fn get_queue_status(&self) -> Result<Json<Reply<QueueStatus>>, ToolError> {
         self.blocking(|state| {
             let status = state.service.queue_status()?;
@@ -235,11 +222,7 @@ impl SvmqServer {
 
     /// A task's log, oldest first: data summary, each trial's parameters and score,
     /// warnings.
-    #[tool(annotations(
-        title = "Get training task logs",
-        read_only_hint = true,
-        open_world_hint = false
-    ))]
+    #[tool(annotations(read_only_hint = true, open_world_hint = false))]
     async fn get_task_logs(
         &self,
         Parameters(params): Parameters<TaskLogsParams>,

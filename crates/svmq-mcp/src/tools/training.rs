@@ -249,11 +249,7 @@ fn submitted(created: bool, task: TaskView) -> Json<Reply<TrainingTask>> {
 impl SvmqServer {
     /// Queues a training: task_type and the parameters of train_svm_classifier or
     /// train_svm_regressor. Returns train_svm_classifier's result at once.
-    #[tool(annotations(
-        title = "Submit a training task",
-        destructive_hint = false,
-        open_world_hint = false
-    ))]
+    #[tool(annotations(destructive_hint = false, open_world_hint = false))]
     async fn submit_training_task(
         &self,
         Parameters(params): Parameters<SubmitParams>,
@@ -274,11 +270,7 @@ impl SvmqServer {
     /// stratified test split, hyperparameter search by cross-validation, refit, test
     /// metrics. Returns a task_id at once (poll get_task_status) or, waiting, the
     /// model_id.
-    #[tool(annotations(
-        title = "Train an SVM classifier",
-        destructive_hint = false,
-        open_world_hint = false
-    ))]
+    #[tool(annotations(destructive_hint = false, open_world_hint = false))]
     async fn train_svm_classifier(
         &self,
         Parameters(params): Parameters<TrainClassifierParams>,
@@ -296,11 +288,7 @@ impl SvmqServer {
 
     /// Trains SVM regressors (epsilon-SVR), with train_svm_classifier's parameters and
     /// result; target_dimension k > 1 trains one model per each of the last k columns.
-    #[tool(annotations(
-        title = "Train an SVM regressor",
-        destructive_hint = false,
-        open_world_hint = false
-    ))]
+    #[tool(annotations(destructive_hint = false, open_world_hint = false))]
     async fn train_svm_regressor(
         &self,
         Parameters(params): Parameters<TrainRegressorParams>,

@@ -141,11 +141,11 @@ async fn no_schema_carries_a_numeric_format_and_unsigned_counts_have_a_minimum()
 }
 
 /// The most `tools/list` may weigh, compact JSON: it is loaded into every
-/// conversation of an agent before its first call.
-const TOOLS_LIST_BUDGET: usize = 20 * 1024;
+/// conversation of an agent before its first call. 20 KB, read strictly (20 000 bytes).
+const TOOLS_LIST_BUDGET: usize = 20_000;
 
 /// Issue: `tools/list` was 43 KB (about 11 000 tokens), and 52 KB once export_model
-/// came. Its compact JSON stays under 20 KiB; the sizes per tool and per part are
+/// came. Its compact JSON stays under 20 KB; the sizes per tool and per part are
 /// printed either way, and `SVMQ_TOOLS_LIST_DUMP=FILE` writes the list itself there
 /// to see what weighs.
 #[tokio::test]
