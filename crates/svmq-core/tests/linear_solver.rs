@@ -42,6 +42,8 @@ fn regression_params(loss: LinearLoss, c: f64) -> ValidLinearParams {
         loss,
         c,
         tolerance: 0.001,
+        // Cold fits at this tolerance need more than the default 300 passes.
+        max_passes: 3000,
         ..LinearParams::default()
     }
     .validate()

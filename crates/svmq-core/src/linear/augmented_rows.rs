@@ -84,6 +84,14 @@ impl<'a> AugmentedRows<'a> {
         weights.bias += scale * self.bias;
     }
 
+    /// Asks the processor to bring row `row` into the cache: a pass visits rows in a
+    /// random order, and without the hint each row costs a memory latency before its
+    /// dot product can start.
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, row: usize) {
+        prefetch_bytes(self.data.row(row));
+    }
+
     /// `Σᵢ coefficientᵢ·x̃ᵢ`: the weights of a dual solution, for a warm start.
     pub(crate) fn weights_of(&self, coefficients: &[f64]) -> Weights {
         let mut weights = Weights::zero(self.columns());
@@ -93,5 +101,25 @@ impl<'a> AugmentedRows<'a> {
             }
         }
         weights
+    }
+}
+
+/// Prefetches every cache line of `values` (a hint: nothing happens on other processors).
+#[inline(always)]
+pub(crate) fn prefetch_bytes<T>(values: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        const LINE: usize = 64;
+        let bytes = std::mem::size_of_val(values);
+        if bytes == 0 {
+            return;
+        }
+        let start = values.as_ptr().cast::<i8>();
+        for offset in (0..bytes).step_by(LINE).chain([bytes - 1]) {
+            // SAFETY: the address is inside `values`; a prefetch reads nothing and never
+            // faults.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.add(offset)) };
+        }
     }
 }

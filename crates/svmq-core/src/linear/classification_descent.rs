@@ -16,8 +16,8 @@
 //!
 //! This module solves one binary problem; one-vs-rest and the model are `training`'s.
 
-use super::augmented_rows::{AugmentedRows, Weights};
-use super::descent::{ActiveSet, DescentSettings, STOP_CHECK_INTERVAL};
+use super::augmented_rows::{prefetch_bytes, AugmentedRows, Weights};
+use super::descent::{ActiveSet, DescentSettings, PREFETCH_DISTANCE, STOP_CHECK_INTERVAL};
 use super::report::LinearSubproblemReport;
 use crate::control::{FitControl, Stopped};
 
@@ -190,6 +190,12 @@ fn pass(
             control.check()?;
         }
         let row = active_set.order[position];
+        if let Some(&ahead) =
+            active_set.order[..active_set.active].get(position + PREFETCH_DISTANCE)
+        {
+            rows.prefetch(ahead);
+            prefetch_bytes(std::slice::from_ref(&variables[ahead]));
+        }
         let variable = &mut variables[row];
         let gradient =
             variable.sign * rows.decision(weights, row) - 1.0 + variable.diagonal * variable.alpha;

@@ -8,6 +8,10 @@ use crate::random::Random;
 /// rows of a hundred features.
 pub(crate) const STOP_CHECK_INTERVAL: usize = 4096;
 
+/// A pass prefetches the row this many places ahead of the one it steps: enough rows
+/// of work to cover a memory latency.
+pub(crate) const PREFETCH_DISTANCE: usize = 8;
+
 /// The stopping rule and the pass order of one subproblem.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DescentSettings {

@@ -56,7 +56,8 @@ pub struct LinearParams {
     /// at most this; regression when the 1-norm of the minimum-norm subgradient over a
     /// pass is at most this times its value over a cold start's first pass.
     pub tolerance: f64,
-    /// The most passes over the rows per subproblem (LIBLINEAR's limit, 1000).
+    /// The most passes over the rows per subproblem (default 300, the limit of
+    /// LIBLINEAR 2.50's dual solvers).
     pub max_passes: usize,
     /// Whether to set aside variables that are likely to stay at a bound (on by
     /// default; they are brought back before the fit can end).
@@ -74,7 +75,7 @@ impl Default for LinearParams {
             class_weights: Vec::new(),
             bias: Some(1.0),
             tolerance: 0.1,
-            max_passes: 1000,
+            max_passes: 300,
             shrinking: true,
             seed: 0,
         }

@@ -20,8 +20,8 @@
 //! the previous pass's largest |vᵢ| is shrunk; shrunk rows are brought back for a last
 //! check before the fit ends.
 
-use super::augmented_rows::{AugmentedRows, Weights};
-use super::descent::{ActiveSet, DescentSettings, STOP_CHECK_INTERVAL};
+use super::augmented_rows::{prefetch_bytes, AugmentedRows, Weights};
+use super::descent::{ActiveSet, DescentSettings, PREFETCH_DISTANCE, STOP_CHECK_INTERVAL};
 use super::report::LinearSubproblemReport;
 use crate::control::{FitControl, Stopped};
 
@@ -230,6 +230,12 @@ fn pass(
             control.check()?;
         }
         let row = active_set.order[position];
+        if let Some(&ahead) =
+            active_set.order[..active_set.active].get(position + PREFETCH_DISTANCE)
+        {
+            rows.prefetch(ahead);
+            prefetch_bytes(std::slice::from_ref(&variables[ahead]));
+        }
         let variable = &mut variables[row];
         let beta = variable.beta;
         let gradient = rows.decision(weights, row) - variable.target + variable.diagonal * beta;

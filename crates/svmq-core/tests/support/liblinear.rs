@@ -68,7 +68,7 @@ fn create_environment() -> Result<PathBuf, String> {
 pub struct Fitted {
     /// Its decision functions.
     pub model: LinearModel,
-    /// Whether LIBLINEAR stopped at its iteration limit (1000 passes) before its
+    /// Whether LIBLINEAR stopped at its iteration limit (300 passes in 2.50) before its
     /// tolerance.
     pub reached_iteration_limit: bool,
 }
