@@ -202,7 +202,8 @@ fn regression_agrees_with_liblinear() {
     }
 }
 
-/// Class weights, no bias, labels −1/+1 (which both put +1 first), a small and a larger C.
+/// Class weights, no bias, labels −1/+1 (which both put +1 first), a small, a larger and
+/// a large C.
 #[test]
 fn variants_agree_with_liblinear() {
     let (data, targets) = problems::classification(4, 20_000, 10, &[-1.0, 1.0], 0.1);
@@ -236,8 +237,28 @@ fn variants_agree_with_liblinear() {
                 ..LinearParams::default()
             },
         ),
+        (
+            "C = 100, L2: both switch to the primal at the pass limit",
+            LinearParams {
+                c: 100.0,
+                ..LinearParams::default()
+            },
+        ),
     ];
     for (name, params) in variants {
         compare(name, &data, &targets, params);
     }
+}
+
+/// With the L2 loss and a large C both tools reach the dual's pass limit and finish with
+/// Newton's method on the primal.
+#[test]
+fn regression_with_a_large_c_agrees_with_liblinear() {
+    let (data, targets) = problems::regression(5, 10_000, 20, 0.3);
+    let params = LinearParams {
+        task: LinearTask::Regression { epsilon: 0.1 },
+        c: 100.0,
+        ..LinearParams::default()
+    };
+    compare("regression, C = 100, L2", &data, &targets, params);
 }

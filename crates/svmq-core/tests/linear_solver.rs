@@ -371,3 +371,84 @@ fn degenerate_inputs_give_sane_models() {
         }
     }
 }
+
+/// With the L2 losses a descent stopped by its pass limit is finished by Newton's method
+/// on the primal: the result is the optimum a much longer descent reaches.
+#[test]
+fn a_descent_at_its_pass_limit_is_finished_by_newton() {
+    let (data, targets) = problems::classification(12, 4000, 10, &[1.0, 2.0], 0.1);
+    let (values_data, values) = problems::regression(12, 4000, 10, 0.3);
+    let cases = [
+        (&data, &targets, LinearTask::Classification, 1e-5),
+        (
+            &values_data,
+            &values,
+            LinearTask::Regression { epsilon: 0.1 },
+            1e-3,
+        ),
+    ];
+    for (data, targets, task, tolerance) in cases {
+        let short = LinearParams {
+            task,
+            c: 100.0,
+            max_passes: 20,
+            ..LinearParams::default()
+        }
+        .validate()
+        .unwrap();
+        let long = LinearParams {
+            tolerance,
+            max_passes: 100_000,
+            ..(*short).clone()
+        }
+        .validate()
+        .unwrap();
+        let finished = fit(data, targets, &short, None).unwrap();
+        let report = &finished.report.subproblems[0];
+        assert!(
+            report.newton_iterations > 0 && report.converged,
+            "{report:?}"
+        );
+        let reference = fit(data, targets, &long, None).unwrap();
+        assert_eq!(reference.report.subproblems[0].newton_iterations, 0);
+        let objective = |trained: &TrainedLinearModel| {
+            primal_objectives(&trained.model, data, targets, &short).unwrap()[0]
+        };
+        let (newton, descent) = (objective(&finished), objective(&reference));
+        assert!(
+            (newton - descent).abs() <= 1e-4 * descent,
+            "{task:?}: Newton {newton}, long descent {descent}"
+        );
+        // The dual variables follow from the weights: a warm start from them is done
+        // at once.
+        let again = fit(data, targets, &short, Some(&finished.solution)).unwrap();
+        assert!(objective(&again) <= newton * (1.0 + 1e-6));
+    }
+}
+
+/// The flag raised after the last pass of the descent stops the Newton iterations.
+#[test]
+fn a_stop_raised_before_the_newton_iterations_is_obeyed() {
+    let (data, targets) = problems::classification(13, 4000, 10, &[1.0, 2.0], 0.1);
+    let params = LinearParams {
+        c: 100.0,
+        max_passes: 5,
+        ..LinearParams::default()
+    }
+    .validate()
+    .unwrap();
+    let stop = AtomicBool::new(false);
+    let reports = AtomicU64::new(0);
+    // One report when the subproblem is counted, then one per pass.
+    let report = |_: FitProgress| {
+        if reports.fetch_add(1, Ordering::Relaxed) + 1 == 6 {
+            stop.store(true, Ordering::Relaxed);
+        }
+    };
+    let control = FitControl::new()
+        .with_stop_flag(&stop)
+        .with_progress(&report);
+    let outcome = fit_linear(&data, &targets, &params, None, &control).unwrap();
+    assert!(matches!(outcome, LinearOutcome::Stopped));
+    assert_eq!(reports.load(Ordering::Relaxed), 6);
+}

@@ -118,6 +118,7 @@ pub(crate) fn solve(
         class: None,
         passes,
         updates,
+        newton_iterations: 0,
         converged,
         stopping_measure: gap.max(0.0),
         dual_objective,

@@ -132,6 +132,7 @@ pub(crate) fn solve(
         class: None,
         passes,
         updates,
+        newton_iterations: 0,
         converged,
         stopping_measure: measure,
         dual_objective,

@@ -35,7 +35,11 @@ pub struct LinearSubproblemReport {
     pub passes: usize,
     /// Coordinate steps that changed a variable.
     pub updates: u64,
-    /// Whether the stopping rule held over every row before the pass limit.
+    /// Newton iterations on the primal problem, which follow when the dual descent
+    /// reached its pass limit with the L2 loss (0 otherwise).
+    pub newton_iterations: usize,
+    /// Whether a stopping rule was met: the dual descent's over every row before the
+    /// pass limit, or else the primal Newton iterations'.
     pub converged: bool,
     /// The stopping rule's measure at the last pass: the projected-gradient gap
     /// `max PG − min PG` for classification, the 1-norm of the minimum-norm

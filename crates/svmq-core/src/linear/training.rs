@@ -10,8 +10,9 @@ use super::classification_descent as classification;
 use super::descent::DescentSettings;
 use super::model::LinearModel;
 use super::params::{LinearLoss, LinearTask, ValidLinearParams};
+use super::primal_newton::{self, SquaredLoss};
 use super::regression_descent as regression;
-use super::report::LinearFitReport;
+use super::report::{LinearFitReport, LinearSubproblemReport};
 use crate::control::{FitControl, Stopped};
 use crate::error::EngineError;
 use crate::matrix::Matrix;
@@ -218,6 +219,12 @@ fn fit_classifier(
             }
         })
         .collect();
+    // Each row's C, for the primal Newton iterations that follow a dual descent that
+    // reached its pass limit with the L2 loss.
+    let costs: Vec<f64> = targets
+        .iter()
+        .map(|&target| params.cost_of_class(target))
+        .collect();
     control.add_subproblems(positives.len());
     let solved: Result<Vec<classification::BinarySolution>, Stopped> = positives
         .par_iter()
@@ -243,8 +250,28 @@ fn fit_classifier(
                 }
                 None => Weights::zero(rows.columns()),
             };
+            let signs: Vec<f64> = variables.iter().map(|variable| variable.sign).collect();
             let settings = DescentSettings::new(params, subproblem as u64);
             let mut solution = classification::solve(rows, variables, weights, settings, control)?;
+            if !solution.report.converged && params.loss == LinearLoss::L2 {
+                let loss = SquaredLoss::Hinge {
+                    signs: &signs,
+                    costs: &costs,
+                };
+                let weights = std::mem::replace(&mut solution.weights, Weights::zero(0));
+                let primal = primal_newton::solve(rows, &loss, weights, control)?;
+                let diagonals = costs.iter().map(|cost| 0.5 / cost);
+                let dual_objective = 0.5 * primal.weights.squared_norm()
+                    + primal
+                        .dual
+                        .iter()
+                        .zip(diagonals)
+                        .map(|(alpha, diagonal)| 0.5 * diagonal * alpha * alpha - alpha)
+                        .sum::<f64>();
+                note_newton(&mut solution.report, &primal, dual_objective);
+                solution.weights = primal.weights;
+                solution.alphas = primal.dual;
+            }
             if labels.len() > 2 {
                 solution.report.class = Some(subproblem);
             }
@@ -316,10 +343,34 @@ fn fit_regression(
         settings,
         control,
     );
-    let solution = match solved {
+    let mut solution = match solved {
         Ok(solution) => solution,
         Err(Stopped) => return Ok(Err(Stopped)),
     };
+    if !solution.report.converged && params.loss == LinearLoss::L2 {
+        let loss = SquaredLoss::Tube {
+            targets,
+            epsilon,
+            cost: params.c,
+        };
+        let weights = std::mem::replace(&mut solution.weights, Weights::zero(0));
+        let primal = match primal_newton::solve(rows, &loss, weights, control) {
+            Ok(primal) => primal,
+            Err(Stopped) => return Ok(Err(Stopped)),
+        };
+        let dual_objective = 0.5 * primal.weights.squared_norm()
+            + primal
+                .dual
+                .iter()
+                .zip(targets)
+                .map(|(beta, target)| {
+                    0.5 * diagonal * beta * beta - target * beta + epsilon * beta.abs()
+                })
+                .sum::<f64>();
+        note_newton(&mut solution.report, &primal, dual_objective);
+        solution.weights = primal.weights;
+        solution.betas = primal.dual;
+    }
     control.finish_subproblem();
     let intercept = solution.weights.bias * rows.bias();
     let report = LinearFitReport {
@@ -335,6 +386,18 @@ fn fit_regression(
         report,
         params,
     )
+}
+
+/// Records in a subproblem's report what the primal Newton iterations did.
+fn note_newton(
+    report: &mut LinearSubproblemReport,
+    primal: &primal_newton::PrimalSolution,
+    dual_objective: f64,
+) {
+    report.newton_iterations = primal.iterations;
+    report.converged = primal.converged;
+    report.dual_objective = dual_objective;
+    report.support_vectors = primal.dual.iter().filter(|&&value| value != 0.0).count();
 }
 
 fn assemble(

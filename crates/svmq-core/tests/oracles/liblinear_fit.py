@@ -5,10 +5,11 @@ Usage: python liblinear_fit.py DATA.csv OPTIONS
 DATA.csv: one row per line, the target first, then the features (no header).
 OPTIONS: LIBLINEAR's training options, e.g. "-s 1 -c 1 -B 1 -e 0.1 -q".
 Prints {"labels": [...], "weights": [[...], ...], "intercepts": [...],
-"reached_iteration_limit": bool}: one weight vector and intercept per decision
-function, in LIBLINEAR's label order (no labels for regression), and whether LIBLINEAR
-warned that it stopped at its iteration limit (read from its own output, which goes to
-a temporary file meanwhile).
+"reached_iteration_limit": bool, "switched_to_primal": bool}: one weight vector and
+intercept per decision function, in LIBLINEAR's label order (no labels for
+regression), whether LIBLINEAR warned that its dual solver stopped at its iteration
+limit, and whether it then went on with its primal solver (it does for the L2 losses).
+Both are read from LIBLINEAR's own output, which goes to a temporary file meanwhile.
 """
 
 import json
@@ -39,7 +40,9 @@ def main() -> None:
             os.dup2(saved, 1)
             os.close(saved)
         captured.seek(0)
-        reached_limit = "reaching max number of iterations" in captured.read()
+        report = captured.read()
+        reached_limit = "reaching max number of iterations" in report
+        switched = "Switching to use" in report
     regression = model.is_regression_model()
     labels = [] if regression else [float(label) for label in model.get_labels()]
     functions = 1 if regression or len(labels) == 2 else len(labels)
@@ -57,6 +60,7 @@ def main() -> None:
         "weights": weights,
         "intercepts": intercepts,
         "reached_iteration_limit": reached_limit,
+        "switched_to_primal": switched,
     }
     json.dump(answer, sys.stdout)
 

@@ -68,8 +68,8 @@ fn create_environment() -> Result<PathBuf, String> {
 pub struct Fitted {
     /// Its decision functions.
     pub model: LinearModel,
-    /// Whether LIBLINEAR stopped at its iteration limit (300 passes in 2.50) before its
-    /// tolerance.
+    /// Whether LIBLINEAR's dual solver stopped at its iteration limit (300 passes in
+    /// 2.50) before its tolerance, and LIBLINEAR did not go on with its primal solver.
     pub reached_iteration_limit: bool,
 }
 
@@ -136,7 +136,8 @@ pub fn train(
     .unwrap();
     Fitted {
         model,
-        reached_iteration_limit: answer["reached_iteration_limit"].as_bool().unwrap(),
+        reached_iteration_limit: answer["reached_iteration_limit"].as_bool().unwrap()
+            && !answer["switched_to_primal"].as_bool().unwrap(),
     }
 }
 
