@@ -1,7 +1,7 @@
 //! One linear fit, timed, for `bench/linear.sh`: reads a training and a test set in a
 //! small binary format, fits svmq's linear SVM once, and prints one JSON line on
 //! stdout with the fit's wall time (the `fit_linear` call alone, not the reading), the
-//! solver's passes and the accuracy on the test set.
+//! solver's passes and Newton iterations, and the accuracy on the test set.
 //!
 //! Usage: linear_fit TRAIN TEST [--loss l1|l2] [--c C] [--tolerance E] [--seed S]
 //!
@@ -98,6 +98,12 @@ fn main() -> Result<(), String> {
         "accuracy": accuracy,
         "passes": trained.report.passes(),
         "converged": trained.report.converged(),
+        "newton_iterations": trained
+            .report
+            .subproblems
+            .iter()
+            .map(|report| report.newton_iterations)
+            .sum::<usize>(),
     });
     writeln!(std::io::stdout(), "{line}").map_err(|error| error.to_string())
 }

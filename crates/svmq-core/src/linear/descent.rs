@@ -1,7 +1,7 @@
 //! What both dual coordinate descents share: the settings taken from the parameters,
 //! the row order of each pass, and how often a pass looks at the stop flag.
 
-use super::params::ValidLinearParams;
+use super::params::{LinearLoss, ValidLinearParams};
 use crate::random::Random;
 
 /// A pass looks at the stop flag every this many rows: a few hundred microseconds on
@@ -12,9 +12,11 @@ pub(crate) const STOP_CHECK_INTERVAL: usize = 4096;
 /// of work to cover a memory latency.
 pub(crate) const PREFETCH_DISTANCE: usize = 8;
 
-/// The stopping rule and the pass order of one subproblem.
+/// The stopping rule and the pass order of one subproblem, and its loss (with the L2
+/// loss, a descent that reaches its pass limit is finished on the primal).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DescentSettings {
+    pub(crate) loss: LinearLoss,
     pub(crate) tolerance: f64,
     pub(crate) max_passes: usize,
     pub(crate) shrinking: bool,
@@ -26,6 +28,7 @@ pub(crate) struct DescentSettings {
 impl DescentSettings {
     pub(crate) fn new(params: &ValidLinearParams, stream: u64) -> DescentSettings {
         DescentSettings {
+            loss: params.loss,
             tolerance: params.tolerance,
             max_passes: params.max_passes,
             shrinking: params.shrinking,

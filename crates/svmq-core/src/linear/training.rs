@@ -219,8 +219,7 @@ fn fit_classifier(
             }
         })
         .collect();
-    // Each row's C, for the primal Newton iterations that follow a dual descent that
-    // reached its pass limit with the L2 loss.
+    // Each row's C, for the Newton iterations on the primal.
     let costs: Vec<f64> = targets
         .iter()
         .map(|&target| params.cost_of_class(target))
@@ -230,48 +229,14 @@ fn fit_classifier(
         .par_iter()
         .enumerate()
         .map(|(subproblem, &positive)| {
-            let mut variables = templates.clone();
-            for (variable, &target) in variables.iter_mut().zip(targets) {
-                variable.sign = if target == positive { 1.0 } else { -1.0 };
-            }
-            let weights = match warm_start {
-                Some(start) => {
-                    for (variable, alpha) in variables
-                        .iter_mut()
-                        .zip(start.start_for(subproblem, params.c))
-                    {
-                        variable.alpha = alpha.clamp(0.0, variable.upper);
-                    }
-                    let signed: Vec<f64> = variables
-                        .iter()
-                        .map(|variable| variable.sign * variable.alpha)
-                        .collect();
-                    rows.weights_of(&signed)
-                }
-                None => Weights::zero(rows.columns()),
-            };
-            let signs: Vec<f64> = variables.iter().map(|variable| variable.sign).collect();
+            let signs: Vec<f64> = targets
+                .iter()
+                .map(|&target| if target == positive { 1.0 } else { -1.0 })
+                .collect();
+            let start = warm_start.map(|start| start.start_for(subproblem, params.c));
             let settings = DescentSettings::new(params, subproblem as u64);
-            let mut solution = classification::solve(rows, variables, weights, settings, control)?;
-            if !solution.report.converged && params.loss == LinearLoss::L2 {
-                let loss = SquaredLoss::Hinge {
-                    signs: &signs,
-                    costs: &costs,
-                };
-                let weights = std::mem::replace(&mut solution.weights, Weights::zero(0));
-                let primal = primal_newton::solve(rows, &loss, weights, control)?;
-                let diagonals = costs.iter().map(|cost| 0.5 / cost);
-                let dual_objective = 0.5 * primal.weights.squared_norm()
-                    + primal
-                        .dual
-                        .iter()
-                        .zip(diagonals)
-                        .map(|(alpha, diagonal)| 0.5 * diagonal * alpha * alpha - alpha)
-                        .sum::<f64>();
-                note_newton(&mut solution.report, &primal, dual_objective);
-                solution.weights = primal.weights;
-                solution.alphas = primal.dual;
-            }
+            let mut solution =
+                solve_binary(rows, &templates, &signs, &costs, start, settings, control)?;
             if labels.len() > 2 {
                 solution.report.class = Some(subproblem);
             }
@@ -293,6 +258,54 @@ fn fit_classifier(
         report.subproblems.push(solution.report);
     }
     assemble(labels, weights, intercepts, variables, None, report, params)
+}
+
+/// One binary problem with the signs `signs`, from `start` (α per row) or zero; with the
+/// L2 loss, finished by Newton's method on the primal if the descent reaches its limit.
+fn solve_binary(
+    rows: &AugmentedRows,
+    templates: &[classification::Variable],
+    signs: &[f64],
+    costs: &[f64],
+    start: Option<impl Iterator<Item = f64>>,
+    settings: DescentSettings,
+    control: &FitControl,
+) -> Result<classification::BinarySolution, Stopped> {
+    let mut variables = templates.to_vec();
+    for (variable, &sign) in variables.iter_mut().zip(signs) {
+        variable.sign = sign;
+    }
+    let weights = match start {
+        Some(alphas) => {
+            for (variable, alpha) in variables.iter_mut().zip(alphas) {
+                variable.alpha = alpha.clamp(0.0, variable.upper);
+            }
+            let signed: Vec<f64> = variables
+                .iter()
+                .map(|variable| variable.sign * variable.alpha)
+                .collect();
+            rows.weights_of(&signed)
+        }
+        None => Weights::zero(rows.columns()),
+    };
+    let mut solution = classification::solve(rows, variables, weights, settings, control)?;
+    if solution.report.converged || settings.loss == LinearLoss::L1 {
+        return Ok(solution);
+    }
+    let loss = SquaredLoss::Hinge { signs, costs };
+    let weights = std::mem::replace(&mut solution.weights, Weights::zero(0));
+    let primal = primal_newton::solve(rows, &loss, weights, control)?;
+    let dual_objective = 0.5 * primal.weights.squared_norm()
+        + primal
+            .dual
+            .iter()
+            .zip(costs)
+            .map(|(alpha, cost)| 0.25 / cost * alpha * alpha - alpha)
+            .sum::<f64>();
+    note_newton(&mut solution.report, &primal, dual_objective);
+    solution.weights = primal.weights;
+    solution.alphas = primal.dual;
+    Ok(solution)
 }
 
 fn fit_regression(
@@ -347,7 +360,7 @@ fn fit_regression(
         Ok(solution) => solution,
         Err(Stopped) => return Ok(Err(Stopped)),
     };
-    if !solution.report.converged && params.loss == LinearLoss::L2 {
+    if !solution.report.converged && settings.loss == LinearLoss::L2 {
         let loss = SquaredLoss::Tube {
             targets,
             epsilon,
