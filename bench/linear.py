@@ -61,7 +61,7 @@ def write_set(path: Path, features: np.ndarray, labels: np.ndarray) -> None:
         file.write(np.ascontiguousarray(labels, dtype="<f8").tobytes())
 
 
-def liblinear_fit(prob, options: str, test) -> tuple[float, float, int, bool]:
+def liblinear_fit(prob, options: str, test) -> tuple[float, float, int, str]:
     """Times `train`; its own report (passes, the iteration-limit warning) is caught
     from file descriptor 1, where its C code prints, into a temporary file."""
     param = parameter(options)
@@ -79,13 +79,19 @@ def liblinear_fit(prob, options: str, test) -> tuple[float, float, int, bool]:
         captured.seek(0)
         report = captured.read()
     passes = re.search(r"#iter = (\d+)", report)
-    converged = "reaching max number of iterations" not in report
+    # At its pass limit LIBLINEAR goes on with its primal solver for the L2 loss.
+    if "Switching to use" in report:
+        ending = "limit, then primal"
+    elif "reaching max number of iterations" in report:
+        ending = "limit"
+    else:
+        ending = ""
     weights, intercept = model.get_decfun(0)
     weights = np.array(weights + [0.0] * (test[0].shape[1] - len(weights)))
     labels = model.get_labels()
     predictions = np.where(test[0] @ weights + intercept > 0, labels[0], labels[1])
     accuracy = 100.0 * float(np.mean(predictions == test[1]))
-    return seconds, accuracy, int(passes.group(1)) if passes else -1, converged
+    return seconds, accuracy, int(passes.group(1)) if passes else -1, ending
 
 
 def svmq_fit(example: str, train_path: Path, test_path: Path, loss: str, c: float):
@@ -95,7 +101,13 @@ def svmq_fit(example: str, train_path: Path, test_path: Path, loss: str, c: floa
     if output.returncode != 0:
         raise RuntimeError(f"svmq failed: {output.stderr}")
     answer = json.loads(output.stdout)
-    return answer["fit_seconds"], answer["accuracy"], answer["passes"], answer["converged"]
+    if not answer["converged"]:
+        ending = "limit"
+    elif answer["newton_iterations"] > 0:
+        ending = f"limit, then primal ({answer['newton_iterations']} Newton steps)"
+    else:
+        ending = ""
+    return answer["fit_seconds"], answer["accuracy"], answer["passes"], ending
 
 
 def processor_name() -> str:
@@ -140,19 +152,19 @@ def main() -> int:
     for round_number in range(1, args.repeat + 1):
         for loss in args.loss:
             options = f"-s {LOSSES[loss]} -c {args.c} -e 0.1 -B 1"
-            seconds, accuracy, passes, converged = liblinear_fit(prob, options, test_set)
-            results[loss]["liblinear"].append((seconds, accuracy, passes, converged))
+            seconds, accuracy, passes, ending = liblinear_fit(prob, options, test_set)
+            results[loss]["liblinear"].append((seconds, accuracy, passes, ending))
             log(
                 f"round {round_number} {loss}: LIBLINEAR {seconds:.3f} s, {accuracy:.2f}%, "
-                f"{passes} passes{'' if converged else ' (pass limit)'}"
+                f"{passes} passes{f' ({ending})' if ending else ''}"
             )
-            seconds, accuracy, passes, converged = svmq_fit(
+            seconds, accuracy, passes, ending = svmq_fit(
                 args.svmq_example, train_path, test_path, loss, args.c
             )
-            results[loss]["svmq"].append((seconds, accuracy, passes, converged))
+            results[loss]["svmq"].append((seconds, accuracy, passes, ending))
             log(
                 f"round {round_number} {loss}: svmq {seconds:.3f} s, {accuracy:.2f}%, "
-                f"{passes} passes{'' if converged else ' (pass limit)'}"
+                f"{passes} passes{f' ({ending})' if ending else ''}"
             )
 
     version = package_version("liblinear-official")
@@ -174,7 +186,9 @@ def main() -> int:
         median = lambda tool, field: statistics.median(r[field] for r in results[loss][tool])
         reference, ours = median("liblinear", 0), median("svmq", 0)
         reference_accuracy, our_accuracy = median("liblinear", 1), median("svmq", 1)
-        limit = lambda tool: "" if all(r[3] for r in results[loss][tool]) else " (limit)"
+        # How the last repetition ended (the pass limit, the primal solver), if not by
+        # the tolerance.
+        limit = lambda tool: f" ({results[loss][tool][-1][3]})" if results[loss][tool][-1][3] else ""
         passes = (
             f"{median('liblinear', 2):.0f}{limit('liblinear')} / "
             f"{median('svmq', 2):.0f}{limit('svmq')}"
