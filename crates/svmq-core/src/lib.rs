@@ -1,6 +1,6 @@
 //! svmq's SVM engine: kernels, a kernel-row cache, SMO solvers for LIBSVM's five
 //! formulations, probability estimates, and models that read and write LIBSVM's text
-//! format. Synchronous and free of I/O: callers hand in matrices and get models back;
+//! format; and, in `linear`, linear SVMs by dual coordinate descent for large data. Synchronous and free of I/O: callers hand in matrices and get models back;
 //! a stop flag and a progress callback are the only ways in while a fit runs.
 
 #![warn(missing_docs)]
@@ -14,6 +14,7 @@ mod formulations;
 pub mod kernel;
 pub mod libsvm_format;
 mod libsvm_model_reader;
+pub mod linear;
 pub mod matrix;
 pub mod model;
 pub mod model_format;
