@@ -28,6 +28,7 @@ fuzz_target!(|bytes: &[u8]| {
             &ValidationOptions {
                 task,
                 target: Default::default(),
+                columns: Default::default(),
                 folds: Some(5),
             },
         );

@@ -27,6 +27,7 @@ fuzz_target!(|bytes: &[u8]| {
         &ValidationOptions {
             task: Task::Classification,
             target: Default::default(),
+            columns: Default::default(),
             folds: Some(5),
         },
     );
