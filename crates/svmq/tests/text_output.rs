@@ -1,6 +1,6 @@
-//! Snapshots (insta) of the text a person reads from the queue commands — `tasks`,
-//! `queue`, `status` — on a fixed seed, with what changes from run to run (ids,
-//! clock times) replaced by placeholders. A change of wording or layout shows here
+//! Snapshots (insta) of the text a person reads — `train`, `models`, `models show`,
+//! `tasks`, `queue`, `status` — on a fixed seed, with what changes from run to run
+//! (ids, clock times, durations, the home directory) replaced by placeholders. A change of wording or layout shows here
 //! as a diff to review, not as a silent drift.
 //!
 //! To accept an intended change: `cargo insta review` (or run with INSTA_UPDATE=always
@@ -63,6 +63,21 @@ fn timestamp_length(text: &[char]) -> Option<usize> {
     Some(pattern.len() + rest)
 }
 
+/// `text` with the seconds of `trained in 0.53 s` as `<seconds>`: the one duration
+/// `train` prints.
+fn without_duration(text: &str) -> String {
+    text.lines()
+        .map(|line| match line.split_once(" trained in ") {
+            Some((head, tail)) if tail.ends_with(" s") => {
+                format!("{head} trained in <seconds> s")
+            }
+            _ => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
 #[test]
 fn the_redaction_replaces_ids_and_times_only() {
     assert_eq!(
@@ -70,6 +85,70 @@ fn the_redaction_replaces_ids_and_times_only() {
         "<id> queued <time> x"
     );
     assert_eq!(redacted("accuracy 0.9819 in 2 s"), "accuracy 0.9819 in 2 s");
+    assert_eq!(
+        without_duration("model x trained in 0.53 s\n  data: 150 rows in 2 s\n"),
+        "model x trained in <seconds> s\n  data: 150 rows in 2 s\n"
+    );
+}
+
+#[test]
+fn training_and_models_read_as_summaries() {
+    let home = Home::new("text-output-models");
+    assert_eq!(
+        home.run(&["models"]).success().stdout(),
+        "no models yet; train one with `svmq train DATA --target COLUMN`\n"
+    );
+    let iris = example("iris.csv");
+    let trained = home
+        .run(&[
+            "train", &iris, "--target", "species", "--trials", "4", "--folds", "3", "--seed", "7",
+        ])
+        .success()
+        .stdout();
+    let diabetes = example("diabetes.csv");
+    let regression = home
+        .run(&[
+            "train",
+            &diabetes,
+            "--target",
+            "progression",
+            "--task",
+            "regression",
+            "--trials",
+            "3",
+            "--folds",
+            "3",
+            "--seed",
+            "7",
+        ])
+        .success()
+        .stdout();
+    insta::assert_snapshot!(
+        "train_classification",
+        redacted(&without_duration(&trained))
+    );
+    insta::assert_snapshot!("train_regression", redacted(&without_duration(&regression)));
+
+    // Newest first: the regression, then iris. The data file is named as given,
+    // so the examples' directory is replaced too.
+    let examples = iris.trim_end_matches("iris.csv");
+    let models = home.run(&["models"]).success().stdout();
+    insta::assert_snapshot!("models", redacted(&models.replace(examples, "<examples>/")));
+
+    let model_id = trained
+        .split_whitespace()
+        .nth(1)
+        .expect("train's first line names the model")
+        .to_string();
+    let shown = home.run(&["models", "show", &model_id]).success().stdout();
+    insta::assert_snapshot!(
+        "models_show",
+        redacted(
+            &shown
+                .replace(home.path(), "<home>")
+                .replace(examples, "<examples>/")
+        )
+    );
 }
 
 #[test]
