@@ -2,6 +2,14 @@
 //! and the marks the charts need (lines, points, rectangles, text). Charts build on it;
 //! it knows nothing of SVMs. Text passed to it must already be escaped
 //! ([`crate::escape`]); numbers are formatted here.
+//!
+//! Why not the plotters crate (checked with plotters 0.3.7, SVG backend only, drawing
+//! a 100-point scatter): it builds in about 6 s and draws the same axes and marks, but
+//! its drawing API cannot attach a `<title>` to a mark (the hover text that names each
+//! trial's parameters, each point's values and each confusion cell's count), nor a
+//! `role="img"`/`aria-label` to the chart, and it rounds every coordinate to a whole
+//! pixel; its scatter came out at 35 KB with no hover text at all. The report is read
+//! through those tooltips, so this frame (a few hundred lines, no dependency) stays.
 
 use crate::number::{coordinate as c, format};
 use std::fmt::Write;

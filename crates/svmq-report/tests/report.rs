@@ -109,6 +109,18 @@ fn a_binary_classifier_report_has_every_section_and_escapes_hostile_names() {
     // parameter and feature importance.
     assert!(svg_count(&html) >= 8, "{} charts", svg_count(&html));
     assert!(html.contains("AUC "), "the ROC legend names its area");
+    // Every trial point of the history carries its hover text (the reason the
+    // charts draw their own SVG: see the header of src/svg.rs).
+    let finished = report.targets[0]
+        .trials
+        .iter()
+        .filter(|trial| trial.value.is_some_and(f64::is_finite))
+        .count();
+    assert!(finished > 0);
+    assert!(
+        html.matches("<title>trial ").count() >= finished,
+        "a tooltip per finished trial"
+    );
     assert!(
         html.contains("Positive class: &lt;b&gt;yes&lt;/b&gt;")
             || html.contains("Positive class: no&amp;")
