@@ -1,7 +1,9 @@
 //! Follows README.md's quick tour as a newcomer would: every `svmq` line of the tour's
 //! `sh` blocks runs in order, in a fresh home and a fresh working directory, with
 //! MODEL_ID and TASK_ID replaced by the ids the lines before printed; each step's
-//! output is checked. A line this test does not know fails it, so the README and the
+//! output is checked. `svmq` is found on PATH, installed there as `cargo install`
+//! does (the binary copied into a bin directory), as the README's Install section
+//! says to before the tour. A line this test does not know fails it, so the README and the
 //! test cannot drift apart. The "Many machines" part needs a PostgreSQL database and is
 //! covered by the PostgreSQL end-to-end test instead.
 
@@ -94,6 +96,8 @@ fn words(line: &str) -> Vec<String> {
 }
 
 struct Tour {
+    /// The PATH the commands run with: the installed binary's directory first.
+    path: std::ffi::OsString,
     directory: PathBuf,
     home: PathBuf,
     model_id: Option<String>,
@@ -110,8 +114,10 @@ struct Outcome {
 
 impl Tour {
     fn command(&self, arguments: &[String]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_svmq"));
+        // With PATH set on the command, the program is looked up in that PATH.
+        let mut command = Command::new("svmq");
         command
+            .env("PATH", &self.path)
             .args(arguments)
             .current_dir(&self.directory)
             .env("SVMQ_HOME", &self.home)
@@ -518,7 +524,16 @@ fn the_quick_tour_works_in_a_fresh_home() {
         directory.join("examples"),
     )
     .unwrap();
+    // Installed as `cargo install` does: the binary copied into a directory on PATH.
+    let bin = workspace.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_svmq"), bin.join("svmq")).expect("install svmq");
+    let mut path = vec![bin];
+    path.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
     let mut tour = Tour {
+        path: std::env::join_paths(path).expect("a PATH"),
         home: workspace.path("home"),
         directory,
         model_id: None,
