@@ -210,6 +210,7 @@ mod tests {
             state: TrialState::Complete,
             value: Some(value),
             fold_scores: vec![value],
+            sample_scores: Vec::new(),
             error: None,
             seconds: 0.0,
         }

@@ -125,6 +125,7 @@ impl TargetContext<'_> {
                 state: TrialState::Complete,
                 value: Some(value),
                 fold_scores: scores,
+                sample_scores: Vec::new(),
                 error: None,
                 seconds: 0.0,
             }]);

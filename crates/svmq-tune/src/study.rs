@@ -4,10 +4,15 @@
 //! any machine. A trial whose running mean over its first folds is worse than the
 //! median of earlier trials at the same fold is pruned (median pruning).
 //!
+//! With samples of the folds ([`run_study_with_samples`]) a trial climbs from the
+//! smallest sample to the full folds and stops where successive halving stops it
+//! ([`crate::halving`]); median pruning is then off.
+//!
 //! Finished trials leave through a callback as they complete, so a caller can persist
 //! them; a study resumes from such a record.
 
 use crate::evaluation::FoldEvaluator;
+use crate::halving::promoted;
 use crate::metrics::Metric;
 use crate::sampler::{propose, Observation, SamplerKind};
 use crate::space::{SearchSpace, TrialParams};
@@ -63,8 +68,13 @@ pub struct TrialRecord {
     pub state: TrialState,
     /// Mean fold score (complete trials).
     pub value: Option<f64>,
-    /// The metric on each fold evaluated.
+    /// The metric on each fold evaluated (of the last sample scored, for a trial that
+    /// successive halving stopped).
     pub fold_scores: Vec<f64>,
+    /// With successive halving: the mean fold score on each sample of the folds the
+    /// trial was scored on, smallest first; empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sample_scores: Vec<f64>,
     /// Why a failed trial failed.
     pub error: Option<String>,
     /// Wall-clock time it took, in seconds.
@@ -145,18 +155,27 @@ pub fn run_study(
     on_trial: &mut dyn FnMut(&TrialRecord, &StudyProgress),
     control: &FitControl,
 ) -> Result<StudyOutcome, EngineError> {
+    run_study_with_samples(space, settings, &[], folds, history, on_trial, control)
+}
+
+/// [`run_study`] with successive halving: `samples[k]` holds the k-th sample of every
+/// fold, smallest first (see [`crate::halving::sample_fold`]); a trial is scored on
+/// each in turn while it is promoted, then on `folds`. No samples: [`run_study`].
+pub fn run_study_with_samples(
+    space: &SearchSpace,
+    settings: &StudySettings,
+    samples: &[Vec<FoldEvaluator>],
+    folds: &[FoldEvaluator],
+    history: Vec<TrialRecord>,
+    on_trial: &mut dyn FnMut(&TrialRecord, &StudyProgress),
+    control: &FitControl,
+) -> Result<StudyOutcome, EngineError> {
     let started = Instant::now();
     let metric = settings.metric;
     let mut trials = history;
     let mut stopped = false;
     while trials.len() < settings.trials && !stopped {
-        let observations: Vec<Observation> = trials
-            .iter()
-            .map(|t| Observation {
-                params: t.params.clone(),
-                loss: loss(metric, t),
-            })
-            .collect();
+        let observations = observations(&trials, metric);
         let first = trials.len();
         let batch = settings.parallel_trials.max(1).min(settings.trials - first);
         let proposals: Vec<TrialParams> = (first..first + batch)
@@ -175,7 +194,12 @@ pub fn run_study(
             .into_par_iter()
             .enumerate()
             .map(|(offset, params)| {
-                run_trial(first + offset, params, settings, folds, finished, control)
+                let trial = Trial {
+                    number: first + offset,
+                    params,
+                    started: Instant::now(),
+                };
+                run_trial(trial, settings, samples, folds, finished, control)
             })
             .collect();
         for result in results {
@@ -197,15 +221,59 @@ pub fn run_study(
     })
 }
 
+/// The finished trials as the sampler sees them. Without samples, a complete trial's
+/// loss is its score turned so that lower is better, and the others have none. With
+/// samples, a trial stopped on a sample is ranked too: after every trial that got
+/// further, by its score on the last sample it reached; its loss is its rank (the
+/// sampler uses only the order of the losses).
+fn observations(trials: &[TrialRecord], metric: Metric) -> Vec<Observation> {
+    let mut losses: Vec<Option<f64>> = trials.iter().map(|t| loss(metric, t)).collect();
+    if trials.iter().any(|t| !t.sample_scores.is_empty()) {
+        let depth =
+            |t: &TrialRecord| t.sample_scores.len() + usize::from(t.state == TrialState::Complete);
+        let mut ranked: Vec<(usize, usize, f64)> = trials
+            .iter()
+            .enumerate()
+            .filter_map(|(index, t)| {
+                let value = match t.state {
+                    TrialState::Complete => t.value,
+                    TrialState::Pruned => t.sample_scores.last().copied(),
+                    TrialState::Failed => None,
+                }
+                .filter(|v| v.is_finite())?;
+                Some((index, depth(t), turned(metric, value)))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.total_cmp(&b.2)));
+        losses = vec![None; trials.len()];
+        for (rank, (index, _, _)) in ranked.into_iter().enumerate() {
+            losses[index] = Some(rank as f64);
+        }
+    }
+    trials
+        .iter()
+        .zip(losses)
+        .map(|(t, loss)| Observation {
+            params: t.params.clone(),
+            loss,
+        })
+        .collect()
+}
+
+/// A score turned so that lower is better whatever the metric's direction.
+fn turned(metric: Metric, value: f64) -> f64 {
+    match metric.direction() {
+        crate::metrics::Direction::Maximize => -value,
+        crate::metrics::Direction::Minimize => value,
+    }
+}
+
 /// The sampler's loss: lower is better whatever the metric's direction.
 fn loss(metric: Metric, trial: &TrialRecord) -> Option<f64> {
     let value = trial
         .value
         .filter(|v| v.is_finite() && trial.state == TrialState::Complete)?;
-    Some(match metric.direction() {
-        crate::metrics::Direction::Maximize => -value,
-        crate::metrics::Direction::Minimize => value,
-    })
+    Some(turned(metric, value))
 }
 
 fn progress(
@@ -226,61 +294,137 @@ fn progress(
     }
 }
 
-/// Scores one trial fold by fold; `None` when stopped.
-fn run_trial(
+/// A trial about to be scored.
+struct Trial {
     number: usize,
     params: TrialParams,
+    started: Instant,
+}
+
+impl Trial {
+    /// The record of the trial ending in `state`.
+    fn record(
+        self,
+        state: TrialState,
+        fold_scores: Vec<f64>,
+        sample_scores: Vec<f64>,
+        error: Option<String>,
+    ) -> TrialRecord {
+        let value = (state == TrialState::Complete)
+            .then(|| fold_scores.iter().sum::<f64>() / fold_scores.len().max(1) as f64);
+        TrialRecord {
+            number: self.number,
+            params: self.params,
+            state,
+            value,
+            fold_scores,
+            sample_scores,
+            error,
+            seconds: self.started.elapsed().as_secs_f64(),
+        }
+    }
+}
+
+/// How scoring a trial on a set of folds ended.
+enum Scored {
+    /// Every fold scored.
+    All(Vec<f64>),
+    /// The pruner stopped it after these folds.
+    Pruned(Vec<f64>),
+    /// Training or evaluation refused the parameters, after these folds.
+    Failed(Vec<f64>, String),
+    /// The stop flag was raised.
+    Stopped,
+}
+
+/// Scores one trial on the samples while successive halving promotes it, then fold
+/// by fold on the full folds; `None` when stopped.
+fn run_trial(
+    trial: Trial,
     settings: &StudySettings,
+    samples: &[Vec<FoldEvaluator>],
     folds: &[FoldEvaluator],
     finished: &[TrialRecord],
     control: &FitControl,
 ) -> Result<Option<TrialRecord>, EngineError> {
-    let started = Instant::now();
+    let metric = settings.metric;
+    let mut sample_scores = Vec::with_capacity(samples.len());
+    for (rung, sample) in samples.iter().enumerate() {
+        let scores = match score_folds(&trial.params, settings, sample, &[], control)? {
+            Scored::All(scores) => scores,
+            Scored::Failed(scores, error) => {
+                return Ok(Some(trial.record(
+                    TrialState::Failed,
+                    scores,
+                    sample_scores,
+                    Some(error),
+                )))
+            }
+            Scored::Stopped => return Ok(None),
+            Scored::Pruned(_) => unreachable!("no pruning without references"),
+        };
+        let mean = scores.iter().sum::<f64>() / scores.len().max(1) as f64;
+        sample_scores.push(mean);
+        let earlier: Vec<f64> = finished
+            .iter()
+            .filter_map(|t| t.sample_scores.get(rung).copied())
+            .collect();
+        if !promoted(mean, &earlier, metric) {
+            return Ok(Some(trial.record(
+                TrialState::Pruned,
+                scores,
+                sample_scores,
+                None,
+            )));
+        }
+    }
+    // One pruner at a time: with samples, halving has done the pruning.
+    let references = if settings.pruning && samples.is_empty() {
+        finished
+    } else {
+        &[]
+    };
+    Ok(Some(
+        match score_folds(&trial.params, settings, folds, references, control)? {
+            Scored::All(scores) => trial.record(TrialState::Complete, scores, sample_scores, None),
+            Scored::Pruned(scores) => trial.record(TrialState::Pruned, scores, sample_scores, None),
+            Scored::Failed(scores, error) => {
+                trial.record(TrialState::Failed, scores, sample_scores, Some(error))
+            }
+            Scored::Stopped => return Ok(None),
+        },
+    ))
+}
+
+/// Scores `params` fold by fold, pruned by the median of `references` (none: no
+/// pruning).
+fn score_folds(
+    params: &TrialParams,
+    settings: &StudySettings,
+    folds: &[FoldEvaluator],
+    references: &[TrialRecord],
+    control: &FitControl,
+) -> Result<Scored, EngineError> {
     let metric = settings.metric;
     let mut fold_scores = Vec::with_capacity(folds.len());
     for (fold, evaluator) in folds.iter().enumerate() {
-        let score = match evaluator.score(&params, metric, settings.seed, control) {
+        let score = match evaluator.score(params, metric, settings.seed, control) {
             Ok(Some(score)) => score,
-            Ok(None) => return Ok(None),
+            Ok(None) => return Ok(Scored::Stopped),
             Err(EngineError::InvalidParameter(message) | EngineError::InvalidData(message)) => {
-                return Ok(Some(TrialRecord {
-                    number,
-                    params,
-                    state: TrialState::Failed,
-                    value: None,
-                    fold_scores,
-                    error: Some(message),
-                    seconds: started.elapsed().as_secs_f64(),
-                }));
+                return Ok(Scored::Failed(fold_scores, message));
             }
             Err(other) => return Err(other),
         };
         fold_scores.push(score);
-        if settings.pruning
-            && should_prune(metric, &fold_scores, finished)
+        if !references.is_empty()
+            && should_prune(metric, &fold_scores, references)
             && fold + 1 < folds.len()
         {
-            return Ok(Some(TrialRecord {
-                number,
-                params,
-                state: TrialState::Pruned,
-                value: None,
-                fold_scores,
-                error: None,
-                seconds: started.elapsed().as_secs_f64(),
-            }));
+            return Ok(Scored::Pruned(fold_scores));
         }
     }
-    let value = fold_scores.iter().sum::<f64>() / fold_scores.len().max(1) as f64;
-    Ok(Some(TrialRecord {
-        number,
-        params,
-        state: TrialState::Complete,
-        value: Some(value),
-        fold_scores,
-        error: None,
-        seconds: started.elapsed().as_secs_f64(),
-    }))
+    Ok(Scored::All(fold_scores))
 }
 
 /// Median pruning: after the warm-up folds, a trial whose running mean is worse than
