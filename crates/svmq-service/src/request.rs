@@ -6,6 +6,7 @@ use crate::error::ServiceError;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use svmq_data::{ColumnOverrides, ReadLimits, ScalingMethod, Task};
+use svmq_tune::halving::Fidelity;
 use svmq_tune::metrics::Metric;
 use svmq_tune::sampler::SamplerKind;
 use svmq_tune::space::KernelName;
@@ -143,6 +144,8 @@ pub struct TrainingRequest {
     pub probability: bool,
     /// Trials evaluated at once.
     pub parallel_trials: usize,
+    /// Whether trials start on samples of the folds (successive halving).
+    pub fidelity: Fidelity,
     /// The runner's caps; not part of the payload a queue stores.
     #[serde(skip)]
     pub limits: Limits,
@@ -168,6 +171,7 @@ impl Default for TrainingRequest {
             sampler: SamplerKind::Tpe,
             probability: true,
             parallel_trials: 2,
+            fidelity: Fidelity::Auto,
             limits: Limits::default(),
         }
     }

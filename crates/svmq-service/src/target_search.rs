@@ -21,9 +21,10 @@ use svmq_tune::evaluation::{
     engine_params, predict, score, FoldEvaluator, PreparedFold, Task as TuneTask,
     TrainingStatistics,
 };
+use svmq_tune::halving::{rung_fractions, sample_fold};
 use svmq_tune::metrics::Metric;
 use svmq_tune::space::{GammaRuleValues, SearchSpace};
-use svmq_tune::study::{run_study, StudySettings, TrialRecord, TrialState};
+use svmq_tune::study::{run_study_with_samples, StudySettings, TrialRecord, TrialState};
 
 /// Everything one target's search and refit need.
 pub(crate) struct TargetContext<'a> {
@@ -94,6 +95,47 @@ impl TargetContext<'_> {
                     .ok_or(ServiceError::Stopped)
             })
             .collect()
+    }
+
+    /// Samples of the folds for successive halving, smallest first, as the request's
+    /// fidelity asks for this training split; empty for a search on every row.
+    fn sample_evaluators(
+        &self,
+        evaluators: &[FoldEvaluator],
+    ) -> Result<Vec<Vec<FoldEvaluator>>, ServiceError> {
+        let request = self.request;
+        let rungs = request
+            .fidelity
+            .rungs(self.split.train.len(), request.cv_folds);
+        if rungs == 0 || !request.optimize_hyperparameters {
+            return Ok(Vec::new());
+        }
+        let samples = rung_fractions(rungs)
+            .into_iter()
+            .map(|fraction| {
+                evaluators
+                    .par_iter()
+                    .enumerate()
+                    .map(|(index, evaluator)| {
+                        let seed = request.seed.wrapping_add(index as u64);
+                        let sample = sample_fold(evaluator.fold(), fraction, self.task(), seed);
+                        FoldEvaluator::new_until_stopped(sample, self.task(), self.control)
+                            .ok_or(ServiceError::Stopped)
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let rows: Vec<String> = samples
+            .iter()
+            .map(|sample| sample[0].fold().train.rows().to_string())
+            .collect();
+        self.observer.log(&format!(
+            "successive halving: trials start on samples of {} training rows per fold, \
+             a third going on each time, then all {}",
+            rows.join(", then "),
+            evaluators[0].fold().train.rows()
+        ));
+        Ok(samples)
     }
 
     /// The search (or, without optimization, the cross-validation of the defaults).
@@ -172,9 +214,11 @@ impl TargetContext<'_> {
                 history.len()
             ));
         }
-        let outcome = run_study(
+        let samples = self.sample_evaluators(evaluators)?;
+        let outcome = run_study_with_samples(
             &space,
             &settings,
+            &samples,
             evaluators,
             history,
             &mut report,

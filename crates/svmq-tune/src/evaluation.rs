@@ -368,6 +368,11 @@ impl FoldEvaluator {
         })
     }
 
+    /// The fold it scores on.
+    pub fn fold(&self) -> &PreparedFold {
+        &self.fold
+    }
+
     /// What gamma `scale` and `auto` stand for on this fold's training part.
     pub fn gamma_rule_values(&self) -> GammaRuleValues {
         let features = self.fold.train.columns();

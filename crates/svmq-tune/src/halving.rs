@@ -16,7 +16,54 @@
 
 use crate::evaluation::{PreparedFold, Task};
 use crate::metrics::Metric;
+use serde::{Deserialize, Serialize};
 use svmq_core::random::Random;
+
+/// How many rows a search scores its trials on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Fidelity {
+    /// Successive halving when the training split has at least
+    /// [`AUTOMATIC_HALVING_ROWS`] rows, every row otherwise.
+    #[default]
+    Auto,
+    /// Every trial on every row of its folds.
+    Full,
+    /// Successive halving whenever the folds are large enough for a sample
+    /// ([`rung_count`]).
+    Halving,
+}
+
+impl Fidelity {
+    /// Every choice's name, as requests spell it.
+    pub const NAMES: [&'static str; 3] = ["auto", "full", "halving"];
+
+    /// The choice named `auto`, `full` or `halving`.
+    pub fn from_name(name: &str) -> Option<Fidelity> {
+        match name {
+            "auto" => Some(Fidelity::Auto),
+            "full" => Some(Fidelity::Full),
+            "halving" => Some(Fidelity::Halving),
+            _ => None,
+        }
+    }
+
+    /// How many samples below the full folds a search on `training_rows` rows (the
+    /// training split) in `folds` folds uses.
+    pub fn rungs(self, training_rows: usize, folds: usize) -> usize {
+        let per_fold = training_rows - training_rows / folds.max(1);
+        match self {
+            Fidelity::Full => 0,
+            Fidelity::Halving => rung_count(per_fold),
+            Fidelity::Auto if training_rows >= AUTOMATIC_HALVING_ROWS => rung_count(per_fold),
+            Fidelity::Auto => 0,
+        }
+    }
+}
+
+/// The training-split size from which [`Fidelity::Auto`] halves.
+pub const AUTOMATIC_HALVING_ROWS: usize = 10_000;
 
 /// How much larger each sample is than the one before, and how many trials out of
 /// `FACTOR` go on: three, as in Hyperband's and scikit-learn's halving searches.

@@ -8,6 +8,7 @@ use std::ffi::OsStr;
 use std::path::PathBuf;
 use svmq_data::{ScalingMethod, Task};
 use svmq_service::{request, KernelChoice, Limits, TrainingRequest};
+use svmq_tune::halving::Fidelity;
 use svmq_tune::metrics::Metric;
 use svmq_tune::sampler::SamplerKind;
 
@@ -61,6 +62,10 @@ pub struct TrainingArgs {
     /// Do not fit probability estimates on the final classifier.
     #[arg(long)]
     pub no_probability: bool,
+    /// auto (successive halving from 10,000 training rows), full (every trial on every
+    /// row) or halving (trials start on samples of the folds; the best go on).
+    #[arg(long, default_value = "auto", value_parser = PossibleValuesParser::new(Fidelity::NAMES))]
+    pub fidelity: String,
 }
 
 /// `--test-size`: a fraction in the range a training accepts (refused here, before
@@ -151,6 +156,7 @@ impl TrainingArgs {
             seed: self.seed,
             sampler: SamplerKind::from_name(&self.sampler).expect("clap checked the sampler"),
             probability: !self.no_probability,
+            fidelity: Fidelity::from_name(&self.fidelity).expect("clap checked the fidelity"),
             limits,
             ..TrainingRequest::default()
         };

@@ -127,12 +127,22 @@ pub fn describe(model_id: &str, report: &TrainingReport) -> Vec<String> {
             .iter()
             .filter(|t| t.state == TrialState::Pruned)
             .count();
+        let on_samples = target
+            .trials
+            .iter()
+            .filter(|t| t.state == TrialState::Pruned && !t.sample_scores.is_empty())
+            .count();
+        let stopped = if on_samples > 0 {
+            format!("{pruned} stopped, {on_samples} of them on row samples")
+        } else {
+            format!("{pruned} pruned")
+        };
         lines.push(format!(
             "  target {}: best parameters {}",
             target.target, target.best_params
         ));
         lines.push(format!(
-            "  cross-validation {} {:.4} ± {:.4} ({} folds, {} trials, {pruned} pruned)",
+            "  cross-validation {} {:.4} ± {:.4} ({} folds, {} trials, {stopped})",
             report.metric.name(),
             target.cv_mean,
             target.cv_std,
