@@ -34,11 +34,12 @@ def write_csv(path, x, y):
                fmt=["%.6f"] * x.shape[1] + ["%d"])
 
 
-def run_svmq(binary, data, fidelity, trials, folds, home):
+def run_svmq(binary, data, fidelity, trials, folds, home, probability):
     started = time.perf_counter()
+    extra = [] if probability else ["--no-probability"]
     out = subprocess.run(
         [binary, "--home", home, "train", data, "--target", "label", "--trials", str(trials),
-         "--folds", str(folds), "--seed", "7", "--fidelity", fidelity, "--json"],
+         "--folds", str(folds), "--seed", "7", "--fidelity", fidelity, "--json"] + extra,
         check=True, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     report = json.loads(out.stdout)["report"]
@@ -78,12 +79,17 @@ def main():
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--no-sklearn", action="store_true")
+    parser.add_argument("--probability", action="store_true",
+                        help="let svmq fit Platt probabilities on the final model (its "
+                             "default; scikit-learn's SVC does not, so off here)")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out"))
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     print(f"# {args.trials} trials, {args.folds} folds, {args.features} features, "
           f"{args.repeat} repetition(s); svmq uses its default threads (rayon), "
-          f"scikit-learn n_jobs=1", flush=True)
+          f"scikit-learn n_jobs=1; svmq's final model "
+          f"{'with' if args.probability else 'without'} probabilities, scikit-learn's without",
+          flush=True)
     print("| rows | svmq full s | svmq halving s | full / halving | accuracy full | "
           "accuracy halving | trials stopped on samples | sklearn halving s | sklearn accuracy |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -96,7 +102,8 @@ def main():
             home = os.path.join(args.out, f"halving-home-{rows}-{repetition}")
             order = ["full", "halving"] if repetition % 2 == 0 else ["halving", "full"]
             for fidelity in order:
-                result = run_svmq(args.svmq, data, fidelity, args.trials, args.folds, home)
+                result = run_svmq(args.svmq, data, fidelity, args.trials, args.folds, home,
+                                  args.probability)
                 (full if fidelity == "full" else halving).append(result)
         full_s = statistics.median(r[0] for r in full)
         halving_s = statistics.median(r[0] for r in halving)
