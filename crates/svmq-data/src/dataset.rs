@@ -23,6 +23,7 @@ use crate::labels::LabelEncoder;
 use crate::roles::{decide_roles, ColumnDecision, ColumnOverrides, ColumnRole};
 use crate::schema::{ColumnKind, Schema};
 use crate::table::{find_column, Cell, RawTable};
+use crate::task_choice::{choose_task, TaskChoice};
 
 /// What is learned: a class or a real value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +89,8 @@ pub struct Dataset {
     pub schema: Schema,
     /// What is learned.
     pub task: Task,
+    /// Whether the caller gave the task or svmq chose it from the target, and why.
+    pub task_choice: TaskChoice,
     /// Positions of the target columns in the table, ascending and contiguous; one for
     /// classification.
     pub target_columns: Vec<usize>,
@@ -113,6 +116,20 @@ impl Dataset {
         options: &TargetOptions,
     ) -> Result<Dataset, DataError> {
         Dataset::prepare_with(table, task, options, &ColumnOverrides::default())
+    }
+
+    /// [`Dataset::prepare_with`], the task chosen from the target when `given` is
+    /// `None` (see [`crate::task_choice`]).
+    pub fn prepare_choosing(
+        table: RawTable,
+        given: Option<Task>,
+        options: &TargetOptions,
+        overrides: &ColumnOverrides,
+    ) -> Result<Dataset, DataError> {
+        let choice = choose_task(&table, given, options)?;
+        let mut dataset = Dataset::prepare_with(table, choice.task, options, overrides)?;
+        dataset.task_choice = choice;
+        Ok(dataset)
     }
 
     /// [`Dataset::prepare`], with the caller's corrections to the column roles.
@@ -143,10 +160,9 @@ impl Dataset {
             Task::Regression => values(&table, &target_columns, &rows)?,
         };
         let (feature_columns, ignored_columns) = features(&roles)?;
-        let numeric_features = feature_columns
-            .iter()
-            .copied()
-            .filter(|&column| schema.kind(column) == ColumnKind::Numeric);
+        let numeric_features = feature_columns.iter().copied().filter(|&column| {
+            schema.kind(column) == ColumnKind::Numeric && roles[column].role == ColumnRole::Feature
+        });
         match task {
             Task::Classification => check_magnitudes(&table, numeric_features, &rows)?,
             Task::Regression => check_magnitudes(
@@ -159,6 +175,7 @@ impl Dataset {
             table,
             schema,
             task,
+            task_choice: TaskChoice::given(task),
             target_columns,
             roles,
             feature_columns,
@@ -348,7 +365,7 @@ fn features(roles: &[ColumnDecision]) -> Result<(Vec<usize>, Vec<usize>), DataEr
     for (column, decision) in roles.iter().enumerate() {
         match decision.role {
             ColumnRole::Target => {}
-            ColumnRole::Feature => features.push(column),
+            role if role.is_input() => features.push(column),
             _ => ignored.push(column),
         }
     }

@@ -17,6 +17,8 @@
 mod cell;
 pub mod data_file;
 pub mod dataset;
+pub mod date_features;
+pub mod dates;
 pub mod delimited;
 pub mod error;
 pub mod labels;
@@ -29,6 +31,7 @@ mod source;
 pub mod split;
 pub mod spreadsheet;
 pub mod table;
+pub mod task_choice;
 pub mod validate;
 
 pub use data_file::read_data_file;
@@ -45,4 +48,5 @@ pub use table::{
     parse_table, read_table, read_table_until_stopped, Cell, HeaderMode, RawTable, ReadLimits,
     TableOptions,
 };
+pub use task_choice::{choose_task, infer_task, TaskChoice};
 pub use validate::{validate, ValidationOptions, ValidationReport};

@@ -11,6 +11,8 @@
 //! - numeric: a missing value becomes the fitting rows' mean; then the scaler
 //!   ([`ScalingMethod`]) is applied, its statistics computed on the imputed column, as
 //!   an imputer followed by a scaler in a pipeline would;
+//! - date ([`crate::date_features`]): four numbers, each imputed and scaled like a
+//!   numeric feature;
 //! - categorical: a missing value becomes the most frequent category (ties: the first
 //!   in sorted order); then one 0/1 column per category seen in the fitting rows,
 //!   in sorted order, left unscaled. A category not seen when fitting gives all
@@ -31,6 +33,8 @@ use serde::{Deserialize, Serialize};
 use svmq_core::Matrix;
 
 use crate::dataset::Dataset;
+use crate::date_features::FittedDate;
+use crate::dates::DateFormat;
 use crate::error::DataError;
 use crate::scaling::{mean, Affine, ScalingMethod};
 use crate::schema::ColumnKind;
@@ -54,6 +58,7 @@ pub struct Preprocessor {
 enum FeatureKind {
     Numeric,
     Categorical,
+    Date(DateFormat),
 }
 
 impl Preprocessor {
@@ -63,9 +68,13 @@ impl Preprocessor {
             .feature_columns
             .iter()
             .map(|&column| {
-                let kind = match dataset.schema.kind(column) {
-                    ColumnKind::Categorical => FeatureKind::Categorical,
-                    _ => FeatureKind::Numeric,
+                let kind = match (
+                    dataset.roles[column].date_format,
+                    dataset.schema.kind(column),
+                ) {
+                    (Some(format), _) => FeatureKind::Date(format),
+                    (None, ColumnKind::Categorical) => FeatureKind::Categorical,
+                    (None, _) => FeatureKind::Numeric,
                 };
                 (dataset.table.column_names[column].clone(), kind)
             })
@@ -101,6 +110,12 @@ impl Preprocessor {
             let fitted = match kind {
                 FeatureKind::Numeric => fit_numeric(name, cells, table, options.scaling)?,
                 FeatureKind::Categorical => fit_categorical(name, cells.map(|(cell, _)| cell)),
+                FeatureKind::Date(format) => FittedFeature::Date(FittedDate::fit(
+                    name,
+                    *format,
+                    cells.map(|(cell, row)| (cell, table.source_row(row))),
+                    options.scaling,
+                )?),
             };
             features.push(fitted);
         }
@@ -209,6 +224,9 @@ pub enum FittedFeature {
         /// The index in `categories` a missing cell becomes (the most frequent).
         fill: Option<usize>,
     },
+    /// A date column: four numbers (days since 1970, year, month, weekday), each
+    /// imputed and scaled.
+    Date(FittedDate),
 }
 
 impl FittedFeature {
@@ -216,6 +234,7 @@ impl FittedFeature {
     pub fn name(&self) -> &str {
         match self {
             Self::Numeric { name, .. } | Self::Categorical { name, .. } => name,
+            Self::Date(date) => &date.name,
         }
     }
 
@@ -223,6 +242,7 @@ impl FittedFeature {
         match self {
             Self::Numeric { .. } => 1,
             Self::Categorical { categories, .. } => categories.len(),
+            Self::Date(date) => date.parts.len(),
         }
     }
 
@@ -258,6 +278,7 @@ impl FittedFeature {
                     output[start + index] = 1.0;
                 }
             }
+            Self::Date(date) => date.encode(cell, row, output)?,
         }
         Ok(())
     }
@@ -322,6 +343,7 @@ impl FittedPreprocessor {
                         .iter()
                         .map(|category| format!("{name}={category}")),
                 ),
+                FittedFeature::Date(date) => names.extend(date.output_names()),
             }
         }
         names
@@ -377,6 +399,14 @@ impl FittedPreprocessor {
                             "feature {:?}: the fill category is not one of its {} categories",
                             short(name),
                             categories.len()
+                        ));
+                    }
+                }
+                FittedFeature::Date(date) => {
+                    if !date.is_valid() {
+                        return invalid(format!(
+                            "date feature {:?}: four parts with finite fill values, centers and non-zero scales are needed",
+                            short(&date.name)
                         ));
                     }
                 }

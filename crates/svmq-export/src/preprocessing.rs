@@ -82,6 +82,12 @@ pub fn add_preprocessing(
                 text.push((feature, column));
                 column += categories.len();
             }
+            FittedFeature::Date(date) => {
+                return Err(ExportError::Unsupported(format!(
+                    "the date column {:?} cannot be exported: an ONNX graph has no operator to read dates from text; predict with svmq, or train again with the column excluded",
+                    date.name
+                )))
+            }
         }
     }
     for (feature, _) in &text {

@@ -123,8 +123,9 @@ pub struct TrainRegressorParams {
 /// The arguments of `submit_training_task`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct SubmitParams {
-    /// What to train.
-    pub task_type: TaskTypeParam,
+    /// Default: from the target's values.
+    #[serde(default)]
+    pub task_type: Option<TaskTypeParam>,
     /// The parameters every training takes, at the top level of the arguments.
     #[serde(flatten)]
     pub training: TrainingParams,
@@ -236,7 +237,7 @@ pub struct ValidateDataParams {
     /// Target column. Default: the last.
     #[serde(default)]
     pub target_column: Option<String>,
-    /// Which checks apply. Default: svm_classification.
+    /// Which checks apply. Default: from the target.
     #[serde(default)]
     pub task_type: Option<TaskTypeParam>,
     /// Regression: targets k (the last k). Default: 1.

@@ -5,7 +5,9 @@
 
 use std::path::Path;
 
-use svmq_data::{validate, TargetOptions, ValidationOptions, ValidationReport};
+use svmq_data::{
+    choose_task, validate, TargetOptions, TaskChoice, ValidationOptions, ValidationReport,
+};
 
 use crate::error::ServiceError;
 use crate::request::{Limits, TrainingRequest};
@@ -25,19 +27,20 @@ pub fn validate_file(
 }
 
 /// Reads a request's data and refuses it now, with every blocking problem, rather
-/// than letting its task fail later.
+/// than letting its task fail later. A classification asked for a continuous target
+/// is refused with [`svmq_data::DataError::ContinuousTarget`], for the caller to
+/// phrase its fix.
 pub fn check_training_data(request: &TrainingRequest) -> Result<(), ServiceError> {
+    let table = read_data(&request.data_source, &request.limits.read)?;
+    let target = target_options(request);
+    let choice = choose_task(&table, request.known_task(), &target)?;
     let options = ValidationOptions {
-        task: request.task,
-        target: TargetOptions {
-            target_column: request.target_column.clone(),
-            target_dimension: request.target_dimension,
-            max_classes: request.limits.max_classes,
-        },
+        task: Some(choice.task),
+        target,
         columns: request.column_overrides(),
         folds: Some(request.cv_folds),
     };
-    let report = validate_file(&request.data_source, &request.limits, &options)?;
+    let report = validate(&table, &options);
     if report.is_trainable() {
         return Ok(());
     }
@@ -46,4 +49,22 @@ pub fn check_training_data(request: &TrainingRequest) -> Result<(), ServiceError
          file gives the full report)",
         report.blocking_problems.join("; ")
     )))
+}
+
+/// The task a request trains: the one it gives or implies, else the one its target's
+/// values ask for (reading the data file).
+pub fn resolve_task(request: &TrainingRequest) -> Result<TaskChoice, ServiceError> {
+    if let Some(task) = request.known_task() {
+        return Ok(TaskChoice::given(task));
+    }
+    let table = read_data(&request.data_source, &request.limits.read)?;
+    Ok(choose_task(&table, None, &target_options(request))?)
+}
+
+fn target_options(request: &TrainingRequest) -> TargetOptions {
+    TargetOptions {
+        target_column: request.target_column.clone(),
+        target_dimension: request.target_dimension,
+        max_classes: request.limits.max_classes,
+    }
 }

@@ -138,6 +138,7 @@ fn feature_columns(fitted: &FittedPreprocessor) -> Vec<(String, std::ops::Range<
             svmq_data::preprocess::FittedFeature::Categorical { categories, .. } => {
                 categories.len()
             }
+            svmq_data::preprocess::FittedFeature::Date(date) => date.parts.len(),
         };
         ranges.push((feature.name().to_string(), start..start + width));
         start += width;

@@ -7,6 +7,7 @@
 //! module (the Python original leaked preprocessing across folds and had no test set).
 
 use crate::error::ServiceError;
+use crate::parameter::{Parameter, ParameterMessage};
 use crate::report_data::column_summaries;
 use crate::request::TrainingRequest;
 use crate::saved_model::SavedModel;
@@ -15,7 +16,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 use svmq_core::FitControl;
 use svmq_data::{
-    shuffled_split, stratified_split, validate::validate_dataset, Dataset, PreprocessOptions,
+    shuffled_split, stratified_split, validate::validate_training, Dataset, PreprocessOptions,
     Preprocessor, Split, Target, TargetOptions,
 };
 
@@ -61,12 +62,17 @@ pub fn train_resumable(
         target_dimension: request.target_dimension,
         max_classes: request.limits.max_classes,
     };
-    let dataset = Dataset::prepare_with(
+    let mut dataset = Dataset::prepare_choosing(
         table,
-        request.task,
+        request.known_task(),
         &target_options,
         &request.column_overrides(),
     )?;
+    if request.task.is_none() && !dataset.task_choice.inferred {
+        dataset.task_choice.reason = "implied by the scoring metric or the target dimension".into();
+    }
+    // From here on the request's task is the one trained.
+    let request = &request.with_task(dataset.task);
     check_stop()?;
     dataset.check_folds(request.cv_folds)?;
     let split = split(&dataset, request)?;
@@ -75,7 +81,8 @@ pub fn train_resumable(
     check_stop()?;
     // The data-quality warnings of `validate` that apply to the prepared data: its
     // blocking problems were just checked above.
-    let warnings = validate_dataset(&dataset, Some(request.cv_folds)).warnings;
+    // Target leaks are measured on the training split only.
+    let warnings = validate_training(&dataset, Some(request.cv_folds), &split.train).warnings;
     let mut summary = summarize(&dataset, &split, source_rows);
     summary.data_file = request
         .data_source
@@ -148,13 +155,14 @@ pub fn train_resumable(
     observer.progress(100.0, "done");
     Ok(TrainingOutcome {
         model: SavedModel {
-            task: request.task,
+            task: dataset.task,
             classes: classes.clone(),
             preprocessor: fitted,
             targets: target_models,
         },
         report: TrainingReport {
-            task: request.task,
+            task: dataset.task,
+            task_choice: Some(dataset.task_choice.clone()),
             metric: request.metric(),
             data: summary,
             classes,
@@ -200,13 +208,20 @@ const MIN_REGRESSION_TEST_ROWS: usize = 2;
 /// of every class, or a regression's with fewer than two rows.
 fn check_test_split(dataset: &Dataset, split: &Split, test_size: f64) -> Result<(), ServiceError> {
     let refuse = |needed: String| {
-        Err(ServiceError::InvalidRequest(format!(
-            "test_size {test_size} holds out {} of {} rows, but the test metrics need {needed}; raise test_size (between {} and {})",
-            split.test.len(),
-            dataset.rows.len(),
-            crate::request::MIN_TEST_SIZE,
-            crate::request::MAX_TEST_SIZE
-        )))
+        Err(ServiceError::InvalidParameter(
+            ParameterMessage::about(Parameter::TestSize)
+                .text(format!(
+                    " {test_size} holds out {} of {} rows, but the test metrics need {needed}; raise ",
+                    split.test.len(),
+                    dataset.rows.len(),
+                ))
+                .parameter(Parameter::TestSize)
+                .text(format!(
+                    " (between {} and {})",
+                    crate::request::MIN_TEST_SIZE,
+                    crate::request::MAX_TEST_SIZE
+                )),
+        ))
     };
     match (dataset.classes(), dataset.encoder()) {
         (Some(classes), Some(encoder)) => {
@@ -252,12 +267,19 @@ fn check_training_classes(
         .min_by_key(|&class| training[class]);
     match smallest {
         // The class is not named: a label is a cell of the data.
-        Some(class) => Err(ServiceError::InvalidRequest(format!(
-            "a class of the target column `{}` has {} member(s) in the training split ({} more held out for the test split), fewer than the {folds} cross-validation folds; lower cv_folds or test_size, or add examples",
-            dataset.target_names()[0],
-            training[class],
-            held_out[class]
-        ))),
+        Some(class) => Err(ServiceError::InvalidParameter(
+            ParameterMessage::default()
+                .text(format!(
+                    "a class of the target column `{}` has {} member(s) in the training split ({} more held out for the test split), fewer than the {folds} cross-validation folds; lower ",
+                    dataset.target_names()[0],
+                    training[class],
+                    held_out[class]
+                ))
+                .parameter(Parameter::Folds)
+                .text(" or ")
+                .parameter(Parameter::TestSize)
+                .text(", or add examples"),
+        )),
         None => Ok(()),
     }
 }

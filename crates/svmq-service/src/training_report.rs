@@ -6,7 +6,7 @@ use crate::report_data::{number_or_nan, numbers_or_nan, ClassificationSample, Co
 use crate::saved_model::SavedModel;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use svmq_data::{ColumnDecision, Task};
+use svmq_data::{ColumnDecision, Task, TaskChoice};
 use svmq_tune::metrics::Metric;
 use svmq_tune::space::TrialParams;
 use svmq_tune::study::TrialRecord;
@@ -119,6 +119,10 @@ pub struct TargetReport {
 pub struct TrainingReport {
     /// Classification or regression.
     pub task: Task,
+    /// Whether the task was given or chosen from the target, and why; none in reports
+    /// older than the choice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_choice: Option<TaskChoice>,
     /// The metric the search optimized.
     pub metric: Metric,
     /// What was made of the data file.

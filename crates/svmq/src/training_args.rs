@@ -7,7 +7,7 @@ use clap::Args;
 use std::ffi::OsStr;
 use std::path::PathBuf;
 use svmq_data::{ScalingMethod, Task};
-use svmq_service::{request, KernelChoice, Limits, TrainingRequest};
+use svmq_service::{request, KernelChoice, Limits, Parameter, ServiceError, TrainingRequest};
 use svmq_tune::metrics::Metric;
 use svmq_tune::sampler::SamplerKind;
 
@@ -18,9 +18,10 @@ pub struct TrainingArgs {
     /// The target column's name (default: the last column).
     #[arg(long)]
     pub target: Option<String>,
-    /// classification or regression.
-    #[arg(long, default_value = "classification", value_parser = ["classification", "regression"])]
-    pub task: String,
+    /// classification or regression (default: chosen from the target's values, and
+    /// said in the output).
+    #[arg(long, value_parser = ["classification", "regression"])]
+    pub task: Option<String>,
     /// Regression: train one model for each of the last K columns.
     #[arg(long, default_value_t = 1)]
     pub target_dimension: usize,
@@ -122,11 +123,13 @@ impl TypedValueParser for ScalingParser {
 impl TrainingArgs {
     /// The request, checked against `limits` (the configured caps).
     pub fn request(&self, limits: Limits) -> anyhow::Result<TrainingRequest> {
-        let task = if self.task == "regression" {
-            Task::Regression
-        } else {
-            Task::Classification
-        };
+        let task = self.task.as_deref().map(|task| {
+            if task == "regression" {
+                Task::Regression
+            } else {
+                Task::Classification
+            }
+        });
         let scoring_metric = match &self.metric {
             Some(name) => Some(Metric::from_name(name).ok_or_else(|| {
                 anyhow::anyhow!("unknown metric {name:?}; see `svmq train --help`")
@@ -154,7 +157,35 @@ impl TrainingArgs {
             limits,
             ..TrainingRequest::default()
         };
-        request.validate()?;
+        request
+            .validate()
+            .map_err(|error| anyhow::anyhow!(in_flags(error)))?;
         Ok(request)
+    }
+}
+
+/// The flag that sets a request parameter.
+pub fn flag(parameter: Parameter) -> String {
+    match parameter {
+        Parameter::Task => "--task",
+        Parameter::Trials => "--trials",
+        Parameter::Folds => "--folds",
+        Parameter::TestSize => "--test-size",
+        Parameter::TargetDimension => "--target-dimension",
+        Parameter::ScoringMetric => "--metric",
+        Parameter::ExcludeColumns => "--drop",
+        Parameter::IncludeColumns => "--keep",
+        // No flag sets it: the command line evaluates its default number at once.
+        Parameter::ParallelTrials => "the parallel trials",
+    }
+    .to_string()
+}
+
+/// A service error's message, its request parameters spelled as this command line's
+/// flags.
+pub fn in_flags(error: ServiceError) -> String {
+    match error {
+        ServiceError::InvalidParameter(message) => message.spelled(flag),
+        other => other.to_string(),
     }
 }

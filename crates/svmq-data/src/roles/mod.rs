@@ -15,9 +15,12 @@
 //! carry the row order (and with it the target, when the file is sorted) without
 //! telling anything about new rows.
 //!
+//! A column of dates or times ([`crate::dates`] recognizes the formats) is a date,
+//! decided before the identifier rules: a timestamp unique to each row is a date, not
+//! an identifier. Its numeric features are fitted per fold like any other.
+//!
 //! What it does not do: read cells into types ([`crate::schema`]) or choose the target
-//! ([`crate::dataset`]). Dates get a role of their own later, decided before the
-//! identifier rules.
+//! ([`crate::dataset`]).
 
 mod content;
 
@@ -29,6 +32,7 @@ pub use content::{
     SEQUENCE_DENSITY, TEXT_WORDS,
 };
 
+use crate::dates::{detect, DateFormat};
 use crate::error::DataError;
 use crate::schema::{ColumnKind, Schema};
 use crate::table::{find_column, Cell, RawTable};
@@ -47,6 +51,8 @@ pub enum ColumnRole {
     Constant,
     /// Free text: one-hot encoding cannot generalize from sentences, left out.
     Text,
+    /// Dates or times: an input, as numbers (days since 1970, year, month, weekday).
+    Date,
     /// Left out because the caller asked.
     Excluded,
 }
@@ -60,6 +66,7 @@ impl ColumnRole {
             ColumnRole::Identifier => "identifier",
             ColumnRole::Constant => "constant",
             ColumnRole::Text => "text",
+            ColumnRole::Date => "date",
             ColumnRole::Excluded => "excluded",
         }
     }
@@ -77,6 +84,16 @@ pub struct ColumnDecision {
     /// Whether the caller's exclusion or inclusion decided the role.
     #[serde(default)]
     pub on_request: bool,
+    /// A date column's format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_format: Option<DateFormat>,
+}
+
+impl ColumnRole {
+    /// Whether a column of this role is an input of the model.
+    pub fn is_input(self) -> bool {
+        matches!(self, ColumnRole::Feature | ColumnRole::Date)
+    }
 }
 
 /// The caller's corrections to the rules, by column name (exactly, or uniquely
@@ -126,6 +143,7 @@ pub fn decide_roles(
             role,
             reason,
             on_request,
+            date_format: None,
         };
         if targets.contains(&index) {
             if excluded.contains(&index) {
@@ -143,6 +161,19 @@ pub fn decide_roles(
                 "excluded on request".into(),
                 true,
             ));
+            continue;
+        }
+        let cells: Vec<&Cell> = table.column(index).collect();
+        if let Some((format, note)) = date_format(schema, index, &cells) {
+            let reason = match note {
+                Some(note) => format!("dates, {} ({note})", format.name()),
+                None => format!("dates, {}", format.name()),
+            };
+            decisions.push(ColumnDecision {
+                date_format: Some(format),
+                on_request: included.contains(&index),
+                ..decision(ColumnRole::Date, reason, false)
+            });
             continue;
         }
         let (role, reason) = content_role(table, schema, index);
@@ -166,6 +197,20 @@ pub fn decide_roles(
         }
     }
     Ok(decisions)
+}
+
+/// The format of a date column (decided before the identifier rules: a date unique
+/// to each row is still a date); a constant or empty column is not one.
+fn date_format(
+    schema: &Schema,
+    index: usize,
+    cells: &[&Cell],
+) -> Option<(DateFormat, Option<&'static str>)> {
+    let column = &schema.columns[index];
+    match column.kind {
+        ColumnKind::Numeric | ColumnKind::Categorical => detect(&column.name, cells),
+        ColumnKind::Constant | ColumnKind::Empty => None,
+    }
 }
 
 /// The role the content alone gives a non-target column, and why.

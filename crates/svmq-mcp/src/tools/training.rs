@@ -13,7 +13,7 @@ use rmcp::model::ProgressNotificationParam;
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, Json, RoleServer};
 use std::time::Duration;
-use svmq_data::Task;
+use svmq_data::{DataError, Task};
 use svmq_service::data_check::check_training_data;
 use svmq_service::request::{MAX_FOLDS, MAX_TARGET_DIMENSION, MAX_TRIALS};
 use svmq_service::{Access, ServiceError, SubmitOptions, Submitted, TrainingRequest};
@@ -57,7 +57,7 @@ fn metric_names(task: Task) -> String {
 /// needs no server state (see [`crate::request_check`]).
 pub(crate) fn checked_training_request(
     params: &TrainingParams,
-    task: Task,
+    task: Option<Task>,
     target_dimension: Option<i64>,
     data_source: std::path::PathBuf,
     limits: &svmq_service::Limits,
@@ -92,7 +92,7 @@ pub(crate) fn checked_training_request(
         Some(name) => Some(Metric::from_name(name).ok_or_else(|| {
             ToolError::invalid(format!(
                 "unknown scoring_metric {name:?}; use one of: {}",
-                metric_names(task)
+                metric_names(task.unwrap_or(Task::Classification))
             ))
         })?),
     };
@@ -153,7 +153,7 @@ impl State {
     pub fn training_request(
         &self,
         params: &TrainingParams,
-        task: Task,
+        task: Option<Task>,
         target_dimension: Option<i64>,
     ) -> Result<TrainingRequest, ToolError> {
         let data_source = self
@@ -171,6 +171,11 @@ impl State {
                 ServiceError::InvalidRequest(message) => ToolError::invalid(
                     message.replace("validating the file gives", "validate_data gives"),
                 ),
+                ServiceError::Data(continuous @ DataError::ContinuousTarget { .. }) => {
+                    ToolError::invalid(format!(
+                        "{continuous}: call train_svm_regressor (or submit_training_task with task_type svm_regression)"
+                    ))
+                }
                 other => other.into(),
             })?;
         }
@@ -256,7 +261,7 @@ impl SvmqServer {
         context: RequestContext<RoleServer>,
     ) -> Result<Json<Reply<TrainingTask>>, ToolError> {
         let caller = Caller::of(&context);
-        let task = Task::from(params.task_type);
+        let task = params.task_type.map(Task::from);
         self.reading_data(move |state| {
             let request =
                 state.training_request(&params.training, task, params.target_dimension)?;
@@ -277,7 +282,7 @@ impl SvmqServer {
         context: RequestContext<RoleServer>,
     ) -> Result<Json<Reply<TrainingTask>>, ToolError> {
         self.train(
-            Task::Classification,
+            Some(Task::Classification),
             params.training,
             None,
             params.use_async_queue.unwrap_or(true),
@@ -295,7 +300,7 @@ impl SvmqServer {
         context: RequestContext<RoleServer>,
     ) -> Result<Json<Reply<TrainingTask>>, ToolError> {
         self.train(
-            Task::Regression,
+            Some(Task::Regression),
             params.training,
             params.target_dimension,
             params.use_async_queue.unwrap_or(true),
@@ -308,7 +313,7 @@ impl SvmqServer {
 impl SvmqServer {
     async fn train(
         &self,
-        task: Task,
+        task: Option<Task>,
         params: TrainingParams,
         target_dimension: Option<i64>,
         use_async_queue: bool,

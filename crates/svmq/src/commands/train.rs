@@ -3,12 +3,12 @@
 
 use super::{print_json, print_lines};
 use crate::progress_bar::ProgressBar;
-use crate::training_args::TrainingArgs;
+use crate::training_args::{in_flags, TrainingArgs};
 use crate::Failure;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use svmq_data::ColumnRole;
+use svmq_data::{ColumnRole, DataError};
 use svmq_service::model_store::{headline, summary};
 use svmq_service::training::TrainingReport;
 use svmq_service::{Service, ServiceError, TrainingObserver};
@@ -50,6 +50,14 @@ pub fn run(
         Ok(trained) => trained,
         Err(ServiceError::Stopped) => {
             return Err(anyhow::anyhow!("training was interrupted; nothing was saved").into())
+        }
+        Err(ServiceError::Data(continuous @ DataError::ContinuousTarget { .. })) => {
+            return Err(Failure::Usage(format!(
+                "{continuous}: use --task regression, or leave --task out for svmq to choose"
+            )))
+        }
+        Err(error @ ServiceError::InvalidParameter(_)) => {
+            return Err(Failure::Usage(in_flags(error)))
         }
         Err(error) => return Err(anyhow::Error::new(error).into()),
     };
@@ -111,6 +119,14 @@ pub fn describe(model_id: &str, report: &TrainingReport) -> Vec<String> {
         format!("{:.1}", report.seconds)
     };
     let mut lines = vec![format!("model {model_id} trained in {seconds} s")];
+    let task = match report.task {
+        svmq_data::Task::Classification => "classification",
+        svmq_data::Task::Regression => "regression",
+    };
+    lines.push(format!(
+        "  task: {task}{}",
+        super::validate::chosen(report.task_choice.as_ref())
+    ));
     lines.push(format!(
         "  data: {} rows ({} train, {} test), {} features",
         report.data.usable_rows,
