@@ -421,6 +421,14 @@ pub enum DataError {
         row: usize,
     },
 
+    /// A positive label that names no class, or one given for a target that does not
+    /// have two classes.
+    #[error("{reason}")]
+    PositiveLabel {
+        /// What is wrong, with the classes when the label names none.
+        reason: String,
+    },
+
     /// A cell of a date feature that is not a date in the column's format.
     #[error(
         "row {row}: the date feature `{feature}` must be a date written as {format} (or missing)"

@@ -16,7 +16,8 @@
 //! - categorical: a missing value becomes the most frequent category (ties: the first
 //!   in sorted order); then one 0/1 column per category seen in the fitting rows,
 //!   in sorted order, left unscaled. A category not seen when fitting gives all
-//!   zeros, not an error.
+//!   zeros, not an error. A column of more than [`MAX_ONE_HOT_LEVELS`] categories
+//!   keeps its most frequent ones and marks every other value in one more column.
 //!
 //! The fitted state is serde-serializable and matches inputs by column name, so it
 //! also turns a prediction file or single rows (values keyed by name, or listed in
@@ -161,6 +162,8 @@ fn fit_numeric<'a>(
     })
 }
 
+pub use crate::roles::MAX_ONE_HOT_LEVELS;
+
 fn fit_categorical<'a>(name: &str, cells: impl Iterator<Item = &'a Cell>) -> FittedFeature {
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
     for text in cells.filter_map(Cell::text) {
@@ -173,12 +176,24 @@ fn fit_categorical<'a>(name: &str, cells: impl Iterator<Item = &'a Cell>) -> Fit
         .rev()
         .max_by_key(|&(_, &count)| count)
         .map(|(category, _)| category.clone());
-    let categories: Vec<String> = counts.into_keys().collect();
+    let other = counts.len() > MAX_ONE_HOT_LEVELS;
+    let mut categories: Vec<String> = if other {
+        // The most frequent levels, ties broken by sorted order (a stable sort of
+        // the sorted categories).
+        let mut by_count: Vec<(String, usize)> = counts.into_iter().collect();
+        by_count.sort_by(|left, right| right.1.cmp(&left.1));
+        by_count.truncate(MAX_ONE_HOT_LEVELS);
+        by_count.into_iter().map(|(category, _)| category).collect()
+    } else {
+        counts.into_keys().collect()
+    };
+    categories.sort();
     let fill = most_frequent.and_then(|category| categories.binary_search(&category).ok());
     FittedFeature::Categorical {
         name: name.to_string(),
         categories,
         fill,
+        other,
     }
 }
 
@@ -223,6 +238,11 @@ pub enum FittedFeature {
         categories: Vec<String>,
         /// The index in `categories` a missing cell becomes (the most frequent).
         fill: Option<usize>,
+        /// Whether the column had more than [`MAX_ONE_HOT_LEVELS`] categories: then
+        /// `categories` are the most frequent ones and one more output column, last,
+        /// marks every other value (else an unseen value gives all zeros).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        other: bool,
     },
     /// A date column: four numbers (days since 1970, year, month, weekday), each
     /// imputed and scaled.
@@ -238,10 +258,13 @@ impl FittedFeature {
         }
     }
 
-    fn width(&self) -> usize {
+    /// The number of matrix columns this feature becomes.
+    pub fn width(&self) -> usize {
         match self {
             Self::Numeric { .. } => 1,
-            Self::Categorical { categories, .. } => categories.len(),
+            Self::Categorical {
+                categories, other, ..
+            } => categories.len() + usize::from(*other),
             Self::Date(date) => date.parts.len(),
         }
     }
@@ -266,12 +289,19 @@ impl FittedFeature {
                 output.push(scaled);
             }
             Self::Categorical {
-                categories, fill, ..
+                categories,
+                fill,
+                other,
+                ..
             } => {
                 let start = output.len();
-                output.resize(start + categories.len(), 0.0);
+                output.resize(start + self.width(), 0.0);
                 let index = match cell.text() {
-                    Some(text) => categories.binary_search(&text).ok(),
+                    // A value beyond the kept categories is "other" when there is one.
+                    Some(text) => categories
+                        .binary_search(&text)
+                        .ok()
+                        .or(other.then_some(categories.len())),
                     None => *fill,
                 };
                 if let Some(index) = index {
@@ -337,12 +367,20 @@ impl FittedPreprocessor {
             match feature {
                 FittedFeature::Numeric { name, .. } => names.push(name.clone()),
                 FittedFeature::Categorical {
-                    name, categories, ..
-                } => names.extend(
-                    categories
-                        .iter()
-                        .map(|category| format!("{name}={category}")),
-                ),
+                    name,
+                    categories,
+                    other,
+                    ..
+                } => {
+                    names.extend(
+                        categories
+                            .iter()
+                            .map(|category| format!("{name}={category}")),
+                    );
+                    if *other {
+                        names.push(format!("{name}=(other)"));
+                    }
+                }
                 FittedFeature::Date(date) => names.extend(date.output_names()),
             }
         }
@@ -387,6 +425,7 @@ impl FittedPreprocessor {
                     name,
                     categories,
                     fill,
+                    ..
                 } => {
                     if categories.windows(2).any(|pair| pair[0] >= pair[1]) {
                         return invalid(format!(

@@ -77,7 +77,7 @@ fn check_tool_arguments(tool: &str, arguments: JsonObject) -> Result<(), ToolErr
             let task = params.task_type.map(Task::from);
             let target_dimension = params.target_dimension;
             checked_training_request(
-                &params.training,
+                &params.training(),
                 task,
                 target_dimension,
                 placeholder(),
@@ -88,7 +88,7 @@ fn check_tool_arguments(tool: &str, arguments: JsonObject) -> Result<(), ToolErr
         "train_svm_classifier" => {
             let params: TrainClassifierParams = decode(arguments)?;
             checked_training_request(
-                &params.training,
+                &params.training(),
                 Some(Task::Classification),
                 None,
                 placeholder(),

@@ -29,7 +29,7 @@ fn noise(row: usize, stream: usize) -> f64 {
 fn training(path: PathBuf, task: Task) -> TrainingReport {
     let request = TrainingRequest {
         data_source: path,
-        task,
+        task: Some(task),
         n_trials: 8,
         cv_folds: 3,
         seed: 7,

@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use svmq_data::{
-    choose_task, validate, TargetOptions, TaskChoice, ValidationOptions, ValidationReport,
+    choose_task, positive_class, validate, LabelEncoder, TargetOptions, Task, TaskChoice,
+    ValidationOptions, ValidationReport,
 };
 
 use crate::error::ServiceError;
@@ -42,6 +43,18 @@ pub fn check_training_data(request: &TrainingRequest) -> Result<(), ServiceError
     };
     let report = validate(&table, &options);
     if report.is_trainable() {
+        if let (Some(label), Task::Classification) = (&request.positive_label, choice.task) {
+            let labels = report
+                .class_balance
+                .iter()
+                .map(|class| class.label.as_str());
+            let counts: Vec<usize> = report
+                .class_balance
+                .iter()
+                .map(|class| class.count)
+                .collect();
+            positive_class(&LabelEncoder::fit(labels), &counts, Some(label))?;
+        }
         return Ok(());
     }
     Err(ServiceError::InvalidRequest(format!(

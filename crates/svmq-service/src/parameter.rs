@@ -30,6 +30,8 @@ pub enum Parameter {
     IncludeColumns,
     /// Trials evaluated at once.
     ParallelTrials,
+    /// The positive class of binary metrics.
+    PositiveLabel,
 }
 
 impl Parameter {
@@ -45,6 +47,7 @@ impl Parameter {
             Parameter::ExcludeColumns => "exclude_columns",
             Parameter::IncludeColumns => "include_columns",
             Parameter::ParallelTrials => "parallel_trials",
+            Parameter::PositiveLabel => "positive_label",
         }
     }
 }

@@ -122,6 +122,9 @@ pub struct TrainingRequest {
     /// Columns the rules leave out (identifiers, free text) used as features all the
     /// same (by name).
     pub include_columns: Vec<String>,
+    /// Binary classification: the class precision, recall, F1 and the ROC curve are
+    /// about; `None` chooses by the rule of [`svmq_data::positive_class`].
+    pub positive_label: Option<String>,
     /// The kernel, or `auto` to search over all of them.
     pub kernel: KernelChoice,
     /// Search hyperparameters; `false` cross-validates the search space's defaults.
@@ -159,6 +162,7 @@ impl Default for TrainingRequest {
             target_dimension: 1,
             exclude_columns: Vec::new(),
             include_columns: Vec::new(),
+            positive_label: None,
             kernel: KernelChoice::Rbf,
             optimize_hyperparameters: true,
             n_trials: DEFAULT_TRIALS,
@@ -308,6 +312,20 @@ impl TrainingRequest {
                         ": each column name must be 1 to {MAX_COLUMN_NAME_CHARS} characters; \
                          an empty name names no column"
                     ),
+                );
+            }
+        }
+        if let Some(label) = &self.positive_label {
+            if label.is_empty() || label.chars().count() > MAX_COLUMN_NAME_CHARS {
+                return invalid(
+                    Parameter::PositiveLabel,
+                    format!(" must be 1 to {MAX_COLUMN_NAME_CHARS} characters: a class label"),
+                );
+            }
+            if self.known_task() == Some(Task::Regression) {
+                return invalid(
+                    Parameter::PositiveLabel,
+                    " applies to classification only; a regression has no classes".into(),
                 );
             }
         }

@@ -16,8 +16,8 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 use svmq_core::FitControl;
 use svmq_data::{
-    shuffled_split, stratified_split, validate::validate_training, Dataset, PreprocessOptions,
-    Preprocessor, Split, Target, TargetOptions,
+    positive_class, shuffled_split, stratified_split, validate::validate_training, Dataset,
+    PositiveClass, PreprocessOptions, Preprocessor, Split, Target, TargetOptions,
 };
 
 pub use crate::training_observer::{NoCheckpoint, Silent, TrainingObserver, TrialCheckpoint};
@@ -78,6 +78,7 @@ pub fn train_resumable(
     let split = split(&dataset, request)?;
     check_test_split(&dataset, &split, request.test_size)?;
     check_training_classes(&dataset, &split, request.cv_folds)?;
+    let positive = positive(&dataset, request)?;
     check_stop()?;
     // The data-quality warnings of `validate` that apply to the prepared data: its
     // blocking problems were just checked above.
@@ -148,6 +149,11 @@ pub fn train_resumable(
         target_reports.push(report);
         check_stop()?;
     }
+    if let Some(positive) = &positive {
+        for report in &mut target_reports {
+            add_positive_metrics(report, positive.index);
+        }
+    }
     let classes = dataset
         .encoder()
         .map(|encoder| encoder.classes().to_vec())
@@ -163,6 +169,7 @@ pub fn train_resumable(
         report: TrainingReport {
             task: dataset.task,
             task_choice: Some(dataset.task_choice.clone()),
+            positive_class: positive,
             metric: request.metric(),
             data: summary,
             classes,
@@ -191,6 +198,60 @@ pub fn read_data_until_stopped(
         svmq_data::DataError::Stopped => ServiceError::Stopped,
         other => other.into(),
     })
+}
+
+/// The positive class of a binary target (see [`svmq_data::positive_class`]); a
+/// positive label given for a regression is refused.
+fn positive(
+    dataset: &Dataset,
+    request: &TrainingRequest,
+) -> Result<Option<PositiveClass>, ServiceError> {
+    let given = request.positive_label.as_deref();
+    let (Some(encoder), Some(classes)) = (dataset.encoder(), dataset.classes()) else {
+        if given.is_some() {
+            return Err(ServiceError::InvalidParameter(
+                ParameterMessage::about(Parameter::PositiveLabel)
+                    .text(" applies to classification only; a regression has no classes"),
+            ));
+        }
+        return Ok(None);
+    };
+    let mut counts = vec![0; encoder.len()];
+    for &class in classes {
+        counts[class] += 1;
+    }
+    Ok(positive_class(encoder, &counts, given)?)
+}
+
+/// Adds precision, recall and F1 of the positive class to a binary classifier's test
+/// metrics, from its test confusion matrix (`[truth][predicted]`). A ratio without
+/// rows to count (no row predicted positive, say) is 0, as scikit-learn reports it.
+fn add_positive_metrics(report: &mut TargetReport, positive: usize) {
+    let Some(matrix) = &report.confusion_matrix else {
+        return;
+    };
+    let true_positives = matrix[positive][positive] as f64;
+    let predicted: usize = matrix.iter().map(|row| row[positive]).sum();
+    let actual: usize = matrix[positive].iter().sum();
+    let ratio = |count: f64, total: usize| {
+        if total == 0 {
+            0.0
+        } else {
+            count / total as f64
+        }
+    };
+    let precision = ratio(true_positives, predicted);
+    let recall = ratio(true_positives, actual);
+    let f1 = if precision + recall == 0.0 {
+        0.0
+    } else {
+        2.0 * precision * recall / (precision + recall)
+    };
+    report
+        .test_metrics
+        .insert("precision_positive".into(), precision);
+    report.test_metrics.insert("recall_positive".into(), recall);
+    report.test_metrics.insert("f1_positive".into(), f1);
 }
 
 /// The held-out test split, stratified for classification.

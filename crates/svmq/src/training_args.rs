@@ -32,6 +32,10 @@ pub struct TrainingArgs {
     /// (repeatable).
     #[arg(long = "keep", value_name = "COLUMN")]
     pub keep_columns: Vec<String>,
+    /// Binary classification: the class precision, recall, F1 and ROC are about
+    /// (default: a label reading as yes, else the rarer class; the output says which).
+    #[arg(long, value_name = "LABEL")]
+    pub pos_label: Option<String>,
     /// linear, rbf, poly, sigmoid, or auto (the kernel is searched too).
     #[arg(long, default_value = "rbf", value_parser = PossibleValuesParser::new(KernelChoice::NAMES))]
     pub kernel: String,
@@ -143,6 +147,7 @@ impl TrainingArgs {
             target_dimension: self.target_dimension,
             exclude_columns: self.drop_columns.clone(),
             include_columns: self.keep_columns.clone(),
+            positive_label: self.pos_label.clone(),
             kernel: KernelChoice::from_name(&self.kernel).expect("clap checked the kernel"),
             optimize_hyperparameters: !self.no_optimize,
             n_trials: self.trials,
@@ -177,6 +182,7 @@ pub fn flag(parameter: Parameter) -> String {
         Parameter::IncludeColumns => "--keep",
         // No flag sets it: the command line evaluates its default number at once.
         Parameter::ParallelTrials => "the parallel trials",
+        Parameter::PositiveLabel => "--pos-label",
     }
     .to_string()
 }

@@ -37,6 +37,13 @@ use crate::error::DataError;
 use crate::schema::{ColumnKind, Schema};
 use crate::table::{find_column, Cell, RawTable};
 
+/// Categories one-hot encoded per text column at most; the rest share one "other"
+/// column ([`crate::preprocess`]). Twenty keeps a column of cities or products from
+/// becoming hundreds of sparse inputs, each seen in a handful of rows, which an SVM's
+/// distances weigh as much as any measured feature, while keeping every level of the
+/// usual categorical columns (sizes, regions, weekdays, grades rarely exceed twenty).
+pub const MAX_ONE_HOT_LEVELS: usize = 20;
+
 /// What training does with a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -165,10 +172,11 @@ pub fn decide_roles(
         }
         let cells: Vec<&Cell> = table.column(index).collect();
         if let Some((format, note)) = date_format(schema, index, &cells) {
-            let reason = match note {
-                Some(note) => format!("dates, {} ({note})", format.name()),
-                None => format!("dates, {}", format.name()),
-            };
+            let note = note.map_or(String::new(), |note| format!(" ({note})"));
+            let reason = format!(
+                "dates, {}{note}: days since 1970, year, month and weekday as features",
+                format.name()
+            );
             decisions.push(ColumnDecision {
                 date_format: Some(format),
                 on_request: included.contains(&index),
@@ -227,6 +235,13 @@ fn content_role(table: &RawTable, schema: &Schema, index: usize) -> (ColumnRole,
                 None if column.kind == ColumnKind::Numeric => {
                     (ColumnRole::Feature, "numeric".into())
                 }
+                None if column.distinct > MAX_ONE_HOT_LEVELS => (
+                    ColumnRole::Feature,
+                    format!(
+                        "categorical, {} categories: the {MAX_ONE_HOT_LEVELS} most frequent one-hot encoded, the rest as one \"other\"",
+                        column.distinct
+                    ),
+                ),
                 None => (
                     ColumnRole::Feature,
                     format!("categorical, {} categories", column.distinct),

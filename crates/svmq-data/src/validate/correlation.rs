@@ -69,9 +69,9 @@ pub(super) fn predicts_classes(
     let covers = present * 2 >= rows.len();
     if covers && wrong <= allowed && counts.len() * 2 <= rows.len() {
         return Some(if wrong == 0 {
-            "each of its values occurs with one class only, in the training rows".to_string()
+            "each of its values occurs with one class only".to_string()
         } else {
-            format!("its values give the class of all but {wrong} of {present} training rows")
+            format!("its values give the class of all but {wrong} of {present} rows")
         });
     }
     if dataset.schema.kind(column) != ColumnKind::Numeric || rows.len() < 30 || !covers {
@@ -107,10 +107,10 @@ pub(super) fn predicts_classes(
     let separated = seen.len() >= 2 && out_of_place <= allowed;
     separated.then(|| {
         if out_of_place == 0 {
-            "its value ranges per class do not overlap in the training rows".to_string()
+            "its value ranges per class do not overlap".to_string()
         } else {
             format!(
-                "thresholds on it give the class of all but about {out_of_place} of {} training rows",
+                "thresholds on it give the class of all but about {out_of_place} of {} rows",
                 sorted.len()
             )
         }

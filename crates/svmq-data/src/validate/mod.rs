@@ -23,7 +23,7 @@ use std::hash::{Hash, Hasher};
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, TargetOptions, Task};
-use crate::roles::{decide_roles, ColumnDecision, ColumnOverrides};
+use crate::roles::{decide_roles, ColumnDecision, ColumnOverrides, MAX_ONE_HOT_LEVELS};
 use crate::scaling::{mean, quantile, standard_deviation};
 use crate::schema::{ColumnKind, Schema};
 use crate::table::{Cell, RawTable};
@@ -418,9 +418,14 @@ fn examine_target(dataset: &Dataset, training: &[usize], report: &mut Validation
             }
         }
     }
+    let scope = if training.len() < dataset.rows.len() {
+        format!(", measured on the {} training rows", training.len())
+    } else {
+        String::new()
+    };
     for leak in &report.leak_candidates {
         report.warnings.push(format!(
-            "possible target leak: `{}` alone predicts the target almost perfectly ({}); if it is known only after the target, or derived from it, drop it: scores would look better than they are",
+            "possible target leak: `{}` alone predicts the target almost perfectly ({}{scope}); if it is known only after the target, or derived from it, drop it: scores would look better than they are",
             leak.feature, leak.reason
         ));
     }
@@ -527,6 +532,12 @@ fn column_warnings(
                 "column `{}` is {:.0}% missing; its missing values will be imputed",
                 column.name,
                 100.0 * column.missing as f64 / table.rows() as f64
+            ));
+        }
+        if column.kind == ColumnKind::Categorical && column.distinct > MAX_ONE_HOT_LEVELS {
+            report.warnings.push(format!(
+                "column `{}` has {} categories: only the {MAX_ONE_HOT_LEVELS} most frequent in the training rows are one-hot encoded, the others share one \"other\" column",
+                column.name, column.distinct
             ));
         }
         if column.kind == ColumnKind::Categorical && column.numbers * 10 >= present * 9 {

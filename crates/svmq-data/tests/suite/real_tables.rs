@@ -230,3 +230,54 @@ fn a_feature_that_alone_gives_the_label_is_a_leak_measured_on_the_training_rows(
         1
     );
 }
+
+#[test]
+fn a_text_column_of_many_levels_keeps_its_most_frequent_and_one_other_column() {
+    let text = csv(
+        "city,x,label",
+        (0..300).map(|row| {
+            // Five common cities, then 55 seen a few times each.
+            let city = if row % 2 == 0 {
+                format!("common{}", row % 5)
+            } else {
+                format!("rare{}", row % 55)
+            };
+            format!("{city},{},{}", row % 7, row % 2)
+        }),
+    );
+    let dataset = prepared(&text, Some(Task::Classification));
+    assert!(dataset.roles[0].reason.contains("most frequent"));
+    let report = validate_dataset(&dataset, None);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|warning| warning.contains("`city` has 60 categories")),
+        "{:?}",
+        report.warnings
+    );
+    let rows: Vec<usize> = (0..300).collect();
+    let fitted = Preprocessor::from_dataset(&dataset)
+        .fit(&dataset.table, &rows, &PreprocessOptions::default())
+        .unwrap();
+    let names = fitted.output_names();
+    let city_columns: Vec<&String> = names
+        .iter()
+        .filter(|name| name.starts_with("city="))
+        .collect();
+    assert_eq!(
+        city_columns.len(),
+        svmq_data::preprocess::MAX_ONE_HOT_LEVELS + 1
+    );
+    assert_eq!(city_columns.last().unwrap().as_str(), "city=(other)");
+    assert!(names.iter().any(|name| name == "city=common0"));
+    // A city never seen, and a rare one not kept, are both "other".
+    let new = table("city,x\nnowhere,1\ncommon3,2\n");
+    let matrix = fitted.transform_table(&new).unwrap();
+    let other = names
+        .iter()
+        .position(|name| name == "city=(other)")
+        .unwrap();
+    assert_eq!(matrix.row(0)[other], 1.0);
+    assert_eq!(matrix.row(1)[other], 0.0);
+}

@@ -114,6 +114,7 @@ pub(crate) fn checked_training_request(
         sampler: params.sampler.unwrap_or(defaults.sampler),
         exclude_columns: params.exclude_columns.clone().unwrap_or_default(),
         include_columns: params.include_columns.clone().unwrap_or_default(),
+        positive_label: params.positive_label.clone(),
         limits: limits.clone(),
         ..defaults
     };
@@ -171,6 +172,9 @@ impl State {
                 ServiceError::InvalidRequest(message) => ToolError::invalid(
                     message.replace("validating the file gives", "validate_data gives"),
                 ),
+                ServiceError::Data(label @ DataError::PositiveLabel { .. }) => {
+                    ToolError::invalid(format!("positive_label: {label}"))
+                }
                 ServiceError::Data(continuous @ DataError::ContinuousTarget { .. }) => {
                     ToolError::invalid(format!(
                         "{continuous}: call train_svm_regressor (or submit_training_task with task_type svm_regression)"
@@ -263,16 +267,16 @@ impl SvmqServer {
         let caller = Caller::of(&context);
         let task = params.task_type.map(Task::from);
         self.reading_data(move |state| {
-            let request =
-                state.training_request(&params.training, task, params.target_dimension)?;
-            let submission = state.submit_training(&caller, &request, &params.training)?;
+            let training = params.training();
+            let request = state.training_request(&training, task, params.target_dimension)?;
+            let submission = state.submit_training(&caller, &request, &training)?;
             Ok(submitted(submission.created, submission.task))
         })
         .await
     }
 
-    /// Trains an SVM classifier on a data file (labels text or numbers): seeded
-    /// stratified test split, hyperparameter search by cross-validation, refit, test
+    /// Trains an SVM classifier on a data file (labels text or numbers): stratified
+    /// test split, hyperparameter search by cross-validation, refit, test
     /// metrics. Returns a task_id at once (poll get_task_status) or, waiting, the
     /// model_id.
     #[tool(annotations(destructive_hint = false, open_world_hint = false))]
@@ -283,7 +287,7 @@ impl SvmqServer {
     ) -> Result<Json<Reply<TrainingTask>>, ToolError> {
         self.train(
             Some(Task::Classification),
-            params.training,
+            params.training(),
             None,
             params.use_async_queue.unwrap_or(true),
             context,
@@ -292,7 +296,7 @@ impl SvmqServer {
     }
 
     /// Trains SVM regressors (epsilon-SVR), with train_svm_classifier's parameters and
-    /// result; target_dimension k > 1 trains one model per each of the last k columns.
+    /// result; target_dimension k > 1 trains a model per target column.
     #[tool(annotations(destructive_hint = false, open_world_hint = false))]
     async fn train_svm_regressor(
         &self,

@@ -228,7 +228,7 @@ fn every_warning_of_validate_reaches_the_training_report() {
         ..request(&path, Task::Classification)
     };
     let options = svmq_data::ValidationOptions {
-        task: Task::Classification,
+        task: Some(Task::Classification),
         target: svmq_data::TargetOptions::default(),
         columns: svmq_data::ColumnOverrides::default(),
         folds: Some(request.cv_folds),

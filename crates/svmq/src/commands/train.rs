@@ -56,6 +56,9 @@ pub fn run(
                 "{continuous}: use --task regression, or leave --task out for svmq to choose"
             )))
         }
+        Err(ServiceError::Data(label @ DataError::PositiveLabel { .. })) => {
+            return Err(Failure::Usage(format!("--pos-label: {label}")))
+        }
         Err(error @ ServiceError::InvalidParameter(_)) => {
             return Err(Failure::Usage(in_flags(error)))
         }
@@ -161,6 +164,17 @@ pub fn describe(model_id: &str, report: &TrainingReport) -> Vec<String> {
             .map(|(name, value)| format!("{name} {value:.4}"))
             .collect();
         lines.push(format!("  test: {}", metrics.join(", ")));
+    }
+    if let Some(positive) = &report.positive_class {
+        let why = if positive.given {
+            String::new()
+        } else {
+            format!(" ({}; --pos-label sets it)", positive.reason)
+        };
+        lines.push(format!(
+            "  positive class of precision_positive, recall_positive, f1_positive and ROC: {}{why}",
+            shortened(&positive.label)
+        ));
     }
     for warning in &report.warnings {
         lines.push(format!("  warning: {warning}"));
