@@ -23,7 +23,6 @@ use crate::labels::LabelEncoder;
 use crate::roles::{decide_roles, ColumnDecision, ColumnOverrides, ColumnRole};
 use crate::schema::{ColumnKind, Schema};
 use crate::table::{find_column, Cell, RawTable};
-use crate::task_choice::{choose_task, TaskChoice};
 
 /// What is learned: a class or a real value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +32,28 @@ pub enum Task {
     Classification,
     /// Predict the real value of one or more target columns.
     Regression,
+}
+
+/// The task chosen and why (see [`crate::task_choice`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskChoice {
+    /// What is learned.
+    pub task: Task,
+    /// Whether svmq chose it from the target (rather than the caller saying it).
+    pub inferred: bool,
+    /// Why, in a few words; names counts, never cell contents.
+    pub reason: String,
+}
+
+impl TaskChoice {
+    /// The task the caller gave.
+    pub fn given(task: Task) -> TaskChoice {
+        TaskChoice {
+            task,
+            inferred: false,
+            reason: "given".into(),
+        }
+    }
 }
 
 /// Which column(s) hold the target.
@@ -116,20 +137,6 @@ impl Dataset {
         options: &TargetOptions,
     ) -> Result<Dataset, DataError> {
         Dataset::prepare_with(table, task, options, &ColumnOverrides::default())
-    }
-
-    /// [`Dataset::prepare_with`], the task chosen from the target when `given` is
-    /// `None` (see [`crate::task_choice`]).
-    pub fn prepare_choosing(
-        table: RawTable,
-        given: Option<Task>,
-        options: &TargetOptions,
-        overrides: &ColumnOverrides,
-    ) -> Result<Dataset, DataError> {
-        let choice = choose_task(&table, given, options)?;
-        let mut dataset = Dataset::prepare_with(table, choice.task, options, overrides)?;
-        dataset.task_choice = choice;
-        Ok(dataset)
     }
 
     /// [`Dataset::prepare`], with the caller's corrections to the column roles.

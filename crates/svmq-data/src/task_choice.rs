@@ -20,10 +20,10 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
-
-use crate::dataset::{target_columns, TargetOptions, Task};
+pub use crate::dataset::TaskChoice;
+use crate::dataset::{target_columns, Dataset, TargetOptions, Task};
 use crate::error::DataError;
+use crate::roles::ColumnOverrides;
 use crate::table::{Cell, RawTable};
 
 /// Distinct integer values an inferred classification target may hold at most. A
@@ -34,28 +34,6 @@ pub const MAX_INFERRED_CLASSES: usize = 20;
 /// Labelled rows per distinct integer value, at least, for an inferred
 /// classification: fewer, and most classes could not fill the folds.
 pub const MIN_ROWS_PER_CLASS: usize = 5;
-
-/// The task chosen and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TaskChoice {
-    /// What is learned.
-    pub task: Task,
-    /// Whether svmq chose it from the target (rather than the caller saying it).
-    pub inferred: bool,
-    /// Why, in a few words; names counts, never cell contents.
-    pub reason: String,
-}
-
-impl TaskChoice {
-    /// The task the caller gave.
-    pub fn given(task: Task) -> TaskChoice {
-        TaskChoice {
-            task,
-            inferred: false,
-            reason: "given".into(),
-        }
-    }
-}
 
 /// What the target's cells look like.
 struct TargetShape {
@@ -188,6 +166,22 @@ pub fn choose_task(
             Ok(TaskChoice::given(Task::Classification))
         }
         Some(task) => Ok(TaskChoice::given(task)),
+    }
+}
+
+impl Dataset {
+    /// [`Dataset::prepare_with`], the task chosen from the target when `given` is
+    /// `None` (see the module docs).
+    pub fn prepare_choosing(
+        table: RawTable,
+        given: Option<Task>,
+        options: &TargetOptions,
+        overrides: &ColumnOverrides,
+    ) -> Result<Dataset, DataError> {
+        let choice = choose_task(&table, given, options)?;
+        let mut dataset = Dataset::prepare_with(table, choice.task, options, overrides)?;
+        dataset.task_choice = choice;
+        Ok(dataset)
     }
 }
 

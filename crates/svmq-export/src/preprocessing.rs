@@ -84,7 +84,7 @@ pub fn add_preprocessing(
             }
             FittedFeature::Date(date) => {
                 return Err(ExportError::Unsupported(format!(
-                    "the date column {:?} cannot be exported: an ONNX graph has no operator to read dates from text; predict with svmq, or train again with the column excluded",
+                    "the date column {:?} cannot be exported: an ONNX graph has no operator to read dates from text; predict with svmq, or train again leaving the column out (--drop, or exclude_columns in MCP)",
                     date.name
                 )))
             }

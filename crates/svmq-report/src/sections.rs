@@ -90,8 +90,9 @@ pub fn data(page: &mut Page, report: &TrainingReport) {
     page.section("data", "Data", &html);
 }
 
-/// The columns left out of the features, and those kept against the rules, with
-/// their role and reason; nothing when every other column is a plain feature.
+/// The columns left out of the features, those kept against the rules, and the
+/// dates, with their role and reason; nothing when every other column is a plain
+/// feature.
 fn column_roles(summary: &DataSummary) -> String {
     let notable: Vec<&ColumnDecision> = summary
         .roles
@@ -116,7 +117,9 @@ fn column_roles(summary: &DataSummary) -> String {
             ]
         })
         .collect();
-    let mut html = String::from("<p>Columns left out of the features, or kept on request:</p>\n");
+    let mut html = String::from(
+        "<p>Columns left out of the features, kept on request, or read as dates (each an input of four numbers):</p>\n",
+    );
     html.push_str(&table(&["column", "role", "why"], &rows));
     if notable.len() > MAX_COLUMNS_LISTED {
         html.push_str(&note(&format!(

@@ -281,3 +281,28 @@ fn a_text_column_of_many_levels_keeps_its_most_frequent_and_one_other_column() {
     assert_eq!(matrix.row(0)[other], 1.0);
     assert_eq!(matrix.row(1)[other], 0.0);
 }
+
+#[test]
+fn a_libsvm_file_gets_its_task_from_its_labels() {
+    let read = |name: &str| {
+        svmq_data::read_data_file(
+            &crate::common::example(name),
+            &svmq_data::ReadLimits::default(),
+            &std::sync::atomic::AtomicBool::new(false),
+        )
+        .expect("the example reads")
+    };
+    let choose = |name: &str| {
+        Dataset::prepare_choosing(
+            read(name),
+            None,
+            &TargetOptions::default(),
+            &ColumnOverrides::default(),
+        )
+        .expect("the example prepares")
+        .task
+    };
+    assert_eq!(choose("diabetes.libsvm"), Task::Regression);
+    assert_eq!(choose("breast_cancer.libsvm"), Task::Classification);
+    assert_eq!(choose("wine.libsvm"), Task::Classification);
+}

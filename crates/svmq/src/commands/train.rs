@@ -88,7 +88,7 @@ fn left_out(report: &TrainingReport) -> Option<String> {
         .data
         .roles
         .iter()
-        .filter(|decision| !matches!(decision.role, ColumnRole::Feature | ColumnRole::Target))
+        .filter(|decision| !decision.role.is_input() && decision.role != ColumnRole::Target)
         .map(|decision| format!("{} ({})", shortened(&decision.name), decision.role.name()))
         .collect();
     if named.is_empty() {
