@@ -181,7 +181,7 @@ fn fit_categorical<'a>(name: &str, cells: impl Iterator<Item = &'a Cell>) -> Fit
         // The most frequent levels, ties broken by sorted order (a stable sort of
         // the sorted categories).
         let mut by_count: Vec<(String, usize)> = counts.into_iter().collect();
-        by_count.sort_by(|left, right| right.1.cmp(&left.1));
+        by_count.sort_by_key(|entry| std::cmp::Reverse(entry.1));
         by_count.truncate(MAX_ONE_HOT_LEVELS);
         by_count.into_iter().map(|(category, _)| category).collect()
     } else {

@@ -270,17 +270,15 @@ fn identifiers_of_a_twenty_row_table_are_named_with_their_reason() {
         date.contains("date") && !date.contains("identifier"),
         "{date}"
     );
-    for name in ["athlete"] {
-        let row = stdout
-            .lines()
-            .find(|line| line.trim_start().starts_with(name))
-            .unwrap_or_else(|| panic!("{name} is listed: {stdout}"));
-        assert!(row.contains("identifier"), "{row}");
-        assert!(
-            stdout.contains(&format!("column `{name}` is left out of the features as an identifier (text, different in each of the 20 rows)")),
-            "{stdout}"
-        );
-    }
+    let row = stdout
+        .lines()
+        .find(|line| line.trim_start().starts_with("athlete"))
+        .unwrap_or_else(|| panic!("athlete is listed: {stdout}"));
+    assert!(row.contains("identifier"), "{row}");
+    assert!(
+        stdout.contains("column `athlete` is left out of the features as an identifier (text, different in each of the 20 rows)"),
+        "{stdout}"
+    );
 
     let value = json_of(&validate(
         &workspace,

@@ -72,6 +72,9 @@ fn the_task_is_chosen_from_the_target_and_said() {
     assert!(refused.contains("regression"), "{refused}");
 }
 
+/// Writes a year, month and day as a date column's cell.
+type WriteDate = dyn Fn(i64, u32, u32) -> String;
+
 /// 120 rows whose label is 1 from 2024-07-01 on, the date written as `write` says.
 fn dated(write: impl Fn(i64, u32, u32) -> String) -> String {
     let mut random = Random::new(11);
@@ -100,7 +103,7 @@ fn month_and_day(mut day_of_year: u32) -> (u32, u32) {
 
 #[test]
 fn date_columns_of_every_format_become_numeric_features_fitted_on_the_training_rows() {
-    let formats: [(&str, Box<dyn Fn(i64, u32, u32) -> String>); 5] = [
+    let formats: [(&str, Box<WriteDate>); 5] = [
         ("ISO 8601", Box::new(|y, m, d| format!("{y}-{m:02}-{d:02}"))),
         (
             "ISO 8601",
