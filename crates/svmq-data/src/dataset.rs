@@ -34,6 +34,28 @@ pub enum Task {
     Regression,
 }
 
+/// The task chosen and why (see [`crate::task_choice`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskChoice {
+    /// What is learned.
+    pub task: Task,
+    /// Whether svmq chose it from the target (rather than the caller saying it).
+    pub inferred: bool,
+    /// Why, in a few words; names counts, never cell contents.
+    pub reason: String,
+}
+
+impl TaskChoice {
+    /// The task the caller gave.
+    pub fn given(task: Task) -> TaskChoice {
+        TaskChoice {
+            task,
+            inferred: false,
+            reason: "given".into(),
+        }
+    }
+}
+
 /// Which column(s) hold the target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetOptions {
@@ -88,6 +110,8 @@ pub struct Dataset {
     pub schema: Schema,
     /// What is learned.
     pub task: Task,
+    /// Whether the caller gave the task or svmq chose it from the target, and why.
+    pub task_choice: TaskChoice,
     /// Positions of the target columns in the table, ascending and contiguous; one for
     /// classification.
     pub target_columns: Vec<usize>,
@@ -143,10 +167,9 @@ impl Dataset {
             Task::Regression => values(&table, &target_columns, &rows)?,
         };
         let (feature_columns, ignored_columns) = features(&roles)?;
-        let numeric_features = feature_columns
-            .iter()
-            .copied()
-            .filter(|&column| schema.kind(column) == ColumnKind::Numeric);
+        let numeric_features = feature_columns.iter().copied().filter(|&column| {
+            schema.kind(column) == ColumnKind::Numeric && roles[column].role == ColumnRole::Feature
+        });
         match task {
             Task::Classification => check_magnitudes(&table, numeric_features, &rows)?,
             Task::Regression => check_magnitudes(
@@ -159,6 +182,7 @@ impl Dataset {
             table,
             schema,
             task,
+            task_choice: TaskChoice::given(task),
             target_columns,
             roles,
             feature_columns,
@@ -348,7 +372,7 @@ fn features(roles: &[ColumnDecision]) -> Result<(Vec<usize>, Vec<usize>), DataEr
     for (column, decision) in roles.iter().enumerate() {
         match decision.role {
             ColumnRole::Target => {}
-            ColumnRole::Feature => features.push(column),
+            role if role.is_input() => features.push(column),
             _ => ignored.push(column),
         }
     }

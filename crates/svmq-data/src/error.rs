@@ -332,6 +332,15 @@ pub enum DataError {
         /// The limit on classes.
         limit: usize,
     },
+    /// A classification asked for a target that is continuous (see
+    /// [`crate::task_choice`]).
+    #[error("the target column `{column}` is continuous: {reason}; such values are not classes (a class of one row cannot be learned), so train a regression")]
+    ContinuousTarget {
+        /// The target column.
+        column: String,
+        /// What makes it continuous, with counts.
+        reason: String,
+    },
     /// A numeric feature or regression target value beyond
     /// ±[`MAX_ABS_VALUE`](crate::dataset::MAX_ABS_VALUE), in a usable row.
     #[error("column `{column}`, row {row} of the file: a value beyond ±{limit:e}; svmq squares and sums values, which would overflow, so rescale the column (e.g. to other units)")]
@@ -360,7 +369,7 @@ pub enum DataError {
     },
     /// A class has fewer members than the cross-validation folds, so stratified folds
     /// cannot all hold it.
-    #[error("a class of the target column `{column}` has only {members} member(s) (first at row {row} of the file), fewer than the {folds} cross-validation folds; lower cv_folds or add examples")]
+    #[error("a class of the target column `{column}` has only {members} member(s) (first at row {row} of the file), fewer than the {folds} cross-validation folds; use fewer folds or add examples")]
     ClassTooSmall {
         /// The target column.
         column: String,
@@ -409,6 +418,28 @@ pub enum DataError {
         feature: String,
         /// For a table, the row as the file numbers it (line or sheet row); for
         /// records or lists, the 1-based position of the row in the input.
+        row: usize,
+    },
+
+    /// A positive label that names no class, or one given for a target that does not
+    /// have two classes.
+    #[error("{reason}")]
+    PositiveLabel {
+        /// What is wrong, with the classes when the label names none.
+        reason: String,
+    },
+
+    /// A cell of a date feature that is not a date in the column's format.
+    #[error(
+        "row {row}: the date feature `{feature}` must be a date written as {format} (or missing)"
+    )]
+    NotADate {
+        /// The feature.
+        feature: String,
+        /// The column's format, as messages spell it.
+        format: &'static str,
+        /// For a table, the row as the file numbers it; for records or lists, the
+        /// 1-based position of the row in the input.
         row: usize,
     },
 

@@ -17,10 +17,13 @@
 mod cell;
 pub mod data_file;
 pub mod dataset;
+pub mod date_features;
+pub mod dates;
 pub mod delimited;
 pub mod error;
 pub mod labels;
 pub mod libsvm;
+pub mod positive_class;
 pub mod preprocess;
 pub mod roles;
 pub mod scaling;
@@ -29,6 +32,7 @@ mod source;
 pub mod split;
 pub mod spreadsheet;
 pub mod table;
+pub mod task_choice;
 pub mod validate;
 
 pub use data_file::read_data_file;
@@ -36,6 +40,7 @@ pub use dataset::{Dataset, Target, TargetOptions, Task};
 pub use error::DataError;
 pub use labels::LabelEncoder;
 pub use libsvm::{parse_libsvm, read_libsvm_file, write_libsvm, LibsvmData, ReadOptions};
+pub use positive_class::{positive_class, PositiveClass};
 pub use preprocess::{FittedPreprocessor, PreprocessOptions, Preprocessor};
 pub use roles::{ColumnDecision, ColumnOverrides, ColumnRole};
 pub use scaling::{ScalingMethod, TargetScaler};
@@ -45,4 +50,5 @@ pub use table::{
     parse_table, read_table, read_table_until_stopped, Cell, HeaderMode, RawTable, ReadLimits,
     TableOptions,
 };
+pub use task_choice::{choose_task, infer_task, TaskChoice};
 pub use validate::{validate, ValidationOptions, ValidationReport};

@@ -11,10 +11,13 @@
 //! - numeric: a missing value becomes the fitting rows' mean; then the scaler
 //!   ([`ScalingMethod`]) is applied, its statistics computed on the imputed column, as
 //!   an imputer followed by a scaler in a pipeline would;
+//! - date ([`crate::date_features`]): four numbers, each imputed and scaled like a
+//!   numeric feature;
 //! - categorical: a missing value becomes the most frequent category (ties: the first
 //!   in sorted order); then one 0/1 column per category seen in the fitting rows,
 //!   in sorted order, left unscaled. A category not seen when fitting gives all
-//!   zeros, not an error.
+//!   zeros, not an error. A column of more than [`MAX_ONE_HOT_LEVELS`] categories
+//!   keeps its most frequent ones and marks every other value in one more column.
 //!
 //! The fitted state is serde-serializable and matches inputs by column name, so it
 //! also turns a prediction file or single rows (values keyed by name, or listed in
@@ -31,6 +34,8 @@ use serde::{Deserialize, Serialize};
 use svmq_core::Matrix;
 
 use crate::dataset::Dataset;
+use crate::date_features::FittedDate;
+use crate::dates::DateFormat;
 use crate::error::DataError;
 use crate::scaling::{mean, Affine, ScalingMethod};
 use crate::schema::ColumnKind;
@@ -54,6 +59,7 @@ pub struct Preprocessor {
 enum FeatureKind {
     Numeric,
     Categorical,
+    Date(DateFormat),
 }
 
 impl Preprocessor {
@@ -63,9 +69,13 @@ impl Preprocessor {
             .feature_columns
             .iter()
             .map(|&column| {
-                let kind = match dataset.schema.kind(column) {
-                    ColumnKind::Categorical => FeatureKind::Categorical,
-                    _ => FeatureKind::Numeric,
+                let kind = match (
+                    dataset.roles[column].date_format,
+                    dataset.schema.kind(column),
+                ) {
+                    (Some(format), _) => FeatureKind::Date(format),
+                    (None, ColumnKind::Categorical) => FeatureKind::Categorical,
+                    (None, _) => FeatureKind::Numeric,
                 };
                 (dataset.table.column_names[column].clone(), kind)
             })
@@ -101,6 +111,12 @@ impl Preprocessor {
             let fitted = match kind {
                 FeatureKind::Numeric => fit_numeric(name, cells, table, options.scaling)?,
                 FeatureKind::Categorical => fit_categorical(name, cells.map(|(cell, _)| cell)),
+                FeatureKind::Date(format) => FittedFeature::Date(FittedDate::fit(
+                    name,
+                    *format,
+                    cells.map(|(cell, row)| (cell, table.source_row(row))),
+                    options.scaling,
+                )?),
             };
             features.push(fitted);
         }
@@ -146,6 +162,8 @@ fn fit_numeric<'a>(
     })
 }
 
+pub use crate::roles::MAX_ONE_HOT_LEVELS;
+
 fn fit_categorical<'a>(name: &str, cells: impl Iterator<Item = &'a Cell>) -> FittedFeature {
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
     for text in cells.filter_map(Cell::text) {
@@ -158,12 +176,24 @@ fn fit_categorical<'a>(name: &str, cells: impl Iterator<Item = &'a Cell>) -> Fit
         .rev()
         .max_by_key(|&(_, &count)| count)
         .map(|(category, _)| category.clone());
-    let categories: Vec<String> = counts.into_keys().collect();
+    let other = counts.len() > MAX_ONE_HOT_LEVELS;
+    let mut categories: Vec<String> = if other {
+        // The most frequent levels, ties broken by sorted order (a stable sort of
+        // the sorted categories).
+        let mut by_count: Vec<(String, usize)> = counts.into_iter().collect();
+        by_count.sort_by_key(|entry| std::cmp::Reverse(entry.1));
+        by_count.truncate(MAX_ONE_HOT_LEVELS);
+        by_count.into_iter().map(|(category, _)| category).collect()
+    } else {
+        counts.into_keys().collect()
+    };
+    categories.sort();
     let fill = most_frequent.and_then(|category| categories.binary_search(&category).ok());
     FittedFeature::Categorical {
         name: name.to_string(),
         categories,
         fill,
+        other,
     }
 }
 
@@ -208,7 +238,15 @@ pub enum FittedFeature {
         categories: Vec<String>,
         /// The index in `categories` a missing cell becomes (the most frequent).
         fill: Option<usize>,
+        /// Whether the column had more than [`MAX_ONE_HOT_LEVELS`] categories: then
+        /// `categories` are the most frequent ones and one more output column, last,
+        /// marks every other value (else an unseen value gives all zeros).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        other: bool,
     },
+    /// A date column: four numbers (days since 1970, year, month, weekday), each
+    /// imputed and scaled.
+    Date(FittedDate),
 }
 
 impl FittedFeature {
@@ -216,13 +254,18 @@ impl FittedFeature {
     pub fn name(&self) -> &str {
         match self {
             Self::Numeric { name, .. } | Self::Categorical { name, .. } => name,
+            Self::Date(date) => &date.name,
         }
     }
 
-    fn width(&self) -> usize {
+    /// The number of matrix columns this feature becomes.
+    pub fn width(&self) -> usize {
         match self {
             Self::Numeric { .. } => 1,
-            Self::Categorical { categories, .. } => categories.len(),
+            Self::Categorical {
+                categories, other, ..
+            } => categories.len() + usize::from(*other),
+            Self::Date(date) => date.parts.len(),
         }
     }
 
@@ -246,18 +289,26 @@ impl FittedFeature {
                 output.push(scaled);
             }
             Self::Categorical {
-                categories, fill, ..
+                categories,
+                fill,
+                other,
+                ..
             } => {
                 let start = output.len();
-                output.resize(start + categories.len(), 0.0);
+                output.resize(start + self.width(), 0.0);
                 let index = match cell.text() {
-                    Some(text) => categories.binary_search(&text).ok(),
+                    // A value beyond the kept categories is "other" when there is one.
+                    Some(text) => categories
+                        .binary_search(&text)
+                        .ok()
+                        .or(other.then_some(categories.len())),
                     None => *fill,
                 };
                 if let Some(index) = index {
                     output[start + index] = 1.0;
                 }
             }
+            Self::Date(date) => date.encode(cell, row, output)?,
         }
         Ok(())
     }
@@ -316,12 +367,21 @@ impl FittedPreprocessor {
             match feature {
                 FittedFeature::Numeric { name, .. } => names.push(name.clone()),
                 FittedFeature::Categorical {
-                    name, categories, ..
-                } => names.extend(
-                    categories
-                        .iter()
-                        .map(|category| format!("{name}={category}")),
-                ),
+                    name,
+                    categories,
+                    other,
+                    ..
+                } => {
+                    names.extend(
+                        categories
+                            .iter()
+                            .map(|category| format!("{name}={category}")),
+                    );
+                    if *other {
+                        names.push(format!("{name}=(other)"));
+                    }
+                }
+                FittedFeature::Date(date) => names.extend(date.output_names()),
             }
         }
         names
@@ -365,6 +425,7 @@ impl FittedPreprocessor {
                     name,
                     categories,
                     fill,
+                    ..
                 } => {
                     if categories.windows(2).any(|pair| pair[0] >= pair[1]) {
                         return invalid(format!(
@@ -377,6 +438,14 @@ impl FittedPreprocessor {
                             "feature {:?}: the fill category is not one of its {} categories",
                             short(name),
                             categories.len()
+                        ));
+                    }
+                }
+                FittedFeature::Date(date) => {
+                    if !date.is_valid() {
+                        return invalid(format!(
+                            "date feature {:?}: four parts with finite fill values, centers and non-zero scales are needed",
+                            short(&date.name)
                         ));
                     }
                 }

@@ -2,7 +2,8 @@
 //!
 //! What it does: streams the sheet's cells (so a huge sheet is refused at the caps
 //! rather than loaded whole), keeps the bounding box of the non-empty cells, and turns
-//! each value into a [`Cell`]: numbers and dates (as Excel serial numbers) are numbers;
+//! each value into a [`Cell`]: numbers are numbers, dates ISO 8601 text (read as dates
+//! like those of a delimited file), durations their number of days;
 //! text goes through [`Cell::parse`] like a delimited field, so `NA` is missing and
 //! `"3.5"` typed as text is a number; booleans are the text `TRUE` / `FALSE`; error
 //! values such as `#DIV/0!` are missing.
@@ -154,6 +155,16 @@ fn convert(value: &DataRef<'_>) -> Cell {
         DataRef::String(text) => Cell::parse(text),
         DataRef::SharedString(text) => Cell::parse(text),
         DataRef::Bool(flag) => Cell::Text(if *flag { "TRUE" } else { "FALSE" }.to_string()),
+        // A date cell as ISO 8601 text, so that the column is recognized as dates
+        // as in a delimited file; a duration stays its number of days.
+        DataRef::DateTime(moment) if moment.is_datetime() => {
+            let (year, month, day, hour, minute, second, _) = moment.to_ymd_hms_milli();
+            Cell::Text(if (hour, minute, second) == (0, 0, 0) {
+                format!("{year:04}-{month:02}-{day:02}")
+            } else {
+                format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}")
+            })
+        }
         DataRef::DateTime(moment) => Cell::number(moment.as_f64()),
         DataRef::DateTimeIso(text) | DataRef::DurationIso(text) => Cell::parse(text),
         DataRef::Error(_) | DataRef::Empty => Cell::Missing,

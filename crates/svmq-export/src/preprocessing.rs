@@ -78,9 +78,15 @@ pub fn add_preprocessing(
                 numeric.push((name.as_str(), *fill, scaling.center, scaling.scale, column));
                 column += 1;
             }
-            FittedFeature::Categorical { categories, .. } => {
+            FittedFeature::Categorical { .. } => {
                 text.push((feature, column));
-                column += categories.len();
+                column += feature.width();
+            }
+            FittedFeature::Date(date) => {
+                return Err(ExportError::Unsupported(format!(
+                    "the date column {:?} cannot be exported: an ONNX graph has no operator to read dates from text; predict with svmq, or train again leaving the column out (--drop, or exclude_columns in MCP)",
+                    date.name
+                )))
             }
         }
     }
@@ -146,6 +152,7 @@ pub fn add_preprocessing(
             name,
             categories,
             fill,
+            other,
         } = feature
         else {
             continue;
@@ -165,21 +172,28 @@ pub fn add_preprocessing(
             kind: InputKind::Text,
         });
         let filled = add_missing_text_fill(graph, name, categories, *fill);
+        // With an "other" column, the marker every unknown value becomes is one more
+        // category, encoded last.
+        let mut encoded_categories = categories.clone();
+        if *other {
+            encoded_categories.push(unknown_marker(categories));
+        }
+        let width = encoded_categories.len();
         let encoded = graph.node1(
             ML_DOMAIN,
             "OneHotEncoder",
             &[&filled],
             "one_hot",
             vec![
-                ("cats_strings", Attribute::Texts(categories.clone())),
+                ("cats_strings", Attribute::Texts(encoded_categories)),
                 ("zeros", Attribute::Int(1)),
             ],
         );
         // [N, 1, categories] → [N, categories].
-        let shape = graph.int64_constant("shape", &[2], vec![-1, categories.len() as i64]);
+        let shape = graph.int64_constant("shape", &[2], vec![-1, width as i64]);
         let flat = graph.node1(ONNX_DOMAIN, "Reshape", &[&encoded, &shape], "block", vec![]);
         blocks.push(flat);
-        engine_columns.extend(first_column..first_column + categories.len());
+        engine_columns.extend(first_column..first_column + width);
     }
     if blocks.is_empty() {
         return Err(ExportError::Unsupported(

@@ -44,7 +44,7 @@ pub struct TrainingParams {
     /// Default: rbf; auto searches the kernel too.
     #[serde(default)]
     pub kernel: Option<KernelChoice>,
-    /// false: one fit with the defaults. Default: true.
+    /// false: fit the defaults once. Default: true.
     #[serde(default, deserialize_with = "crate::lenient::optimize_hyperparameters")]
     pub optimize_hyperparameters: Option<bool>,
     /// Search trials, 1 to 1000. Default: 50.
@@ -74,22 +74,27 @@ pub struct TrainingParams {
     /// Search sampler. Default: tpe.
     #[serde(default)]
     pub sampler: Option<SamplerKind>,
+    /// The positive class of binary metrics: the classifier's and submit's own
+    /// argument, copied here (a regressor has none).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub positive_label: Option<String>,
     /// Columns to leave out.
     #[serde(default, deserialize_with = "crate::lenient::exclude_columns")]
     pub exclude_columns: Option<Vec<String>>,
-    /// Identifier columns to use as features.
+    /// Identifier columns to keep.
     #[serde(default, deserialize_with = "crate::lenient::include_columns")]
     pub include_columns: Option<Vec<String>>,
-    /// Owner. Default: the server's user.
+    /// Owner. Default: server's user.
     #[serde(default)]
     pub user_id: Option<String>,
     /// Higher runs first. Default: 0.
     #[serde(default, deserialize_with = "crate::lenient::priority")]
     pub priority: Option<i32>,
-    /// The same key returns the earlier task.
+    /// Same key: the earlier task.
     #[serde(default)]
     pub idempotency_key: Option<String>,
-    /// Seconds an attempt may run. Default: no limit.
+    /// Seconds per attempt. Default: no limit.
     #[serde(default, deserialize_with = "crate::lenient::timeout_seconds")]
     #[schemars(range(min = 1, max = 2592000))]
     pub timeout_seconds: Option<u64>,
@@ -101,9 +106,22 @@ pub struct TrainClassifierParams {
     /// The parameters every training takes, at the top level of the arguments.
     #[serde(flatten)]
     pub training: TrainingParams,
+    /// Binary: the positive class.
+    #[serde(default)]
+    pub positive_label: Option<String>,
     /// false: wait for the model. Default: true.
     #[serde(default, deserialize_with = "crate::lenient::use_async_queue")]
     pub use_async_queue: Option<bool>,
+}
+
+impl TrainClassifierParams {
+    /// The training parameters, the positive label among them.
+    pub fn training(&self) -> TrainingParams {
+        TrainingParams {
+            positive_label: self.positive_label.clone(),
+            ..self.training.clone()
+        }
+    }
 }
 
 /// The arguments of `train_svm_regressor`.
@@ -123,14 +141,28 @@ pub struct TrainRegressorParams {
 /// The arguments of `submit_training_task`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct SubmitParams {
-    /// What to train.
-    pub task_type: TaskTypeParam,
+    /// Default: from the target.
+    #[serde(default)]
+    pub task_type: Option<TaskTypeParam>,
     /// The parameters every training takes, at the top level of the arguments.
     #[serde(flatten)]
     pub training: TrainingParams,
-    /// Regression: targets k (the last k by default), one model each. Default: 1.
+    /// Binary: the positive class.
+    #[serde(default)]
+    pub positive_label: Option<String>,
+    /// Regression: targets k, a model each. Default: 1.
     #[serde(default, deserialize_with = "crate::lenient::target_dimension")]
     pub target_dimension: Option<i64>,
+}
+
+impl SubmitParams {
+    /// The training parameters, the positive label among them.
+    pub fn training(&self) -> TrainingParams {
+        TrainingParams {
+            positive_label: self.positive_label.clone(),
+            ..self.training.clone()
+        }
+    }
 }
 
 /// The arguments of `get_task_status` and `cancel_training_task`.
@@ -236,7 +268,7 @@ pub struct ValidateDataParams {
     /// Target column. Default: the last.
     #[serde(default)]
     pub target_column: Option<String>,
-    /// Which checks apply. Default: svm_classification.
+    /// Which checks apply. Default: from the target.
     #[serde(default)]
     pub task_type: Option<TaskTypeParam>,
     /// Regression: targets k (the last k). Default: 1.

@@ -74,10 +74,10 @@ fn check_tool_arguments(tool: &str, arguments: JsonObject) -> Result<(), ToolErr
     match tool {
         "submit_training_task" => {
             let params: SubmitParams = decode(arguments)?;
-            let task = Task::from(params.task_type);
+            let task = params.task_type.map(Task::from);
             let target_dimension = params.target_dimension;
             checked_training_request(
-                &params.training,
+                &params.training(),
                 task,
                 target_dimension,
                 placeholder(),
@@ -88,8 +88,8 @@ fn check_tool_arguments(tool: &str, arguments: JsonObject) -> Result<(), ToolErr
         "train_svm_classifier" => {
             let params: TrainClassifierParams = decode(arguments)?;
             checked_training_request(
-                &params.training,
-                Task::Classification,
+                &params.training(),
+                Some(Task::Classification),
                 None,
                 placeholder(),
                 &limits,
@@ -100,7 +100,7 @@ fn check_tool_arguments(tool: &str, arguments: JsonObject) -> Result<(), ToolErr
             let params: TrainRegressorParams = decode(arguments)?;
             checked_training_request(
                 &params.training,
-                Task::Regression,
+                Some(Task::Regression),
                 params.target_dimension,
                 placeholder(),
                 &limits,

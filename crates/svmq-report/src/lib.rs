@@ -58,10 +58,17 @@ pub fn render(model_id: &str, report: &TrainingReport) -> String {
         Task::Regression => format!("regressor, {} target(s)", report.targets.len()),
     };
     let model_id = escape::text(model_id);
+    // A task svmq chose from the target says why (the reason names a column: escaped).
+    let chosen = match &report.task_choice {
+        Some(choice) if choice.inferred => {
+            format!(" Task chosen: {}.", escape::text(&choice.reason))
+        }
+        _ => String::new(),
+    };
     let mut page = Page::new(
         &format!("svmq report — model {model_id}"),
         &format!(
-            "SVM {kind}; search objective {}; trained in {} s.",
+            "SVM {kind}; search objective {}; trained in {} s.{chosen}",
             report.metric.name(),
             number::format(report.seconds)
         ),

@@ -90,8 +90,9 @@ pub fn data(page: &mut Page, report: &TrainingReport) {
     page.section("data", "Data", &html);
 }
 
-/// The columns left out of the features, and those kept against the rules, with
-/// their role and reason; nothing when every other column is a plain feature.
+/// The columns left out of the features, those kept against the rules, and the
+/// dates, with their role and reason; nothing when every other column is a plain
+/// feature.
 fn column_roles(summary: &DataSummary) -> String {
     let notable: Vec<&ColumnDecision> = summary
         .roles
@@ -116,7 +117,9 @@ fn column_roles(summary: &DataSummary) -> String {
             ]
         })
         .collect();
-    let mut html = String::from("<p>Columns left out of the features, or kept on request:</p>\n");
+    let mut html = String::from(
+        "<p>Columns left out of the features, kept on request, or read as dates (each an input of four numbers):</p>\n",
+    );
     html.push_str(&table(&["column", "role", "why"], &rows));
     if notable.len() > MAX_COLUMNS_LISTED {
         html.push_str(&note(&format!(
@@ -325,14 +328,34 @@ fn ranking_curves(report: &TrainingReport, target: &TargetReport) -> (String, St
     let mut pr_curves: Vec<(String, Curve)> = Vec::new();
     let explanation;
     if let Some(scores) = &sample.scores {
-        let positive: Vec<bool> = sample.truth.iter().map(|&t| t == 1).collect();
-        if let (Some(r), Some(p)) = (roc(scores, &positive), precision_recall(scores, &positive)) {
-            roc_curves.push((label(1), r));
-            pr_curves.push((label(1), p));
+        // The scores rank toward class 1; a positive class 0 ranks by their negation.
+        let (class, why) = match &report.positive_class {
+            Some(positive) if positive.index < 2 => (
+                positive.index,
+                if positive.given {
+                    " (chosen when training)".to_string()
+                } else {
+                    format!(" ({})", text(&positive.reason))
+                },
+            ),
+            _ => (1, String::new()),
+        };
+        let ranked: Vec<f64> = if class == 1 {
+            scores.clone()
+        } else {
+            scores.iter().map(|score| -score).collect()
+        };
+        let positive: Vec<bool> = sample.truth.iter().map(|&t| t == class).collect();
+        if let (Some(r), Some(p)) = (
+            roc(&ranked, &positive),
+            precision_recall(&ranked, &positive),
+        ) {
+            roc_curves.push((label(class), r));
+            pr_curves.push((label(class), p));
         }
         explanation = format!(
-            "Positive class: {}; rows ranked by the decision value.",
-            text(&label(1))
+            "Positive class: {}{why}; rows ranked by the decision value.",
+            text(&label(class))
         );
     } else if let Some(probabilities) = &sample.probabilities {
         for class in 0..classes.len() {

@@ -29,7 +29,7 @@ fn noise(row: usize, stream: usize) -> f64 {
 fn training(path: PathBuf, task: Task) -> TrainingReport {
     let request = TrainingRequest {
         data_source: path,
-        task,
+        task: Some(task),
         n_trials: 8,
         cv_folds: 3,
         seed: 7,
@@ -227,9 +227,23 @@ fn the_roc_area_shown_is_the_known_area_of_a_known_ranking() {
         scores: Some(vec![0.8, 0.7, 0.4, 0.35, 0.3, 0.1]),
         probabilities: None,
     });
+    let classes = report.classes.clone();
+    let positive = |index: usize| svmq_data::PositiveClass {
+        label: classes[index].clone(),
+        index,
+        given: true,
+        reason: "chosen".into(),
+    };
+    report.positive_class = Some(positive(1));
     let html = render("0123456789abcdef0123456789abcdef", &report);
     assert!(html.contains("(AUC 0.7778)"), "AUC in the legend");
     assert!(html.contains("(AP 0.8056)"), "AP in the legend");
+    // Class 0 positive: ranked by the negated scores, its three rows come 1st, 2nd
+    // and 5th: AP (1 + 1 + 3/5) / 3 = 0.8667; the AUC is the same 7/9.
+    report.positive_class = Some(positive(0));
+    let html = render("0123456789abcdef0123456789abcdef", &report);
+    assert!(html.contains("(AUC 0.7778)"), "AUC in the legend");
+    assert!(html.contains("(AP 0.8667)"), "AP of class 0 in the legend");
 }
 
 #[test]

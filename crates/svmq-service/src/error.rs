@@ -4,6 +4,8 @@
 use svmq_core::EngineError;
 use svmq_data::DataError;
 
+use crate::parameter::ParameterMessage;
+
 /// Everything a use case of this crate can fail with; [`ServiceError::is_user_error`]
 /// tells the caller's mistakes from internal failures.
 #[derive(Debug, thiserror::Error)]
@@ -11,6 +13,10 @@ pub enum ServiceError {
     /// A request parameter is out of range or inconsistent.
     #[error("{0}")]
     InvalidRequest(String),
+    /// A request parameter is out of range or inconsistent; the message names the
+    /// parameters for each front end to spell.
+    #[error("{0}")]
+    InvalidParameter(ParameterMessage),
     /// The data cannot be read or trained on.
     #[error(transparent)]
     Data(#[from] DataError),
@@ -43,9 +49,10 @@ impl ServiceError {
     /// Whether the caller can fix this (as opposed to an internal failure).
     pub fn is_user_error(&self) -> bool {
         match self {
-            ServiceError::InvalidRequest(_) | ServiceError::Data(_) | ServiceError::Model(_) => {
-                true
-            }
+            ServiceError::InvalidRequest(_)
+            | ServiceError::InvalidParameter(_)
+            | ServiceError::Data(_)
+            | ServiceError::Model(_) => true,
             ServiceError::Engine(error) => !matches!(error, EngineError::InvalidModel(_)),
             ServiceError::Queue(_) | ServiceError::Io { .. } | ServiceError::Stopped => false,
         }

@@ -133,12 +133,7 @@ fn feature_columns(fitted: &FittedPreprocessor) -> Vec<(String, std::ops::Range<
     let mut ranges = Vec::new();
     let mut start = 0;
     for feature in fitted.features() {
-        let width = match feature {
-            svmq_data::preprocess::FittedFeature::Numeric { .. } => 1,
-            svmq_data::preprocess::FittedFeature::Categorical { categories, .. } => {
-                categories.len()
-            }
-        };
+        let width = feature.width();
         ranges.push((feature.name().to_string(), start..start + width));
         start += width;
     }

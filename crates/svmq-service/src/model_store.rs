@@ -27,6 +27,10 @@ pub fn headline(report: &TrainingReport) -> serde_json::Map<String, Value> {
     let first = report.targets.first();
     let mut fields = serde_json::Map::new();
     fields.insert("task_type".into(), json!(report.task));
+    fields.insert("task_choice".into(), json!(report.task_choice));
+    if let Some(positive) = &report.positive_class {
+        fields.insert("positive_class".into(), json!(positive));
+    }
     fields.insert("metric".into(), json!(report.metric));
     fields.insert(
         "kernel".into(),

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use svmq_data::ColumnRole;
-use svmq_data::Task;
+use svmq_data::{PositiveClass, Task, TaskChoice};
 use svmq_tune::metrics::Metric;
 use svmq_tune::space::{KernelName, TrialParams};
 
@@ -23,6 +23,12 @@ use crate::training_report::TrainingReport;
 pub struct ModelSummary {
     /// Classification or regression.
     pub task: Task,
+    /// Whether the task was given or chosen from the target, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_choice: Option<TaskChoice>,
+    /// Binary classification: the class of the `*_positive` metrics, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub positive_class: Option<PositiveClass>,
     /// The metric the search optimized.
     pub metric: Metric,
     /// The data file's name (without its folder), when known.
@@ -86,6 +92,8 @@ impl ModelSummary {
     pub fn of(report: &TrainingReport) -> ModelSummary {
         ModelSummary {
             task: report.task,
+            task_choice: report.task_choice.clone(),
+            positive_class: report.positive_class.clone(),
             metric: report.metric,
             data_file: report.data.data_file.clone(),
             classes: report.classes.clone(),

@@ -3,6 +3,7 @@
 //! task's payload, so it is serde-serializable.
 
 use crate::error::ServiceError;
+use crate::parameter::{Parameter, ParameterMessage};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use svmq_data::{ColumnOverrides, ReadLimits, ScalingMethod, Task};
@@ -110,8 +111,9 @@ pub struct TrainingRequest {
     /// The data file: CSV/TSV, `.xlsx`, or LIBSVM (by extension `.libsvm`, `.svm`,
     /// `.svmlight`).
     pub data_source: PathBuf,
-    /// Classification or regression.
-    pub task: Task,
+    /// Classification or regression; `None` chooses from the target when the data is
+    /// read (see [`svmq_data::task_choice`]).
+    pub task: Option<Task>,
     /// `None`: the last column.
     pub target_column: Option<String>,
     /// Regression: how many target columns (the last k), one model each.
@@ -121,6 +123,9 @@ pub struct TrainingRequest {
     /// Columns the rules leave out (identifiers, free text) used as features all the
     /// same (by name).
     pub include_columns: Vec<String>,
+    /// Binary classification: the class precision, recall, F1 and the ROC curve are
+    /// about; `None` chooses by the rule of [`svmq_data::positive_class`].
+    pub positive_label: Option<String>,
     /// The kernel, or `auto` to search over all of them.
     pub kernel: KernelChoice,
     /// Search hyperparameters; `false` cross-validates the search space's defaults.
@@ -155,11 +160,12 @@ impl Default for TrainingRequest {
     fn default() -> Self {
         TrainingRequest {
             data_source: PathBuf::new(),
-            task: Task::Classification,
+            task: None,
             target_column: None,
             target_dimension: 1,
             exclude_columns: Vec::new(),
             include_columns: Vec::new(),
+            positive_label: None,
             kernel: KernelChoice::Rbf,
             optimize_hyperparameters: true,
             n_trials: DEFAULT_TRIALS,
@@ -178,9 +184,39 @@ impl Default for TrainingRequest {
 }
 
 impl TrainingRequest {
+    /// The task as far as it is known before the data is read: given, or implied by
+    /// the scoring metric or by several target columns; `None` leaves it to the
+    /// target's values.
+    pub fn known_task(&self) -> Option<Task> {
+        self.task
+            .or(self.scoring_metric.map(|metric| {
+                if metric.is_classification() {
+                    Task::Classification
+                } else {
+                    Task::Regression
+                }
+            }))
+            .or((self.target_dimension > 1).then_some(Task::Regression))
+    }
+
+    /// The task to train once the data is read: [`TrainingRequest::known_task`], else
+    /// `chosen` (from the target's values).
+    pub fn with_task(&self, chosen: Task) -> TrainingRequest {
+        TrainingRequest {
+            task: Some(self.known_task().unwrap_or(chosen)),
+            ..self.clone()
+        }
+    }
+
+    /// The task, for a request whose task is known (see [`TrainingRequest::with_task`]);
+    /// classification when it is not yet.
+    pub fn task(&self) -> Task {
+        self.known_task().unwrap_or(Task::Classification)
+    }
+
     /// The metric the search optimizes.
     pub fn metric(&self) -> Metric {
-        self.scoring_metric.unwrap_or(match self.task {
+        self.scoring_metric.unwrap_or(match self.task() {
             Task::Classification => Metric::Accuracy,
             Task::Regression => Metric::R2,
         })
@@ -194,73 +230,114 @@ impl TrainingRequest {
         }
     }
 
-    /// Refuses out-of-range parameters with a message saying the allowed range.
+    /// Refuses out-of-range parameters with a message saying the allowed range, the
+    /// parameters named for each front end to spell ([`ParameterMessage`]).
     pub fn validate(&self) -> Result<(), ServiceError> {
-        let invalid = |message: String| Err(ServiceError::InvalidRequest(message));
+        let invalid = |parameter: Parameter, rest: String| {
+            Err(ServiceError::InvalidParameter(
+                ParameterMessage::about(parameter).text(rest),
+            ))
+        };
         let max_trials = self.limits.max_trials.min(MAX_TRIALS);
         if self.n_trials == 0 || self.n_trials > max_trials {
-            return invalid(format!(
-                "n_trials must be between 1 and {max_trials}, got {}",
-                self.n_trials
-            ));
+            return invalid(
+                Parameter::Trials,
+                format!(" must be between 1 and {max_trials}, got {}", self.n_trials),
+            );
         }
         if self.cv_folds < 2 || self.cv_folds > MAX_FOLDS {
-            return invalid(format!(
-                "cv_folds must be between 2 and {MAX_FOLDS}, got {}",
-                self.cv_folds
-            ));
+            return invalid(
+                Parameter::Folds,
+                format!(" must be between 2 and {MAX_FOLDS}, got {}", self.cv_folds),
+            );
         }
         if !(MIN_TEST_SIZE..=MAX_TEST_SIZE).contains(&self.test_size) {
-            return invalid(format!(
-                "test_size must be a fraction between {MIN_TEST_SIZE} and {MAX_TEST_SIZE}, got {}",
-                self.test_size
-            ));
+            return invalid(
+                Parameter::TestSize,
+                format!(
+                    " must be a fraction between {MIN_TEST_SIZE} and {MAX_TEST_SIZE}, got {}",
+                    self.test_size
+                ),
+            );
         }
         if self.target_dimension == 0
             || self.target_dimension > MAX_TARGET_DIMENSION
-            || (self.task == Task::Classification && self.target_dimension != 1)
+            || (self.known_task() == Some(Task::Classification) && self.target_dimension != 1)
         {
-            return invalid(format!(
-                "target_dimension must be 1 for classification and between 1 and \
-                 {MAX_TARGET_DIMENSION} for regression"
-            ));
+            return invalid(
+                Parameter::TargetDimension,
+                format!(
+                    " must be 1 for classification and between 1 and {MAX_TARGET_DIMENSION} \
+                     for regression"
+                ),
+            );
         }
         let metric = self.metric();
-        if metric.is_classification() != (self.task == Task::Classification) {
-            let allowed: Vec<&str> = match self.task {
+        if metric.is_classification() != (self.task() == Task::Classification) {
+            let allowed: Vec<&str> = match self.task() {
                 Task::Classification => Metric::CLASSIFICATION.iter().map(|m| m.name()).collect(),
                 Task::Regression => Metric::REGRESSION.iter().map(|m| m.name()).collect(),
             };
-            return invalid(format!(
-                "scoring_metric {} does not fit this task; use one of: {}",
-                metric.name(),
-                allowed.join(", ")
+            return Err(ServiceError::InvalidParameter(
+                ParameterMessage::about(Parameter::ScoringMetric)
+                    .text(format!(
+                        " {} does not fit a {} (set by ",
+                        metric.name(),
+                        if self.task() == Task::Classification {
+                            "classification"
+                        } else {
+                            "regression"
+                        }
+                    ))
+                    .parameter(Parameter::Task)
+                    .text(format!("); use one of: {}", allowed.join(", "))),
             ));
         }
-        for (field, names) in [
-            ("exclude_columns", &self.exclude_columns),
-            ("include_columns", &self.include_columns),
+        for (parameter, names) in [
+            (Parameter::ExcludeColumns, &self.exclude_columns),
+            (Parameter::IncludeColumns, &self.include_columns),
         ] {
             if names.len() > MAX_COLUMN_OVERRIDES {
-                return invalid(format!(
-                    "{field} names {} columns; at most {MAX_COLUMN_OVERRIDES} are allowed",
-                    names.len()
-                ));
+                return invalid(
+                    parameter,
+                    format!(
+                        " names {} columns; at most {MAX_COLUMN_OVERRIDES} are allowed",
+                        names.len()
+                    ),
+                );
             }
             if names
                 .iter()
                 .any(|name| name.is_empty() || name.chars().count() > MAX_COLUMN_NAME_CHARS)
             {
-                return invalid(format!(
-                    "{field}: each column name must be 1 to {MAX_COLUMN_NAME_CHARS} characters"
-                ));
+                return invalid(
+                    parameter,
+                    format!(
+                        ": each column name must be 1 to {MAX_COLUMN_NAME_CHARS} characters; \
+                         an empty name names no column"
+                    ),
+                );
+            }
+        }
+        if let Some(label) = &self.positive_label {
+            if label.is_empty() || label.chars().count() > MAX_COLUMN_NAME_CHARS {
+                return invalid(
+                    Parameter::PositiveLabel,
+                    format!(" must be 1 to {MAX_COLUMN_NAME_CHARS} characters: a class label"),
+                );
+            }
+            if self.known_task() == Some(Task::Regression) {
+                return invalid(
+                    Parameter::PositiveLabel,
+                    " applies to classification only; a regression has no classes".into(),
+                );
             }
         }
         if self.parallel_trials == 0 || self.parallel_trials > 16 {
-            return invalid(format!(
-                "parallel_trials must be between 1 and 16, got {}",
-                self.parallel_trials
-            ));
+            return invalid(
+                Parameter::ParallelTrials,
+                format!(" must be between 1 and 16, got {}", self.parallel_trials),
+            );
         }
         Ok(())
     }

@@ -146,7 +146,7 @@ impl TargetContext<'_> {
         let request = self.request;
         let metric = request.metric();
         let kernels = request.kernel.kernels();
-        let mut space = match request.task {
+        let mut space = match request.task() {
             Task::Classification => SearchSpace::classification(kernels),
             Task::Regression => SearchSpace::regression(kernels),
         };
@@ -246,7 +246,7 @@ impl TargetContext<'_> {
         let train_targets: Vec<f64> = self.split.train.iter().map(|&p| self.values[p]).collect();
         let test_targets: Vec<f64> = self.split.test.iter().map(|&p| self.values[p]).collect();
         let statistics = TrainingStatistics::new(train_matrix, &train_targets, task);
-        let probability = request.task == Task::Classification && request.probability;
+        let probability = request.task() == Task::Classification && request.probability;
         let params = engine_params(
             &best.params,
             task,

@@ -100,7 +100,10 @@ impl Service {
         let payload = serde_json::to_value(&request).map_err(|error| {
             ServiceError::InvalidRequest(format!("the request cannot be stored: {error}"))
         })?;
-        let mut task = NewTask::new(task_kind(request.task), payload, options.user.as_str())
+        // A task left to the target is chosen now for the queue's task kind; the
+        // runner chooses it again from the same file.
+        let task = crate::data_check::resolve_task(&request)?.task;
+        let mut task = NewTask::new(task_kind(task), payload, options.user.as_str())
             .with_priority(options.priority);
         if let Some(key) = idempotency_key {
             task = task.with_idempotency_key(key);

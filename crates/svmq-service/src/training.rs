@@ -7,6 +7,7 @@
 //! module (the Python original leaked preprocessing across folds and had no test set).
 
 use crate::error::ServiceError;
+use crate::parameter::{Parameter, ParameterMessage};
 use crate::report_data::column_summaries;
 use crate::request::TrainingRequest;
 use crate::saved_model::SavedModel;
@@ -15,8 +16,8 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 use svmq_core::FitControl;
 use svmq_data::{
-    shuffled_split, stratified_split, validate::validate_dataset, Dataset, PreprocessOptions,
-    Preprocessor, Split, Target, TargetOptions,
+    positive_class, shuffled_split, stratified_split, validate::validate_training, Dataset,
+    PositiveClass, PreprocessOptions, Preprocessor, Split, Target, TargetOptions,
 };
 
 pub use crate::training_observer::{NoCheckpoint, Silent, TrainingObserver, TrialCheckpoint};
@@ -61,21 +62,28 @@ pub fn train_resumable(
         target_dimension: request.target_dimension,
         max_classes: request.limits.max_classes,
     };
-    let dataset = Dataset::prepare_with(
+    let mut dataset = Dataset::prepare_choosing(
         table,
-        request.task,
+        request.known_task(),
         &target_options,
         &request.column_overrides(),
     )?;
+    if request.task.is_none() && !dataset.task_choice.inferred {
+        dataset.task_choice.reason = "implied by the scoring metric or the target dimension".into();
+    }
+    // From here on the request's task is the one trained.
+    let request = &request.with_task(dataset.task);
     check_stop()?;
     dataset.check_folds(request.cv_folds)?;
     let split = split(&dataset, request)?;
     check_test_split(&dataset, &split, request.test_size)?;
     check_training_classes(&dataset, &split, request.cv_folds)?;
+    let positive = positive(&dataset, request)?;
     check_stop()?;
     // The data-quality warnings of `validate` that apply to the prepared data: its
     // blocking problems were just checked above.
-    let warnings = validate_dataset(&dataset, Some(request.cv_folds)).warnings;
+    // Target leaks are measured on the training split only.
+    let warnings = validate_training(&dataset, Some(request.cv_folds), &split.train).warnings;
     let mut summary = summarize(&dataset, &split, source_rows);
     summary.data_file = request
         .data_source
@@ -141,6 +149,11 @@ pub fn train_resumable(
         target_reports.push(report);
         check_stop()?;
     }
+    if let Some(positive) = &positive {
+        for report in &mut target_reports {
+            add_positive_metrics(report, positive.index);
+        }
+    }
     let classes = dataset
         .encoder()
         .map(|encoder| encoder.classes().to_vec())
@@ -148,13 +161,15 @@ pub fn train_resumable(
     observer.progress(100.0, "done");
     Ok(TrainingOutcome {
         model: SavedModel {
-            task: request.task,
+            task: dataset.task,
             classes: classes.clone(),
             preprocessor: fitted,
             targets: target_models,
         },
         report: TrainingReport {
-            task: request.task,
+            task: dataset.task,
+            task_choice: Some(dataset.task_choice.clone()),
+            positive_class: positive,
             metric: request.metric(),
             data: summary,
             classes,
@@ -185,6 +200,60 @@ pub fn read_data_until_stopped(
     })
 }
 
+/// The positive class of a binary target (see [`svmq_data::positive_class`]); a
+/// positive label given for a regression is refused.
+fn positive(
+    dataset: &Dataset,
+    request: &TrainingRequest,
+) -> Result<Option<PositiveClass>, ServiceError> {
+    let given = request.positive_label.as_deref();
+    let (Some(encoder), Some(classes)) = (dataset.encoder(), dataset.classes()) else {
+        if given.is_some() {
+            return Err(ServiceError::InvalidParameter(
+                ParameterMessage::about(Parameter::PositiveLabel)
+                    .text(" applies to classification only; a regression has no classes"),
+            ));
+        }
+        return Ok(None);
+    };
+    let mut counts = vec![0; encoder.len()];
+    for &class in classes {
+        counts[class] += 1;
+    }
+    Ok(positive_class(encoder, &counts, given)?)
+}
+
+/// Adds precision, recall and F1 of the positive class to a binary classifier's test
+/// metrics, from its test confusion matrix (`[truth][predicted]`). A ratio without
+/// rows to count (no row predicted positive, say) is 0, as scikit-learn reports it.
+fn add_positive_metrics(report: &mut TargetReport, positive: usize) {
+    let Some(matrix) = &report.confusion_matrix else {
+        return;
+    };
+    let true_positives = matrix[positive][positive] as f64;
+    let predicted: usize = matrix.iter().map(|row| row[positive]).sum();
+    let actual: usize = matrix[positive].iter().sum();
+    let ratio = |count: f64, total: usize| {
+        if total == 0 {
+            0.0
+        } else {
+            count / total as f64
+        }
+    };
+    let precision = ratio(true_positives, predicted);
+    let recall = ratio(true_positives, actual);
+    let f1 = if precision + recall == 0.0 {
+        0.0
+    } else {
+        2.0 * precision * recall / (precision + recall)
+    };
+    report
+        .test_metrics
+        .insert("precision_positive".into(), precision);
+    report.test_metrics.insert("recall_positive".into(), recall);
+    report.test_metrics.insert("f1_positive".into(), f1);
+}
+
 /// The held-out test split, stratified for classification.
 fn split(dataset: &Dataset, request: &TrainingRequest) -> Result<Split, ServiceError> {
     Ok(match dataset.classes() {
@@ -200,13 +269,20 @@ const MIN_REGRESSION_TEST_ROWS: usize = 2;
 /// of every class, or a regression's with fewer than two rows.
 fn check_test_split(dataset: &Dataset, split: &Split, test_size: f64) -> Result<(), ServiceError> {
     let refuse = |needed: String| {
-        Err(ServiceError::InvalidRequest(format!(
-            "test_size {test_size} holds out {} of {} rows, but the test metrics need {needed}; raise test_size (between {} and {})",
-            split.test.len(),
-            dataset.rows.len(),
-            crate::request::MIN_TEST_SIZE,
-            crate::request::MAX_TEST_SIZE
-        )))
+        Err(ServiceError::InvalidParameter(
+            ParameterMessage::about(Parameter::TestSize)
+                .text(format!(
+                    " {test_size} holds out {} of {} rows, but the test metrics need {needed}; raise ",
+                    split.test.len(),
+                    dataset.rows.len(),
+                ))
+                .parameter(Parameter::TestSize)
+                .text(format!(
+                    " (between {} and {})",
+                    crate::request::MIN_TEST_SIZE,
+                    crate::request::MAX_TEST_SIZE
+                )),
+        ))
     };
     match (dataset.classes(), dataset.encoder()) {
         (Some(classes), Some(encoder)) => {
@@ -252,12 +328,19 @@ fn check_training_classes(
         .min_by_key(|&class| training[class]);
     match smallest {
         // The class is not named: a label is a cell of the data.
-        Some(class) => Err(ServiceError::InvalidRequest(format!(
-            "a class of the target column `{}` has {} member(s) in the training split ({} more held out for the test split), fewer than the {folds} cross-validation folds; lower cv_folds or test_size, or add examples",
-            dataset.target_names()[0],
-            training[class],
-            held_out[class]
-        ))),
+        Some(class) => Err(ServiceError::InvalidParameter(
+            ParameterMessage::default()
+                .text(format!(
+                    "a class of the target column `{}` has {} member(s) in the training split ({} more held out for the test split), fewer than the {folds} cross-validation folds; lower ",
+                    dataset.target_names()[0],
+                    training[class],
+                    held_out[class]
+                ))
+                .parameter(Parameter::Folds)
+                .text(" or ")
+                .parameter(Parameter::TestSize)
+                .text(", or add examples"),
+        )),
         None => Ok(()),
     }
 }

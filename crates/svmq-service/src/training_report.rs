@@ -6,7 +6,7 @@ use crate::report_data::{number_or_nan, numbers_or_nan, ClassificationSample, Co
 use crate::saved_model::SavedModel;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use svmq_data::{ColumnDecision, Task};
+use svmq_data::{ColumnDecision, PositiveClass, Task, TaskChoice};
 use svmq_tune::metrics::Metric;
 use svmq_tune::space::TrialParams;
 use svmq_tune::study::TrialRecord;
@@ -119,10 +119,18 @@ pub struct TargetReport {
 pub struct TrainingReport {
     /// Classification or regression.
     pub task: Task,
+    /// Whether the task was given or chosen from the target, and why; none in reports
+    /// older than the choice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_choice: Option<TaskChoice>,
     /// The metric the search optimized.
     pub metric: Metric,
     /// What was made of the data file.
     pub data: DataSummary,
+    /// Binary classification: the class precision, recall, F1 and the ROC curve are
+    /// about, and why; none for other tasks and in older reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub positive_class: Option<PositiveClass>,
     /// Class labels by class index (classification; empty for regression).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[serde(default)]

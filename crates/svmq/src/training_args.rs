@@ -7,7 +7,7 @@ use clap::Args;
 use std::ffi::OsStr;
 use std::path::PathBuf;
 use svmq_data::{ScalingMethod, Task};
-use svmq_service::{request, KernelChoice, Limits, TrainingRequest};
+use svmq_service::{request, KernelChoice, Limits, Parameter, ServiceError, TrainingRequest};
 use svmq_tune::halving::Fidelity;
 use svmq_tune::metrics::Metric;
 use svmq_tune::sampler::SamplerKind;
@@ -19,9 +19,10 @@ pub struct TrainingArgs {
     /// The target column's name (default: the last column).
     #[arg(long)]
     pub target: Option<String>,
-    /// classification or regression.
-    #[arg(long, default_value = "classification", value_parser = ["classification", "regression"])]
-    pub task: String,
+    /// classification or regression (default: chosen from the target's values, and
+    /// said in the output).
+    #[arg(long, value_parser = ["classification", "regression"])]
+    pub task: Option<String>,
     /// Regression: train one model for each of the last K columns.
     #[arg(long, default_value_t = 1)]
     pub target_dimension: usize,
@@ -32,6 +33,10 @@ pub struct TrainingArgs {
     /// (repeatable).
     #[arg(long = "keep", value_name = "COLUMN")]
     pub keep_columns: Vec<String>,
+    /// Binary classification: the class precision, recall, F1 and ROC are about
+    /// (default: a label reading as yes, else the rarer class; the output says which).
+    #[arg(long, value_name = "LABEL")]
+    pub pos_label: Option<String>,
     /// linear, rbf, poly, sigmoid, or auto (the kernel is searched too).
     #[arg(long, default_value = "rbf", value_parser = PossibleValuesParser::new(KernelChoice::NAMES))]
     pub kernel: String,
@@ -127,11 +132,13 @@ impl TypedValueParser for ScalingParser {
 impl TrainingArgs {
     /// The request, checked against `limits` (the configured caps).
     pub fn request(&self, limits: Limits) -> anyhow::Result<TrainingRequest> {
-        let task = if self.task == "regression" {
-            Task::Regression
-        } else {
-            Task::Classification
-        };
+        let task = self.task.as_deref().map(|task| {
+            if task == "regression" {
+                Task::Regression
+            } else {
+                Task::Classification
+            }
+        });
         let scoring_metric = match &self.metric {
             Some(name) => Some(Metric::from_name(name).ok_or_else(|| {
                 anyhow::anyhow!("unknown metric {name:?}; see `svmq train --help`")
@@ -145,6 +152,7 @@ impl TrainingArgs {
             target_dimension: self.target_dimension,
             exclude_columns: self.drop_columns.clone(),
             include_columns: self.keep_columns.clone(),
+            positive_label: self.pos_label.clone(),
             kernel: KernelChoice::from_name(&self.kernel).expect("clap checked the kernel"),
             optimize_hyperparameters: !self.no_optimize,
             n_trials: self.trials,
@@ -160,7 +168,36 @@ impl TrainingArgs {
             limits,
             ..TrainingRequest::default()
         };
-        request.validate()?;
+        request
+            .validate()
+            .map_err(|error| anyhow::anyhow!(in_flags(error)))?;
         Ok(request)
+    }
+}
+
+/// The flag that sets a request parameter.
+pub fn flag(parameter: Parameter) -> String {
+    match parameter {
+        Parameter::Task => "--task",
+        Parameter::Trials => "--trials",
+        Parameter::Folds => "--folds",
+        Parameter::TestSize => "--test-size",
+        Parameter::TargetDimension => "--target-dimension",
+        Parameter::ScoringMetric => "--metric",
+        Parameter::ExcludeColumns => "--drop",
+        Parameter::IncludeColumns => "--keep",
+        // No flag sets it: the command line evaluates its default number at once.
+        Parameter::ParallelTrials => "the parallel trials",
+        Parameter::PositiveLabel => "--pos-label",
+    }
+    .to_string()
+}
+
+/// A service error's message, its request parameters spelled as this command line's
+/// flags.
+pub fn in_flags(error: ServiceError) -> String {
+    match error {
+        ServiceError::InvalidParameter(message) => message.spelled(flag),
+        other => other.to_string(),
     }
 }

@@ -277,3 +277,73 @@ fn unsupported_scaling_methods_are_usage_errors_naming_the_supported_ones() {
         "{help}"
     );
 }
+
+/// Issue 17: the command line's errors spoke the MCP's parameter names (`n_trials`,
+/// `cv_folds`, `exclude_columns`) and advised fewer folds for a continuous target.
+#[test]
+fn training_errors_name_the_command_line_flags_and_the_fix() {
+    let example = |name: &str| format!("{}/../../examples/{name}", env!("CARGO_MANIFEST_DIR"));
+    let workspace = Workspace::new("flag-names");
+    let home = workspace.path("home");
+    let train = |arguments: &[&str]| {
+        let mut all = vec!["--home", home.to_str().unwrap(), "train"];
+        all.extend_from_slice(arguments);
+        svmq(&all)
+    };
+    let iris = example("iris.csv");
+    for (arguments, expected, absent) in [
+        (
+            vec!["--trials", "0"],
+            "--trials must be between 1 and",
+            "n_trials",
+        ),
+        (
+            vec!["--folds", "1"],
+            "--folds must be between 2 and",
+            "cv_folds",
+        ),
+        (vec!["--drop", ""], "--drop", "exclude_columns"),
+        (
+            vec!["--metric", "rmse", "--task", "classification"],
+            "--task",
+            "task_type",
+        ),
+    ] {
+        let mut all = vec![iris.as_str()];
+        all.extend(arguments.iter().copied());
+        let run = train(&all);
+        assert_eq!(run.code(), Some(2), "{arguments:?}: {}", run.stderr());
+        assert!(
+            run.stderr().contains(expected),
+            "{arguments:?}: {}",
+            run.stderr()
+        );
+        assert!(
+            !run.stderr().contains(absent),
+            "{arguments:?}: {}",
+            run.stderr()
+        );
+    }
+    let diabetes = example("diabetes.csv");
+    let run = train(&[
+        &diabetes,
+        "--target",
+        "progression",
+        "--task",
+        "classification",
+    ]);
+    assert_eq!(run.code(), Some(2), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("--task regression") && !run.stderr().contains("fewer folds"),
+        "{}",
+        run.stderr()
+    );
+    let breast = example("breast_cancer.csv");
+    let run = train(&[&breast, "--pos-label", "unknown", "--no-optimize"]);
+    assert_eq!(run.code(), Some(2), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("--pos-label") && run.stderr().contains("`benign`"),
+        "{}",
+        run.stderr()
+    );
+}

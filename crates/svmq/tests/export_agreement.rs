@@ -544,3 +544,31 @@ fn export_mistakes_are_clear_errors() {
     assert_eq!(run.code(), Some(1), "{}", run.stderr());
     assert!(run.stderr().contains("cannot write"), "{}", run.stderr());
 }
+
+/// Iris with a text column of 30 shops: one-hot on its 20 most frequent, the others
+/// (and the rows of shops cut) in one "other" column, which the ONNX graph must
+/// reproduce.
+#[test]
+fn onnx_a_text_column_of_many_levels_agrees() {
+    let workspace = Workspace::new("export-capped-text");
+    let data = workspace.path("iris_shops.csv");
+    let text = std::fs::read_to_string(example("iris.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut out = format!("shop,{}\n", lines.next().unwrap());
+    for (index, line) in lines.enumerate() {
+        // Shops 0–9 in most rows, 10–29 in a few each.
+        let shop = if index % 3 == 0 {
+            10 + index % 20
+        } else {
+            index % 10
+        };
+        out.push_str(&format!("s{shop},{line}\n"));
+    }
+    std::fs::write(&data, out).unwrap();
+    check_classifier(
+        "iris-shops",
+        &data,
+        &["--target", "species", "--kernel", "rbf"],
+        true,
+    );
+}

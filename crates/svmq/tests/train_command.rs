@@ -169,3 +169,39 @@ fn train_drop_removes_a_feature_and_an_unknown_column_is_refused() {
     let refused = train_in(&workspace, &[data, "--no-optimize", "--drop", "label"]);
     assert!(refused.stderr().contains("target"), "{}", refused.stderr());
 }
+
+/// Issue 17: a continuous target defaulted to classification and failed; now the task
+/// comes from the target, and the output says which and why.
+#[test]
+fn train_chooses_regression_for_a_continuous_target_and_says_why() {
+    let workspace = Workspace::new("task-from-target");
+    let printed = trained_json(
+        &workspace,
+        &[
+            &example("diabetes.csv"),
+            "--target",
+            "progression",
+            "--no-optimize",
+        ],
+    );
+    assert_eq!(printed["task_type"], "regression");
+    assert_eq!(printed["task_choice"]["inferred"], true);
+    assert!(printed["task_choice"]["reason"]
+        .as_str()
+        .is_some_and(|reason| reason.contains("`progression`")));
+    let run = train_in(
+        &workspace,
+        &[
+            &example("diabetes.csv"),
+            "--target",
+            "progression",
+            "--no-optimize",
+        ],
+    )
+    .success();
+    assert!(
+        run.stdout().contains("task: regression (chosen:"),
+        "{}",
+        run.stdout()
+    );
+}

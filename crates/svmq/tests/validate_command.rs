@@ -239,7 +239,8 @@ fn a_column_name_of_a_hundred_thousand_characters_is_shown_cut_without_panic() {
     assert!(!run.stdout().contains(&"n".repeat(61)));
 }
 
-/// The issue's 20-row table: `athlete` and `test_date` are unique per row.
+/// The issue's 20-row table: `athlete` and `test_date` are unique per row; the name
+/// is an identifier, the date a date (issue 17), not an identifier.
 #[test]
 fn identifiers_of_a_twenty_row_table_are_named_with_their_reason() {
     let workspace = Workspace::new("validate-identifiers");
@@ -261,17 +262,23 @@ fn identifiers_of_a_twenty_row_table_are_named_with_their_reason() {
     let run = validate(&workspace, &[&data, "--target", "squad", "--folds", "3"]);
     assert_eq!(run.code(), Some(0), "{}", run.stderr());
     let stdout = run.stdout();
-    for name in ["athlete", "test_date"] {
-        let row = stdout
-            .lines()
-            .find(|line| line.trim_start().starts_with(name))
-            .unwrap_or_else(|| panic!("{name} is listed: {stdout}"));
-        assert!(row.contains("identifier"), "{row}");
-        assert!(
-            stdout.contains(&format!("column `{name}` is left out of the features as an identifier (text, different in each of the 20 rows)")),
-            "{stdout}"
-        );
-    }
+    let date = stdout
+        .lines()
+        .find(|line| line.trim_start().starts_with("test_date"))
+        .unwrap_or_else(|| panic!("test_date is listed: {stdout}"));
+    assert!(
+        date.contains("date") && !date.contains("identifier"),
+        "{date}"
+    );
+    let row = stdout
+        .lines()
+        .find(|line| line.trim_start().starts_with("athlete"))
+        .unwrap_or_else(|| panic!("athlete is listed: {stdout}"));
+    assert!(row.contains("identifier"), "{row}");
+    assert!(
+        stdout.contains("column `athlete` is left out of the features as an identifier (text, different in each of the 20 rows)"),
+        "{stdout}"
+    );
 
     let value = json_of(&validate(
         &workspace,
@@ -284,7 +291,7 @@ fn identifiers_of_a_twenty_row_table_are_named_with_their_reason() {
     assert!(columns[0]["reason"]
         .as_str()
         .is_some_and(|reason| reason.starts_with("kept as a feature on request")));
-    assert_eq!(columns[1]["role"], "identifier");
+    assert_eq!(columns[1]["role"], "date");
     assert_eq!(columns[2]["reason"], "numeric");
     assert_eq!(columns[3]["role"], "excluded");
 }

@@ -15,9 +15,12 @@
 //! carry the row order (and with it the target, when the file is sorted) without
 //! telling anything about new rows.
 //!
+//! A column of dates or times ([`crate::dates`] recognizes the formats) is a date,
+//! decided before the identifier rules: a timestamp unique to each row is a date, not
+//! an identifier. Its numeric features are fitted per fold like any other.
+//!
 //! What it does not do: read cells into types ([`crate::schema`]) or choose the target
-//! ([`crate::dataset`]). Dates get a role of their own later, decided before the
-//! identifier rules.
+//! ([`crate::dataset`]).
 
 mod content;
 
@@ -29,9 +32,17 @@ pub use content::{
     SEQUENCE_DENSITY, TEXT_WORDS,
 };
 
+use crate::dates::{detect, DateFormat};
 use crate::error::DataError;
 use crate::schema::{ColumnKind, Schema};
 use crate::table::{find_column, Cell, RawTable};
+
+/// Categories one-hot encoded per text column at most; the rest share one "other"
+/// column ([`crate::preprocess`]). Twenty keeps a column of cities or products from
+/// becoming hundreds of sparse inputs, each seen in a handful of rows, which an SVM's
+/// distances weigh as much as any measured feature, while keeping every level of the
+/// usual categorical columns (sizes, regions, weekdays, grades rarely exceed twenty).
+pub const MAX_ONE_HOT_LEVELS: usize = 20;
 
 /// What training does with a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +58,8 @@ pub enum ColumnRole {
     Constant,
     /// Free text: one-hot encoding cannot generalize from sentences, left out.
     Text,
+    /// Dates or times: an input, as numbers (days since 1970, year, month, weekday).
+    Date,
     /// Left out because the caller asked.
     Excluded,
 }
@@ -60,6 +73,7 @@ impl ColumnRole {
             ColumnRole::Identifier => "identifier",
             ColumnRole::Constant => "constant",
             ColumnRole::Text => "text",
+            ColumnRole::Date => "date",
             ColumnRole::Excluded => "excluded",
         }
     }
@@ -77,6 +91,16 @@ pub struct ColumnDecision {
     /// Whether the caller's exclusion or inclusion decided the role.
     #[serde(default)]
     pub on_request: bool,
+    /// A date column's format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_format: Option<DateFormat>,
+}
+
+impl ColumnRole {
+    /// Whether a column of this role is an input of the model.
+    pub fn is_input(self) -> bool {
+        matches!(self, ColumnRole::Feature | ColumnRole::Date)
+    }
 }
 
 /// The caller's corrections to the rules, by column name (exactly, or uniquely
@@ -126,6 +150,7 @@ pub fn decide_roles(
             role,
             reason,
             on_request,
+            date_format: None,
         };
         if targets.contains(&index) {
             if excluded.contains(&index) {
@@ -143,6 +168,20 @@ pub fn decide_roles(
                 "excluded on request".into(),
                 true,
             ));
+            continue;
+        }
+        let cells: Vec<&Cell> = table.column(index).collect();
+        if let Some((format, note)) = date_format(schema, index, &cells) {
+            let note = note.map_or(String::new(), |note| format!(" ({note})"));
+            let reason = format!(
+                "dates, {}{note}: days since 1970, year, month and weekday as features",
+                format.name()
+            );
+            decisions.push(ColumnDecision {
+                date_format: Some(format),
+                on_request: included.contains(&index),
+                ..decision(ColumnRole::Date, reason, false)
+            });
             continue;
         }
         let (role, reason) = content_role(table, schema, index);
@@ -168,6 +207,20 @@ pub fn decide_roles(
     Ok(decisions)
 }
 
+/// The format of a date column (decided before the identifier rules: a date unique
+/// to each row is still a date); a constant or empty column is not one.
+fn date_format(
+    schema: &Schema,
+    index: usize,
+    cells: &[&Cell],
+) -> Option<(DateFormat, Option<&'static str>)> {
+    let column = &schema.columns[index];
+    match column.kind {
+        ColumnKind::Numeric | ColumnKind::Categorical => detect(&column.name, cells),
+        ColumnKind::Constant | ColumnKind::Empty => None,
+    }
+}
+
 /// The role the content alone gives a non-target column, and why.
 fn content_role(table: &RawTable, schema: &Schema, index: usize) -> (ColumnRole, String) {
     let column = &schema.columns[index];
@@ -182,6 +235,13 @@ fn content_role(table: &RawTable, schema: &Schema, index: usize) -> (ColumnRole,
                 None if column.kind == ColumnKind::Numeric => {
                     (ColumnRole::Feature, "numeric".into())
                 }
+                None if column.distinct > MAX_ONE_HOT_LEVELS => (
+                    ColumnRole::Feature,
+                    format!(
+                        "categorical, {} categories: the {MAX_ONE_HOT_LEVELS} most frequent one-hot encoded, the rest as one \"other\"",
+                        column.distinct
+                    ),
+                ),
                 None => (
                     ColumnRole::Feature,
                     format!("categorical, {} categories", column.distinct),

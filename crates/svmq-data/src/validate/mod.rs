@@ -23,10 +23,11 @@ use std::hash::{Hash, Hasher};
 use serde::{Deserialize, Serialize};
 
 use crate::dataset::{Dataset, TargetOptions, Task};
-use crate::roles::{decide_roles, ColumnDecision, ColumnOverrides};
+use crate::roles::{decide_roles, ColumnDecision, ColumnOverrides, MAX_ONE_HOT_LEVELS};
 use crate::scaling::{mean, quantile, standard_deviation};
 use crate::schema::{ColumnKind, Schema};
 use crate::table::{Cell, RawTable};
+use crate::task_choice::{choose_task, TaskChoice};
 
 mod correlation;
 
@@ -40,8 +41,8 @@ pub const LEAK_CORRELATION: f64 = 0.99;
 /// What the data is meant to train.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationOptions {
-    /// Classification or regression.
-    pub task: Task,
+    /// Classification or regression; `None` chooses from the target.
+    pub task: Option<Task>,
     /// Which column(s) hold the target.
     pub target: TargetOptions,
     /// The caller's corrections to the column roles.
@@ -129,6 +130,9 @@ pub struct ValidationReport {
     pub columns: usize,
     /// The task validated for.
     pub task: Task,
+    /// Whether the task was given or chosen from the target, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_choice: Option<TaskChoice>,
     /// The target column names; empty when the target options do not resolve.
     pub target_columns: Vec<String>,
     /// Rows with every target present: the rows training would use.
@@ -164,7 +168,7 @@ impl ValidationReport {
 
 /// Examines a table for the task, target and column overrides of `options`.
 pub fn validate(table: &RawTable, options: &ValidationOptions) -> ValidationReport {
-    let prepared = Dataset::prepare_with(
+    let prepared = Dataset::prepare_choosing(
         table.clone(),
         options.task,
         &options.target,
@@ -176,11 +180,24 @@ pub fn validate(table: &RawTable, options: &ValidationOptions) -> ValidationRepo
     }
 }
 
-/// The report of data already prepared for training (what training warns about),
-/// with `folds` the cross-validation folds planned.
+/// The report of data already prepared for training, with `folds` the
+/// cross-validation folds planned; target leaks are looked for in every usable row.
 pub fn validate_dataset(dataset: &Dataset, folds: Option<usize>) -> ValidationReport {
+    let every_row: Vec<usize> = (0..dataset.rows.len()).collect();
+    validate_training(dataset, folds, &every_row)
+}
+
+/// [`validate_dataset`] as training warns: target leaks are looked for in the
+/// training split only (`training`: positions in [`Dataset::rows`]), never in the
+/// rows held out to test the model.
+pub fn validate_training(
+    dataset: &Dataset,
+    folds: Option<usize>,
+    training: &[usize],
+) -> ValidationReport {
     let table = &dataset.table;
     let mut report = empty_report(table, dataset.task);
+    report.task_choice = Some(dataset.task_choice.clone());
     report.target_columns = dataset.target_names();
     report.usable_rows = dataset.rows.len();
     report.column_reports = column_reports(&dataset.schema, &dataset.roles);
@@ -190,7 +207,7 @@ pub fn validate_dataset(dataset: &Dataset, folds: Option<usize>) -> ValidationRe
             report.blocking_problems.push(error.to_string());
         }
     }
-    examine_target(dataset, &mut report);
+    examine_target(dataset, training, &mut report);
     report.correlated_pairs = correlated_pairs(dataset, &mut report.warnings);
     column_warnings(table, &dataset.schema, &dataset.roles, &mut report);
     report
@@ -204,9 +221,15 @@ fn unprepared(
     error: crate::error::DataError,
 ) -> ValidationReport {
     let schema = Schema::infer(table);
-    let mut report = empty_report(table, options.task);
-    let targets =
-        crate::dataset::target_columns(table, options.task, &options.target).unwrap_or_default();
+    let choice = choose_task(table, options.task, &options.target).ok();
+    let task = choice
+        .as_ref()
+        .map(|choice| choice.task)
+        .or(options.task)
+        .unwrap_or(Task::Classification);
+    let mut report = empty_report(table, task);
+    report.task_choice = choice;
+    let targets = crate::dataset::target_columns(table, task, &options.target).unwrap_or_default();
     report.target_columns = targets
         .iter()
         .map(|&column| table.column_names[column].clone())
@@ -221,7 +244,7 @@ fn unprepared(
     // Too many classes: a balance of thousands of classes says nothing more.
     let too_many_classes = matches!(error, crate::error::DataError::TooManyClasses { .. });
     report.blocking_problems.push(error.to_string());
-    if options.task == Task::Classification && !too_many_classes {
+    if task == Task::Classification && !too_many_classes {
         if let Some(&target) = targets.first() {
             report.class_balance = class_balance(table.column(target));
         }
@@ -235,6 +258,7 @@ fn empty_report(table: &RawTable, task: Task) -> ValidationReport {
         rows: table.rows(),
         columns: table.columns(),
         task,
+        task_choice: None,
         target_columns: Vec::new(),
         usable_rows: 0,
         column_reports: Vec::new(),
@@ -300,7 +324,7 @@ fn class_balance<'a>(labels: impl Iterator<Item = &'a Cell>) -> Vec<ClassCount> 
 }
 
 /// Class balance or target summaries, leak candidates, and target warnings.
-fn examine_target(dataset: &Dataset, report: &mut ValidationReport) {
+fn examine_target(dataset: &Dataset, training: &[usize], report: &mut ValidationReport) {
     let table = &dataset.table;
     if dataset.unlabeled_rows() > 0 {
         report.warnings.push(format!(
@@ -342,8 +366,14 @@ fn examine_target(dataset: &Dataset, report: &mut ValidationReport) {
                 counts.len()
             ));
         }
+        let rows: Vec<usize> = training
+            .iter()
+            .map(|&position| dataset.rows[position])
+            .collect();
+        let training_classes: Vec<usize> =
+            training.iter().map(|&position| classes[position]).collect();
         for &column in &dataset.feature_columns {
-            if let Some(reason) = predicts_classes(dataset, column, classes) {
+            if let Some(reason) = predicts_classes(dataset, column, &rows, &training_classes) {
                 report.leak_candidates.push(LeakCandidate {
                     feature: table.column_names[column].clone(),
                     target: target_name.clone(),
@@ -367,22 +397,35 @@ fn examine_target(dataset: &Dataset, report: &mut ValidationReport) {
                 if dataset.schema.kind(feature) != ColumnKind::Numeric {
                     continue;
                 }
-                let feature_values = numeric_values(table, feature, &dataset.rows);
-                if let Some(r) = correlation(&feature_values, values) {
+                let rows: Vec<usize> = training
+                    .iter()
+                    .map(|&position| dataset.rows[position])
+                    .collect();
+                let training_values: Vec<f64> =
+                    training.iter().map(|&position| values[position]).collect();
+                let feature_values = numeric_values(table, feature, &rows);
+                if let Some(r) = correlation(&feature_values, &training_values) {
                     if r.abs() > LEAK_CORRELATION {
                         report.leak_candidates.push(LeakCandidate {
                             feature: table.column_names[feature].clone(),
                             target: name.clone(),
-                            reason: format!("correlation {r:.4} with the target"),
+                            reason: format!(
+                                "correlation {r:.4} with the target in the training rows"
+                            ),
                         });
                     }
                 }
             }
         }
     }
+    let scope = if training.len() < dataset.rows.len() {
+        format!(", measured on the {} training rows", training.len())
+    } else {
+        String::new()
+    };
     for leak in &report.leak_candidates {
         report.warnings.push(format!(
-            "possible target leak: `{}` ({}); a feature known only after the target would make scores look better than they are",
+            "possible target leak: `{}` alone predicts the target almost perfectly ({}{scope}); if it is known only after the target, or derived from it, drop it: scores would look better than they are",
             leak.feature, leak.reason
         ));
     }
@@ -491,6 +534,12 @@ fn column_warnings(
                 100.0 * column.missing as f64 / table.rows() as f64
             ));
         }
+        if column.kind == ColumnKind::Categorical && column.distinct > MAX_ONE_HOT_LEVELS {
+            report.warnings.push(format!(
+                "column `{}` has {} categories: only the {MAX_ONE_HOT_LEVELS} most frequent in the training rows are one-hot encoded, the others share one \"other\" column",
+                column.name, column.distinct
+            ));
+        }
         if column.kind == ColumnKind::Categorical && column.numbers * 10 >= present * 9 {
             let first_text = table
                 .column(index)
@@ -517,6 +566,10 @@ fn role_warnings(roles: &[ColumnDecision], warnings: &mut Vec<String>) {
             ColumnRole::Text => Some(format!(
                 "column `{}` is left out of the features as free text ({}); one-hot encoding cannot generalize from it",
                 decision.name, decision.reason
+            )),
+            ColumnRole::Date if decision.reason.contains("month first") => Some(format!(
+                "column `{}` holds dates whose day and month order no value decides; they are read month first (MM/DD/YYYY)",
+                decision.name
             )),
             ColumnRole::Feature if decision.on_request && decision.reason.starts_with("kept") => {
                 Some(format!(

@@ -1,5 +1,5 @@
 //! Column roles decided from generated tables: identifiers of every usual kind are
-//! left out with their reason, at 20 rows as at 200; genuine features are not; the
+//! left out with their reason, at 20 rows as at 200; genuine features and dates are not; the
 //! caller's overrides apply; xlsx and LIBSVM input get the same rules.
 
 use svmq_core::random::Random;
@@ -162,7 +162,6 @@ fn identifiers_of_every_kind_are_left_out_of_a_twenty_row_table_with_their_reaso
         ("sample_code", "codes mixing letters and digits"),
         ("checksum", "hexadecimal codes"),
         ("athlete", "text"),
-        ("test_date", "different in each of the 20 rows"),
     ] {
         let decision = role_of(&decisions, name);
         assert_eq!(decision.role, ColumnRole::Identifier, "{decision:?}");
@@ -172,6 +171,9 @@ fn identifiers_of_every_kind_are_left_out_of_a_twenty_row_table_with_their_reaso
         let decision = role_of(&decisions, name);
         assert_eq!(decision.role, ColumnRole::Feature, "{decision:?}");
     }
+    // A date unique to each row is a date, not an identifier.
+    let date = role_of(&decisions, "test_date");
+    assert_eq!(date.role, ColumnRole::Date, "{date:?}");
     assert_eq!(role_of(&decisions, "label").role, ColumnRole::Target);
 }
 

@@ -10,7 +10,7 @@ use crate::common::{example, table};
 
 fn classification(folds: Option<usize>) -> ValidationOptions {
     ValidationOptions {
-        task: Task::Classification,
+        task: Some(Task::Classification),
         target: TargetOptions::default(),
         columns: ColumnOverrides::default(),
         folds,
@@ -19,7 +19,7 @@ fn classification(folds: Option<usize>) -> ValidationOptions {
 
 fn regression() -> ValidationOptions {
     ValidationOptions {
-        task: Task::Regression,
+        task: Some(Task::Regression),
         target: TargetOptions::default(),
         columns: ColumnOverrides::default(),
         folds: Some(5),

@@ -8,7 +8,7 @@ use crate::output::{
 };
 use crate::params::{
     ExportModelParams, ListModelsParams, ModelIdParams, PredictFileParams, PredictValuesParams,
-    TaskTypeParam, ValidateDataParams,
+    ValidateDataParams,
 };
 use crate::server::{Caller, SvmqServer};
 use crate::tools::training::bounded;
@@ -31,7 +31,7 @@ const MAX_INLINE_ROWS: usize = 10_000;
 pub(crate) fn validation_options(
     params: &ValidateDataParams,
 ) -> Result<ValidationOptions, ToolError> {
-    let task = Task::from(params.task_type.unwrap_or(TaskTypeParam::SvmClassification));
+    let task = params.task_type.map(Task::from);
     let target_dimension = bounded(
         "target_dimension",
         params.target_dimension,

@@ -13,7 +13,7 @@ use rmcp::model::ProgressNotificationParam;
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_router, Json, RoleServer};
 use std::time::Duration;
-use svmq_data::Task;
+use svmq_data::{DataError, Task};
 use svmq_service::data_check::check_training_data;
 use svmq_service::request::{MAX_FOLDS, MAX_TARGET_DIMENSION, MAX_TRIALS};
 use svmq_service::{Access, ServiceError, SubmitOptions, Submitted, TrainingRequest};
@@ -57,7 +57,7 @@ fn metric_names(task: Task) -> String {
 /// needs no server state (see [`crate::request_check`]).
 pub(crate) fn checked_training_request(
     params: &TrainingParams,
-    task: Task,
+    task: Option<Task>,
     target_dimension: Option<i64>,
     data_source: std::path::PathBuf,
     limits: &svmq_service::Limits,
@@ -92,7 +92,7 @@ pub(crate) fn checked_training_request(
         Some(name) => Some(Metric::from_name(name).ok_or_else(|| {
             ToolError::invalid(format!(
                 "unknown scoring_metric {name:?}; use one of: {}",
-                metric_names(task)
+                metric_names(task.unwrap_or(Task::Classification))
             ))
         })?),
     };
@@ -114,6 +114,7 @@ pub(crate) fn checked_training_request(
         sampler: params.sampler.unwrap_or(defaults.sampler),
         exclude_columns: params.exclude_columns.clone().unwrap_or_default(),
         include_columns: params.include_columns.clone().unwrap_or_default(),
+        positive_label: params.positive_label.clone(),
         limits: limits.clone(),
         ..defaults
     };
@@ -153,7 +154,7 @@ impl State {
     pub fn training_request(
         &self,
         params: &TrainingParams,
-        task: Task,
+        task: Option<Task>,
         target_dimension: Option<i64>,
     ) -> Result<TrainingRequest, ToolError> {
         let data_source = self
@@ -171,6 +172,14 @@ impl State {
                 ServiceError::InvalidRequest(message) => ToolError::invalid(
                     message.replace("validating the file gives", "validate_data gives"),
                 ),
+                ServiceError::Data(label @ DataError::PositiveLabel { .. }) => {
+                    ToolError::invalid(format!("positive_label: {label}"))
+                }
+                ServiceError::Data(continuous @ DataError::ContinuousTarget { .. }) => {
+                    ToolError::invalid(format!(
+                        "{continuous}: call train_svm_regressor (or submit_training_task with task_type svm_regression)"
+                    ))
+                }
                 other => other.into(),
             })?;
         }
@@ -256,18 +265,18 @@ impl SvmqServer {
         context: RequestContext<RoleServer>,
     ) -> Result<Json<Reply<TrainingTask>>, ToolError> {
         let caller = Caller::of(&context);
-        let task = Task::from(params.task_type);
+        let task = params.task_type.map(Task::from);
         self.reading_data(move |state| {
-            let request =
-                state.training_request(&params.training, task, params.target_dimension)?;
-            let submission = state.submit_training(&caller, &request, &params.training)?;
+            let training = params.training();
+            let request = state.training_request(&training, task, params.target_dimension)?;
+            let submission = state.submit_training(&caller, &request, &training)?;
             Ok(submitted(submission.created, submission.task))
         })
         .await
     }
 
-    /// Trains an SVM classifier on a data file (labels text or numbers): seeded
-    /// stratified test split, hyperparameter search by cross-validation, refit, test
+    /// Trains an SVM classifier on a data file (labels text or numbers): stratified
+    /// test split, hyperparameter search by cross-validation, refit, test
     /// metrics. Returns a task_id at once (poll get_task_status) or, waiting, the
     /// model_id.
     #[tool(annotations(destructive_hint = false, open_world_hint = false))]
@@ -277,8 +286,8 @@ impl SvmqServer {
         context: RequestContext<RoleServer>,
     ) -> Result<Json<Reply<TrainingTask>>, ToolError> {
         self.train(
-            Task::Classification,
-            params.training,
+            Some(Task::Classification),
+            params.training(),
             None,
             params.use_async_queue.unwrap_or(true),
             context,
@@ -287,7 +296,7 @@ impl SvmqServer {
     }
 
     /// Trains SVM regressors (epsilon-SVR), with train_svm_classifier's parameters and
-    /// result; target_dimension k > 1 trains one model per each of the last k columns.
+    /// result; target_dimension k > 1 trains a model per target column.
     #[tool(annotations(destructive_hint = false, open_world_hint = false))]
     async fn train_svm_regressor(
         &self,
@@ -295,7 +304,7 @@ impl SvmqServer {
         context: RequestContext<RoleServer>,
     ) -> Result<Json<Reply<TrainingTask>>, ToolError> {
         self.train(
-            Task::Regression,
+            Some(Task::Regression),
             params.training,
             params.target_dimension,
             params.use_async_queue.unwrap_or(true),
@@ -308,7 +317,7 @@ impl SvmqServer {
 impl SvmqServer {
     async fn train(
         &self,
-        task: Task,
+        task: Option<Task>,
         params: TrainingParams,
         target_dimension: Option<i64>,
         use_async_queue: bool,

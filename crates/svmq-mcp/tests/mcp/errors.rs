@@ -116,10 +116,10 @@ async fn out_of_range_and_malformed_parameters_say_the_allowed_values() {
     let message = harness
         .error(
             "submit_training_task",
-            json!({ "data_source": "classes.csv" }),
+            json!({ "data_source": "classes.csv", "task_type": "svm_regression", "positive_label": "a" }),
         )
         .await;
-    assert!(message.contains("task_type"), "{message}");
+    assert!(message.contains("positive_label"), "{message}");
     let message = harness
         .error("list_training_tasks", json!({ "status": "done" }))
         .await;
@@ -259,4 +259,38 @@ async fn empty_and_binary_files_are_refused_with_the_reason() {
     }
     assert_still_serving(&harness).await;
     harness.stop().await;
+}
+
+#[tokio::test]
+async fn a_continuous_target_sent_to_the_classifier_names_the_regressor() {
+    let harness = Harness::start("continuous-target", 0).await;
+    let message = harness
+        .error(
+            "train_svm_classifier",
+            json!({ "data_source": "regression.csv" }),
+        )
+        .await;
+    assert!(message.contains("train_svm_regressor"), "{message}");
+    assert!(!message.contains("--task"), "{message}");
+    let message = harness
+        .error(
+            "train_svm_classifier",
+            json!({ "data_source": "classes.csv", "positive_label": "maybe" }),
+        )
+        .await;
+    assert!(
+        message.contains("positive_label") && message.contains("`yes`"),
+        "{message}"
+    );
+    let message = harness
+        .error(
+            "train_svm_classifier",
+            json!({ "data_source": "classes.csv", "n_trials": 0 }),
+        )
+        .await;
+    assert!(
+        message.contains("n_trials") && !message.contains("--trials"),
+        "{message}"
+    );
+    assert_still_serving(&harness).await;
 }

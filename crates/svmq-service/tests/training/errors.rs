@@ -152,7 +152,7 @@ fn a_class_smaller_than_the_folds_is_refused() {
         &[
             "only 2 member(s)",
             "fewer than the 5",
-            "lower cv_folds",
+            "use fewer folds",
             "row 8",
         ],
     );
@@ -171,7 +171,7 @@ fn n_trials_out_of_range_is_refused_before_reading() {
         .err()
         .expect("refused");
         assert!(
-            matches!(error, ServiceError::InvalidRequest(_)),
+            matches!(error, ServiceError::InvalidParameter(_)),
             "{error:?}"
         );
         assert_contains(

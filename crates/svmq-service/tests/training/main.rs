@@ -7,6 +7,8 @@
 //! - `errors`: every refusal returns its message, never a panic, never a cell's content;
 //! - `multi_target`: one model per target column, errors in each target's units;
 //! - `prediction`: labels come back as written, rows as lists or objects;
+//! - `real_tables`: the task from the target, a sorted row number, leaks, dates, the
+//!   positive class;
 //! - `search`: each metric optimized in its direction, progress per trial;
 //! - `cancellation`: a raised stop flag ends a long search quickly;
 //! - `resume`: an interrupted search continues from its saved trials.
@@ -22,6 +24,7 @@ mod known_answers;
 mod leakage;
 mod multi_target;
 mod prediction;
+mod real_tables;
 mod reproducibility;
 mod resume;
 mod search;

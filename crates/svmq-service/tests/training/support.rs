@@ -65,7 +65,7 @@ pub fn field(value: f64) -> String {
 pub fn request(path: &Path, task: Task) -> TrainingRequest {
     TrainingRequest {
         data_source: path.to_path_buf(),
-        task,
+        task: Some(task),
         n_trials: 6,
         cv_folds: 3,
         seed: 7,

@@ -149,7 +149,7 @@ fn describe(model: &ModelView, directory: &Path) -> Vec<String> {
     let left_out: Vec<String> = summary
         .columns
         .iter()
-        .filter(|(_, note)| !matches!(note.role, ColumnRole::Feature | ColumnRole::Target))
+        .filter(|(_, note)| !note.role.is_input() && note.role != ColumnRole::Target)
         .map(|(name, note)| format!("{name} ({})", note.reason))
         .collect();
     if !left_out.is_empty() {

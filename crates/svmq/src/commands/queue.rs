@@ -4,13 +4,14 @@
 use super::{print_json, print_lines};
 use crate::progress_bar::ProgressBar;
 use crate::table::Table;
-use crate::training_args::TrainingArgs;
+use crate::training_args::{in_flags, TrainingArgs};
 use crate::Failure;
 use clap::Args;
 use serde_json::json;
 use std::time::Duration;
 use svmq_service::{
-    Access, CancelOutcome, Service, SubmitOptions, TaskFilter, TaskId, TaskState, TaskView,
+    Access, CancelOutcome, Service, ServiceError, SubmitOptions, TaskFilter, TaskId, TaskState,
+    TaskView,
 };
 
 #[derive(Args, Debug)]
@@ -46,15 +47,20 @@ pub fn submit(
         .training
         .request(service.settings().limits.clone())
         .map_err(|error| Failure::Usage(error.to_string()))?;
-    let submitted = service.submit_training(
-        &request,
-        &SubmitOptions {
-            user: user.to_string(),
-            priority: arguments.priority,
-            idempotency_key: arguments.idempotency_key.clone(),
-            timeout_seconds: arguments.timeout,
-        },
-    )?;
+    let submitted = service
+        .submit_training(
+            &request,
+            &SubmitOptions {
+                user: user.to_string(),
+                priority: arguments.priority,
+                idempotency_key: arguments.idempotency_key.clone(),
+                timeout_seconds: arguments.timeout,
+            },
+        )
+        .map_err(|error| match error {
+            error @ ServiceError::InvalidParameter(_) => Failure::Usage(in_flags(error)),
+            other => other.into(),
+        })?;
     if json_output {
         print_json(&submitted.task)?;
     } else {

@@ -3,12 +3,12 @@
 
 use super::{print_json, print_lines};
 use crate::progress_bar::ProgressBar;
-use crate::training_args::TrainingArgs;
+use crate::training_args::{in_flags, TrainingArgs};
 use crate::Failure;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use svmq_data::ColumnRole;
+use svmq_data::{ColumnRole, DataError};
 use svmq_service::model_store::{headline, summary};
 use svmq_service::training::TrainingReport;
 use svmq_service::{Service, ServiceError, TrainingObserver};
@@ -51,6 +51,17 @@ pub fn run(
         Err(ServiceError::Stopped) => {
             return Err(anyhow::anyhow!("training was interrupted; nothing was saved").into())
         }
+        Err(ServiceError::Data(continuous @ DataError::ContinuousTarget { .. })) => {
+            return Err(Failure::Usage(format!(
+                "{continuous}: use --task regression, or leave --task out for svmq to choose"
+            )))
+        }
+        Err(ServiceError::Data(label @ DataError::PositiveLabel { .. })) => {
+            return Err(Failure::Usage(format!("--pos-label: {label}")))
+        }
+        Err(error @ ServiceError::InvalidParameter(_)) => {
+            return Err(Failure::Usage(in_flags(error)))
+        }
         Err(error) => return Err(anyhow::Error::new(error).into()),
     };
     if json_output {
@@ -77,7 +88,7 @@ fn left_out(report: &TrainingReport) -> Option<String> {
         .data
         .roles
         .iter()
-        .filter(|decision| !matches!(decision.role, ColumnRole::Feature | ColumnRole::Target))
+        .filter(|decision| !decision.role.is_input() && decision.role != ColumnRole::Target)
         .map(|decision| format!("{} ({})", shortened(&decision.name), decision.role.name()))
         .collect();
     if named.is_empty() {
@@ -111,6 +122,14 @@ pub fn describe(model_id: &str, report: &TrainingReport) -> Vec<String> {
         format!("{:.1}", report.seconds)
     };
     let mut lines = vec![format!("model {model_id} trained in {seconds} s")];
+    let task = match report.task {
+        svmq_data::Task::Classification => "classification",
+        svmq_data::Task::Regression => "regression",
+    };
+    lines.push(format!(
+        "  task: {task}{}",
+        super::validate::chosen(report.task_choice.as_ref())
+    ));
     lines.push(format!(
         "  data: {} rows ({} train, {} test), {} features",
         report.data.usable_rows,
@@ -155,6 +174,17 @@ pub fn describe(model_id: &str, report: &TrainingReport) -> Vec<String> {
             .map(|(name, value)| format!("{name} {value:.4}"))
             .collect();
         lines.push(format!("  test: {}", metrics.join(", ")));
+    }
+    if let Some(positive) = &report.positive_class {
+        let why = if positive.given {
+            String::new()
+        } else {
+            format!(" ({}; --pos-label sets it)", positive.reason)
+        };
+        lines.push(format!(
+            "  positive class of precision_positive, recall_positive, f1_positive and ROC: {}{why}",
+            shortened(&positive.label)
+        ));
     }
     for warning in &report.warnings {
         lines.push(format!("  warning: {warning}"));

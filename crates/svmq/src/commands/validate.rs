@@ -41,9 +41,9 @@ pub struct ValidateArgs {
     /// The target column's name (default: the last column).
     #[arg(long)]
     pub target: Option<String>,
-    /// classification or regression.
-    #[arg(long, default_value = "classification", value_parser = ["classification", "regression"])]
-    pub task: String,
+    /// classification or regression (default: chosen from the target's values).
+    #[arg(long, value_parser = ["classification", "regression"])]
+    pub task: Option<String>,
     /// Regression: K target columns, ending at the target column (default: the last one).
     #[arg(
         long,
@@ -72,11 +72,13 @@ pub struct ValidateArgs {
 impl ValidateArgs {
     fn options(&self, max_classes: usize) -> ValidationOptions {
         ValidationOptions {
-            task: if self.task == "regression" {
-                Task::Regression
-            } else {
-                Task::Classification
-            },
+            task: self.task.as_deref().map(|task| {
+                if task == "regression" {
+                    Task::Regression
+                } else {
+                    Task::Classification
+                }
+            }),
             target: TargetOptions {
                 target_column: self.target.clone(),
                 target_dimension: self.target_dimension,
@@ -113,6 +115,16 @@ pub fn run(config: &Config, arguments: &ValidateArgs, json_output: bool) -> Resu
     }
 }
 
+/// ` (chosen: REASON; --task sets it)` after a task svmq chose; empty for a given one.
+pub fn chosen(choice: Option<&svmq_data::TaskChoice>) -> String {
+    match choice {
+        Some(choice) if choice.inferred => {
+            format!(" (chosen: {}; --task sets it)", choice.reason)
+        }
+        _ => String::new(),
+    }
+}
+
 /// The human report: shape, columns, target, correlated pairs, warnings, blocking
 /// problems, and a last line saying whether the data is trainable.
 pub fn describe(data: &str, report: &ValidationReport) -> Vec<String> {
@@ -140,7 +152,10 @@ pub fn describe(data: &str, report: &ValidationReport) -> Vec<String> {
             counted(report.rows, "row", "rows"),
             counted(report.columns, "column", "columns")
         ),
-        format!("{task}, {targets}{usable}"),
+        format!(
+            "{task}{}, {targets}{usable}",
+            chosen(report.task_choice.as_ref())
+        ),
     ];
     lines.extend(describe_columns(&report.column_reports));
     lines.extend(describe_target(report));
@@ -288,6 +303,7 @@ fn role_name(role: ColumnRole) -> &'static str {
         ColumnRole::Identifier => "identifier",
         ColumnRole::Constant => "constant",
         ColumnRole::Text => "text",
+        ColumnRole::Date => "date",
         ColumnRole::Excluded => "excluded",
     }
 }
