@@ -103,7 +103,7 @@ def liblinear_search(features, labels, trials, folds: int, test_size: float, see
         c = trial["params"]["c"]
         balanced = trial["params"].get("balanced_class_weights", False)
         for fold, (prob, counts, valid) in enumerate(prepared):
-            options = f"-s 3 -c {c!r} -e 0.1 -B 1 -q"
+            options = f"-s 3 -c {c!r} -e 0.1 -B 1"
             if balanced:
                 total = sum(counts.values())
                 for label, count in counts.items():
