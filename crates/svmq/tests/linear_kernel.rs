@@ -13,7 +13,9 @@ use support::{svmq, Workspace};
 /// congruential generator), labels from the sign of a fixed hyperplane plus an offset,
 /// a tenth of them flipped.
 fn generated_rows(seed: u64, rows: usize, columns: usize) -> Vec<(Vec<f64>, i32)> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let mut unit = move || {
         state = state
             .wrapping_mul(6364136223846793005)
@@ -106,7 +108,10 @@ fn a_linear_search_scores_as_the_kernel_solver_and_its_model_predicts_and_export
     ])
     .success();
     let printed: Value = serde_json::from_str(&run.stdout()).expect("one JSON object");
-    let model_id = printed["model_id"].as_str().expect("a model id").to_string();
+    let model_id = printed["model_id"]
+        .as_str()
+        .expect("a model id")
+        .to_string();
     assert_eq!(printed["kernel"], "linear");
     let c = printed["best_params"]["c"].as_f64().expect("the best C");
     let balanced = printed["best_params"]["balanced_class_weights"] == Value::Bool(true);
