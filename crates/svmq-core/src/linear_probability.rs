@@ -10,7 +10,6 @@
 use crate::control::FitControl;
 use crate::error::EngineError;
 use crate::linear::{fit_linear, LinearModel, LinearOutcome, ValidLinearParams};
-use crate::linear_svm::class_functions;
 use crate::matrix::{dot, Matrix};
 use crate::model::ProbabilityModel;
 use crate::probability;
@@ -112,7 +111,7 @@ fn fold_values(
                 .collect(),
         )));
     }
-    let functions = class_functions(&model);
+    let functions = model.class_functions();
     // The fold model's class of each of the full model's classes.
     let positions: Vec<Option<usize>> = classes
         .iter()
@@ -151,7 +150,7 @@ fn pair_sigmoids(
     scores: &[Vec<Option<f64>>],
 ) -> ProbabilityModel {
     let labels = fitted.labels();
-    let functions = class_functions(fitted);
+    let functions = fitted.class_functions();
     let (mut slopes, mut offsets) = (Vec::new(), Vec::new());
     for first in 0..labels.len() {
         for second in first + 1..labels.len() {

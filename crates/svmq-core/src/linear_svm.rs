@@ -150,27 +150,9 @@ pub fn fit_linear_svm(
     })))
 }
 
-/// Per class, the weight vector `v_k` and offset `c_k` whose differences give each
-/// pair's decision function (module docs); regression's one `(w, b)`.
-pub(crate) fn class_functions(linear: &LinearModel) -> Vec<(Vec<f64>, f64)> {
-    let (weights, intercepts) = (linear.weights(), linear.intercepts());
-    if linear.labels().len() == 2 {
-        let half: Vec<f64> = weights[0].iter().map(|weight| 0.5 * weight).collect();
-        let negative: Vec<f64> = half.iter().map(|weight| -weight).collect();
-        let offset = 0.5 * intercepts[0];
-        vec![(half, offset), (negative, -offset)]
-    } else {
-        weights
-            .iter()
-            .cloned()
-            .zip(intercepts.iter().copied())
-            .collect()
-    }
-}
-
 /// The exact linear-kernel model of `linear` (module docs), with `probability`.
 pub fn engine_model(linear: &LinearModel, probability: Option<ProbabilityModel>) -> Model {
-    let functions = class_functions(linear);
+    let functions = linear.class_functions();
     let rows: Vec<Vec<f64>> = functions.iter().map(|(vector, _)| vector.clone()).collect();
     let support_vectors = Matrix::from_rows(&rows)
         .expect("weight vectors of one length, checked when the linear model was built");
