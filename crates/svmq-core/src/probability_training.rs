@@ -18,7 +18,7 @@ use rayon::prelude::*;
 pub(crate) const FOLDS: usize = 5;
 
 /// Row indices of each fold: a seeded permutation cut in `FOLDS` contiguous blocks.
-fn random_folds(rows: usize, seed: u64) -> Vec<Vec<usize>> {
+pub(crate) fn random_folds(rows: usize, seed: u64) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..rows).collect();
     Random::new(seed).shuffle(&mut order);
     (0..FOLDS)
@@ -27,7 +27,7 @@ fn random_folds(rows: usize, seed: u64) -> Vec<Vec<usize>> {
 }
 
 /// Every row not in `held_out`, in order.
-fn complement(rows: usize, held_out: &[usize]) -> Vec<usize> {
+pub(crate) fn complement(rows: usize, held_out: &[usize]) -> Vec<usize> {
     let mut excluded = vec![false; rows];
     for &row in held_out {
         excluded[row] = true;

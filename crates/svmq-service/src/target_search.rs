@@ -6,20 +6,23 @@
 use crate::error::ServiceError;
 use crate::importance::{linear_weights, permutation_importance};
 use crate::report_data::{ClassificationSample, MAX_STORED_TEST_ROWS};
-use crate::request::TrainingRequest;
+use crate::request::{KernelChoice, TrainingRequest};
 use crate::saved_model::TargetModel;
 use crate::training_observer::{TrainingObserver, TrialCheckpoint};
 use crate::training_report::TargetReport;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
-use svmq_core::{fit, FitControl, FitOutcome, Kernel, Matrix};
+use svmq_core::{
+    fit, fit_linear_svm, linear_solver_applies, FitControl, FitOutcome, Kernel, LinearSvmOutcome,
+    Matrix, Model, ValidParams,
+};
 use svmq_data::{
     shuffled_folds, stratified_folds, Dataset, FittedPreprocessor, PreprocessOptions, Preprocessor,
     Split, Task,
 };
 use svmq_tune::evaluation::{
     engine_params, predict, score, FoldEvaluator, PreparedFold, Task as TuneTask,
-    TrainingStatistics,
+    TrainingStatistics, DEFAULT_GRAM_BUDGET,
 };
 use svmq_tune::halving::{rung_fractions, sample_fold};
 use svmq_tune::metrics::Metric;
@@ -71,6 +74,12 @@ impl TargetContext<'_> {
             }
             None => shuffled_folds(train.len(), request.cv_folds, request.seed)?,
         };
+        // The linear solver needs no precomputed dot products.
+        let gram_budget = if request.kernel == KernelChoice::Linear {
+            0
+        } else {
+            DEFAULT_GRAM_BUDGET
+        };
         (0..folds.count())
             .into_par_iter()
             .map(|fold| {
@@ -91,8 +100,13 @@ impl TargetContext<'_> {
                     valid: fitted.transform(&self.dataset.table, &valid_rows)?,
                     valid_targets: valid_positions.iter().map(|&p| self.values[p]).collect(),
                 };
-                FoldEvaluator::new_until_stopped(prepared, self.task(), self.control)
-                    .ok_or(ServiceError::Stopped)
+                FoldEvaluator::with_gram_budget_until_stopped(
+                    prepared,
+                    self.task(),
+                    gram_budget,
+                    self.control,
+                )
+                .ok_or(ServiceError::Stopped)
             })
             .collect()
     }
@@ -263,16 +277,7 @@ impl TargetContext<'_> {
                 .collect(),
             TuneTask::Classification { .. } => train_targets.clone(),
         };
-        let model = match fit(train_matrix, &standardized, &params, self.control)? {
-            FitOutcome::Trained(trained) => {
-                if !trained.report.converged() {
-                    self.observer
-                        .log("warning: the final fit reached the iteration limit");
-                }
-                trained.model
-            }
-            FitOutcome::Stopped => return Err(ServiceError::Stopped),
-        };
+        let (model, support_vectors) = self.fit_final(train_matrix, &standardized, &params)?;
         let predictions = predict(&model, test_matrix, task, &statistics, probability);
         let metrics: Vec<Metric> = match task {
             TuneTask::Classification { .. } => Metric::CLASSIFICATION.to_vec(),
@@ -321,7 +326,6 @@ impl TargetContext<'_> {
             .unwrap_or_default();
         let linear_weights =
             (model.kernel == Kernel::Linear).then(|| linear_weights(&model, fitted, &classes));
-        let support_vectors = model.support_vectors.rows();
         let test_predictions = (task == TuneTask::Regression).then(|| {
             test_targets
                 .iter()
@@ -362,6 +366,48 @@ impl TargetContext<'_> {
                 test_sample,
             },
         ))
+    }
+}
+
+impl TargetContext<'_> {
+    /// The final fit and its number of support vectors (training rows with a non-zero
+    /// dual variable): by the linear solver for a linear C-SVC or ε-SVR, whose model
+    /// holds one synthetic vector per class, by the kernel SMO otherwise.
+    fn fit_final(
+        &self,
+        train_matrix: &Matrix,
+        targets: &[f64],
+        params: &ValidParams,
+    ) -> Result<(Model, usize), ServiceError> {
+        if linear_solver_applies(params) {
+            let trained = match fit_linear_svm(train_matrix, targets, params, None, self.control)? {
+                LinearSvmOutcome::Trained(trained) => trained,
+                LinearSvmOutcome::Stopped => return Err(ServiceError::Stopped),
+            };
+            let report = &trained.linear.report;
+            self.observer.log(&format!(
+                "final fit by the linear solver (dual coordinate descent): {} passes{}",
+                report.passes(),
+                if report.converged() {
+                    ""
+                } else {
+                    "; warning: it reached the pass limit before the tolerance"
+                }
+            ));
+            let support_vectors = trained.support_vector_rows();
+            return Ok((trained.model, support_vectors));
+        }
+        match fit(train_matrix, targets, params, self.control)? {
+            FitOutcome::Trained(trained) => {
+                if !trained.report.converged() {
+                    self.observer
+                        .log("warning: the final fit reached the iteration limit");
+                }
+                let support_vectors = trained.model.support_vectors.rows();
+                Ok((trained.model, support_vectors))
+            }
+            FitOutcome::Stopped => Err(ServiceError::Stopped),
+        }
     }
 }
 

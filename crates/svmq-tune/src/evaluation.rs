@@ -6,14 +6,17 @@
 //! computed once here and reused by every trial. Classes are indices `0..classes`;
 //! regression targets are standardized for training and predictions are mapped back,
 //! so every score is in the target's original units.
+//!
+//! A linear-kernel trial (C-SVC or ε-SVR) is trained by the linear solver, whose cost
+//! grows with the rows rather than their square; every other kernel by the kernel SMO.
 
 use crate::metrics::{classification_score, regression_score, Metric};
 use crate::space::{Gamma, GammaRuleValues, TrialParams};
 use rayon::prelude::*;
 use svmq_core::matrix::dot;
 use svmq_core::{
-    fit, fit_with_gram, EngineError, FitControl, FitOutcome, Gram, Matrix, Model, Prediction,
-    SvmParams, SvmType,
+    fit, fit_linear_svm, fit_with_gram, linear_solver_applies, EngineError, FitControl, FitOutcome,
+    Gram, LinearSvmOutcome, Matrix, Model, Prediction, SvmParams, SvmType, ValidParams,
 };
 
 /// Folds whose dot products fit in this many bytes get them precomputed once for all
@@ -329,6 +332,18 @@ impl FoldEvaluator {
         FoldEvaluator::build(fold, task, DEFAULT_GRAM_BUDGET, control)
     }
 
+    /// [`FoldEvaluator::new_until_stopped`] with a Gram-matrix budget of `gram_budget`
+    /// bytes (0 for a search of linear trials only, which the linear solver trains
+    /// without dot products precomputed).
+    pub fn with_gram_budget_until_stopped(
+        fold: PreparedFold,
+        task: Task,
+        gram_budget: usize,
+        control: &FitControl,
+    ) -> Option<FoldEvaluator> {
+        FoldEvaluator::build(fold, task, gram_budget, control)
+    }
+
     /// Precomputes the fold's dot products when they fit in `gram_budget` bytes.
     pub fn with_gram_budget(fold: PreparedFold, task: Task, gram_budget: usize) -> FoldEvaluator {
         FoldEvaluator::build(fold, task, gram_budget, &FitControl::new())
@@ -400,6 +415,9 @@ impl FoldEvaluator {
             seed,
         )
         .validate()?;
+        if linear_solver_applies(&params) {
+            return self.score_linear(&params, metric, probability, control);
+        }
         let (train, targets) = (&self.fold.train, &self.standardized_targets);
         let outcome = match &self.gram {
             Some(gram) => fit_with_gram(train, targets, gram, &params, control)?,
@@ -425,6 +443,36 @@ impl FoldEvaluator {
                 probability,
             ),
         };
+        Ok(Some(score(
+            metric,
+            self.task,
+            &self.fold.valid_targets,
+            &predictions,
+        )))
+    }
+
+    /// The validation score of a linear-kernel trial, trained by the linear solver.
+    fn score_linear(
+        &self,
+        params: &ValidParams,
+        metric: Metric,
+        probability: bool,
+        control: &FitControl,
+    ) -> Result<Option<f64>, EngineError> {
+        let (train, targets) = (&self.fold.train, &self.standardized_targets);
+        let model = match fit_linear_svm(train, targets, params, None, control)? {
+            LinearSvmOutcome::Trained(trained) => trained.model,
+            LinearSvmOutcome::Stopped => return Ok(None),
+        };
+        // The model's support vectors are synthetic (one per class), not training rows,
+        // so the precomputed cross dot products do not apply.
+        let predictions = predict(
+            &model,
+            &self.fold.valid,
+            self.task,
+            &self.statistics,
+            probability,
+        );
         Ok(Some(score(
             metric,
             self.task,

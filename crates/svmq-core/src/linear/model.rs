@@ -118,6 +118,26 @@ impl LinearModel {
             .collect()
     }
 
+    /// Per class, a weight vector `v_k` and an offset `c_k` such that the decision of
+    /// the pair (i, j) is `(v_i − v_j)·x + c_i − c_j`: the one-vs-rest `(w_k, b_k)` for
+    /// more than two classes, `(w/2, b/2)` and `(−w/2, −b/2)` for two (whose difference is
+    /// the one decision function), and regression's one `(w, b)`.
+    pub(crate) fn class_functions(&self) -> Vec<(Vec<f64>, f64)> {
+        let (weights, intercepts) = (&self.weights, &self.intercepts);
+        if self.labels.len() == 2 {
+            let half: Vec<f64> = weights[0].iter().map(|weight| 0.5 * weight).collect();
+            let negative: Vec<f64> = half.iter().map(|weight| -weight).collect();
+            let offset = 0.5 * intercepts[0];
+            vec![(half, offset), (negative, -offset)]
+        } else {
+            weights
+                .iter()
+                .cloned()
+                .zip(intercepts.iter().copied())
+                .collect()
+        }
+    }
+
     /// The predicted label, or value for regression.
     pub fn predict(&self, x: &[f64]) -> f64 {
         let values = self.decision_values(x);
