@@ -22,7 +22,8 @@ fuzz_target!(|bytes: &[u8]| {
     let Ok(table) = parse_table(bytes, &options) else {
         return;
     };
-    for task in [Task::Classification, Task::Regression] {
+    // Each task, and the task chosen from the target.
+    for task in [Some(Task::Classification), Some(Task::Regression), None] {
         let _ = validate(
             &table,
             &ValidationOptions {

@@ -25,7 +25,7 @@ fuzz_target!(|bytes: &[u8]| {
     let _ = validate(
         &table,
         &ValidationOptions {
-            task: Task::Classification,
+            task: Some(Task::Classification),
             target: Default::default(),
             columns: Default::default(),
             folds: Some(5),
