@@ -146,9 +146,35 @@ impl Dataset {
         options: &TargetOptions,
         overrides: &ColumnOverrides,
     ) -> Result<Dataset, DataError> {
-        let schema = Schema::infer(&table);
-        let target_columns = target_columns(&table, task, options)?;
-        let roles = decide_roles(&table, &schema, &target_columns, overrides)?;
+        Dataset::prepare_or_return(table, task, options, overrides).map_err(|refused| refused.0)
+    }
+
+    /// [`Dataset::prepare_with`], handing the table back with the error, so that a
+    /// caller that still describes a refused table need not copy it first (a table
+    /// of a million rows takes hundreds of megabytes).
+    pub fn prepare_or_return(
+        table: RawTable,
+        task: Task,
+        options: &TargetOptions,
+        overrides: &ColumnOverrides,
+    ) -> Result<Dataset, Box<(DataError, RawTable)>> {
+        match Dataset::examine(&table, task, options, overrides) {
+            Ok(dataset) => Ok(Dataset { table, ..dataset }),
+            Err(error) => Err(Box::new((error, table))),
+        }
+    }
+
+    /// Everything [`Dataset::prepare_with`] decides, read from `table`; the table
+    /// itself is left out (empty) for the caller to move in.
+    fn examine(
+        table: &RawTable,
+        task: Task,
+        options: &TargetOptions,
+        overrides: &ColumnOverrides,
+    ) -> Result<Dataset, DataError> {
+        let schema = Schema::infer(table);
+        let target_columns = target_columns(table, task, options)?;
+        let roles = decide_roles(table, &schema, &target_columns, overrides)?;
         let rows: Vec<usize> = (0..table.rows())
             .filter(|&row| {
                 target_columns
@@ -163,23 +189,23 @@ impl Dataset {
             });
         }
         let target = match task {
-            Task::Classification => classes(&table, target_columns[0], &rows, options.max_classes)?,
-            Task::Regression => values(&table, &target_columns, &rows)?,
+            Task::Classification => classes(table, target_columns[0], &rows, options.max_classes)?,
+            Task::Regression => values(table, &target_columns, &rows)?,
         };
         let (feature_columns, ignored_columns) = features(&roles)?;
         let numeric_features = feature_columns.iter().copied().filter(|&column| {
             schema.kind(column) == ColumnKind::Numeric && roles[column].role == ColumnRole::Feature
         });
         match task {
-            Task::Classification => check_magnitudes(&table, numeric_features, &rows)?,
+            Task::Classification => check_magnitudes(table, numeric_features, &rows)?,
             Task::Regression => check_magnitudes(
-                &table,
+                table,
                 numeric_features.chain(target_columns.iter().copied()),
                 &rows,
             )?,
         }
         Ok(Dataset {
-            table,
+            table: RawTable::default(),
             schema,
             task,
             task_choice: TaskChoice::given(task),

@@ -51,4 +51,4 @@ pub use table::{
     TableOptions,
 };
 pub use task_choice::{choose_task, infer_task, TaskChoice};
-pub use validate::{validate, ValidationOptions, ValidationReport};
+pub use validate::{validate, validate_owned, ValidationOptions, ValidationReport};

@@ -44,7 +44,7 @@ pub struct TableOptions {
 }
 
 /// A table: column names and rows of cells, every row as long as `column_names`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RawTable {
     /// Column names from the header, or `column_1`, `column_2`, ... without one;
     /// distinct.

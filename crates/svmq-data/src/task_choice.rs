@@ -178,8 +178,23 @@ impl Dataset {
         options: &TargetOptions,
         overrides: &ColumnOverrides,
     ) -> Result<Dataset, DataError> {
-        let choice = choose_task(&table, given, options)?;
-        let mut dataset = Dataset::prepare_with(table, choice.task, options, overrides)?;
+        Dataset::prepare_choosing_or_return(table, given, options, overrides)
+            .map_err(|refused| refused.0)
+    }
+
+    /// [`Dataset::prepare_choosing`], handing the table back with the error (see
+    /// [`Dataset::prepare_or_return`]).
+    pub fn prepare_choosing_or_return(
+        table: RawTable,
+        given: Option<Task>,
+        options: &TargetOptions,
+        overrides: &ColumnOverrides,
+    ) -> Result<Dataset, Box<(DataError, RawTable)>> {
+        let choice = match choose_task(&table, given, options) {
+            Ok(choice) => choice,
+            Err(error) => return Err(Box::new((error, table))),
+        };
+        let mut dataset = Dataset::prepare_or_return(table, choice.task, options, overrides)?;
         dataset.task_choice = choice;
         Ok(dataset)
     }

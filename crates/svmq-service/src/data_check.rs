@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use svmq_data::{
-    choose_task, positive_class, validate, LabelEncoder, TargetOptions, Task, TaskChoice,
+    choose_task, positive_class, validate_owned, LabelEncoder, TargetOptions, Task, TaskChoice,
     ValidationOptions, ValidationReport,
 };
 
@@ -24,7 +24,7 @@ pub fn validate_file(
     let table = read_data(path, &limits.read)?;
     let mut options = options.clone();
     options.target.max_classes = limits.max_classes;
-    Ok(validate(&table, &options))
+    Ok(validate_owned(table, &options))
 }
 
 /// Reads a request's data and refuses it now, with every blocking problem, rather
@@ -41,7 +41,7 @@ pub fn check_training_data(request: &TrainingRequest) -> Result<(), ServiceError
         columns: request.column_overrides(),
         folds: Some(request.cv_folds),
     };
-    let report = validate(&table, &options);
+    let report = validate_owned(table, &options);
     if report.is_trainable() {
         if let (Some(label), Task::Classification) = (&request.positive_label, choice.task) {
             let labels = report

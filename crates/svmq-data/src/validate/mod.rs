@@ -168,15 +168,19 @@ impl ValidationReport {
 
 /// Examines a table for the task, target and column overrides of `options`.
 pub fn validate(table: &RawTable, options: &ValidationOptions) -> ValidationReport {
-    let prepared = Dataset::prepare_choosing(
-        table.clone(),
-        options.task,
-        &options.target,
-        &options.columns,
-    );
+    validate_owned(table.clone(), options)
+}
+
+/// [`validate`] of a table the caller is done with: it is not copied.
+pub fn validate_owned(table: RawTable, options: &ValidationOptions) -> ValidationReport {
+    let prepared =
+        Dataset::prepare_choosing_or_return(table, options.task, &options.target, &options.columns);
     match prepared {
         Ok(dataset) => validate_dataset(&dataset, options.folds),
-        Err(error) => unprepared(table, options, error),
+        Err(refused) => {
+            let (error, table) = *refused;
+            unprepared(&table, options, error)
+        }
     }
 }
 
