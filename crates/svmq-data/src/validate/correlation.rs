@@ -38,6 +38,27 @@ pub struct CorrelatedPair {
 /// the outcome, or derived from it.
 pub const LEAK_ERROR_SHARE: f64 = 0.01;
 
+/// A cell's value as a map key: a number by its value (so `1` and `1.0` are one
+/// value), text as written; `None` for a missing cell.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum ValueKey<'a> {
+    Number(u64),
+    Text(&'a str),
+}
+
+impl<'a> ValueKey<'a> {
+    fn of(cell: &'a crate::cell::Cell) -> Option<ValueKey<'a>> {
+        match cell {
+            crate::cell::Cell::Missing => None,
+            // `+ 0.0` makes -0 and 0 one value.
+            crate::cell::Cell::Number { value, .. } => {
+                Some(ValueKey::Number((value + 0.0).to_bits()))
+            }
+            crate::cell::Cell::Text(text) => Some(ValueKey::Text(text)),
+        }
+    }
+}
+
 /// Why a feature alone determines the class almost perfectly on `rows` (table rows,
 /// with their class indices `classes`), if it does: each of its values belongs to one
 /// class but for [`LEAK_ERROR_SHARE`] of the rows (when values repeat, so it is not
@@ -51,28 +72,40 @@ pub(super) fn predicts_classes(
 ) -> Option<String> {
     let table = &dataset.table;
     let allowed = (LEAK_ERROR_SHARE * rows.len() as f64).floor() as usize;
-    let mut counts: HashMap<String, HashMap<usize, usize>> = HashMap::new();
-    let mut present = 0;
+    let present = rows
+        .iter()
+        .filter(|&&row| !table.cells[row][column].is_missing())
+        .count();
+    // A mostly missing column agreeing with the target on its few values proves
+    // little; so does one whose values are nearly all distinct (counting stops as
+    // soon as more than half the rows have values of their own).
+    let covers = present * 2 >= rows.len();
+    let mut counts: HashMap<ValueKey, HashMap<usize, usize>> = HashMap::new();
+    let mut repeating = covers;
     for (&row, &class) in rows.iter().zip(classes) {
-        if let Some(text) = table.cells[row][column].text() {
-            present += 1;
-            *counts.entry(text).or_default().entry(class).or_insert(0) += 1;
+        if !repeating {
+            break;
+        }
+        if let Some(key) = ValueKey::of(&table.cells[row][column]) {
+            *counts.entry(key).or_default().entry(class).or_insert(0) += 1;
+            repeating = counts.len() * 2 <= rows.len();
         }
     }
-    // Rows a value-to-majority-class rule gets wrong.
-    let wrong: usize = counts
-        .values()
-        .map(|by_class| by_class.values().sum::<usize>() - by_class.values().max().unwrap_or(&0))
-        .sum();
-    // A mostly missing column agreeing with the target on its few values proves
-    // little; so does one whose values are nearly all distinct.
-    let covers = present * 2 >= rows.len();
-    if covers && wrong <= allowed && counts.len() * 2 <= rows.len() {
-        return Some(if wrong == 0 {
-            "each of its values occurs with one class only".to_string()
-        } else {
-            format!("its values give the class of all but {wrong} of {present} rows")
-        });
+    if repeating {
+        // Rows a value-to-majority-class rule gets wrong.
+        let wrong: usize = counts
+            .values()
+            .map(|by_class| {
+                by_class.values().sum::<usize>() - by_class.values().max().unwrap_or(&0)
+            })
+            .sum();
+        if wrong <= allowed {
+            return Some(if wrong == 0 {
+                "each of its values occurs with one class only".to_string()
+            } else {
+                format!("its values give the class of all but {wrong} of {present} rows")
+            });
+        }
     }
     if dataset.schema.kind(column) != ColumnKind::Numeric || rows.len() < 30 || !covers {
         return None;
