@@ -346,4 +346,21 @@ fn training_errors_name_the_command_line_flags_and_the_fix() {
         "{}",
         run.stderr()
     );
+    // Empty and oversized labels, and a fidelity that is not one, are refused naming
+    // the flag; the next training still works.
+    let long = "x".repeat(2_000);
+    for (flag, value) in [
+        ("--pos-label", ""),
+        ("--pos-label", long.as_str()),
+        ("--fidelity", "NaN"),
+        ("--fidelity", "-1"),
+    ] {
+        let joined = format!("{flag}={value}");
+        let run = train(&[&breast, &joined, "--no-optimize"]);
+        assert_eq!(run.code(), Some(2), "{flag} {value:.20}: {}", run.stderr());
+        assert!(run.stderr().contains(flag), "{}", run.stderr());
+        assert!(!run.stderr().contains("panicked"), "{}", run.stderr());
+    }
+    let run = train(&[&breast, "--fidelity", "halving", "--no-optimize"]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
 }
