@@ -435,13 +435,7 @@ impl FoldEvaluator {
                 &self.statistics,
                 probability,
             ),
-            None => predict(
-                &model,
-                &self.fold.valid,
-                self.task,
-                &self.statistics,
-                probability,
-            ),
+            None => return Ok(Some(self.validation_score(&model, metric, probability))),
         };
         Ok(Some(score(
             metric,
@@ -449,6 +443,18 @@ impl FoldEvaluator {
             &self.fold.valid_targets,
             &predictions,
         )))
+    }
+
+    /// The score of `model` on the validation rows, predicted row by row.
+    fn validation_score(&self, model: &Model, metric: Metric, probability: bool) -> f64 {
+        let predictions = predict(
+            model,
+            &self.fold.valid,
+            self.task,
+            &self.statistics,
+            probability,
+        );
+        score(metric, self.task, &self.fold.valid_targets, &predictions)
     }
 
     /// The validation score of a linear-kernel trial, trained by the linear solver.
@@ -466,18 +472,6 @@ impl FoldEvaluator {
         };
         // The model's support vectors are synthetic (one per class), not training rows,
         // so the precomputed cross dot products do not apply.
-        let predictions = predict(
-            &model,
-            &self.fold.valid,
-            self.task,
-            &self.statistics,
-            probability,
-        );
-        Ok(Some(score(
-            metric,
-            self.task,
-            &self.fold.valid_targets,
-            &predictions,
-        )))
+        Ok(Some(self.validation_score(&model, metric, probability)))
     }
 }
