@@ -20,6 +20,7 @@ mod regression_descent;
 mod report;
 mod training;
 
+pub(crate) use augmented_rows::prefetch_bytes;
 pub use model::LinearModel;
 pub use objective::primal_objectives;
 pub use params::{LinearLoss, LinearParams, LinearTask, ValidLinearParams};

@@ -9,8 +9,8 @@
 
 use crate::control::FitControl;
 use crate::error::EngineError;
+use crate::feature_rows::{FeatureRows, RowSubset};
 use crate::linear::{fit_linear, LinearModel, LinearOutcome, ValidLinearParams};
-use crate::matrix::{dot, Matrix};
 use crate::model::ProbabilityModel;
 use crate::probability;
 use crate::probability_training::{complement, random_folds};
@@ -27,7 +27,7 @@ enum HeldOut {
 /// The probability model of `fitted`, trained on `data` and `targets` with `params`;
 /// `None` when the stop flag was raised.
 pub(crate) fn probability_model(
-    data: &Matrix,
+    data: &dyn FeatureRows,
     targets: &[f64],
     fitted: &LinearModel,
     params: &ValidLinearParams,
@@ -69,7 +69,7 @@ pub(crate) fn probability_model(
 /// Fits the fold's model on every row but `held_out` and evaluates it there; `None`
 /// when stopped.
 fn fold_values(
-    data: &Matrix,
+    data: &dyn FeatureRows,
     targets: &[f64],
     held_out: &[usize],
     fitted: &LinearModel,
@@ -98,20 +98,21 @@ fn fold_values(
             HeldOut::Classes(held_out.iter().map(|&row| (row, values.clone())).collect())
         }));
     }
-    let subset = data.select_rows(&training);
+    let subset = RowSubset::new(data, training);
     let model = match fit_linear(&subset, &training_targets, params, None, control)? {
         LinearOutcome::Trained(trained) => trained.model,
         LinearOutcome::Stopped => return Ok(None),
     };
+    let functions = model.class_functions();
     if model.is_regression() {
+        let (weights, offset) = &functions[0];
         return Ok(Some(HeldOut::Values(
             held_out
                 .iter()
-                .map(|&row| (row, model.decision_values(data.row(row))[0]))
+                .map(|&row| (row, data.dot_row(weights, row) + offset))
                 .collect(),
         )));
     }
-    let functions = model.class_functions();
     // The fold model's class of each of the full model's classes.
     let positions: Vec<Option<usize>> = classes
         .iter()
@@ -121,13 +122,12 @@ fn fold_values(
         held_out
             .iter()
             .map(|&row| {
-                let x = data.row(row);
                 let values = positions
                     .iter()
                     .map(|position| {
                         position.map(|class| {
                             let (weights, offset) = &functions[class];
-                            dot(weights, x) + offset
+                            data.dot_row(weights, row) + offset
                         })
                     })
                     .collect();
@@ -144,7 +144,7 @@ fn fold_values(
 /// the full model's own decision values on its training rows, when that one's slope is
 /// negative.
 fn pair_sigmoids(
-    data: &Matrix,
+    data: &dyn FeatureRows,
     targets: &[f64],
     fitted: &LinearModel,
     scores: &[Vec<Option<f64>>],
@@ -176,9 +176,8 @@ fn pair_sigmoids(
                 let own: Vec<f64> = pair_rows
                     .iter()
                     .map(|&row| {
-                        let x = data.row(row);
-                        dot(&first_function.0, x) + first_function.1
-                            - dot(&second_function.0, x)
+                        data.dot_row(&first_function.0, row) + first_function.1
+                            - data.dot_row(&second_function.0, row)
                             - second_function.1
                     })
                     .collect();

@@ -23,6 +23,7 @@
 
 use crate::control::FitControl;
 use crate::error::EngineError;
+use crate::feature_rows::FeatureRows;
 use crate::linear::{
     fit_linear, DualSolution, LinearLoss, LinearModel, LinearOutcome, LinearParams, LinearTask,
     TrainedLinearModel, ValidLinearParams,
@@ -63,11 +64,16 @@ impl LinearSvm {
     /// Training rows with a non-zero dual variable in any subproblem: the support
     /// vectors of the solution (the model itself holds one synthetic vector per class).
     pub fn support_vector_rows(&self) -> usize {
-        let variables = self.linear.solution.variables();
-        (0..variables.first().map_or(0, Vec::len))
-            .filter(|&row| variables.iter().any(|values| values[row] != 0.0))
-            .count()
+        support_vector_rows(&self.linear.solution)
     }
+}
+
+/// Training rows with a non-zero dual variable in any subproblem of `solution`.
+pub fn support_vector_rows(solution: &DualSolution) -> usize {
+    let variables = solution.variables();
+    (0..variables.first().map_or(0, Vec::len))
+        .filter(|&row| variables.iter().any(|values| values[row] != 0.0))
+        .count()
 }
 
 /// Whether the linear solver can train `params`: a C-SVC or an ε-SVR with the linear
@@ -117,37 +123,58 @@ pub fn linear_params(params: &ValidParams) -> Result<ValidLinearParams, EngineEr
 /// when given (the dual solution of a fit on the same rows and targets with another
 /// C), and fits its probability model when `params` asks for one.
 pub fn fit_linear_svm(
-    data: &Matrix,
+    data: &dyn FeatureRows,
     targets: &[f64],
     params: &ValidParams,
     warm_start: Option<&DualSolution>,
     control: &FitControl,
 ) -> Result<LinearSvmOutcome, EngineError> {
     let linear_params = linear_params(params)?;
+    let fitted = fit_with_probability(
+        data,
+        targets,
+        &linear_params,
+        params.probability,
+        warm_start,
+        control,
+    )?;
+    Ok(match fitted {
+        Some((trained, probability)) => LinearSvmOutcome::Trained(Box::new(LinearSvm {
+            model: engine_model(&trained.model, probability),
+            linear: trained,
+        })),
+        None => LinearSvmOutcome::Stopped,
+    })
+}
+
+/// The linear solver's fit of `data` and, when `probability` is asked for, its
+/// probability model; `None` when the stop flag was raised.
+pub(crate) fn fit_with_probability(
+    data: &dyn FeatureRows,
+    targets: &[f64],
+    linear_params: &ValidLinearParams,
+    probability: bool,
+    warm_start: Option<&DualSolution>,
+    control: &FitControl,
+) -> Result<Option<(TrainedLinearModel, Option<ProbabilityModel>)>, EngineError> {
     // The solver polls the flag every few thousand steps, which a small fit never takes.
     if control.is_stopped() {
-        return Ok(LinearSvmOutcome::Stopped);
+        return Ok(None);
     }
-    let trained = match fit_linear(data, targets, &linear_params, warm_start, control)? {
+    let trained = match fit_linear(data, targets, linear_params, warm_start, control)? {
         LinearOutcome::Trained(trained) => *trained,
-        LinearOutcome::Stopped => return Ok(LinearSvmOutcome::Stopped),
+        LinearOutcome::Stopped => return Ok(None),
     };
-    let probability = if params.probability {
-        if control.is_stopped() {
-            return Ok(LinearSvmOutcome::Stopped);
-        }
-        match probability_model(data, targets, &trained.model, &linear_params, control)? {
-            Some(probability) => Some(probability),
-            None => return Ok(LinearSvmOutcome::Stopped),
-        }
-    } else {
-        None
-    };
-    let model = engine_model(&trained.model, probability);
-    Ok(LinearSvmOutcome::Trained(Box::new(LinearSvm {
-        model,
-        linear: trained,
-    })))
+    if !probability {
+        return Ok(Some((trained, None)));
+    }
+    if control.is_stopped() {
+        return Ok(None);
+    }
+    Ok(
+        probability_model(data, targets, &trained.model, linear_params, control)?
+            .map(|probability| (trained, Some(probability))),
+    )
 }
 
 /// The exact linear-kernel model of `linear` (module docs), with `probability`.

@@ -5,7 +5,8 @@
 //! The bias feature is never stored in the matrix: `w̃·x̃ = w·x + w_B·B`. Without a bias
 //! B is 0 and `w_B` stays 0.
 
-use crate::matrix::{dot, Matrix};
+use crate::feature_rows::FeatureRows;
+use crate::matrix::dot;
 
 /// `w̃ = (w, w_B)`: one weight per feature and the weight of the bias feature.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,18 +33,16 @@ impl Weights {
 
 /// The data with its bias feature and squared norms.
 pub(crate) struct AugmentedRows<'a> {
-    data: &'a Matrix,
+    data: &'a dyn FeatureRows,
     bias: f64,
     squared_norms: Vec<f64>,
 }
 
 impl<'a> AugmentedRows<'a> {
     /// `bias` is the bias feature's value B, 0 for none.
-    pub(crate) fn new(data: &'a Matrix, bias: f64) -> AugmentedRows<'a> {
-        let squared_norms = data
-            .squared_norms()
-            .into_iter()
-            .map(|norm| norm + bias * bias)
+    pub(crate) fn new(data: &'a dyn FeatureRows, bias: f64) -> AugmentedRows<'a> {
+        let squared_norms = (0..data.rows())
+            .map(|row| data.squared_norm(row) + bias * bias)
             .collect();
         AugmentedRows {
             data,
@@ -72,15 +71,13 @@ impl<'a> AugmentedRows<'a> {
     /// `w̃·x̃ᵢ`.
     #[inline(always)]
     pub(crate) fn decision(&self, weights: &Weights, row: usize) -> f64 {
-        dot(&weights.features, self.data.row(row)) + weights.bias * self.bias
+        self.data.dot_row(&weights.features, row) + weights.bias * self.bias
     }
 
     /// `w̃ ← w̃ + scale·x̃ᵢ`.
     #[inline(always)]
     pub(crate) fn add_scaled(&self, weights: &mut Weights, row: usize, scale: f64) {
-        for (weight, &value) in weights.features.iter_mut().zip(self.data.row(row)) {
-            *weight += scale * value;
-        }
+        self.data.add_row_scaled(&mut weights.features, row, scale);
         weights.bias += scale * self.bias;
     }
 
@@ -89,7 +86,7 @@ impl<'a> AugmentedRows<'a> {
     /// dot product can start.
     #[inline(always)]
     pub(crate) fn prefetch(&self, row: usize) {
-        prefetch_bytes(self.data.row(row));
+        self.data.prefetch(row);
     }
 
     /// `Σᵢ coefficientᵢ·x̃ᵢ`: the weights of a dual solution, for a warm start.

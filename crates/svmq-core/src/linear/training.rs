@@ -15,7 +15,7 @@ use super::regression_descent as regression;
 use super::report::{LinearFitReport, LinearSubproblemReport};
 use crate::control::{FitControl, Stopped};
 use crate::error::EngineError;
-use crate::matrix::Matrix;
+use crate::feature_rows::FeatureRows;
 use crate::train::{class_order, on_pool};
 use rayon::prelude::*;
 
@@ -80,7 +80,7 @@ impl DualSolution {
 /// regression), from `warm_start` when given: the dual solution of an earlier fit on
 /// the same rows and targets, with any C.
 pub fn fit_linear(
-    data: &Matrix,
+    data: &dyn FeatureRows,
     targets: &[f64],
     params: &ValidLinearParams,
     warm_start: Option<&DualSolution>,
@@ -114,7 +114,7 @@ pub fn fit_linear(
 /// solution of the one before (the first from zero): a search over C that pays for the
 /// later fits only with what changed. Ascending costs suit it best.
 pub fn fit_linear_path(
-    data: &Matrix,
+    data: &dyn FeatureRows,
     targets: &[f64],
     params: &ValidLinearParams,
     costs: &[f64],
@@ -132,7 +132,7 @@ pub fn fit_linear_path(
     Ok(Some(fitted))
 }
 
-fn check_data(data: &Matrix, targets: &[f64]) -> Result<(), EngineError> {
+fn check_data(data: &dyn FeatureRows, targets: &[f64]) -> Result<(), EngineError> {
     if data.rows() == 0 {
         return Err(EngineError::InvalidData(
             "the training data has no rows".into(),
