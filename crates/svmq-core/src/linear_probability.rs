@@ -10,10 +10,11 @@
 use crate::control::FitControl;
 use crate::error::EngineError;
 use crate::feature_rows::{FeatureRows, RowSubset};
-use crate::linear::{fit_linear, LinearModel, LinearOutcome, ValidLinearParams};
+use crate::linear::{fit_linear, DualSolution, LinearModel, LinearOutcome, ValidLinearParams};
 use crate::model::ProbabilityModel;
 use crate::probability;
 use crate::probability_training::{complement, random_folds};
+use crate::train::class_order;
 use rayon::prelude::*;
 
 /// What one fold's model says about each of its held-out rows: per class of the full
@@ -26,10 +27,15 @@ enum HeldOut {
 
 /// The probability model of `fitted`, trained on `data` and `targets` with `params`;
 /// `None` when the stop flag was raised.
+///
+/// Each fold's fit starts from `solution`, the dual solution of `fitted`, restricted to
+/// the fold's training rows: four fifths of the rows are near their own optimum there,
+/// so the five fits take a few passes each instead of a cold descent.
 pub(crate) fn probability_model(
     data: &dyn FeatureRows,
     targets: &[f64],
     fitted: &LinearModel,
+    solution: &DualSolution,
     params: &ValidLinearParams,
     control: &FitControl,
 ) -> Result<Option<ProbabilityModel>, EngineError> {
@@ -37,7 +43,7 @@ pub(crate) fn probability_model(
     let folds = random_folds(rows, params.seed);
     let held_out: Vec<Option<HeldOut>> = folds
         .par_iter()
-        .map(|held_out| fold_values(data, targets, held_out, fitted, params, control))
+        .map(|held_out| fold_values(data, targets, held_out, fitted, solution, params, control))
         .collect::<Result<_, EngineError>>()?;
     let Some(held_out) = held_out.into_iter().collect::<Option<Vec<HeldOut>>>() else {
         return Ok(None);
@@ -73,6 +79,7 @@ fn fold_values(
     targets: &[f64],
     held_out: &[usize],
     fitted: &LinearModel,
+    solution: &DualSolution,
     params: &ValidLinearParams,
     control: &FitControl,
 ) -> Result<Option<HeldOut>, EngineError> {
@@ -98,8 +105,14 @@ fn fold_values(
             HeldOut::Classes(held_out.iter().map(|&row| (row, values.clone())).collect())
         }));
     }
+    // The warm start holds for a fold with the same classes in the same order (a fold
+    // missing one is another problem, with other subproblems).
+    let start = solution.restricted(&training);
+    let same_classes =
+        fitted.is_regression() || class_order(&training_targets).0 == solution.labels();
+    let start = same_classes.then_some(&start);
     let subset = RowSubset::new(data, training);
-    let model = match fit_linear(&subset, &training_targets, params, None, control)? {
+    let model = match fit_linear(&subset, &training_targets, params, start, control)? {
         LinearOutcome::Trained(trained) => trained.model,
         LinearOutcome::Stopped => return Ok(None),
     };

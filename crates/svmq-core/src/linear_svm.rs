@@ -171,10 +171,15 @@ pub(crate) fn fit_with_probability(
     if control.is_stopped() {
         return Ok(None);
     }
-    Ok(
-        probability_model(data, targets, &trained.model, linear_params, control)?
-            .map(|probability| (trained, Some(probability))),
-    )
+    Ok(probability_model(
+        data,
+        targets,
+        &trained.model,
+        &trained.solution,
+        linear_params,
+        control,
+    )?
+    .map(|probability| (trained, Some(probability))))
 }
 
 /// The exact linear-kernel model of `linear` (module docs), with `probability`.

@@ -25,7 +25,7 @@ use crate::feature_rows::CompactRows;
 use crate::kernel::kernel_values_against;
 use crate::linear::{DualSolution, LinearFitReport, LinearModel};
 use crate::linear_svm::{fit_with_probability, linear_params, support_vector_rows};
-use crate::matrix::Matrix;
+use crate::matrix::{dot, Matrix};
 use crate::model::{Model, ProbabilityModel};
 use crate::params::{Kernel, SvmParams, SvmType, ValidParams};
 use crate::random::Random;
@@ -55,6 +55,9 @@ pub struct NystroemMap {
     landmark_norms: Vec<f64>,
     /// `L`, row-major and lower-triangular: `k(S, S) = L·Lᵀ`.
     factor: Vec<f64>,
+    /// `L⁻¹`, row-major and lower-triangular: the features are `L⁻¹·k(S, x)`, a
+    /// product whose rows are independent dot products (substitution would chain them).
+    inverse: Vec<f64>,
 }
 
 impl NystroemMap {
@@ -100,6 +103,7 @@ impl NystroemMap {
             kernel,
             landmark_norms: landmarks.squared_norms(),
             landmarks,
+            inverse: lower_inverse(&factor, pivots.len()),
             factor,
         })
     }
@@ -121,38 +125,25 @@ impl NystroemMap {
                 if control.is_stopped() {
                     return true;
                 }
-                let mut kernel_row = vec![0.0; size];
-                let mut feature_row = vec![0.0; size];
-                for (offset, slot) in out.chunks_exact_mut(size).enumerate() {
-                    let row = data.row(chunk * FEATURE_CHUNK_ROWS + offset);
-                    self.feature_row(row, &mut kernel_row, &mut feature_row);
-                    for (target, &value) in slot.iter_mut().zip(&feature_row) {
-                        *target = value as f32;
-                    }
+                let first = chunk * FEATURE_CHUNK_ROWS;
+                let rows = out.len() / size;
+                let mut kernel_rows = vec![0.0; rows * size];
+                for (offset, kernel_row) in kernel_rows.chunks_exact_mut(size).enumerate() {
+                    kernel_values_against(
+                        &self.kernel,
+                        data.row(first + offset),
+                        &self.landmarks,
+                        &self.landmark_norms,
+                        kernel_row,
+                    );
                 }
+                project(&self.inverse, size, &kernel_rows, out);
                 false
             });
         if stopped {
             return None;
         }
         CompactRows::new(size, values)
-    }
-
-    /// `φ(x) = L⁻¹·k(S, x)` into `out`, by forward substitution.
-    fn feature_row(&self, x: &[f64], kernel_row: &mut [f64], out: &mut [f64]) {
-        let size = self.landmarks();
-        kernel_values_against(
-            &self.kernel,
-            x,
-            &self.landmarks,
-            &self.landmark_norms,
-            kernel_row,
-        );
-        for i in 0..size {
-            let row = &self.factor[i * size..i * size + i];
-            let known: f64 = row.iter().zip(&out[..i]).map(|(l, f)| l * f).sum();
-            out[i] = (kernel_row[i] - known) / self.factor[i * size + i];
-        }
     }
 
     /// `a = L⁻ᵀ·v`, by back substitution: the landmark coefficients of the feature
@@ -307,6 +298,64 @@ pub fn fit_nystroem_svm(
         report: trained.report,
         solution: trained.solution,
     })))
+}
+
+/// `out = inverse · kernel_row` for each of the rows of `kernel_rows` (`size` values
+/// each), in f32, with AVX2 and FMA when the processor has them.
+fn project(inverse: &[f64], size: usize, kernel_rows: &[f64], out: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the processor supports the features the function is compiled for.
+            unsafe { project_avx2(inverse, size, kernel_rows, out) };
+            return;
+        }
+    }
+    project_with(inverse, size, kernel_rows, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn project_avx2(inverse: &[f64], size: usize, kernel_rows: &[f64], out: &mut [f32]) {
+    project_with(inverse, size, kernel_rows, out);
+}
+
+/// Four rows at a time, so that each row of the inverse is read once for four.
+#[inline(always)]
+fn project_with(inverse: &[f64], size: usize, kernel_rows: &[f64], out: &mut [f32]) {
+    const BLOCK: usize = 4;
+    let block_values = BLOCK * size;
+    for (kernels, outputs) in kernel_rows
+        .chunks(block_values)
+        .zip(out.chunks_mut(block_values))
+    {
+        for i in 0..size {
+            let weights = &inverse[i * size..i * size + i + 1];
+            for (kernel, output) in kernels
+                .chunks_exact(size)
+                .zip(outputs.chunks_exact_mut(size))
+            {
+                output[i] = dot(weights, &kernel[..i + 1]) as f32;
+            }
+        }
+    }
+}
+
+/// `L⁻¹` of the `size`×`size` row-major lower-triangular `factor` (non-zero diagonal),
+/// column by column by forward substitution.
+fn lower_inverse(factor: &[f64], size: usize) -> Vec<f64> {
+    let mut inverse = vec![0.0; size * size];
+    for column in 0..size {
+        inverse[column * size + column] = 1.0 / factor[column * size + column];
+        for row in column + 1..size {
+            let known: f64 = (column..row)
+                .map(|k| factor[row * size + k] * inverse[k * size + column])
+                .sum();
+            inverse[row * size + column] = -known / factor[row * size + row];
+        }
+    }
+    inverse
 }
 
 /// `count` distinct rows of `rows` (all of them when there are fewer), in ascending

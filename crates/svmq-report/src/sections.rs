@@ -251,6 +251,24 @@ fn parameters(target: &TargetReport) -> String {
         Cell::Text("support vectors".into()),
         Cell::Number(target.support_vectors.to_string()),
     ]);
+    if let Some(approximation) = &target.approximation {
+        let check = approximation.check.as_ref().map_or(String::new(), |check| {
+            format!(
+                "; on a sample of {} training rows, test {} {} exact against {} approximate",
+                check.training_rows,
+                check.metric.name(),
+                format(check.exact),
+                format(check.approximate)
+            )
+        });
+        rows.push(vec![
+            Cell::Text("kernel approximation".into()),
+            Cell::Text(format!(
+                "Nyström, {} landmarks{check}",
+                approximation.landmarks
+            )),
+        ]);
+    }
     table(&["parameter", "value"], &rows)
 }
 

@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+mod approximation_check;
 pub mod data_check;
 pub mod error;
 pub mod export;

@@ -32,6 +32,10 @@ pub enum Parameter {
     ParallelTrials,
     /// The positive class of binary metrics.
     PositiveLabel,
+    /// Landmarks of the kernel approximation.
+    Landmarks,
+    /// Whether the RBF kernel is approximated.
+    Approximation,
 }
 
 impl Parameter {
@@ -48,6 +52,8 @@ impl Parameter {
             Parameter::IncludeColumns => "include_columns",
             Parameter::ParallelTrials => "parallel_trials",
             Parameter::PositiveLabel => "positive_label",
+            Parameter::Landmarks => "landmarks",
+            Parameter::Approximation => "approximation",
         }
     }
 }

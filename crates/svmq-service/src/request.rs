@@ -6,7 +6,9 @@ use crate::error::ServiceError;
 use crate::parameter::{Parameter, ParameterMessage};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use svmq_core::nystroem::{DEFAULT_LANDMARKS, MAX_LANDMARKS};
 use svmq_data::{ColumnOverrides, ReadLimits, ScalingMethod, Task};
+use svmq_tune::approximation::Approximation;
 use svmq_tune::halving::Fidelity;
 use svmq_tune::metrics::Metric;
 use svmq_tune::sampler::SamplerKind;
@@ -151,6 +153,10 @@ pub struct TrainingRequest {
     pub parallel_trials: usize,
     /// Whether trials start on samples of the folds (successive halving).
     pub fidelity: Fidelity,
+    /// Whether RBF trials and the final RBF fit use the Nyström approximation.
+    pub approximation: Approximation,
+    /// Landmarks of the Nyström approximation; `None`: the default.
+    pub landmarks: Option<usize>,
     /// The runner's caps; not part of the payload a queue stores.
     #[serde(skip)]
     pub limits: Limits,
@@ -178,12 +184,22 @@ impl Default for TrainingRequest {
             probability: true,
             parallel_trials: 2,
             fidelity: Fidelity::Auto,
+            approximation: Approximation::Auto,
+            landmarks: None,
             limits: Limits::default(),
         }
     }
 }
 
 impl TrainingRequest {
+    /// The Nyström landmarks RBF trials and the final RBF fit use on a training split
+    /// of `training_rows` rows; `None`: solved exactly.
+    pub fn landmarks_for(&self, training_rows: usize) -> Option<usize> {
+        let approximated = matches!(self.kernel, KernelChoice::Rbf | KernelChoice::Auto)
+            && self.approximation.applies(training_rows);
+        approximated.then(|| self.landmarks.unwrap_or(DEFAULT_LANDMARKS))
+    }
+
     /// The task as far as it is known before the data is read: given, or implied by
     /// the scoring metric or by several target columns; `None` leaves it to the
     /// target's values.
@@ -332,6 +348,22 @@ impl TrainingRequest {
                     " applies to classification only; a regression has no classes".into(),
                 );
             }
+        }
+        if let Some(landmarks) = self.landmarks {
+            if landmarks == 0 || landmarks > MAX_LANDMARKS {
+                return invalid(
+                    Parameter::Landmarks,
+                    format!(" must be between 1 and {MAX_LANDMARKS}, got {landmarks}"),
+                );
+            }
+        }
+        if self.approximation == Approximation::Nystroem
+            && !matches!(self.kernel, KernelChoice::Rbf | KernelChoice::Auto)
+        {
+            return invalid(
+                Parameter::Approximation,
+                " nystroem approximates the rbf kernel; choose kernel rbf or auto".into(),
+            );
         }
         if self.parallel_trials == 0 || self.parallel_trials > 16 {
             return invalid(

@@ -3,6 +3,7 @@
 //! of the best parameters on the whole training split and its test metrics, feature
 //! importance and linear weights.
 
+use crate::approximation_check::{approximation_check, approximation_report};
 use crate::error::ServiceError;
 use crate::importance::{linear_weights, permutation_importance};
 use crate::report_data::{ClassificationSample, MAX_STORED_TEST_ROWS};
@@ -13,8 +14,8 @@ use crate::training_report::TargetReport;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use svmq_core::{
-    fit, fit_linear_svm, linear_solver_applies, FitControl, FitOutcome, Kernel, LinearSvmOutcome,
-    Matrix, Model, ValidParams,
+    fit, fit_linear_svm, fit_nystroem_svm, linear_solver_applies, nystroem_applies, FitControl,
+    FitOutcome, Kernel, LinearSvmOutcome, Matrix, Model, NystroemOutcome, ValidParams,
 };
 use svmq_data::{
     shuffled_folds, stratified_folds, Dataset, FittedPreprocessor, PreprocessOptions, Preprocessor,
@@ -24,10 +25,16 @@ use svmq_tune::evaluation::{
     engine_params, predict, score, FoldEvaluator, PreparedFold, Task as TuneTask,
     TrainingStatistics, DEFAULT_GRAM_BUDGET,
 };
-use svmq_tune::halving::{rung_fractions, sample_fold};
+use svmq_tune::halving::{rung_count, rung_fractions, sample_fold, Fidelity};
 use svmq_tune::metrics::Metric;
-use svmq_tune::space::{GammaRuleValues, SearchSpace};
+use svmq_tune::space::{GammaRuleValues, KernelName, SearchSpace};
 use svmq_tune::study::{run_study_with_samples, StudySettings, TrialRecord, TrialState};
+
+/// The most training rows per fold trials are scored on when the kernel is
+/// approximated: the final fit takes every row, but a search needs only to rank
+/// parameters, and a Nyström model of a few hundred landmarks ranks them on this many
+/// rows as on all (docs/benchmarks.md).
+pub(crate) const APPROXIMATED_SEARCH_ROWS: usize = 50_000;
 
 /// Everything one target's search and refit need.
 pub(crate) struct TargetContext<'a> {
@@ -57,6 +64,12 @@ impl TargetContext<'_> {
 
     /// Overall progress when this target's work is `fraction` done: 2–90 % for the
     /// searches, the rest for refits.
+    /// Landmarks of the Nyström approximation of this search and its final fit, or
+    /// `None` when the RBF kernel is solved exactly.
+    pub(crate) fn landmarks(&self) -> Option<usize> {
+        self.request.landmarks_for(self.split.train.len())
+    }
+
     pub(crate) fn percent(&self, fraction: f64) -> f64 {
         let (index, count) = self.share;
         2.0 + 88.0 * (index as f64 + fraction) / count as f64
@@ -74,8 +87,9 @@ impl TargetContext<'_> {
             }
             None => shuffled_folds(train.len(), request.cv_folds, request.seed)?,
         };
-        // The linear solver needs no precomputed dot products.
-        let gram_budget = if request.kernel == KernelChoice::Linear {
+        // The linear solver and the approximation need no precomputed dot products.
+        let landmarks = self.landmarks();
+        let gram_budget = if request.kernel == KernelChoice::Linear || landmarks.is_some() {
             0
         } else {
             DEFAULT_GRAM_BUDGET
@@ -100,56 +114,105 @@ impl TargetContext<'_> {
                     valid: fitted.transform(&self.dataset.table, &valid_rows)?,
                     valid_targets: valid_positions.iter().map(|&p| self.values[p]).collect(),
                 };
-                FoldEvaluator::with_gram_budget_until_stopped(
+                let mut evaluator = FoldEvaluator::with_gram_budget_until_stopped(
                     prepared,
                     self.task(),
                     gram_budget,
                     self.control,
                 )
-                .ok_or(ServiceError::Stopped)
+                .ok_or(ServiceError::Stopped)?;
+                evaluator.approximate(landmarks);
+                Ok(evaluator)
             })
             .collect()
     }
 
-    /// Samples of the folds for successive halving, smallest first, as the request's
-    /// fidelity asks for this training split; empty for a search on every row.
-    fn sample_evaluators(
+    /// The rungs of the search, smallest first: samples of the folds for successive
+    /// halving as the request's fidelity asks for this training split (none for a
+    /// search on every row), then the folds trials finish on — `None` for the full
+    /// folds, or samples of [`APPROXIMATED_SEARCH_ROWS`] training rows when the
+    /// kernel is approximated on larger folds (the final fit still takes every row).
+    #[allow(clippy::type_complexity)]
+    fn rungs(
         &self,
         evaluators: &[FoldEvaluator],
-    ) -> Result<Vec<Vec<FoldEvaluator>>, ServiceError> {
+    ) -> Result<(Vec<Vec<FoldEvaluator>>, Option<Vec<FoldEvaluator>>), ServiceError> {
         let request = self.request;
-        let rungs = request
-            .fidelity
-            .rungs(self.split.train.len(), request.cv_folds);
+        let fold_rows = evaluators[0].fold().train.rows();
+        let capped = self.landmarks().is_some()
+            && request.fidelity != Fidelity::Full
+            && request.optimize_hyperparameters
+            && fold_rows > APPROXIMATED_SEARCH_ROWS;
+        let top = if capped {
+            let fraction = APPROXIMATED_SEARCH_ROWS as f64 / fold_rows as f64;
+            Some(self.sampled(evaluators, fraction)?)
+        } else {
+            None
+        };
+        let top_rows = top
+            .as_ref()
+            .map_or(fold_rows, |top| top[0].fold().train.rows());
+        let rungs = if capped {
+            rung_count(top_rows)
+        } else {
+            request
+                .fidelity
+                .rungs(self.split.train.len(), request.cv_folds)
+        };
         if rungs == 0 || !request.optimize_hyperparameters {
-            return Ok(Vec::new());
+            if capped {
+                self.observer.log(&format!(
+                    "trials are scored on samples of {top_rows} training rows per fold; the \
+                     final fit takes all {}",
+                    self.split.train.len()
+                ));
+            }
+            return Ok((Vec::new(), top));
         }
+        let top_fraction = top_rows as f64 / fold_rows as f64;
         let samples = rung_fractions(rungs)
             .into_iter()
-            .map(|fraction| {
-                evaluators
-                    .par_iter()
-                    .enumerate()
-                    .map(|(index, evaluator)| {
-                        let seed = request.seed.wrapping_add(index as u64);
-                        let sample = sample_fold(evaluator.fold(), fraction, self.task(), seed);
-                        FoldEvaluator::new_until_stopped(sample, self.task(), self.control)
-                            .ok_or(ServiceError::Stopped)
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            })
+            .map(|fraction| self.sampled(evaluators, fraction * top_fraction))
             .collect::<Result<Vec<_>, _>>()?;
         let rows: Vec<String> = samples
             .iter()
             .map(|sample| sample[0].fold().train.rows().to_string())
             .collect();
+        let last = if capped {
+            format!(
+                "{top_rows} (the final fit takes all {})",
+                self.split.train.len()
+            )
+        } else {
+            format!("all {fold_rows}")
+        };
         self.observer.log(&format!(
             "successive halving: trials start on samples of {} training rows per fold, \
-             a third going on each time, then all {}",
+             a third going on each time, then {last}",
             rows.join(", then "),
-            evaluators[0].fold().train.rows()
         ));
-        Ok(samples)
+        Ok((samples, top))
+    }
+
+    /// A sample of `fraction` of each fold, approximated as the folds are.
+    fn sampled(
+        &self,
+        evaluators: &[FoldEvaluator],
+        fraction: f64,
+    ) -> Result<Vec<FoldEvaluator>, ServiceError> {
+        evaluators
+            .par_iter()
+            .enumerate()
+            .map(|(index, evaluator)| {
+                let seed = self.request.seed.wrapping_add(index as u64);
+                let sample = sample_fold(evaluator.fold(), fraction, self.task(), seed);
+                let mut evaluator =
+                    FoldEvaluator::new_until_stopped(sample, self.task(), self.control)
+                        .ok_or(ServiceError::Stopped)?;
+                evaluator.approximate(self.landmarks());
+                Ok(evaluator)
+            })
+            .collect()
     }
 
     /// The search (or, without optimization, the cross-validation of the defaults).
@@ -159,7 +222,18 @@ impl TargetContext<'_> {
     ) -> Result<Vec<TrialRecord>, ServiceError> {
         let request = self.request;
         let metric = request.metric();
-        let kernels = request.kernel.kernels();
+        let mut kernels = request.kernel.kernels();
+        if let Some(landmarks) = self.landmarks() {
+            // Only RBF is approximated: the exact polynomial and sigmoid solvers would
+            // take hours on rows this many.
+            kernels.retain(|kernel| matches!(kernel, KernelName::Linear | KernelName::Rbf));
+            self.observer.log(&format!(
+                "kernel approximation: RBF trials and the final fit use the Nyström method \
+                 with up to {landmarks} landmark rows ({} training rows; approximation none \
+                 solves exactly)",
+                self.split.train.len()
+            ));
+        }
         let mut space = match request.task() {
             Task::Classification => SearchSpace::classification(kernels),
             Task::Regression => SearchSpace::regression(kernels),
@@ -228,12 +302,12 @@ impl TargetContext<'_> {
                 history.len()
             ));
         }
-        let samples = self.sample_evaluators(evaluators)?;
+        let (samples, top) = self.rungs(evaluators)?;
         let outcome = run_study_with_samples(
             &space,
             &settings,
             &samples,
-            evaluators,
+            top.as_deref().unwrap_or(evaluators),
             history,
             &mut report,
             self.control,
@@ -277,7 +351,33 @@ impl TargetContext<'_> {
                 .collect(),
             TuneTask::Classification { .. } => train_targets.clone(),
         };
-        let (model, support_vectors) = self.fit_final(train_matrix, &standardized, &params)?;
+        let (model, support_vectors, kept_landmarks) =
+            self.fit_final(train_matrix, &standardized, &params)?;
+        let approximation = match (self.landmarks(), kept_landmarks) {
+            (Some(requested), Some(kept)) => {
+                self.observer.progress(
+                    self.percent(1.0),
+                    "exact against approximate on a sample of the training rows",
+                );
+                let check = approximation_check(
+                    train_matrix,
+                    &standardized,
+                    test_matrix,
+                    &test_targets,
+                    &params,
+                    requested,
+                    task,
+                    &statistics,
+                    request.metric(),
+                    self.control,
+                );
+                if self.control.is_stopped() {
+                    return Err(ServiceError::Stopped);
+                }
+                Some(approximation_report(requested, kept, check))
+            }
+            _ => None,
+        };
         let predictions = predict(&model, test_matrix, task, &statistics, probability);
         let metrics: Vec<Metric> = match task {
             TuneTask::Classification { .. } => Metric::CLASSIFICATION.to_vec(),
@@ -364,21 +464,47 @@ impl TargetContext<'_> {
                 linear_weights,
                 test_predictions,
                 test_sample,
+                approximation,
             },
         ))
     }
 }
 
 impl TargetContext<'_> {
-    /// The final fit and its number of support vectors (training rows with a non-zero
-    /// dual variable): by the linear solver for a linear C-SVC or ε-SVR, whose model
-    /// holds one synthetic vector per class, by the kernel SMO otherwise.
+    /// The final fit, its number of support vectors (training rows with a non-zero
+    /// dual variable) and, for a Nyström fit, the landmarks it kept: by the Nyström
+    /// approximation for RBF on a split that large, by the linear solver for a linear
+    /// C-SVC or ε-SVR, whose model holds one synthetic vector per class, by the kernel
+    /// SMO otherwise.
     fn fit_final(
         &self,
         train_matrix: &Matrix,
         targets: &[f64],
         params: &ValidParams,
-    ) -> Result<(Model, usize), ServiceError> {
+    ) -> Result<(Model, usize, Option<usize>), ServiceError> {
+        if let Some(landmarks) = self.landmarks().filter(|_| nystroem_applies(params)) {
+            let trained =
+                match fit_nystroem_svm(train_matrix, targets, params, landmarks, self.control)? {
+                    NystroemOutcome::Trained(trained) => trained,
+                    NystroemOutcome::Stopped => return Err(ServiceError::Stopped),
+                };
+            self.observer.log(&format!(
+                "final fit by the Nyström approximation: {} landmarks, {} passes of the \
+                 linear solver{}",
+                trained.landmarks,
+                trained.report.passes(),
+                if trained.report.converged() {
+                    ""
+                } else {
+                    "; warning: it reached the pass limit before the tolerance"
+                }
+            ));
+            return Ok((
+                trained.model,
+                trained.support_vector_rows,
+                Some(trained.landmarks),
+            ));
+        }
         if linear_solver_applies(params) {
             let trained = match fit_linear_svm(train_matrix, targets, params, None, self.control)? {
                 LinearSvmOutcome::Trained(trained) => trained,
@@ -395,7 +521,7 @@ impl TargetContext<'_> {
                 }
             ));
             let support_vectors = trained.support_vector_rows();
-            return Ok((trained.model, support_vectors));
+            return Ok((trained.model, support_vectors, None));
         }
         match fit(train_matrix, targets, params, self.control)? {
             FitOutcome::Trained(trained) => {
@@ -404,7 +530,7 @@ impl TargetContext<'_> {
                         .log("warning: the final fit reached the iteration limit");
                 }
                 let support_vectors = trained.model.support_vectors.rows();
-                Ok((trained.model, support_vectors))
+                Ok((trained.model, support_vectors, None))
             }
             FitOutcome::Stopped => Err(ServiceError::Stopped),
         }

@@ -112,6 +112,39 @@ pub struct TargetReport {
     /// Classification: test-split truth, predictions and scores, bounded likewise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_sample: Option<ClassificationSample>,
+    /// The kernel approximation of the final model, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approximation: Option<ApproximationReport>,
+}
+
+/// A final model trained through a kernel approximation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApproximationReport {
+    /// `nystroem`.
+    pub method: String,
+    /// Landmarks the model kept (its support vectors per class).
+    pub landmarks: usize,
+    /// Landmarks asked for: more than kept when some were nearly spanned by others.
+    pub requested_landmarks: usize,
+    /// Exact against approximate on a sample, when it could be measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<ApproximationCheck>,
+}
+
+/// The exact and the approximate fit of the same parameters on one sample of the
+/// training rows, scored on the test split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApproximationCheck {
+    /// Training rows of the sample.
+    pub training_rows: usize,
+    /// The metric of both scores.
+    pub metric: Metric,
+    /// The exact RBF SVM's test score.
+    #[serde(deserialize_with = "number_or_nan")]
+    pub exact: f64,
+    /// The approximation's test score.
+    #[serde(deserialize_with = "number_or_nan")]
+    pub approximate: f64,
 }
 
 /// What a training did and found: saved as a model's `metadata.json`.

@@ -8,15 +8,18 @@
 //! so every score is in the target's original units.
 //!
 //! A linear-kernel trial (C-SVC or ε-SVR) is trained by the linear solver, whose cost
-//! grows with the rows rather than their square; every other kernel by the kernel SMO.
+//! grows with the rows rather than their square; so is an RBF trial on an evaluator
+//! that approximates (Nyström features, [`FoldEvaluator::approximate`]); every other
+//! kernel by the kernel SMO.
 
 use crate::metrics::{classification_score, regression_score, Metric};
 use crate::space::{Gamma, GammaRuleValues, TrialParams};
 use rayon::prelude::*;
 use svmq_core::matrix::dot;
 use svmq_core::{
-    fit, fit_linear_svm, fit_with_gram, linear_solver_applies, EngineError, FitControl, FitOutcome,
-    Gram, LinearSvmOutcome, Matrix, Model, Prediction, SvmParams, SvmType, ValidParams,
+    fit, fit_linear_svm, fit_nystroem_svm, fit_with_gram, linear_solver_applies, nystroem_applies,
+    EngineError, FitControl, FitOutcome, Gram, LinearSvmOutcome, Matrix, Model, NystroemOutcome,
+    Prediction, SvmParams, SvmType, ValidParams,
 };
 
 /// Folds whose dot products fit in this many bytes get them precomputed once for all
@@ -260,6 +263,9 @@ pub struct FoldEvaluator {
     /// With `gram`: the dot products of every validation row with every training row,
     /// so that validating a trial needs no dot product either.
     cross: Option<CrossDots>,
+    /// Landmarks of the Nyström approximation RBF trials are trained with; `None`:
+    /// exactly.
+    landmarks: Option<usize>,
 }
 
 /// Dot products between the validation and the training rows of a fold.
@@ -380,7 +386,14 @@ impl FoldEvaluator {
             standardized_targets,
             gram,
             cross,
+            landmarks: None,
         })
+    }
+
+    /// Trains RBF trials by the Nyström approximation with up to `landmarks`
+    /// landmarks (`None`: exactly).
+    pub fn approximate(&mut self, landmarks: Option<usize>) {
+        self.landmarks = landmarks;
     }
 
     /// The fold it scores on.
@@ -417,6 +430,17 @@ impl FoldEvaluator {
         .validate()?;
         if linear_solver_applies(&params) {
             return self.score_linear(&params, metric, probability, control);
+        }
+        if let Some(landmarks) = self.landmarks.filter(|_| nystroem_applies(&params)) {
+            let (train, targets) = (&self.fold.train, &self.standardized_targets);
+            return Ok(
+                match fit_nystroem_svm(train, targets, &params, landmarks, control)? {
+                    NystroemOutcome::Trained(trained) => {
+                        Some(self.validation_score(&trained.model, metric, probability))
+                    }
+                    NystroemOutcome::Stopped => None,
+                },
+            );
         }
         let (train, targets) = (&self.fold.train, &self.standardized_targets);
         let outcome = match &self.gram {

@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod approximation;
 pub mod evaluation;
 pub mod halving;
 pub mod metrics;

@@ -62,7 +62,14 @@ enum Command {
         svmq train examples/digits.csv --target digit --kernel auto --trials 100\n  \
         svmq train examples/diabetes.csv --target progression --task regression --metric rmse"
     )]
-    Train(training_args::TrainingArgs),
+    Train {
+        #[command(flatten)]
+        arguments: training_args::TrainingArgs,
+        /// Print the training's log to stderr as it goes, each line with the seconds
+        /// since the start: the data read, the search's trials, the final fit.
+        #[arg(long)]
+        verbose: bool,
+    },
     /// Check a data file before training: columns, class balance or target summary,
     /// warnings and blocking problems.
     #[command(
@@ -327,7 +334,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::SvmPredict { arguments } => libsvm_tools::predict::run(arguments),
         Command::Completions { shell } => print_completions(shell),
         Command::Man => print_manual(),
-        Command::Train(arguments) => train::run(&service()?, arguments, user, json),
+        Command::Train { arguments, verbose } => {
+            train::run(&service()?, arguments, user, json, *verbose)
+        }
         Command::Validate(arguments) => validate::run(&config()?, arguments, json),
         Command::Predict(arguments) => predict::run(&service()?, arguments, json),
         Command::Export(arguments) => match &arguments.libsvm_model {

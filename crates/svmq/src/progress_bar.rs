@@ -39,6 +39,16 @@ impl ProgressBar {
         self.bar.set_message(message.replace(['\n', '\r'], " "));
     }
 
+    /// Prints `line` on stderr above the bar (the bar, when drawn, is redrawn below).
+    pub fn println(&self, line: &str) {
+        let line = line.replace(['\n', '\r'], " ");
+        if self.enabled {
+            self.bar.println(line);
+        } else {
+            eprintln!("{line}");
+        }
+    }
+
     /// Ends the bar's line, so what follows starts on a fresh one.
     pub fn finish(&self) {
         if !self.bar.is_finished() {

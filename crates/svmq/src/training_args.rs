@@ -8,6 +8,7 @@ use std::ffi::OsStr;
 use std::path::PathBuf;
 use svmq_data::{ScalingMethod, Task};
 use svmq_service::{request, KernelChoice, Limits, Parameter, ServiceError, TrainingRequest};
+use svmq_tune::approximation::Approximation;
 use svmq_tune::halving::Fidelity;
 use svmq_tune::metrics::Metric;
 use svmq_tune::sampler::SamplerKind;
@@ -71,6 +72,13 @@ pub struct TrainingArgs {
     /// row) or halving (trials start on samples of the folds; the best go on).
     #[arg(long, default_value = "auto", value_parser = PossibleValuesParser::new(Fidelity::NAMES))]
     pub fidelity: String,
+    /// auto (Nyström for RBF from 40,000 training rows), none (the exact solver) or
+    /// nystroem (the RBF kernel approximated through landmark rows).
+    #[arg(long, default_value = "auto", value_parser = PossibleValuesParser::new(Approximation::NAMES))]
+    pub approximation: String,
+    /// Landmark rows of the Nyström approximation (default 300).
+    #[arg(long)]
+    pub landmarks: Option<usize>,
 }
 
 /// `--test-size`: a fraction in the range a training accepts (refused here, before
@@ -165,6 +173,9 @@ impl TrainingArgs {
             sampler: SamplerKind::from_name(&self.sampler).expect("clap checked the sampler"),
             probability: !self.no_probability,
             fidelity: Fidelity::from_name(&self.fidelity).expect("clap checked the fidelity"),
+            approximation: Approximation::from_name(&self.approximation)
+                .expect("clap checked the approximation"),
+            landmarks: self.landmarks,
             limits,
             ..TrainingRequest::default()
         };
@@ -189,6 +200,8 @@ pub fn flag(parameter: Parameter) -> String {
         // No flag sets it: the command line evaluates its default number at once.
         Parameter::ParallelTrials => "the parallel trials",
         Parameter::PositiveLabel => "--pos-label",
+        Parameter::Landmarks => "--landmarks",
+        Parameter::Approximation => "--approximation",
     }
     .to_string()
 }

@@ -62,6 +62,27 @@ impl DualSolution {
         &self.variables
     }
 
+    /// The solution's variables of the rows `rows` only (each below the number of
+    /// rows): the start of a fit on those rows, which a fit on a subset of the rows
+    /// (a probability model's internal cross-validation) is close to.
+    pub(crate) fn restricted(&self, rows: &[usize]) -> DualSolution {
+        DualSolution {
+            labels: self.labels.clone(),
+            c: self.c,
+            variables: self
+                .variables
+                .iter()
+                .map(|values| rows.iter().map(|&row| values[row]).collect())
+                .collect(),
+            violation_scale: self.violation_scale,
+        }
+    }
+
+    /// The labels of the classes it was fitted on (empty for regression).
+    pub(crate) fn labels(&self) -> &[f64] {
+        &self.labels
+    }
+
     /// The start of a fit with cost C′ instead of C. A variable at its bound C stays at
     /// the new bound, and every other is scaled by C′/C: at the optimum a bounded α is
     /// C and, for the L2 loss, αᵢ = 2Cᵢξᵢ, so scaling keeps what the two solutions

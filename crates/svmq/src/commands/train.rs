@@ -8,21 +8,32 @@ use crate::Failure;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 use svmq_data::{ColumnRole, DataError};
 use svmq_service::model_store::{headline, summary};
 use svmq_service::training::TrainingReport;
+use svmq_service::training_report::ApproximationReport;
 use svmq_service::{Service, ServiceError, TrainingObserver};
 use svmq_tune::study::TrialState;
 
-/// Training progress drawn as a bar on a terminal's stderr.
-struct TerminalProgress(ProgressBar);
+/// Training progress drawn as a bar on a terminal's stderr, and with `--verbose` the
+/// log, one line each with the seconds since the start.
+struct TerminalProgress {
+    bar: ProgressBar,
+    verbose: Option<Instant>,
+}
 
 impl TrainingObserver for TerminalProgress {
     fn progress(&self, percent: f64, message: &str) {
-        self.0.show(percent, message);
+        self.bar.show(percent, message);
     }
 
-    fn log(&self, _: &str) {}
+    fn log(&self, line: &str) {
+        if let Some(started) = self.verbose {
+            let line = format!("[{:7.1} s] {line}", started.elapsed().as_secs_f64());
+            self.bar.println(&line);
+        }
+    }
 }
 
 /// A stop flag raised by Ctrl-C, so an interrupted training returns cleanly.
@@ -38,14 +49,18 @@ pub fn run(
     arguments: &TrainingArgs,
     user: &str,
     json_output: bool,
+    verbose: bool,
 ) -> Result<(), Failure> {
     let request = arguments
         .request(service.settings().limits.clone())
         .map_err(|error| Failure::Usage(error.to_string()))?;
     let stop = interrupt_flag();
-    let progress = TerminalProgress(ProgressBar::on_stderr(json_output));
+    let progress = TerminalProgress {
+        bar: ProgressBar::on_stderr(json_output),
+        verbose: verbose.then(Instant::now),
+    };
     let trained = service.train_and_register(&request, user, &progress, &stop);
-    progress.0.finish();
+    progress.bar.finish();
     let (record, outcome) = match trained {
         Ok(trained) => trained,
         Err(ServiceError::Stopped) => {
@@ -168,6 +183,9 @@ pub fn describe(model_id: &str, report: &TrainingReport) -> Vec<String> {
             target.cv_fold_scores.len(),
             target.trials.len()
         ));
+        if let Some(approximation) = &target.approximation {
+            lines.push(format!("  {}", approximation_line(approximation)));
+        }
         let metrics: Vec<String> = target
             .test_metrics
             .iter()
@@ -191,4 +209,22 @@ pub fn describe(model_id: &str, report: &TrainingReport) -> Vec<String> {
     }
     lines.push(format!("predict with: svmq predict {model_id} DATA_FILE"));
     lines
+}
+
+/// What the kernel approximation was and how close it came, in one line.
+pub(crate) fn approximation_line(approximation: &ApproximationReport) -> String {
+    let mut line = format!(
+        "kernel approximation: Nyström with {} landmarks (--approximation none solves exactly)",
+        approximation.landmarks
+    );
+    if let Some(check) = &approximation.check {
+        line.push_str(&format!(
+            "; on a sample of {} training rows, test {} {:.4} exact against {:.4} approximate",
+            check.training_rows,
+            check.metric.name(),
+            check.exact,
+            check.approximate
+        ));
+    }
+    line
 }
