@@ -34,7 +34,7 @@ pub mod train;
 pub use control::{FitControl, FitProgress};
 pub use cross_validation::cross_validate;
 pub use error::EngineError;
-pub use feature_rows::{CompactRows, FeatureRows, RowSubset};
+pub use feature_rows::{FeatureRows, QuantizedRows, RowSubset};
 pub use kernel::Gram;
 pub use linear_svm::{fit_linear_svm, linear_solver_applies, LinearSvm, LinearSvmOutcome};
 pub use matrix::Matrix;

@@ -167,6 +167,7 @@ parameter!(
     "a whole number from 1 to 100"
 );
 parameter!(limit, integer, i64, "a whole number from 1 to 1000");
+parameter!(landmarks, integer, i64, "a whole number from 0 to 2000");
 parameter!(tail, integer, i64, "a whole number from 1 to 10000");
 parameter!(seed, unsigned, u64, "a whole number of at least 0");
 parameter!(

@@ -139,7 +139,7 @@ pub struct PredictionView {
     pub values: Option<Vec<f64>>,
     /// Per class, when asked for and trained.
     pub probabilities: Option<BTreeMap<String, f64>>,
-    /// One per class pair (one for two classes and for regression).
+    /// One per class pair (one for two classes and regression).
     pub decision_values: Vec<f64>,
 }
 

@@ -36,8 +36,9 @@ pub struct ModelView {
     pub created_at: i64,
     /// Task, metric, data file, classes, features, column roles, warnings, and per
     /// target the best parameters with CV and test metrics; none when the stored
-    /// summary cannot be read. (Its schema says only "object": the tool list stays
-    /// small, and the fields are described here and in the README.)
+    /// summary cannot be read.
+    // Its schema says only "object": the tool list stays small, and the fields are
+    // described here and in the README.
     #[cfg_attr(
         feature = "schema",
         schemars(with = "Option<serde_json::Map<String, Value>>")

@@ -6,7 +6,7 @@ use crate::error::ServiceError;
 use crate::parameter::{Parameter, ParameterMessage};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use svmq_core::nystroem::{DEFAULT_LANDMARKS, MAX_LANDMARKS};
+pub use svmq_core::nystroem::{DEFAULT_LANDMARKS, MAX_LANDMARKS};
 use svmq_data::{ColumnOverrides, ReadLimits, ScalingMethod, Task};
 use svmq_tune::approximation::Approximation;
 use svmq_tune::halving::Fidelity;

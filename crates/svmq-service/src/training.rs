@@ -127,6 +127,8 @@ pub fn train_resumable(
         let evaluators = context.fold_evaluators()?;
         check_stop()?;
         let trials = context.search(&evaluators)?;
+        // The folds' copies of the rows are done with: the refit needs the memory.
+        drop(evaluators);
         let best = svmq_tune::study::best_index(&trials, request.metric()).ok_or_else(|| {
             ServiceError::InvalidRequest(
                 "no trial completed: every parameter set failed; see the task log".into(),

@@ -21,6 +21,7 @@
 use super::augmented_rows::{AugmentedRows, Weights};
 use crate::control::{FitControl, Stopped};
 use crate::matrix::dot;
+use rayon::prelude::*;
 
 /// The most Newton iterations; each costs a few passes over the rows.
 const MAX_ITERATIONS: usize = 1000;
@@ -79,13 +80,9 @@ impl SquaredLoss<'_> {
 
     /// `‖∇f(0)‖·factor`, the stopping threshold, where f's gradient at 0 is `Σᵢ ℓᵢ'(0)·x̃ᵢ`.
     fn threshold(&self, rows: &AugmentedRows) -> f64 {
-        let mut gradient = Weights::zero(rows.columns());
-        for row in 0..rows.rows() {
-            let (_, slope, _) = self.at(row, 0.0);
-            if slope != 0.0 {
-                rows.add_scaled(&mut gradient, row, slope);
-            }
-        }
+        let gradient = weighted_sum(rows, &Weights::zero(rows.columns()), |row| {
+            self.at(row, 0.0).1
+        });
         let factor = match self {
             SquaredLoss::Hinge { signs, .. } => {
                 let positives = signs.iter().filter(|&&sign| sign > 0.0).count();
@@ -131,32 +128,24 @@ pub(crate) fn solve(
     control: &FitControl,
 ) -> Result<PrimalSolution, Stopped> {
     let threshold = loss.threshold(rows);
-    let mut decisions: Vec<f64> = (0..rows.rows())
-        .map(|row| rows.decision(&weights, row))
-        .collect();
+    let mut decisions = decisions_of(rows, &weights);
     let mut curvatures = vec![0.0; rows.rows()];
     let mut iterations = 0;
     let mut converged = false;
     while iterations < MAX_ITERATIONS {
         control.check()?;
         // ∇f = w̃ + Σ ℓᵢ'·x̃ᵢ; the rows with ℓᵢ'' > 0 make up the Hessian.
-        let mut gradient = weights.clone();
-        for (row, &decision) in decisions.iter().enumerate() {
-            let (_, slope, curvature) = loss.at(row, decision);
-            curvatures[row] = curvature;
-            if slope != 0.0 {
-                rows.add_scaled(&mut gradient, row, slope);
-            }
+        for (row, (&decision, curvature)) in decisions.iter().zip(&mut curvatures).enumerate() {
+            *curvature = loss.at(row, decision).2;
         }
+        let gradient = weighted_sum(rows, &weights, |row| loss.at(row, decisions[row]).1);
         if norm(&gradient) <= threshold {
             converged = true;
             break;
         }
         iterations += 1;
         let direction = conjugate_gradient(rows, &curvatures, &gradient, control)?;
-        let steps: Vec<f64> = (0..rows.rows())
-            .map(|row| rows.decision(&direction, row))
-            .collect();
+        let steps = decisions_of(rows, &direction);
         let length = line_minimum(loss, &weights, &direction, &decisions, &steps);
         add_scaled(&mut weights, &direction, length);
         for (decision, step) in decisions.iter_mut().zip(&steps) {
@@ -185,14 +174,52 @@ pub(crate) fn solve(
 
 /// `H v = v + Σᵢ ℓᵢ''·(x̃ᵢ·v)·x̃ᵢ`.
 fn hessian_times(rows: &AugmentedRows, curvatures: &[f64], vector: &Weights) -> Weights {
-    let mut product = vector.clone();
-    for (row, &curvature) in curvatures.iter().enumerate() {
-        if curvature != 0.0 {
-            let projection = rows.decision(vector, row);
-            rows.add_scaled(&mut product, row, curvature * projection);
-        }
+    weighted_sum(rows, vector, |row| match curvatures[row] {
+        0.0 => 0.0,
+        curvature => curvature * rows.decision(vector, row),
+    })
+}
+
+/// Rows per parallel task of a pass.
+const CHUNK_ROWS: usize = 4096;
+
+/// `w̃·x̃ᵢ` for every row, in parallel.
+fn decisions_of(rows: &AugmentedRows, weights: &Weights) -> Vec<f64> {
+    (0..rows.rows())
+        .into_par_iter()
+        .with_min_len(CHUNK_ROWS)
+        .map(|row| rows.decision(weights, row))
+        .collect()
+}
+
+/// `start + Σᵢ coefficient(i)·x̃ᵢ` over the rows with a non-zero coefficient: summed by
+/// chunks of rows in parallel, the chunks' sums then added in row order, so that the
+/// result is the same whatever the threads.
+fn weighted_sum(
+    rows: &AugmentedRows,
+    start: &Weights,
+    coefficient: impl Fn(usize) -> f64 + Sync,
+) -> Weights {
+    let chunks = rows.rows().div_ceil(CHUNK_ROWS);
+    let partial: Vec<Option<Weights>> = (0..chunks)
+        .into_par_iter()
+        .map(|chunk| {
+            let mut sum: Option<Weights> = None;
+            for row in chunk * CHUNK_ROWS..((chunk + 1) * CHUNK_ROWS).min(rows.rows()) {
+                let scale = coefficient(row);
+                if scale != 0.0 {
+                    let sum = sum.get_or_insert_with(|| Weights::zero(rows.columns()));
+                    rows.add_scaled(sum, row, scale);
+                }
+            }
+            sum
+        })
+        .collect();
+    let mut total = start.clone();
+    for sum in partial.iter().flatten() {
+        add_scaled(&mut total, sum, 1.0);
     }
-    product
+    total
 }
 
 /// Approximately solves `H d = −g` from d = 0 (so d is a descent direction whatever

@@ -117,8 +117,8 @@ fn prediction_summary(model: &SavedModel, rows: &[PredictedRow]) -> Value {
 
 #[tool_router(router = model_tools, vis = "pub(crate)")]
 impl SvmqServer {
-    /// Predicts from rows given in the call: classes as in the training data, or
-    /// values in the target's units, with probabilities or decision values.
+    /// Predicts rows given in the call: classes, or values in the target's units,
+    /// with probabilities or decision values.
     #[tool(annotations(read_only_hint = true, open_world_hint = false))]
     async fn predict_from_values(
         &self,

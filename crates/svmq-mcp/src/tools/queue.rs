@@ -152,7 +152,7 @@ impl SvmqServer {
     }
 
     /// Cancels a queued task, or stops a running one within a second (no model is
-    /// kept). A finished task cannot be cancelled.
+    /// kept); not a finished one.
     #[tool(annotations(
         destructive_hint = true,
         idempotent_hint = true,

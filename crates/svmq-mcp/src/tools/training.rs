@@ -15,9 +15,12 @@ use rmcp::{tool, tool_router, Json, RoleServer};
 use std::time::Duration;
 use svmq_data::{DataError, Task};
 use svmq_service::data_check::check_training_data;
-use svmq_service::request::{MAX_FOLDS, MAX_TARGET_DIMENSION, MAX_TRIALS};
-use svmq_service::{Access, ServiceError, SubmitOptions, Submitted, TrainingRequest};
+use svmq_service::request::{
+    DEFAULT_LANDMARKS, MAX_FOLDS, MAX_LANDMARKS, MAX_TARGET_DIMENSION, MAX_TRIALS,
+};
+use svmq_service::{Access, KernelChoice, ServiceError, SubmitOptions, Submitted, TrainingRequest};
 use svmq_service::{TaskId, TaskState};
+use svmq_tune::approximation::Approximation;
 use svmq_tune::metrics::Metric;
 
 /// An optional count in `min..=max`, refused with its meaning and range.
@@ -96,12 +99,38 @@ pub(crate) fn checked_training_request(
             ))
         })?),
     };
+    // One parameter for both: a landmark count asks for Nyström, 0 for the exact
+    // solver, none leaves it to the training split's size.
+    let (approximation, landmarks) = match params.landmarks {
+        None => (defaults.approximation, None),
+        Some(0) => (Approximation::None, None),
+        Some(_) => (
+            Approximation::Nystroem,
+            Some(bounded(
+                "landmarks",
+                params.landmarks,
+                DEFAULT_LANDMARKS,
+                0,
+                MAX_LANDMARKS,
+                "rows the Nystroem approximation is built on; 0 for the exact solver",
+            )?),
+        ),
+    };
+    let kernel = params.kernel.unwrap_or(defaults.kernel);
+    if approximation == Approximation::Nystroem
+        && !matches!(kernel, KernelChoice::Rbf | KernelChoice::Auto)
+    {
+        return Err(ToolError::invalid(
+            "landmarks approximate the rbf kernel; choose kernel rbf or auto, or leave \
+             landmarks out",
+        ));
+    }
     let request = TrainingRequest {
         data_source,
         task,
         target_column: params.target_column.clone(),
         target_dimension,
-        kernel: params.kernel.unwrap_or(defaults.kernel),
+        kernel,
         optimize_hyperparameters: params
             .optimize_hyperparameters
             .unwrap_or(defaults.optimize_hyperparameters),
@@ -115,6 +144,8 @@ pub(crate) fn checked_training_request(
         exclude_columns: params.exclude_columns.clone().unwrap_or_default(),
         include_columns: params.include_columns.clone().unwrap_or_default(),
         positive_label: params.positive_label.clone(),
+        approximation,
+        landmarks,
         limits: limits.clone(),
         ..defaults
     };
@@ -275,8 +306,7 @@ impl SvmqServer {
         .await
     }
 
-    /// Trains an SVM classifier on a data file (labels text or numbers): stratified
-    /// test split, hyperparameter search by cross-validation, refit, test
+    /// Trains an SVM classifier on a data file: stratified test split, hyperparameter search by cross-validation, refit, test
     /// metrics. Returns a task_id at once (poll get_task_status) or, waiting, the
     /// model_id.
     #[tool(annotations(destructive_hint = false, open_world_hint = false))]

@@ -74,6 +74,28 @@ async fn out_of_range_and_malformed_parameters_say_the_allowed_values() {
             "{n_trials}: {message}"
         );
     }
+    for landmarks in [-1, 2001] {
+        let message = harness
+            .error(
+                "train_svm_classifier",
+                json!({ "data_source": "classes.csv", "landmarks": landmarks }),
+            )
+            .await;
+        assert!(
+            message.contains("landmarks must be between 0 and 2000"),
+            "{landmarks}: {message}"
+        );
+    }
+    let message = harness
+        .error(
+            "train_svm_regressor",
+            json!({ "data_source": "classes.csv", "landmarks": 40, "kernel": "poly" }),
+        )
+        .await;
+    assert!(
+        message.contains("landmarks approximate the rbf kernel"),
+        "{message}"
+    );
     let message = harness
         .error(
             "train_svm_classifier",
