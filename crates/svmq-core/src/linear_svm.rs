@@ -202,28 +202,11 @@ pub fn engine_model(linear: &LinearModel, probability: Option<ProbabilityModel>)
         };
     }
     let classes = functions.len();
-    // Row r of class c's vector holds its coefficient for the pair with class m = r
-    // (r < c) or r + 1 (r ≥ c): +1 when c is the pair's first class, −1 otherwise.
     let coefficients: Vec<Vec<f64>> = (0..classes - 1)
-        .map(|row| {
-            (0..classes)
-                .map(|class| {
-                    let other = if row < class { row } else { row + 1 };
-                    if class < other {
-                        1.0
-                    } else {
-                        -1.0
-                    }
-                })
-                .collect()
-        })
+        .map(|row| (0..classes).map(|class| pair_sign(row, class)).collect())
         .collect();
-    let mut rho = Vec::with_capacity(classes * (classes - 1) / 2);
-    for first in 0..classes {
-        for second in first + 1..classes {
-            rho.push(functions[second].1 - functions[first].1);
-        }
-    }
+    let offsets: Vec<f64> = functions.iter().map(|(_, offset)| *offset).collect();
+    let rho = pair_offsets(&offsets);
     Model {
         svm_type: SvmType::CSvc,
         kernel: Kernel::Linear,
@@ -235,6 +218,32 @@ pub fn engine_model(linear: &LinearModel, probability: Option<ProbabilityModel>)
         probability,
         support_vector_indices: Vec::new(),
     }
+}
+
+/// The sign of class `class`'s coefficients in row `row` of LIBSVM's layout, where
+/// row r of class c holds its coefficient for the pair with class r (r < c) or r + 1
+/// (r ≥ c): +1 when c is the pair's first class, −1 otherwise. With class functions
+/// `(v_c, c_c)` it makes the pair (i, j) decide by `v_i − v_j`.
+pub(crate) fn pair_sign(row: usize, class: usize) -> f64 {
+    let other = if row < class { row } else { row + 1 };
+    if class < other {
+        1.0
+    } else {
+        -1.0
+    }
+}
+
+/// ρ of every pair (i, j), i < j, in LIBSVM's order, from the class functions'
+/// offsets: `c_j − c_i`, so that the pair decides by `(v_i − v_j)·x + c_i − c_j`.
+pub(crate) fn pair_offsets(offsets: &[f64]) -> Vec<f64> {
+    let classes = offsets.len();
+    let mut rho = Vec::with_capacity(classes * classes.saturating_sub(1) / 2);
+    for first in 0..classes {
+        for second in first + 1..classes {
+            rho.push(offsets[second] - offsets[first]);
+        }
+    }
+    rho
 }
 
 #[cfg(test)]

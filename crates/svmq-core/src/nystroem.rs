@@ -31,7 +31,9 @@ use crate::error::EngineError;
 use crate::feature_rows::QuantizedRows;
 use crate::kernel::kernel_values_against;
 use crate::linear::{DualSolution, LinearFitReport, LinearLoss, LinearModel, LinearParams};
-use crate::linear_svm::{fit_with_probability, linear_params, support_vector_rows};
+use crate::linear_svm::{
+    fit_with_probability, linear_params, pair_offsets, pair_sign, support_vector_rows,
+};
 use crate::matrix::{dot, Matrix};
 use crate::model::{Model, ProbabilityModel};
 use crate::params::{Kernel, SvmParams, SvmType, ValidParams};
@@ -209,25 +211,18 @@ impl NystroemMap {
         }
         let classes = functions.len();
         let every_class: Vec<usize> = (0..classes * size).map(|row| row % size).collect();
-        // Row r of class c's coefficients is its pair with class r (r < c) or r + 1
-        // (r ≥ c), positive when c is the pair's first class.
         let coefficients: Vec<Vec<f64>> = (0..classes - 1)
             .map(|row| {
                 (0..classes)
                     .flat_map(|class| {
-                        let other = if row < class { row } else { row + 1 };
-                        let sign = if class < other { 1.0 } else { -1.0 };
+                        let sign = pair_sign(row, class);
                         functions[class].0.iter().map(move |a| sign * a)
                     })
                     .collect()
             })
             .collect();
-        let mut rho = Vec::with_capacity(classes * (classes - 1) / 2);
-        for first in 0..classes {
-            for second in first + 1..classes {
-                rho.push(functions[second].1 - functions[first].1);
-            }
-        }
+        let offsets: Vec<f64> = functions.iter().map(|(_, offset)| *offset).collect();
+        let rho = pair_offsets(&offsets);
         Model {
             svm_type: SvmType::CSvc,
             kernel: self.kernel,
