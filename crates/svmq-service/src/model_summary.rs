@@ -16,7 +16,7 @@ use svmq_data::{PositiveClass, Task, TaskChoice};
 use svmq_tune::metrics::Metric;
 use svmq_tune::space::{KernelName, TrialParams};
 
-use crate::training_report::TrainingReport;
+use crate::training_report::{ApproximationReport, TrainingReport};
 
 /// A model at a glance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,6 +85,9 @@ pub struct TargetSummary {
     pub test_metrics: BTreeMap<String, f64>,
     /// Support vectors of the final model.
     pub support_vectors: usize,
+    /// The kernel approximation of the final model, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approximation: Option<ApproximationReport>,
 }
 
 impl ModelSummary {
@@ -125,6 +128,7 @@ impl ModelSummary {
                     cv_std: Some(target.cv_std).filter(|value| value.is_finite()),
                     test_metrics: target.test_metrics.clone(),
                     support_vectors: target.support_vectors,
+                    approximation: target.approximation.clone(),
                 })
                 .collect(),
             training_seconds: report.seconds,

@@ -133,6 +133,21 @@ fn a_nystroem_model_scores_as_the_exact_one_and_says_how_close_it_came() {
         "Nyström {approximate_accuracy} against exact {exact_accuracy}"
     );
 
+    // So does the model's summary.
+    let shown = svmq(&[
+        "--home",
+        home,
+        "models",
+        "show",
+        approximate["model_id"].as_str().unwrap(),
+    ])
+    .success();
+    assert!(
+        shown.stdout().contains("kernel approximation: Nyström with"),
+        "{}",
+        shown.stdout()
+    );
+
     // The text output says which approximation was used and how close it came.
     let run = svmq(&[
         "--home",

@@ -1,6 +1,7 @@
 //! `svmq models`: the model registry — list, show one, delete one.
 
 use super::queue::format_timestamp;
+use super::train::approximation_line;
 use super::{print_json, print_lines};
 use crate::table::Table;
 use crate::Failure;
@@ -139,6 +140,9 @@ fn describe(model: &ModelView, directory: &Path) -> Vec<String> {
             score(target.cv_std),
             target.support_vectors
         ));
+        if let Some(approximation) = &target.approximation {
+            lines.push(format!("    {}", approximation_line(approximation)));
+        }
         let tests: Vec<String> = target
             .test_metrics
             .iter()
