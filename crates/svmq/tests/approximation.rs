@@ -143,7 +143,9 @@ fn a_nystroem_model_scores_as_the_exact_one_and_says_how_close_it_came() {
     ])
     .success();
     assert!(
-        shown.stdout().contains("kernel approximation: Nyström with"),
+        shown
+            .stdout()
+            .contains("kernel approximation: Nyström with"),
         "{}",
         shown.stdout()
     );
