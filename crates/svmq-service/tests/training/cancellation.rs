@@ -8,6 +8,7 @@ use svmq_data::Task;
 use svmq_service::request::MAX_TRIALS;
 use svmq_service::training::Silent;
 use svmq_service::{train, KernelChoice, ServiceError, TrainingRequest};
+use svmq_tune::approximation::Approximation;
 
 fn long_search(path: &std::path::Path) -> TrainingRequest {
     TrainingRequest {
@@ -103,4 +104,45 @@ fn a_stop_raised_in_any_phase_ends_the_training() {
             result.map(|_| "a trained model")
         );
     }
+}
+
+/// The same on the Nyström path, whose phases include the check of exact against
+/// approximate.
+#[test]
+fn a_stop_raised_in_any_phase_ends_an_approximated_training() {
+    let fixture = Fixture::new("cancel-phases-nystroem");
+    let path = fixture.write("noisy.csv", &noisy_classes_csv(200, 7));
+    let request = TrainingRequest {
+        n_trials: 3,
+        cv_folds: 3,
+        approximation: Approximation::Nystroem,
+        landmarks: Some(40),
+        ..request(&path, Task::Classification)
+    };
+    for phase in [
+        "trial 1/",
+        "refitting",
+        "exact against approximate",
+        "feature importance",
+    ] {
+        let stop = AtomicBool::new(false);
+        let observer = StopAt { phase, stop: &stop };
+        let result = train(&request, &observer, &stop);
+        assert!(
+            stop.load(Ordering::Acquire),
+            "the phase {phase:?} was reached"
+        );
+        assert!(
+            matches!(result, Err(ServiceError::Stopped)),
+            "stopped in {phase:?}: {:?}",
+            result.map(|_| "a trained model")
+        );
+    }
+    // Unstopped, it trains, and its report says so.
+    let trained = train(&request, &Silent, &AtomicBool::new(false)).expect("trained");
+    let approximation = trained.report.targets[0]
+        .approximation
+        .as_ref()
+        .expect("an approximated model");
+    assert!(approximation.landmarks <= 40 && approximation.landmarks > 0);
 }
