@@ -100,6 +100,8 @@ def main():
     parser.add_argument("--holdout", type=int, default=50_000)
     parser.add_argument("--exact-trials", type=int, default=50,
                         help="trials of the exact search on the middle set")
+    parser.add_argument("--landmarks", type=int,
+                        help="landmarks of the Nyström runs (default: svmq's)")
     parser.add_argument("--no-sklearn", action="store_true")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out"))
     args = parser.parse_args()
@@ -113,12 +115,13 @@ def main():
     write_csv(holdout_csv, x_holdout, y_holdout)
     home = os.path.join(args.out, "large-rbf-home")
 
+    landmarks = ["--landmarks", str(args.landmarks)] if args.landmarks else []
     runs = [
-        (f"svmq train, {args.rows} rows (defaults)", "large", []),
+        (f"svmq train, {args.rows} rows (defaults)", "large", landmarks),
         (f"svmq train --approximation none, {args.sample}-row sample", "sample",
          ["--approximation", "none"]),
         (f"svmq train --approximation nystroem, first {args.middle} rows", "middle",
-         ["--approximation", "nystroem", "--trials", str(args.exact_trials)]),
+         ["--approximation", "nystroem", "--trials", str(args.exact_trials)] + landmarks),
         (f"svmq train --approximation none, first {args.middle} rows", "middle",
          ["--approximation", "none", "--trials", str(args.exact_trials)]),
     ]

@@ -4,7 +4,8 @@
 # the exact solver on 50,000 rows: wall time, peak memory, accuracy on the same held-out
 # rows. One run each (the 1M run takes minutes; the exact 50,000-row search most of an hour).
 #
-# Usage: bench/large_rbf.sh [--rows N] [--sample N] [--middle N] [--exact-trials T] [--no-sklearn]
+# Usage: bench/large_rbf.sh [--rows N] [--sample N] [--middle N] [--exact-trials T]
+#                           [--landmarks M] [--no-sklearn]
 #
 # Environment: SVMQ_BIN (a built svmq; otherwise a release build), PYTHON.
 set -euo pipefail

@@ -74,8 +74,8 @@ pub struct TrainingParams {
     /// Search sampler. Default: tpe.
     #[serde(default)]
     pub sampler: Option<SamplerKind>,
-    /// Nystroem landmarks for rbf, 1 to 2000; 0: exact. Default: 1000 from 40000
-    /// rows.
+    /// Nystroem landmarks for rbf, 1 to 2000; 0: exact. Default: 1000 from
+    /// 100000 rows.
     #[serde(default, deserialize_with = "crate::lenient::landmarks")]
     pub landmarks: Option<i64>,
     /// The positive class of binary metrics: the classifier's and submit's own

@@ -72,7 +72,7 @@ pub struct TrainingArgs {
     /// row) or halving (trials start on samples of the folds; the best go on).
     #[arg(long, default_value = "auto", value_parser = PossibleValuesParser::new(Fidelity::NAMES))]
     pub fidelity: String,
-    /// auto (Nyström for RBF from 40,000 training rows), none (the exact solver) or
+    /// auto (Nyström for RBF from 100,000 training rows), none (the exact solver) or
     /// nystroem (the RBF kernel approximated through landmark rows).
     #[arg(long, default_value = "auto", value_parser = PossibleValuesParser::new(Approximation::NAMES))]
     pub approximation: String,
