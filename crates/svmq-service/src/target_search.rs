@@ -548,6 +548,13 @@ fn trial_line(trial: &TrialRecord, metric: Metric) -> String {
             trial.value.unwrap_or(f64::NAN),
             trial.standard_deviation().unwrap_or(f64::NAN)
         ),
+        TrialState::Pruned if !trial.sample_scores.is_empty() => format!(
+            "trial {}: stopped on row samples after {} sizes ({} {:.5} on the last) {params}",
+            trial.number,
+            trial.sample_scores.len(),
+            metric.name(),
+            trial.sample_scores.last().copied().unwrap_or(f64::NAN)
+        ),
         TrialState::Pruned => format!(
             "trial {}: pruned after {} folds {params}",
             trial.number,

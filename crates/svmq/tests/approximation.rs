@@ -186,6 +186,12 @@ fn bad_approximation_flags_are_refused_naming_the_flag() {
         (&["--landmarks", "0"][..], "--landmarks"),
         (&["--landmarks", "2001"][..], "--landmarks"),
         (&["--landmarks=-3"][..], "--landmarks"),
+        (&["--landmarks=18446744073709551615"][..], "--landmarks"),
+        (&["--landmarks=99999999999999999999999"][..], "--landmarks"),
+        (&["--landmarks=NaN"][..], "--landmarks"),
+        (&["--landmarks="][..], "--landmarks"),
+        (&["--landmarks", "5", "--landmarks", "6"][..], "--landmarks"),
+        (&["--approximation="][..], "--approximation"),
         (&["--approximation", "rff"][..], "--approximation"),
         (
             &["--approximation", "nystroem", "--kernel", "poly"][..],
@@ -199,4 +205,19 @@ fn bad_approximation_flags_are_refused_naming_the_flag() {
         assert!(run.stderr().contains(named), "{flags:?}: {}", run.stderr());
         assert!(!run.stderr().contains("panicked"), "{}", run.stderr());
     }
+    // The next training still works.
+    svmq(&[
+        "--home",
+        home,
+        "train",
+        data,
+        "--target",
+        "label",
+        "--no-optimize",
+        "--approximation",
+        "nystroem",
+        "--landmarks",
+        "20",
+    ])
+    .success();
 }

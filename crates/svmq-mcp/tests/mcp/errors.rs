@@ -74,7 +74,7 @@ async fn out_of_range_and_malformed_parameters_say_the_allowed_values() {
             "{n_trials}: {message}"
         );
     }
-    for landmarks in [-1, 2001] {
+    for landmarks in [json!(-1), json!(2001), json!(u64::MAX)] {
         let message = harness
             .error(
                 "train_svm_classifier",
@@ -82,7 +82,19 @@ async fn out_of_range_and_malformed_parameters_say_the_allowed_values() {
             )
             .await;
         assert!(
-            message.contains("landmarks must be between 0 and 2000"),
+            message.contains("landmarks must be"),
+            "{landmarks}: {message}"
+        );
+    }
+    for landmarks in [json!("many"), json!(1e30), json!(2.5), json!("")] {
+        let message = harness
+            .error(
+                "submit_training_task",
+                json!({ "data_source": "classes.csv", "landmarks": landmarks }),
+            )
+            .await;
+        assert!(
+            message.contains("landmarks must be a whole number from 0 to 2000"),
             "{landmarks}: {message}"
         );
     }

@@ -85,25 +85,15 @@ fn a_stop_raised_in_any_phase_ends_the_training() {
         cv_folds: 3,
         ..request(&path, Task::Classification)
     };
-    for phase in [
-        "reading data",
-        "trial 1/",
-        "refitting",
-        "feature importance",
-    ] {
-        let stop = AtomicBool::new(false);
-        let observer = StopAt { phase, stop: &stop };
-        let result = train(&request, &observer, &stop);
-        assert!(
-            stop.load(Ordering::Acquire),
-            "the phase {phase:?} was reached"
-        );
-        assert!(
-            matches!(result, Err(ServiceError::Stopped)),
-            "stopped in {phase:?}: {:?}",
-            result.map(|_| "a trained model")
-        );
-    }
+    stops_in_every_phase(
+        &request,
+        &[
+            "reading data",
+            "trial 1/",
+            "refitting",
+            "feature importance",
+        ],
+    );
 }
 
 /// The same on the Nyström path, whose phases include the check of exact against
@@ -119,15 +109,31 @@ fn a_stop_raised_in_any_phase_ends_an_approximated_training() {
         landmarks: Some(40),
         ..request(&path, Task::Classification)
     };
-    for phase in [
-        "trial 1/",
-        "refitting",
-        "exact against approximate",
-        "feature importance",
-    ] {
+    stops_in_every_phase(
+        &request,
+        &[
+            "trial 1/",
+            "refitting",
+            "exact against approximate",
+            "feature importance",
+        ],
+    );
+    // Unstopped, it trains, and its report says so.
+    let trained = train(&request, &Silent, &AtomicBool::new(false)).expect("trained");
+    let approximation = trained.report.targets[0]
+        .approximation
+        .as_ref()
+        .expect("an approximated model");
+    assert!(approximation.landmarks <= 40 && approximation.landmarks > 0);
+}
+
+/// Raises the stop flag in each of `phases` in turn: each run reaches its phase and ends
+/// with `Stopped`, without a result.
+fn stops_in_every_phase(request: &TrainingRequest, phases: &[&'static str]) {
+    for &phase in phases {
         let stop = AtomicBool::new(false);
         let observer = StopAt { phase, stop: &stop };
-        let result = train(&request, &observer, &stop);
+        let result = train(request, &observer, &stop);
         assert!(
             stop.load(Ordering::Acquire),
             "the phase {phase:?} was reached"
@@ -138,11 +144,4 @@ fn a_stop_raised_in_any_phase_ends_an_approximated_training() {
             result.map(|_| "a trained model")
         );
     }
-    // Unstopped, it trains, and its report says so.
-    let trained = train(&request, &Silent, &AtomicBool::new(false)).expect("trained");
-    let approximation = trained.report.targets[0]
-        .approximation
-        .as_ref()
-        .expect("an approximated model");
-    assert!(approximation.landmarks <= 40 && approximation.landmarks > 0);
 }
