@@ -146,9 +146,25 @@ SCORE_TOLERANCES = {"accuracy": 0.01, "r2": 0.01}
 
 REFERENCE_SERIAL = "sklearn+Optuna cv n_jobs=1"
 REFERENCE_PARALLEL = "sklearn+Optuna cv n_jobs=2"
+REFERENCE_PRUNED = "sklearn+Optuna MedianPruner"
 SVMQ = "svmq"
-REFERENCE_TOOLS = {REFERENCE_SERIAL: 1, REFERENCE_PARALLEL: 2}  # tool -> cross_val_score n_jobs
-TOOLS = (REFERENCE_SERIAL, REFERENCE_PARALLEL, SVMQ)
+
+
+@dataclass(frozen=True)
+class ReferenceSetup:
+    cross_validation_jobs: int  # cross_val_score's n_jobs (1 when folds are run one by one for the pruner)
+    median_pruner: bool  # report the running mean after each fold to Optuna's MedianPruner
+
+
+REFERENCE_TOOLS = {
+    REFERENCE_SERIAL: ReferenceSetup(1, False),
+    REFERENCE_PARALLEL: ReferenceSetup(2, False),
+    REFERENCE_PRUNED: ReferenceSetup(1, True),
+}
+TOOLS = (REFERENCE_SERIAL, REFERENCE_PARALLEL, REFERENCE_PRUNED, SVMQ)
+# svmq's median pruning: no pruning before 5 trials are complete, none of the folds exempt.
+PRUNER_STARTUP_TRIALS = 5
+PRUNER_WARMUP_STEPS = 0
 
 
 @dataclass(frozen=True)
@@ -241,10 +257,13 @@ def load_csv(path: Path, target: str):
     return np.asarray(feature_rows, dtype=float), np.asarray(labels)
 
 
-def run_reference_search(path: Path, target: str, task: str, trials: int, cross_validation_jobs: int) -> dict:
+def run_reference_search(path: Path, target: str, task: str, trials: int, setup: ReferenceSetup) -> dict:
     """Split, search with Optuna's TPE, refit the best, score on the test split; return results and timings."""
     import optuna
+    from optuna.pruners import MedianPruner, NopPruner
     from optuna.samplers import TPESampler
+    from sklearn.base import clone
+    from sklearn.metrics import get_scorer
     from sklearn.compose import TransformedTargetRegressor
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score, train_test_split
     from sklearn.pipeline import Pipeline
@@ -273,17 +292,36 @@ def run_reference_search(path: Path, target: str, task: str, trials: int, cross_
     folds = (KFold(FOLDS, shuffle=True, random_state=SEED) if regression
              else StratifiedKFold(FOLDS, shuffle=True, random_state=SEED))
 
+    scorer = get_scorer(metric)
+
+    def pruned_cross_validation(trial: optuna.Trial, model) -> float:
+        """The folds one by one; after each, the running mean goes to the pruner, which may stop the trial."""
+        scores = []
+        for fold, (train_rows, validation_rows) in enumerate(folds.split(train_features, train_targets)):
+            fitted = clone(model).fit(train_features[train_rows], train_targets[train_rows])
+            scores.append(scorer(fitted, train_features[validation_rows], train_targets[validation_rows]))
+            trial.report(sum(scores) / len(scores), step=fold)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return float(sum(scores) / len(scores))
+
     def objective(trial: optuna.Trial) -> float:
         cost = trial.suggest_float("C", *COST_RANGE, log=True)
         gamma = trial.suggest_float("gamma", *GAMMA_RANGE, log=True)
         epsilon = trial.suggest_float("epsilon", *EPSILON_RANGE, log=True) if regression else None
-        scores = cross_val_score(make_model(cost, gamma, epsilon), train_features, train_targets,
-                                 cv=folds, scoring=metric, n_jobs=cross_validation_jobs)
+        model = make_model(cost, gamma, epsilon)
+        if setup.median_pruner:
+            return pruned_cross_validation(trial, model)
+        scores = cross_val_score(model, train_features, train_targets,
+                                 cv=folds, scoring=metric, n_jobs=setup.cross_validation_jobs)
         return float(scores.mean())
 
-    study = optuna.create_study(direction="maximize", sampler=TPESampler(seed=SEED))
+    pruner = (MedianPruner(n_startup_trials=PRUNER_STARTUP_TRIALS, n_warmup_steps=PRUNER_WARMUP_STEPS)
+              if setup.median_pruner else NopPruner())
+    study = optuna.create_study(direction="maximize", sampler=TPESampler(seed=SEED), pruner=pruner)
     study.optimize(objective, n_trials=trials, n_jobs=1)
     searched = time.perf_counter()
+    pruned_trials = sum(1 for trial in study.trials if trial.state == optuna.trial.TrialState.PRUNED)
 
     best_epsilon = study.best_params.get("epsilon")
     best = make_model(study.best_params["C"], study.best_params["gamma"], best_epsilon)
@@ -297,6 +335,7 @@ def run_reference_search(path: Path, target: str, task: str, trials: int, cross_
         "refit_seconds": finished - searched,
         "total_seconds": finished - start,
         "metric": metric,
+        "pruned_trials": pruned_trials,
         "best_cv_score": float(study.best_value),
         "test_score": test_score,
         "best_cost": float(study.best_params["C"]),
@@ -310,17 +349,18 @@ def run_reference_search(path: Path, target: str, task: str, trials: int, cross_
 
 
 def reference_worker_main(arguments: argparse.Namespace) -> int:
-    result = run_reference_search(Path(arguments.data), arguments.target, arguments.task, arguments.trials,
-                                  arguments.cross_validation_jobs)
+    setup = ReferenceSetup(arguments.cross_validation_jobs, arguments.median_pruner)
+    result = run_reference_search(Path(arguments.data), arguments.target, arguments.task, arguments.trials, setup)
     print(json.dumps(result))
     return 0
 
 
-def reference_worker_command(dataset: DatasetSpecification, trials: int, cross_validation_jobs: int) -> list[str]:
+def reference_worker_command(dataset: DatasetSpecification, trials: int, setup: ReferenceSetup) -> list[str]:
     return [
         sys.executable, str(Path(__file__).resolve()), "--reference-worker",
         "--data", str(dataset.path), "--target", dataset.target, "--task", dataset.task,
-        "--trials", str(trials), "--cross-validation-jobs", str(cross_validation_jobs),
+        "--trials", str(trials), "--cross-validation-jobs", str(setup.cross_validation_jobs),
+        *(["--median-pruner"] if setup.median_pruner else []),
     ]
 
 
@@ -540,6 +580,7 @@ class RunResult:
     best_epsilon: float | None = None  # regression
     best_class_weights: str | None = None  # svmq, classification: "balanced" or "none"
     test_rows: int | None = None
+    pruned_trials: int | None = None  # trials the pruner stopped before their last fold
     timings: dict[str, float] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)  # svmq JSON fields not found
 
@@ -587,9 +628,9 @@ def run_timed(command: list[str], timeout: float) -> tuple[float, str]:
     return seconds, stdout
 
 
-def run_reference(dataset: DatasetSpecification, trials: int, cross_validation_jobs: int,
+def run_reference(dataset: DatasetSpecification, trials: int, setup: ReferenceSetup,
                   timeout: float) -> RunResult:
-    seconds, stdout = run_timed(reference_worker_command(dataset, trials, cross_validation_jobs), timeout)
+    seconds, stdout = run_timed(reference_worker_command(dataset, trials, setup), timeout)
     result = parse_json_object(stdout)
     if result is None:
         raise ToolFailure(f"reference worker printed no JSON: {stdout.strip()[-300:]!r}")
@@ -603,6 +644,7 @@ def run_reference(dataset: DatasetSpecification, trials: int, cross_validation_j
         best_gamma=result["best_gamma"],
         best_epsilon=result["best_epsilon"],
         test_rows=result["test_rows"],
+        pruned_trials=result["pruned_trials"],
         timings={name: result[f"{name}_seconds"] for name in ("load", "search", "refit")},
     )
 
@@ -663,7 +705,8 @@ def describe_run(metric: str, result: RunResult) -> str:
             f"  CV {format_score(metric, result.best_cv_score):>7s}"
             f"  test {format_score(metric, result.test_score):>7s}"
             f"  C {format_parameter(result.best_cost):>9s}  gamma {format_parameter(result.best_gamma):>9s}"
-            f"  {format_other_parameters(result)}")
+            f"  {format_other_parameters(result)}"
+            + (f"  pruned {result.pruned_trials}" if result.pruned_trials is not None else ""))
 
 
 def benchmark_dataset(dataset: DatasetSpecification, svmq_binary: str, trials: int, repeats: int,
@@ -953,8 +996,8 @@ def command_lines(svmq_binary: str, datasets: list[DatasetSpecification], trials
     for dataset in datasets:
         command = svmq_command(svmq_binary, dataset, trials, "<fresh temp dir>")
         lines.append((f"{SVMQ}, {dataset.name}", shlex.join(display_path(word) for word in command)))
-        for tool, jobs in REFERENCE_TOOLS.items():
-            command = reference_worker_command(dataset, trials, jobs)
+        for tool, setup in REFERENCE_TOOLS.items():
+            command = reference_worker_command(dataset, trials, setup)
             lines.append((f"{tool}, {dataset.name}", shlex.join(display_path(word) for word in command)))
     return lines
 
@@ -1014,6 +1057,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--task", choices=(CLASSIFICATION, REGRESSION), default=CLASSIFICATION,
                         help=argparse.SUPPRESS)
     parser.add_argument("--cross-validation-jobs", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--median-pruner", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
     if arguments.repeat < 1:
         parser.error("--repeat must be at least 1")

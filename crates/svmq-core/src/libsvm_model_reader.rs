@@ -337,6 +337,7 @@ pub fn from_libsvm_text(text: &str) -> Result<Model, EngineError> {
         rho: header.rho,
         probability,
         support_vector_indices: Vec::new(),
+        feature_map: None,
     };
     model.validate()?;
     Ok(model)

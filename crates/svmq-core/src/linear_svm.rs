@@ -199,6 +199,7 @@ pub fn engine_model(linear: &LinearModel, probability: Option<ProbabilityModel>)
             rho: vec![-functions[0].1],
             probability,
             support_vector_indices: Vec::new(),
+            feature_map: None,
         };
     }
     let classes = functions.len();
@@ -217,6 +218,7 @@ pub fn engine_model(linear: &LinearModel, probability: Option<ProbabilityModel>)
         rho,
         probability,
         support_vector_indices: Vec::new(),
+        feature_map: None,
     }
 }
 

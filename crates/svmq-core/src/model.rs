@@ -1,9 +1,11 @@
 //! A trained SVM and its predictions.
 //!
 //! The fields mirror what a LIBSVM model file holds, so a model converts to and from
-//! that format without loss. Classification is one-vs-one: the pair `(i, j)`, `i < j`
+//! that format without loss (but for a random Fourier feature map, which that format
+//! has no room for). Classification is one-vs-one: the pair `(i, j)`, `i < j`
 //! in `labels` order, treats class `i` as +1; pairs are ordered (0,1), (0,2), …, (1,2), ….
 
+use crate::fourier::FourierMap;
 use crate::kernel::kernel_values_against;
 use crate::matrix::{dot, Matrix};
 use crate::params::{Kernel, SvmType};
@@ -55,6 +57,11 @@ pub struct Model {
     /// 1-based positions of the support vectors in the training data, when known.
     #[serde(default)]
     pub support_vector_indices: Vec<usize>,
+    /// A map applied to every row before the kernel: random Fourier features, whose
+    /// model is linear on the features (`crate::fourier`). The support vectors then
+    /// have the map's columns, the rows to predict the map's input columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature_map: Option<FourierMap>,
 }
 
 impl Model {
@@ -73,9 +80,13 @@ impl Model {
         }
     }
 
-    /// The number of features the support vectors have.
+    /// The number of features a row to predict has: the support vectors' (or, with a
+    /// feature map, the map's input columns).
     pub fn feature_count(&self) -> usize {
-        self.support_vectors.columns()
+        match &self.feature_map {
+            Some(map) => map.input_columns(),
+            None => self.support_vectors.columns(),
+        }
     }
 
     /// A predictor that caches what every prediction needs (support vector norms).
@@ -126,6 +137,14 @@ impl Predictor<'_> {
     /// k(svₛ, x) for every support vector.
     pub fn kernel_values(&self, x: &[f64]) -> Vec<f64> {
         let model = self.model;
+        let mapped;
+        let x = match &model.feature_map {
+            Some(map) => {
+                mapped = map.transform(x);
+                mapped.as_slice()
+            }
+            None => x,
+        };
         let mut values = vec![0.0; model.support_vectors.rows()];
         kernel_values_against(
             &model.kernel,

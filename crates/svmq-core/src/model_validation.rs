@@ -13,7 +13,9 @@
 //!   are distinct, the kernel's parameters are in their domains (see
 //!   [`Kernel::validate`]), a Laplace scale is not negative;
 //! - kinds: pairwise probabilities only for classifiers, a Laplace scale only for
-//!   regression.
+//!   regression;
+//! - a random Fourier map: finite frequencies and phases, one phase per frequency row,
+//!   the linear kernel after it, and one support vector column per feature.
 //!
 //! What it does not check: that the numbers came from a training run (a model can be
 //! well formed and predict nonsense), nor the feature count of the rows to predict,
@@ -22,7 +24,7 @@
 
 use crate::error::EngineError;
 use crate::model::{Model, ProbabilityModel};
-use crate::params::SvmType;
+use crate::params::{Kernel, SvmType};
 
 fn invalid<T>(message: impl Into<String>) -> Result<T, EngineError> {
     Err(EngineError::InvalidModel(message.into()))
@@ -87,7 +89,31 @@ impl Model {
             check_finite(&format!("coefficient row {}", row + 1), coefficients)?;
         }
         self.validate_probability(decision_functions)?;
-        self.validate_indices(total)
+        self.validate_indices(total)?;
+        self.validate_feature_map()
+    }
+
+    /// A random Fourier map: well formed, before a linear kernel, with one column per
+    /// feature in the support vectors.
+    fn validate_feature_map(&self) -> Result<(), EngineError> {
+        let Some(map) = &self.feature_map else {
+            return Ok(());
+        };
+        map.validate()?;
+        if self.kernel != Kernel::Linear {
+            return invalid(format!(
+                "a model with random Fourier features has the linear kernel on them, not {}",
+                self.kernel.libsvm_name()
+            ));
+        }
+        if self.support_vectors.columns() != map.components() {
+            return invalid(format!(
+                "the support vectors have {} columns for {} random Fourier features",
+                self.support_vectors.columns(),
+                map.components()
+            ));
+        }
+        Ok(())
     }
 
     /// Labels, per-class counts and coefficient rows of a classifier.

@@ -14,13 +14,6 @@
 //! landmark whose remaining variance is below [`PIVOT_TOLERANCE`] of the largest, so
 //! the features stay well scaled.
 //!
-//! The linear solver minimizes the squared hinge (and the squared ε-insensitive loss),
-//! LIBLINEAR's default: on features this dense its dual descent converges in tens of
-//! passes where the hinge's took the 300-pass limit at C = 17, and a descent that
-//! has not converged after [`DESCENT_PASSES`] passes is finished by Newton's method
-//! on the primal. So C here is
-//! that loss's C, near the exact hinge SVM's where few points are inside the margin.
-//!
 //! In the model each class holds a copy of the landmarks with its own coefficients
 //! (LIBSVM's layout pairs classes through their own support vectors), as the linear
 //! solver's models hold one vector per class (`linear_svm`): a pair `(i, j)` decides by
@@ -30,13 +23,11 @@ use crate::control::FitControl;
 use crate::error::EngineError;
 use crate::feature_rows::QuantizedRows;
 use crate::kernel::kernel_values_against;
-use crate::linear::{DualSolution, LinearFitReport, LinearLoss, LinearModel, LinearParams};
-use crate::linear_svm::{
-    fit_with_probability, linear_params, pair_offsets, pair_sign, support_vector_rows,
-};
+use crate::linear::LinearModel;
+use crate::linear_svm::{pair_offsets, pair_sign};
 use crate::matrix::Matrix;
 use crate::model::{Model, ProbabilityModel};
-use crate::params::{Kernel, SvmParams, SvmType, ValidParams};
+use crate::params::{Kernel, SvmType};
 use crate::random::Random;
 use rayon::prelude::*;
 
@@ -56,12 +47,6 @@ pub const MAX_LANDMARKS: usize = 2_000;
 /// A landmark is left out when its kernel variance not explained by the landmarks
 /// before it is below this fraction of the largest.
 pub const PIVOT_TOLERANCE: f64 = 1e-6;
-
-/// Passes of the dual descent before Newton's method on the primal finishes a fit that
-/// has not converged: on these dense features a pass costs as much as a Newton
-/// conjugate-gradient step, which runs on every core and needs far fewer of them at
-/// large C.
-const DESCENT_PASSES: usize = 30;
 
 /// Rows per parallel task when features are computed.
 const FEATURE_CHUNK_ROWS: usize = 64;
@@ -211,6 +196,7 @@ impl NystroemMap {
                 rho: vec![-functions[0].1],
                 probability,
                 support_vector_indices: Vec::new(),
+                feature_map: None,
             };
         }
         let classes = functions.len();
@@ -237,92 +223,9 @@ impl NystroemMap {
             rho,
             probability,
             support_vector_indices: Vec::new(),
+            feature_map: None,
         }
     }
-}
-
-/// A Nyström SVM: the kernel model and what its fit did.
-#[derive(Debug, Clone)]
-pub struct NystroemSvm {
-    /// The model, with the landmarks as support vectors.
-    pub model: Model,
-    /// How many landmarks the approximation kept.
-    pub landmarks: usize,
-    /// What the linear solver did on the features.
-    pub report: LinearFitReport,
-    /// Training rows with a non-zero dual variable.
-    pub support_vector_rows: usize,
-    /// The dual solution on the features.
-    pub solution: DualSolution,
-}
-
-/// How a Nyström fit ended.
-#[derive(Debug)]
-pub enum NystroemOutcome {
-    /// The fit finished.
-    Trained(Box<NystroemSvm>),
-    /// The stop flag was raised; nothing was trained.
-    Stopped,
-}
-
-/// Whether a Nyström fit can train `params`: a C-SVC or an ε-SVR with the RBF kernel
-/// (whose kernel matrices are positive definite).
-pub fn nystroem_applies(params: &ValidParams) -> bool {
-    matches!(params.kernel, Kernel::Rbf { .. })
-        && matches!(params.svm_type, SvmType::CSvc | SvmType::EpsilonSvr)
-}
-
-/// Trains `params` (a C-SVC or ε-SVR with the RBF kernel) on `data` by the Nyström
-/// method with up to `landmarks` landmarks, and fits its probability model when
-/// `params` asks for one.
-pub fn fit_nystroem_svm(
-    data: &Matrix,
-    targets: &[f64],
-    params: &ValidParams,
-    landmarks: usize,
-    control: &FitControl,
-) -> Result<NystroemOutcome, EngineError> {
-    if !nystroem_applies(params) {
-        return Err(EngineError::InvalidParameter(format!(
-            "the Nyström approximation trains C-SVC and epsilon-SVR with the rbf kernel, \
-             not {} with the {} kernel",
-            params.svm_type.libsvm_name(),
-            params.kernel.libsvm_name()
-        )));
-    }
-    let map = NystroemMap::fit(data, params.kernel, landmarks, params.seed)?;
-    let Some(features) = map.features(data, control) else {
-        return Ok(NystroemOutcome::Stopped);
-    };
-    let linear = SvmParams {
-        kernel: Kernel::Linear,
-        ..params.get().clone()
-    }
-    .validate()?;
-    let linear_params = LinearParams {
-        loss: LinearLoss::L2,
-        max_passes: DESCENT_PASSES,
-        ..(*linear_params(&linear)?).clone()
-    }
-    .validate()?;
-    let fitted = fit_with_probability(
-        &features,
-        targets,
-        &linear_params,
-        params.probability,
-        None,
-        control,
-    )?;
-    let Some((trained, probability)) = fitted else {
-        return Ok(NystroemOutcome::Stopped);
-    };
-    Ok(NystroemOutcome::Trained(Box::new(NystroemSvm {
-        model: map.engine_model(&trained.model, probability),
-        landmarks: map.landmarks(),
-        support_vector_rows: support_vector_rows(&trained.solution),
-        report: trained.report,
-        solution: trained.solution,
-    })))
 }
 
 /// `count` distinct rows of `rows` (all of them when there are fewer), in ascending
@@ -343,7 +246,6 @@ fn sample_rows(rows: usize, count: usize, seed: u64) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::params::SvmParams;
 
     fn rbf(gamma: f64) -> Kernel {
         Kernel::Rbf { gamma }
@@ -436,51 +338,5 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn a_nystroem_fit_learns_a_curved_boundary() {
-        // Inside or outside a circle: no linear model does better than the majority.
-        let rows = 600;
-        let mut random = Random::new(11);
-        let mut values = Vec::new();
-        let mut targets = Vec::new();
-        for _ in 0..rows {
-            let (x, y) = (random.unit() * 4.0 - 2.0, random.unit() * 4.0 - 2.0);
-            values.extend([x, y]);
-            targets.push(if x * x + y * y < 1.5 { 1.0 } else { -1.0 });
-        }
-        let data = Matrix::new(rows, 2, values).unwrap();
-        let params = SvmParams {
-            kernel: rbf(1.0),
-            c: 10.0,
-            ..SvmParams::default()
-        }
-        .validate()
-        .unwrap();
-        let fitted =
-            match fit_nystroem_svm(&data, &targets, &params, 50, &FitControl::new()).unwrap() {
-                NystroemOutcome::Trained(fitted) => fitted,
-                NystroemOutcome::Stopped => panic!("not stopped"),
-            };
-        // In two dimensions a few of 50 random landmarks are nearly spanned by the rest.
-        assert!(
-            (40..=50).contains(&fitted.landmarks),
-            "{}",
-            fitted.landmarks
-        );
-        let predictor = fitted.model.predictor();
-        let correct = (0..rows)
-            .filter(|&row| predictor.predict(data.row(row), false).value == targets[row])
-            .count();
-        assert!(correct as f64 / rows as f64 > 0.95, "{correct} of {rows}");
-        let linear = SvmParams {
-            kernel: Kernel::Linear,
-            ..params.get().clone()
-        }
-        .validate()
-        .unwrap();
-        assert!(fit_nystroem_svm(&data, &targets, &linear, 50, &FitControl::new()).is_err());
-        assert!(NystroemMap::fit(&data, rbf(1.0), 0, 1).is_err());
     }
 }

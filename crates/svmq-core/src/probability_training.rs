@@ -50,6 +50,7 @@ fn decision_model(data: &Matrix, coefficients: &[f64], rho: f64, params: &ValidP
         rho: vec![rho],
         probability: None,
         support_vector_indices: Vec::new(),
+        feature_map: None,
     }
 }
 

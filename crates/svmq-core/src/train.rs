@@ -311,6 +311,7 @@ fn assemble_classifier(
         rho,
         probability,
         support_vector_indices: support_rows.iter().map(|row| row + 1).collect(),
+        feature_map: None,
     };
     TrainedModel { model, report }
 }
@@ -352,6 +353,7 @@ fn fit_single(
         rho: vec![rho],
         probability: sigma.map(|sigma| ProbabilityModel::Laplace { sigma }),
         support_vector_indices: support_rows.iter().map(|row| row + 1).collect(),
+        feature_map: None,
     };
     Ok(TrainedModel {
         model,

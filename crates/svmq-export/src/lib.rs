@@ -15,6 +15,7 @@
 
 pub mod builder;
 pub mod error;
+pub mod fourier;
 pub mod libsvm;
 pub mod libsvm_onnx;
 pub mod onnx;

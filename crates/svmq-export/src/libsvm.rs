@@ -9,7 +9,8 @@
 //!   [`LibsvmExport::class_indices`] says which class each index is;
 //! - regression: the engine was trained on standardized targets; its coefficients and
 //!   offset are rescaled so the file predicts in the target's units;
-//! - one file holds one model: a multi-target regression exports one target at a time.
+//! - one file holds one model: a multi-target regression exports one target at a time;
+//! - a model on random Fourier features is refused: the format has no room for the map.
 
 use crate::error::ExportError;
 use crate::source::{engine_class_indices, in_target_units, integer_classes, ExportSource};
@@ -61,6 +62,14 @@ pub fn to_libsvm(
         }
     };
     let chosen = &source.targets[index];
+    if chosen.engine.feature_map.is_some() {
+        return Err(ExportError::Unsupported(
+            "this model was trained on random Fourier features, which a LIBSVM model file \
+             cannot hold; export it as ONNX (--format onnx), or train with --approximation \
+             nystroem or none for a LIBSVM file"
+                .into(),
+        ));
+    }
     let (model, class_indices) = match source.task {
         Task::Classification => {
             let labels = libsvm_labels(source.classes);

@@ -511,6 +511,7 @@ rho 0.5\nSV\n1 1:1 3:0.25\n-0.5 2:2\n";
                 .collect(),
             probability: None,
             support_vector_indices: Vec::new(),
+            feature_map: None,
         }
     }
 

@@ -12,16 +12,20 @@
 //!   `[−f, f]` for two classes).
 //! - regression: `values` float `[N, targets]` in the targets' units.
 //!
+//! A model trained on random Fourier features gets the map's nodes between the
+//! preprocessing and its SVM node (`fourier`).
+//!
 //! Operator sets: ONNX 17 and `ai.onnx.ml` 3; IR version 8. Everything is `f32`.
 
 use crate::builder::{Attribute, GraphBuilder, ONNX_DOMAIN};
 use crate::error::ExportError;
+use crate::fourier::add_fourier_features;
 use crate::preprocessing::{add_preprocessing, Input};
 use crate::proto::{DataType, ModelProto, OperatorSetIdProto, StringStringEntryProto};
 use crate::source::{engine_class_indices, in_target_units, integer_classes, ExportSource};
 use crate::svm::{add_classifier, add_regressor, ClassLabels};
 use prost::Message;
-use svmq_core::ProbabilityModel;
+use svmq_core::{Model, ProbabilityModel};
 use svmq_data::Task;
 
 /// The ONNX IR version the model declares.
@@ -82,11 +86,12 @@ pub fn to_onnx(source: &ExportSource, options: &OnnxOptions) -> Result<OnnxExpor
             // iterations that stop within 0.0025 of it; LIBSVM and svmq take it as it
             // is, so the graph computes it from the decision value instead.
             let binary = order.len() == 2;
+            let (input, input_columns) = svm_input(&mut graph, features, engine, columns);
             let (vote, scores) = add_classifier(
                 &mut graph,
-                features,
+                &input,
                 engine,
-                columns,
+                &input_columns,
                 engine_labels,
                 !binary,
             );
@@ -176,7 +181,8 @@ pub fn to_onnx(source: &ExportSource, options: &OnnxOptions) -> Result<OnnxExpor
             let mut values = Vec::new();
             for target in &source.targets {
                 let engine = in_target_units(target.engine, target.mean, target.scale);
-                values.push(add_regressor(&mut graph, features, &engine, columns));
+                let (input, input_columns) = svm_input(&mut graph, features, &engine, columns);
+                values.push(add_regressor(&mut graph, &input, &engine, &input_columns));
             }
             let refs: Vec<&str> = values.iter().map(String::as_str).collect();
             graph.node_with_outputs(
@@ -226,6 +232,23 @@ pub fn to_onnx(source: &ExportSource, options: &OnnxOptions) -> Result<OnnxExpor
         inputs: preprocessing.inputs,
         outputs,
     })
+}
+
+/// The SVM node's input and the engine column of each of its columns: the
+/// preprocessed features, or the engine's random Fourier features of them.
+fn svm_input(
+    graph: &mut GraphBuilder,
+    features: &str,
+    engine: &Model,
+    columns: &[usize],
+) -> (String, Vec<usize>) {
+    match &engine.feature_map {
+        Some(map) => (
+            add_fourier_features(graph, features, map, columns),
+            (0..map.components()).collect(),
+        ),
+        None => (features.to_string(), columns.to_vec()),
+    }
 }
 
 /// Platt's sigmoid for two classes from SVMClassifier's scores `[−f, f]`:

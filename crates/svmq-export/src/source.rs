@@ -155,6 +155,7 @@ mod tests {
             rho: vec![0.2],
             probability: Some(ProbabilityModel::Laplace { sigma: 0.1 }),
             support_vector_indices: vec![],
+            feature_map: None,
         };
         let (mean, scale) = (150.0, 40.0);
         let moved = in_target_units(&engine, mean, scale);

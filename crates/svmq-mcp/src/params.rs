@@ -9,6 +9,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use svmq_data::{ScalingMethod, Task};
 use svmq_service::{KernelChoice, TaskState};
+use svmq_tune::approximation::Approximation;
 use svmq_tune::sampler::SamplerKind;
 
 // The one mirror of a library enum here: the tools spell the task as the user's
@@ -74,10 +75,13 @@ pub struct TrainingParams {
     /// Search sampler. Default: tpe.
     #[serde(default)]
     pub sampler: Option<SamplerKind>,
-    /// Nystroem landmarks for rbf, 1 to 2000; 0: exact. Default: 1000 from
-    /// 100000 rows.
+    /// Nystroem landmarks (or rff features) for rbf, 1 to 2000; 0: exact.
+    /// Default: 1000 from 100000 rows.
     #[serde(default, deserialize_with = "crate::lenient::landmarks")]
     pub landmarks: Option<i64>,
+    /// rbf kernel approximation; rff: random Fourier features. Default: auto.
+    #[serde(default)]
+    pub approximation: Option<Approximation>,
     /// The positive class of binary metrics: the classifier's and submit's own
     /// argument, copied here (a regressor has none).
     #[serde(skip)]

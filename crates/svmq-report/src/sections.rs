@@ -263,10 +263,7 @@ fn parameters(target: &TargetReport) -> String {
         });
         rows.push(vec![
             Cell::Text("kernel approximation".into()),
-            Cell::Text(format!(
-                "Nyström, {} landmarks{check}",
-                approximation.landmarks
-            )),
+            Cell::Text(format!("{}{check}", approximation.description())),
         ]);
     }
     table(&["parameter", "value"], &rows)

@@ -1,4 +1,5 @@
-//! How close a Nyström model is to the exact RBF SVM it stands for, measured the only
+//! How close an approximate model (Nyström or random Fourier features) is to the exact
+//! RBF SVM it stands for, measured the only
 //! way that is affordable when the exact SVM is not: both are fitted with the same
 //! parameters on one sample of the training rows, and scored on the test split.
 //!
@@ -6,7 +7,10 @@
 
 use crate::training_report::{ApproximationCheck, ApproximationReport};
 use svmq_core::random::Random;
-use svmq_core::{fit, fit_nystroem_svm, FitControl, FitOutcome, Matrix, NystroemOutcome};
+use svmq_core::{
+    fit, fit_approximate_svm, ApproximateOutcome, FitControl, FitOutcome, KernelApproximation,
+    Matrix,
+};
 use svmq_core::{SvmParams, ValidParams};
 use svmq_tune::evaluation::{
     needs_probability, predict, score, Task as TuneTask, TrainingStatistics,
@@ -22,7 +26,7 @@ pub(crate) const CHECK_TEST_ROWS: usize = 10_000;
 
 /// What the exact and the approximate fit score on the test split (a sample of
 /// [`CHECK_TEST_ROWS`]) after training on [`CHECK_TRAINING_ROWS`] training rows, with
-/// `params` and `landmarks`: the sample's rows, the metric (accuracy in place of a
+/// `params` and `approximation`: the sample's rows, the metric (accuracy in place of a
 /// metric that needs probabilities) and the two scores; `None` when stopped or when
 /// either fit fails.
 #[allow(clippy::too_many_arguments)]
@@ -32,7 +36,7 @@ pub(crate) fn approximation_check(
     test: &Matrix,
     test_targets: &[f64],
     params: &ValidParams,
-    landmarks: usize,
+    approximation: KernelApproximation,
     task: TuneTask,
     statistics: &TrainingStatistics,
     metric: Metric,
@@ -69,11 +73,18 @@ pub(crate) fn approximation_check(
         FitOutcome::Trained(trained) => trained.model,
         FitOutcome::Stopped => return None,
     };
-    let approximate =
-        match fit_nystroem_svm(&sample, &sample_targets, &params, landmarks, control).ok()? {
-            NystroemOutcome::Trained(trained) => trained.model,
-            NystroemOutcome::Stopped => return None,
-        };
+    let approximate = match fit_approximate_svm(
+        &sample,
+        &sample_targets,
+        &params,
+        approximation,
+        control,
+    )
+    .ok()?
+    {
+        ApproximateOutcome::Trained(trained) => trained.model,
+        ApproximateOutcome::Stopped => return None,
+    };
     let scored = |model| {
         score(
             metric,
@@ -96,16 +107,17 @@ fn sample_positions(rows: usize, count: usize, seed: u64) -> Vec<usize> {
     order
 }
 
-/// The report of a Nyström final fit: `kept` landmarks of `requested`, and the check.
+/// The report of an approximate final fit: `kept` features (landmarks kept, or random
+/// features) of those `requested`, and the check.
 pub(crate) fn approximation_report(
-    requested: usize,
+    requested: KernelApproximation,
     kept: usize,
     check: Option<(usize, Metric, f64, f64)>,
 ) -> ApproximationReport {
     ApproximationReport {
-        method: "nystroem".into(),
+        method: requested.method().into(),
         landmarks: kept,
-        requested_landmarks: requested,
+        requested_landmarks: requested.requested(),
         check: check.map(|(rows, metric, exact, approximate)| ApproximationCheck {
             training_rows: rows,
             metric,

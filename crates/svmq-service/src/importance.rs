@@ -23,10 +23,10 @@ const IMPORTANCE_REPEATS: usize = 5;
 /// larger one): for each input feature, shuffle its (preprocessed) columns across rows
 /// and measure how much the score worsens.
 ///
-/// Shuffling one feature changes each row's dot product with a support vector only by
-/// that feature's terms, so the dot products are computed once and then corrected:
-/// the cost per permutation is rows × support vectors × the feature's columns, not
-/// × every column.
+/// Shuffling one feature changes each row's dot product with a support vector (or with
+/// a random Fourier frequency) only by that feature's terms, so the dot products are
+/// computed once and then corrected ([`PredictionBase`]): the cost per permutation is
+/// rows × support vectors × the feature's columns, not × every column.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn permutation_importance(
     model: &Model,
@@ -69,22 +69,10 @@ pub(crate) fn permutation_importance(
         Direction::Maximize => 1.0,
         Direction::Minimize => -1.0,
     };
-    let support = &model.support_vectors;
-    let (rows, vectors) = (test.rows(), support.rows());
-    let mut dots = vec![0.0; rows * vectors];
-    dots.par_chunks_mut(vectors.max(1))
-        .enumerate()
-        .for_each(|(r, out)| {
-            svmq_core::kernel::kernel_values_against(
-                &Kernel::Linear,
-                test.row(r),
-                support,
-                &[],
-                out,
-            )
-        });
+    let base = PredictionBase::new(model, test);
+    let rows = test.rows();
+    let width = base.width;
     let row_norms: Vec<f64> = test.squared_norms();
-    let vector_norms: Vec<f64> = support.squared_norms();
     let predictor = model.predictor();
     feature_columns(fitted)
         .into_par_iter()
@@ -95,12 +83,10 @@ pub(crate) fn permutation_importance(
             if control.is_stopped() {
                 return None;
             }
-            // The feature's columns of every support vector, one contiguous vector
-            // per column, so that the correction below vectorizes.
-            let vector_columns: Vec<Vec<f64>> = columns
-                .clone()
-                .map(|c| (0..vectors).map(|s| support.row(s)[c]).collect())
-                .collect();
+            // The feature's columns, one contiguous vector per column, so that the
+            // correction below vectorizes.
+            let base_columns: Vec<Vec<f64>> =
+                columns.clone().map(|c| base.column(model, c)).collect();
             let mut random = Random::for_stream(seed, index as u64);
             let drops: Vec<f64> = (0..IMPORTANCE_REPEATS)
                 .map(|_| {
@@ -114,8 +100,8 @@ pub(crate) fn permutation_importance(
                                     .clone()
                                     .map(|c| moved[c] * moved[c] - own[c] * own[c])
                                     .sum::<f64>();
-                            let mut values = dots[r * vectors..(r + 1) * vectors].to_vec();
-                            for (c, column) in columns.clone().zip(&vector_columns) {
+                            let mut values = base.values[r * width..(r + 1) * width].to_vec();
+                            for (c, column) in columns.clone().zip(&base_columns) {
                                 let change = moved[c] - own[c];
                                 if change != 0.0 {
                                     for (value, &x) in values.iter_mut().zip(column) {
@@ -123,8 +109,8 @@ pub(crate) fn permutation_importance(
                                     }
                                 }
                             }
-                            model.kernel.from_dots(&mut values, &vector_norms, norm);
-                            predictor.predict_from_kernel(&values, probability)
+                            let kernel_values = base.kernel_values(model, values, norm);
+                            predictor.predict_from_kernel(&kernel_values, probability)
                         })
                         .collect();
                     let permuted = score(
@@ -146,6 +132,104 @@ pub(crate) fn permutation_importance(
             })
         })
         .collect()
+}
+
+/// What a row's kernel values are computed from, linear in the row: its dot products
+/// with the support vectors, or (random Fourier features) the map's arguments
+/// `W·x + b`. Permuting a feature moves them by its change times one column, so they
+/// are computed once.
+struct PredictionBase {
+    /// `width` values per test row.
+    values: Vec<f64>,
+    width: usize,
+    /// The support vectors' squared norms (exact models).
+    vector_norms: Vec<f64>,
+}
+
+impl PredictionBase {
+    fn new(model: &Model, test: &Matrix) -> PredictionBase {
+        let rows = test.rows();
+        match &model.feature_map {
+            Some(map) => {
+                let width = map.components();
+                let mut values = vec![0.0; rows * width];
+                values
+                    .par_chunks_mut(width)
+                    .enumerate()
+                    .for_each(|(r, out)| {
+                        svmq_core::kernel::kernel_values_against(
+                            &Kernel::Linear,
+                            test.row(r),
+                            &map.frequencies,
+                            &[],
+                            out,
+                        );
+                        for (value, phase) in out.iter_mut().zip(&map.phases) {
+                            *value += phase;
+                        }
+                    });
+                PredictionBase {
+                    values,
+                    width,
+                    vector_norms: Vec::new(),
+                }
+            }
+            None => {
+                let support = &model.support_vectors;
+                let width = support.rows();
+                let mut values = vec![0.0; rows * width];
+                values
+                    .par_chunks_mut(width.max(1))
+                    .enumerate()
+                    .for_each(|(r, out)| {
+                        svmq_core::kernel::kernel_values_against(
+                            &Kernel::Linear,
+                            test.row(r),
+                            support,
+                            &[],
+                            out,
+                        )
+                    });
+                PredictionBase {
+                    values,
+                    width,
+                    vector_norms: support.squared_norms(),
+                }
+            }
+        }
+    }
+
+    /// What one unit of input column `column` adds to a row's values.
+    fn column(&self, model: &Model, column: usize) -> Vec<f64> {
+        let rows = match &model.feature_map {
+            Some(map) => &map.frequencies,
+            None => &model.support_vectors,
+        };
+        (0..rows.rows()).map(|row| rows.row(row)[column]).collect()
+    }
+
+    /// The kernel values of a row from its (corrected) `values`; `norm` is the row's
+    /// squared norm.
+    fn kernel_values(&self, model: &Model, mut values: Vec<f64>, norm: f64) -> Vec<f64> {
+        match &model.feature_map {
+            Some(map) => {
+                let scale = (2.0 / map.components() as f64).sqrt();
+                for value in &mut values {
+                    *value = scale * value.cos();
+                }
+                let support = &model.support_vectors;
+                (0..support.rows())
+                    .map(|s| svmq_core::matrix::dot(support.row(s), &values))
+                    .collect()
+            }
+            None => {
+                model
+                    .kernel
+                    .from_dots(&mut values, &self.vector_norms, norm);
+                values
+            }
+        }
+    }
 }
 
 /// Each input feature's name and its output columns (one, or one per category).

@@ -7,6 +7,7 @@ use crate::parameter::{Parameter, ParameterMessage};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 pub use svmq_core::nystroem::{DEFAULT_LANDMARKS, MAX_LANDMARKS};
+use svmq_core::KernelApproximation;
 use svmq_data::{ColumnOverrides, ReadLimits, ScalingMethod, Task};
 use svmq_tune::approximation::Approximation;
 use svmq_tune::halving::Fidelity;
@@ -153,9 +154,10 @@ pub struct TrainingRequest {
     pub parallel_trials: usize,
     /// Whether trials start on samples of the folds (successive halving).
     pub fidelity: Fidelity,
-    /// Whether RBF trials and the final RBF fit use the Nyström approximation.
+    /// Whether RBF trials and the final RBF fit use a kernel approximation, and which.
     pub approximation: Approximation,
-    /// Landmarks of the Nyström approximation; `None`: the default.
+    /// Landmarks of the Nyström approximation, or random features of the Fourier one;
+    /// `None`: the default.
     pub landmarks: Option<usize>,
     /// The runner's caps; not part of the payload a queue stores.
     #[serde(skip)]
@@ -192,12 +194,13 @@ impl Default for TrainingRequest {
 }
 
 impl TrainingRequest {
-    /// The Nyström landmarks RBF trials and the final RBF fit use on a training split
-    /// of `training_rows` rows; `None`: solved exactly.
-    pub fn landmarks_for(&self, training_rows: usize) -> Option<usize> {
-        let approximated = matches!(self.kernel, KernelChoice::Rbf | KernelChoice::Auto)
-            && self.approximation.applies(training_rows);
-        approximated.then(|| self.landmarks.unwrap_or(DEFAULT_LANDMARKS))
+    /// The kernel approximation RBF trials and the final RBF fit use on a training
+    /// split of `training_rows` rows; `None`: solved exactly.
+    pub fn approximation_for(&self, training_rows: usize) -> Option<KernelApproximation> {
+        if !matches!(self.kernel, KernelChoice::Rbf | KernelChoice::Auto) {
+            return None;
+        }
+        self.approximation.for_rows(training_rows, self.landmarks)
     }
 
     /// The task as far as it is known before the data is read: given, or implied by
@@ -357,12 +360,15 @@ impl TrainingRequest {
                 );
             }
         }
-        if self.approximation == Approximation::Nystroem
+        if self.approximation.is_forced()
             && !matches!(self.kernel, KernelChoice::Rbf | KernelChoice::Auto)
         {
             return invalid(
                 Parameter::Approximation,
-                " nystroem approximates the rbf kernel; choose kernel rbf or auto".into(),
+                format!(
+                    " {} approximates the rbf kernel; choose kernel rbf or auto",
+                    self.approximation.name()
+                ),
             );
         }
         if self.parallel_trials == 0 || self.parallel_trials > 16 {

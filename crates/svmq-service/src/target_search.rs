@@ -14,8 +14,9 @@ use crate::training_report::TargetReport;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use svmq_core::{
-    fit, fit_linear_svm, fit_nystroem_svm, linear_solver_applies, nystroem_applies, FitControl,
-    FitOutcome, Kernel, LinearSvmOutcome, Matrix, Model, NystroemOutcome, ValidParams,
+    approximation_applies, fit, fit_approximate_svm, fit_linear_svm, linear_solver_applies,
+    ApproximateOutcome, FitControl, FitOutcome, Kernel, KernelApproximation, LinearSvmOutcome,
+    Matrix, Model, ValidParams,
 };
 use svmq_data::{
     shuffled_folds, stratified_folds, Dataset, FittedPreprocessor, PreprocessOptions, Preprocessor,
@@ -64,10 +65,10 @@ impl TargetContext<'_> {
         }
     }
 
-    /// Landmarks of the Nyström approximation of this search and its final fit, or
-    /// `None` when the RBF kernel is solved exactly.
-    pub(crate) fn landmarks(&self) -> Option<usize> {
-        self.request.landmarks_for(self.split.train.len())
+    /// The kernel approximation of this search and its final fit, or `None` when the
+    /// RBF kernel is solved exactly.
+    pub(crate) fn approximation(&self) -> Option<KernelApproximation> {
+        self.request.approximation_for(self.split.train.len())
     }
 
     /// Overall progress when this target's work is `fraction` done: 2–90 % for the
@@ -90,8 +91,8 @@ impl TargetContext<'_> {
             None => shuffled_folds(train.len(), request.cv_folds, request.seed)?,
         };
         // The linear solver and the approximation need no precomputed dot products.
-        let landmarks = self.landmarks();
-        let gram_budget = if request.kernel == KernelChoice::Linear || landmarks.is_some() {
+        let approximation = self.approximation();
+        let gram_budget = if request.kernel == KernelChoice::Linear || approximation.is_some() {
             0
         } else {
             DEFAULT_GRAM_BUDGET
@@ -123,7 +124,7 @@ impl TargetContext<'_> {
                     self.control,
                 )
                 .ok_or(ServiceError::Stopped)?;
-                evaluator.approximate(landmarks);
+                evaluator.approximate(approximation);
                 Ok(evaluator)
             })
             .collect()
@@ -141,7 +142,7 @@ impl TargetContext<'_> {
     ) -> Result<(Vec<Vec<FoldEvaluator>>, Option<Vec<FoldEvaluator>>), ServiceError> {
         let request = self.request;
         let fold_rows = evaluators[0].fold().train.rows();
-        let capped = self.landmarks().is_some()
+        let capped = self.approximation().is_some()
             && request.fidelity != Fidelity::Full
             && request.optimize_hyperparameters
             && fold_rows > APPROXIMATED_SEARCH_ROWS;
@@ -211,7 +212,7 @@ impl TargetContext<'_> {
                 let mut evaluator =
                     FoldEvaluator::new_until_stopped(sample, self.task(), self.control)
                         .ok_or(ServiceError::Stopped)?;
-                evaluator.approximate(self.landmarks());
+                evaluator.approximate(self.approximation());
                 Ok(evaluator)
             })
             .collect()
@@ -225,14 +226,14 @@ impl TargetContext<'_> {
         let request = self.request;
         let metric = request.metric();
         let mut kernels = request.kernel.kernels();
-        if let Some(landmarks) = self.landmarks() {
+        if let Some(approximation) = self.approximation() {
             // Only RBF is approximated: the exact polynomial and sigmoid solvers would
             // take hours on rows this many.
             kernels.retain(|kernel| matches!(kernel, KernelName::Linear | KernelName::Rbf));
             self.observer.log(&format!(
-                "kernel approximation: RBF trials and the final fit use the Nyström method \
-                 with up to {landmarks} landmark rows ({} training rows; approximation none \
-                 solves exactly)",
+                "kernel approximation: RBF trials and the final fit use {} ({} training rows; \
+                 approximation none solves exactly)",
+                describe_approximation(approximation),
                 self.split.train.len()
             ));
         }
@@ -353,9 +354,9 @@ impl TargetContext<'_> {
                 .collect(),
             TuneTask::Classification { .. } => train_targets.clone(),
         };
-        let (model, support_vectors, kept_landmarks) =
+        let (model, support_vectors, kept_features) =
             self.fit_final(train_matrix, &standardized, &params)?;
-        let approximation = match (self.landmarks(), kept_landmarks) {
+        let approximation = match (self.approximation(), kept_features) {
             (Some(requested), Some(kept)) => {
                 self.observer.progress(
                     self.percent(1.0),
@@ -426,8 +427,8 @@ impl TargetContext<'_> {
             .encoder()
             .map(|e| e.classes().to_vec())
             .unwrap_or_default();
-        let linear_weights =
-            (model.kernel == Kernel::Linear).then(|| linear_weights(&model, fitted, &classes));
+        let linear_weights = (model.kernel == Kernel::Linear && model.feature_map.is_none())
+            .then(|| linear_weights(&model, fitted, &classes));
         let test_predictions = (task == TuneTask::Regression).then(|| {
             test_targets
                 .iter()
@@ -474,26 +475,31 @@ impl TargetContext<'_> {
 
 impl TargetContext<'_> {
     /// The final fit, its number of support vectors (training rows with a non-zero
-    /// dual variable) and, for a Nyström fit, the landmarks it kept: by the Nyström
-    /// approximation for RBF on a split that large, by the linear solver for a linear
-    /// C-SVC or ε-SVR, whose model holds one synthetic vector per class, by the kernel
-    /// SMO otherwise.
+    /// dual variable) and, for an approximate fit, the features its map made
+    /// (landmarks kept or random features): by the kernel approximation for RBF on a
+    /// split that large or when asked for, by the linear solver for a linear C-SVC or
+    /// ε-SVR, whose model holds one synthetic vector per class, by the kernel SMO
+    /// otherwise.
     fn fit_final(
         &self,
         train_matrix: &Matrix,
         targets: &[f64],
         params: &ValidParams,
     ) -> Result<(Model, usize, Option<usize>), ServiceError> {
-        if let Some(landmarks) = self.landmarks().filter(|_| nystroem_applies(params)) {
-            let trained =
-                match fit_nystroem_svm(train_matrix, targets, params, landmarks, self.control)? {
-                    NystroemOutcome::Trained(trained) => trained,
-                    NystroemOutcome::Stopped => return Err(ServiceError::Stopped),
-                };
+        if let Some(approximation) = self
+            .approximation()
+            .filter(|_| approximation_applies(params))
+        {
+            let fitted =
+                fit_approximate_svm(train_matrix, targets, params, approximation, self.control)?;
+            let trained = match fitted {
+                ApproximateOutcome::Trained(trained) => trained,
+                ApproximateOutcome::Stopped => return Err(ServiceError::Stopped),
+            };
             self.observer.log(&format!(
-                "final fit by the Nyström approximation: {} landmarks, {} passes of the \
-                 linear solver{}",
-                trained.landmarks,
+                "final fit by {}: {} features, {} passes of the linear solver{}",
+                describe_approximation(approximation),
+                trained.features,
                 trained.report.passes(),
                 if trained.report.converged() {
                     ""
@@ -504,7 +510,7 @@ impl TargetContext<'_> {
             return Ok((
                 trained.model,
                 trained.support_vector_rows,
-                Some(trained.landmarks),
+                Some(trained.features),
             ));
         }
         if linear_solver_applies(params) {
@@ -589,4 +595,16 @@ fn gamma_rule_values(evaluators: &[FoldEvaluator]) -> Option<GammaRuleValues> {
         scale: mean(|rules| rules.scale),
         auto: mean(|rules| rules.auto),
     })
+}
+
+/// The approximation as the log says it: method and size.
+fn describe_approximation(approximation: KernelApproximation) -> String {
+    match approximation {
+        KernelApproximation::Nystroem { landmarks } => {
+            format!("the Nyström method with up to {landmarks} landmark rows")
+        }
+        KernelApproximation::RandomFourier { components } => {
+            format!("{components} random Fourier features")
+        }
+    }
 }

@@ -120,15 +120,29 @@ pub struct TargetReport {
 /// A final model trained through a kernel approximation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApproximationReport {
-    /// `nystroem`.
+    /// `nystroem` or `rff` (random Fourier features).
     pub method: String,
-    /// Landmarks the model kept (its support vectors per class).
+    /// The features of the map: landmarks the model kept (its support vectors per
+    /// class), or random Fourier features.
     pub landmarks: usize,
-    /// Landmarks asked for: more than kept when some were nearly spanned by others.
+    /// Landmarks (or random features) asked for: more than kept when some landmarks
+    /// were nearly spanned by others.
     pub requested_landmarks: usize,
     /// Exact against approximate on a sample, when it could be measured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<ApproximationCheck>,
+}
+
+impl ApproximationReport {
+    /// The method and its size in words: "Nyström with 1000 landmarks" or "1000
+    /// random Fourier features".
+    pub fn description(&self) -> String {
+        match self.method.as_str() {
+            "rff" => format!("{} random Fourier features", self.landmarks),
+            "nystroem" => format!("Nyström with {} landmarks", self.landmarks),
+            other => format!("{other} with {} features", self.landmarks),
+        }
+    }
 }
 
 /// The exact and the approximate fit of the same parameters on one sample of the

@@ -1,12 +1,15 @@
-//! Whether a search and its final fit approximate the RBF kernel (Nyström, in
-//! `svmq_core::nystroem`) instead of solving it exactly: the exact solver's time grows
-//! with the square of the rows, the approximation's with the rows.
+//! Whether a search and its final fit approximate the RBF kernel (by Nyström's method
+//! or random Fourier features, `svmq_core::kernel_approximation`) instead of solving
+//! it exactly: the exact solver's time grows with the square of the rows, the
+//! approximation's with the rows.
 //!
-//! What it does not do: the approximation itself (`svmq_core::nystroem`), or choose
-//! which trials it applies to (RBF trials do; the linear solver needs none, and the
-//! other kernels are not approximated).
+//! What it does not do: the approximation itself (`svmq_core::kernel_approximation`),
+//! or choose which trials it applies to (RBF trials do; the linear solver needs none,
+//! and the other kernels are not approximated).
 
 use serde::{Deserialize, Serialize};
+use svmq_core::nystroem::DEFAULT_LANDMARKS;
+use svmq_core::KernelApproximation;
 
 /// How RBF trials and the final RBF fit are solved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -20,29 +23,60 @@ pub enum Approximation {
     None,
     /// Always Nyström.
     Nystroem,
+    /// Always random Fourier features.
+    #[serde(rename = "rff")]
+    RandomFourier,
 }
 
 impl Approximation {
     /// Every choice's name, as requests spell it.
-    pub const NAMES: [&'static str; 3] = ["auto", "none", "nystroem"];
+    pub const NAMES: [&'static str; 4] = ["auto", "none", "nystroem", "rff"];
 
-    /// The choice named `auto`, `none` or `nystroem` (also `nystrom`).
+    /// The choice named `auto`, `none`, `nystroem` (also `nystrom`) or `rff`.
     pub fn from_name(name: &str) -> Option<Approximation> {
         match name {
             "auto" => Some(Approximation::Auto),
             "none" => Some(Approximation::None),
             "nystroem" | "nystrom" => Some(Approximation::Nystroem),
+            "rff" => Some(Approximation::RandomFourier),
             _ => None,
         }
     }
 
-    /// Whether a search on a training split of `training_rows` rows approximates.
-    pub fn applies(self, training_rows: usize) -> bool {
+    /// Its name as requests spell it.
+    pub fn name(self) -> &'static str {
         match self {
-            Approximation::Auto => training_rows >= AUTOMATIC_APPROXIMATION_ROWS,
-            Approximation::None => false,
-            Approximation::Nystroem => true,
+            Approximation::Auto => "auto",
+            Approximation::None => "none",
+            Approximation::Nystroem => "nystroem",
+            Approximation::RandomFourier => "rff",
         }
+    }
+
+    /// The approximation a search on a training split of `training_rows` rows uses,
+    /// with `size` landmarks or random features (`None`: the default,
+    /// [`DEFAULT_LANDMARKS`] of either); `None`: the kernel is solved exactly.
+    pub fn for_rows(
+        self,
+        training_rows: usize,
+        size: Option<usize>,
+    ) -> Option<KernelApproximation> {
+        let size = size.unwrap_or(DEFAULT_LANDMARKS);
+        match self {
+            Approximation::Auto if training_rows >= AUTOMATIC_APPROXIMATION_ROWS => {
+                Some(KernelApproximation::Nystroem { landmarks: size })
+            }
+            Approximation::Auto | Approximation::None => None,
+            Approximation::Nystroem => Some(KernelApproximation::Nystroem { landmarks: size }),
+            Approximation::RandomFourier => {
+                Some(KernelApproximation::RandomFourier { components: size })
+            }
+        }
+    }
+
+    /// Whether it names an approximation to use whatever the rows.
+    pub fn is_forced(self) -> bool {
+        matches!(self, Approximation::Nystroem | Approximation::RandomFourier)
     }
 }
 

@@ -17,9 +17,10 @@ use crate::space::{Gamma, GammaRuleValues, TrialParams};
 use rayon::prelude::*;
 use svmq_core::matrix::dot;
 use svmq_core::{
-    fit, fit_linear_svm, fit_nystroem_svm, fit_with_gram, linear_solver_applies, nystroem_applies,
-    EngineError, FitControl, FitOutcome, Gram, LinearSvmOutcome, Matrix, Model, NystroemOutcome,
-    Prediction, SvmParams, SvmType, ValidParams,
+    approximation_applies, fit, fit_approximate_svm, fit_linear_svm, fit_with_gram,
+    linear_solver_applies, ApproximateOutcome, EngineError, FitControl, FitOutcome, Gram,
+    KernelApproximation, LinearSvmOutcome, Matrix, Model, Prediction, SvmParams, SvmType,
+    ValidParams,
 };
 
 /// Folds whose dot products fit in this many bytes get them precomputed once for all
@@ -263,9 +264,8 @@ pub struct FoldEvaluator {
     /// With `gram`: the dot products of every validation row with every training row,
     /// so that validating a trial needs no dot product either.
     cross: Option<CrossDots>,
-    /// Landmarks of the Nyström approximation RBF trials are trained with; `None`:
-    /// exactly.
-    landmarks: Option<usize>,
+    /// The kernel approximation RBF trials are trained with; `None`: exactly.
+    approximation: Option<KernelApproximation>,
 }
 
 /// Dot products between the validation and the training rows of a fold.
@@ -386,14 +386,13 @@ impl FoldEvaluator {
             standardized_targets,
             gram,
             cross,
-            landmarks: None,
+            approximation: None,
         })
     }
 
-    /// Trains RBF trials by the Nyström approximation with up to `landmarks`
-    /// landmarks (`None`: exactly).
-    pub fn approximate(&mut self, landmarks: Option<usize>) {
-        self.landmarks = landmarks;
+    /// Trains RBF trials through `approximation` (`None`: exactly).
+    pub fn approximate(&mut self, approximation: Option<KernelApproximation>) {
+        self.approximation = approximation;
     }
 
     /// The fold it scores on.
@@ -431,14 +430,17 @@ impl FoldEvaluator {
         if linear_solver_applies(&params) {
             return self.score_linear(&params, metric, probability, control);
         }
-        if let Some(landmarks) = self.landmarks.filter(|_| nystroem_applies(&params)) {
+        if let Some(approximation) = self
+            .approximation
+            .filter(|_| approximation_applies(&params))
+        {
             let (train, targets) = (&self.fold.train, &self.standardized_targets);
             return Ok(
-                match fit_nystroem_svm(train, targets, &params, landmarks, control)? {
-                    NystroemOutcome::Trained(trained) => {
+                match fit_approximate_svm(train, targets, &params, approximation, control)? {
+                    ApproximateOutcome::Trained(trained) => {
                         Some(self.validation_score(&trained.model, metric, probability))
                     }
-                    NystroemOutcome::Stopped => None,
+                    ApproximateOutcome::Stopped => None,
                 },
             );
         }

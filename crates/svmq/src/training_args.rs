@@ -72,11 +72,13 @@ pub struct TrainingArgs {
     /// row) or halving (trials start on samples of the folds; the best go on).
     #[arg(long, default_value = "auto", value_parser = PossibleValuesParser::new(Fidelity::NAMES))]
     pub fidelity: String,
-    /// auto (Nyström for RBF from 100,000 training rows), none (the exact solver) or
-    /// nystroem (the RBF kernel approximated through landmark rows).
+    /// auto (Nyström for RBF from 100,000 training rows), none (the exact solver),
+    /// nystroem (the RBF kernel approximated through landmark rows) or rff (through
+    /// random Fourier features).
     #[arg(long, default_value = "auto", value_parser = PossibleValuesParser::new(Approximation::NAMES))]
     pub approximation: String,
-    /// Landmark rows of the Nyström approximation (default 300).
+    /// Landmark rows of the Nyström approximation, or random features of rff (1 to
+    /// 2,000; default 1,000).
     #[arg(long)]
     pub landmarks: Option<usize>,
 }

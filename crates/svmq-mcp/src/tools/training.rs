@@ -99,30 +99,43 @@ pub(crate) fn checked_training_request(
             ))
         })?),
     };
-    // One parameter for both: a landmark count asks for Nyström, 0 for the exact
-    // solver, none leaves it to the training split's size.
-    let (approximation, landmarks) = match params.landmarks {
-        None => (defaults.approximation, None),
-        Some(0) => (Approximation::None, None),
-        Some(_) => (
-            Approximation::Nystroem,
-            Some(bounded(
-                "landmarks",
-                params.landmarks,
-                DEFAULT_LANDMARKS,
-                0,
-                MAX_LANDMARKS,
-                "rows the Nystroem approximation is built on; 0 for the exact solver",
-            )?),
-        ),
+    // A landmark count alone asks for Nyström, 0 for the exact solver; with
+    // `approximation` it sizes that approximation.
+    let landmarks = match params.landmarks {
+        None | Some(0) => None,
+        Some(_) => Some(bounded(
+            "landmarks",
+            params.landmarks,
+            DEFAULT_LANDMARKS,
+            0,
+            MAX_LANDMARKS,
+            "landmark rows (or random features) of the kernel approximation; 0 for the exact \
+             solver",
+        )?),
     };
+    let approximation =
+        match (params.approximation, params.landmarks) {
+            (Some(Approximation::None), Some(size)) if size > 0 => return Err(ToolError::invalid(
+                "approximation none solves exactly and takes no landmarks; leave landmarks out \
+                 or choose nystroem or rff",
+            )),
+            (Some(approximation), Some(0)) if approximation.is_forced() => {
+                return Err(ToolError::invalid(format!(
+                "landmarks 0 asks for the exact solver, approximation {} for an approximation; \
+                 give landmarks from 1 to {MAX_LANDMARKS}",
+                approximation.name()
+            )))
+            }
+            (Some(approximation), _) => approximation,
+            (None, Some(0)) => Approximation::None,
+            (None, Some(_)) => Approximation::Nystroem,
+            (None, None) => defaults.approximation,
+        };
     let kernel = params.kernel.unwrap_or(defaults.kernel);
-    if approximation == Approximation::Nystroem
-        && !matches!(kernel, KernelChoice::Rbf | KernelChoice::Auto)
-    {
+    if approximation.is_forced() && !matches!(kernel, KernelChoice::Rbf | KernelChoice::Auto) {
         return Err(ToolError::invalid(
-            "landmarks approximate the rbf kernel; choose kernel rbf or auto, or leave \
-             landmarks out",
+            "landmarks and the nystroem and rff approximations approximate the rbf kernel; \
+             choose kernel rbf or auto, or leave them out",
         ));
     }
     let request = TrainingRequest {

@@ -214,8 +214,8 @@ pub fn describe(model_id: &str, report: &TrainingReport) -> Vec<String> {
 /// What the kernel approximation was and how close it came, in one line.
 pub(crate) fn approximation_line(approximation: &ApproximationReport) -> String {
     let mut line = format!(
-        "kernel approximation: Nyström with {} landmarks (--approximation none solves exactly)",
-        approximation.landmarks
+        "kernel approximation: {} (--approximation none solves exactly)",
+        approximation.description()
     );
     if let Some(check) = &approximation.check {
         line.push_str(&format!(
