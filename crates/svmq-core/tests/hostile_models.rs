@@ -5,7 +5,10 @@
 
 use svmq_core::libsvm_format::{from_libsvm_text, to_libsvm_text};
 use svmq_core::model_format::{from_model_file, to_envelope, FORMAT_NAME, FORMAT_VERSION};
-use svmq_core::{fit, FitControl, FitOutcome, Kernel, Matrix, Model, SvmParams, SvmType};
+use svmq_core::{
+    fit, fit_approximate_svm, ApproximateOutcome, FitControl, FitOutcome, Kernel,
+    KernelApproximation, Matrix, Model, SvmParams, SvmType,
+};
 
 /// A small three-class model with probabilities, trained on fixed data.
 fn trained(kernel: Kernel, svm_type: SvmType) -> Model {
@@ -249,6 +252,65 @@ fn a_resealed_model_file_with_nonsense_is_refused() {
     ];
     for (expected, edit) in edits {
         let error = resealed(edit).unwrap_err();
+        assert!(error.contains(expected), "{expected}: {error}");
+    }
+}
+
+/// A model on random Fourier features (on the classifier's 45 rows), as a file.
+fn fourier_model() -> serde_json::Value {
+    let rows: Vec<Vec<f64>> = (0..45)
+        .map(|i| vec![(i as f64 * 0.37).sin(), (i as f64 * 0.11).cos()])
+        .collect();
+    let targets: Vec<f64> = (0..45).map(|i| (i % 3) as f64).collect();
+    let params = SvmParams {
+        kernel: Kernel::Rbf { gamma: 0.5 },
+        ..SvmParams::default()
+    }
+    .validate()
+    .unwrap();
+    let approximation = KernelApproximation::RandomFourier { components: 16 };
+    let data = Matrix::from_rows(&rows).unwrap();
+    match fit_approximate_svm(&data, &targets, &params, approximation, &FitControl::new()) {
+        Ok(ApproximateOutcome::Trained(trained)) => serde_json::to_value(&trained.model).unwrap(),
+        _ => unreachable!("the fit is not stopped"),
+    }
+}
+
+#[test]
+fn a_resealed_random_fourier_map_that_does_not_fit_is_refused() {
+    let sealed = |value: &serde_json::Value| {
+        from_model_file(&to_envelope(FORMAT_NAME, FORMAT_VERSION, value)).map_err(|e| e.to_string())
+    };
+    let model = fourier_model();
+    let read = sealed(&model).expect("the map reads back");
+    assert_eq!(read.feature_count(), 2);
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(&str, Edit); 5] = [
+        ("phases", |m| {
+            m["feature_map"]["phases"].as_array_mut().unwrap().pop();
+        }),
+        ("expected f64", |m| {
+            m["feature_map"]["phases"][2] = "NaN".into()
+        }),
+        ("linear kernel", |m| {
+            m["kernel"] = serde_json::json!({"kind": "rbf", "gamma": 1.0})
+        }),
+        ("matrix", |m| {
+            m["feature_map"]["frequencies"]["values"]
+                .as_array_mut()
+                .unwrap()
+                .truncate(5)
+        }),
+        ("columns", |m| {
+            m["feature_map"]["frequencies"] =
+                serde_json::json!({"rows": 1, "columns": 2, "values": [0.5, 0.25]});
+            m["feature_map"]["phases"] = serde_json::json!([0.0]);
+        }),
+    ];
+    for (expected, edit) in edits {
+        let mut edited = model.clone();
+        edit(&mut edited);
+        let error = sealed(&edited).unwrap_err();
         assert!(error.contains(expected), "{expected}: {error}");
     }
 }

@@ -9,6 +9,7 @@ use serde::de::Error;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use svmq_data::ScalingMethod;
+use svmq_tune::approximation::Approximation;
 
 /// What the argument holds, before its type is checked.
 fn argument<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
@@ -216,6 +217,24 @@ pub fn scaling_method<'de, D: Deserializer<'de>>(
             format!("scaling_method: {reason}; got {}", shown(&value))
         },
     ))
+}
+
+/// `approximation`: one of [`Approximation::NAMES`]; anything else is refused with
+/// them, echoed cut short.
+pub fn approximation<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Approximation>, D::Error> {
+    let Some(value) = argument(deserializer)? else {
+        return Ok(None);
+    };
+    if let Some(approximation) = text(&value).and_then(Approximation::from_name) {
+        return Ok(Some(approximation));
+    }
+    Err(D::Error::custom(format!(
+        "approximation must be one of {}; got {}",
+        Approximation::NAMES.join(", "),
+        shown(&value)
+    )))
 }
 
 #[cfg(test)]

@@ -75,12 +75,12 @@ pub struct TrainingParams {
     /// Search sampler. Default: tpe.
     #[serde(default)]
     pub sampler: Option<SamplerKind>,
-    /// Nystroem landmarks (or rff features) for rbf, 1 to 2000; 0: exact.
-    /// Default: 1000 from 100000 rows.
+    /// 1 to 2000 landmarks (rff: features); 0: exact.
     #[serde(default, deserialize_with = "crate::lenient::landmarks")]
     pub landmarks: Option<i64>,
-    /// rbf kernel approximation; rff: random Fourier features. Default: auto.
-    #[serde(default)]
+    /// auto, none, nystroem or rff.
+    #[serde(default, deserialize_with = "crate::lenient::approximation")]
+    #[schemars(with = "Option<String>")]
     pub approximation: Option<Approximation>,
     /// The positive class of binary metrics: the classifier's and submit's own
     /// argument, copied here (a regressor has none).
@@ -96,13 +96,13 @@ pub struct TrainingParams {
     /// Owner. Default: server's user.
     #[serde(default)]
     pub user_id: Option<String>,
-    /// Higher runs first. Default: 0.
+    /// Higher runs first.
     #[serde(default, deserialize_with = "crate::lenient::priority")]
     pub priority: Option<i32>,
     /// Same key: the earlier task.
     #[serde(default)]
     pub idempotency_key: Option<String>,
-    /// Seconds per attempt. Default: no limit.
+    /// Seconds per attempt.
     #[serde(default, deserialize_with = "crate::lenient::timeout_seconds")]
     #[schemars(range(min = 1, max = 2592000))]
     pub timeout_seconds: Option<u64>,

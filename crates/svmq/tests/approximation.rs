@@ -1,4 +1,4 @@
-//! `svmq train --approximation nystroem`: on a two-class set whose boundary is a circle
+//! `svmq train --approximation nystroem` (and `rff`): on a two-class set whose boundary is a circle
 //! (no linear model beats the majority class), the Nyström model scores on held-out
 //! rows within two points of the exact RBF search's, its report says how many landmarks
 //! it kept and how exact and approximate compared on a sample, and the saved model is
@@ -175,6 +175,52 @@ fn a_nystroem_model_scores_as_the_exact_one_and_says_how_close_it_came() {
 }
 
 #[test]
+fn a_random_fourier_model_learns_the_circle_and_says_so() {
+    let workspace = Workspace::new("approximation-rff");
+    let home = workspace.path("home");
+    let home = home.to_str().unwrap();
+    let train_path = workspace.path("train.csv");
+    let held_out_path = workspace.path("held_out.csv");
+    std::fs::write(&train_path, circle_rows(4, 3000)).unwrap();
+    std::fs::write(&held_out_path, circle_rows(5, 2000)).unwrap();
+    let (train_path, held_out_path) = (
+        train_path.to_str().unwrap(),
+        held_out_path.to_str().unwrap(),
+    );
+    let run = train(
+        home,
+        train_path,
+        &["--approximation", "rff", "--landmarks", "400"],
+    );
+    let approximation = &run["report"]["targets"][0]["approximation"];
+    assert_eq!(approximation["method"], "rff", "{approximation}");
+    assert_eq!(approximation["landmarks"], 400, "{approximation}");
+    assert_eq!(approximation["requested_landmarks"], 400, "{approximation}");
+    let check = &approximation["check"];
+    let (exact, approximated) = (
+        check["exact"].as_f64().unwrap(),
+        check["approximate"].as_f64().unwrap(),
+    );
+    assert!(
+        (exact - approximated).abs() < 0.05,
+        "exact {exact}, approximate {approximated}"
+    );
+    let model = run["model_id"].as_str().unwrap();
+    // A twentieth of the labels are flipped: 0.95 is the best any model can do, and
+    // no linear model beats the majority (about 0.6).
+    let accuracy = held_out_accuracy(&workspace, home, model, held_out_path);
+    assert!(accuracy > 0.9, "random Fourier features: {accuracy}");
+    let shown = svmq(&["--home", home, "models", "show", model]).success();
+    assert!(
+        shown
+            .stdout()
+            .contains("kernel approximation: 400 random Fourier features"),
+        "{}",
+        shown.stdout()
+    );
+}
+
+#[test]
 fn bad_approximation_flags_are_refused_naming_the_flag() {
     let workspace = Workspace::new("approximation-flags");
     let home = workspace.path("home");
@@ -192,10 +238,18 @@ fn bad_approximation_flags_are_refused_naming_the_flag() {
         (&["--landmarks="][..], "--landmarks"),
         (&["--landmarks", "5", "--landmarks", "6"][..], "--landmarks"),
         (&["--approximation="][..], "--approximation"),
-        (&["--approximation", "rff"][..], "--approximation"),
+        (&["--approximation", "fourier"][..], "--approximation"),
         (
             &["--approximation", "nystroem", "--kernel", "poly"][..],
             "--approximation",
+        ),
+        (
+            &["--approximation", "rff", "--kernel", "linear"][..],
+            "--approximation",
+        ),
+        (
+            &["--approximation", "rff", "--landmarks", "2001"][..],
+            "--landmarks",
         ),
     ] {
         let mut arguments = vec!["--home", home, "train", data, "--target", "label"];

@@ -299,6 +299,53 @@ fn onnx_two_target_regression_sigmoid_agrees() {
     );
 }
 
+#[test]
+fn onnx_random_fourier_features_agree() {
+    // The map's nodes (MatMul, Add, Cos, Mul) ahead of the SVM: binary with
+    // probabilities, many classes with votes, and a regression.
+    check_classifier(
+        "binary-rff",
+        &example("breast_cancer.csv"),
+        &[
+            "--target",
+            "diagnosis",
+            "--kernel",
+            "rbf",
+            "--approximation",
+            "rff",
+            "--landmarks",
+            "300",
+        ],
+        true,
+    );
+    check_classifier(
+        "iris-rff-votes",
+        &example("iris.csv"),
+        &[
+            "--target",
+            "species",
+            "--approximation",
+            "rff",
+            "--landmarks",
+            "200",
+            "--no-probability",
+        ],
+        false,
+    );
+    check_regressor(
+        "diabetes-rff",
+        &example("diabetes.csv"),
+        &[
+            "--target",
+            "progression",
+            "--kernel",
+            "rbf",
+            "--approximation",
+            "rff",
+        ],
+    );
+}
+
 /// Iris with a text column that carries signal, and missing numeric and text cells.
 fn iris_with_text_and_gaps(path: &Path) {
     let text = std::fs::read_to_string(example("iris.csv")).unwrap();
@@ -543,6 +590,38 @@ fn export_mistakes_are_clear_errors() {
     ]);
     assert_eq!(run.code(), Some(1), "{}", run.stderr());
     assert!(run.stderr().contains("cannot write"), "{}", run.stderr());
+
+    // A model on random Fourier features has no LIBSVM form: refused, naming ONNX.
+    let model_id = train(
+        &workspace.path("home"),
+        &example("breast_cancer.csv"),
+        &[
+            "--target",
+            "diagnosis",
+            "--approximation",
+            "rff",
+            "--landmarks",
+            "50",
+        ],
+    );
+    let refused = workspace.path("refused.model");
+    let run = svmq(&[
+        "--home",
+        home,
+        "export",
+        &model_id,
+        "--format",
+        "libsvm",
+        "-o",
+        refused.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code(), Some(1), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("random Fourier") && run.stderr().contains("onnx"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!refused.exists());
 }
 
 /// Iris with a text column of 30 shops: one-hot on its 20 most frequent, the others

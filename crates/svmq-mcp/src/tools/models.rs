@@ -348,9 +348,8 @@ impl SvmqServer {
         .await
     }
 
-    /// A data-quality report without training: columns, missing values, class balance
-    /// or targets, leak candidates, and the blocking_problems that would stop
-    /// training.
+    /// A data-quality report, no training: columns, missing values, class balance or
+    /// targets, leak candidates, blocking_problems.
     #[tool(annotations(read_only_hint = true, open_world_hint = false))]
     async fn validate_data(
         &self,

@@ -85,9 +85,8 @@ impl State {
 
 #[tool_router(router = queue_tools, vis = "pub(crate)")]
 impl SvmqServer {
-    /// A task's status and progress; its queue position and ETA while queued, its
-    /// model_id and metrics once completed, its error once failed. Poll every few
-    /// seconds.
+    /// A task's status, progress, queue position and ETA; its model_id and metrics
+    /// once completed, its error once failed. Poll every few seconds.
     #[tool(annotations(read_only_hint = true, open_world_hint = false))]
     async fn get_task_status(
         &self,

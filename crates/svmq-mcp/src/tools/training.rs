@@ -319,8 +319,8 @@ impl SvmqServer {
         .await
     }
 
-    /// Trains an SVM classifier on a data file: stratified test split, hyperparameter search by cross-validation, refit, test
-    /// metrics. Returns a task_id at once (poll get_task_status) or, waiting, the
+    /// Trains an SVM classifier from a data file (test split, cross-validated
+    /// search, refit, test metrics). Returns a task_id at once (poll get_task_status) or, waiting, the
     /// model_id.
     #[tool(annotations(destructive_hint = false, open_world_hint = false))]
     async fn train_svm_classifier(

@@ -104,10 +104,34 @@ async fn out_of_range_and_malformed_parameters_say_the_allowed_values() {
             json!({ "data_source": "classes.csv", "landmarks": 40, "kernel": "poly" }),
         )
         .await;
-    assert!(
-        message.contains("landmarks approximate the rbf kernel"),
-        "{message}"
-    );
+    assert!(message.contains("approximate the rbf kernel"), "{message}");
+    for (arguments, expected) in [
+        (
+            json!({ "data_source": "classes.csv", "approximation": "rff", "kernel": "poly" }),
+            "approximate the rbf kernel",
+        ),
+        (
+            json!({ "data_source": "classes.csv", "approximation": "none", "landmarks": 5 }),
+            "takes no landmarks",
+        ),
+        (
+            json!({ "data_source": "classes.csv", "approximation": "rff", "landmarks": 0 }),
+            "landmarks 0 asks for the exact solver",
+        ),
+        (
+            json!({ "data_source": "classes.csv", "approximation": "fourier" }),
+            "approximation must be one of auto, none, nystroem, rff; got \"fourier\"",
+        ),
+        (
+            json!({ "data_source": "classes.csv", "approximation": 3 }),
+            "approximation must be one of",
+        ),
+    ] {
+        let message = harness
+            .error("train_svm_classifier", arguments.clone())
+            .await;
+        assert!(message.contains(expected), "{arguments}: {message}");
+    }
     let message = harness
         .error(
             "train_svm_classifier",
