@@ -1,6 +1,7 @@
 """svmq on a million rows with the RBF kernel, against what users do today: an exact RBF
 SVM tuned on a 20,000-row sample. And on 50,000 rows, where the exact search can still
-run, svmq's Nyström approximation against svmq's exact solver.
+run, svmq's Nyström approximation and its random Fourier features against svmq's exact
+solver.
 
 Data: scikit-learn's make_classification (20 features, 10 informative, 4 redundant,
 3 clusters per class, 2 % of the labels flipped), one draw of rows + 50,000 rows, the
@@ -91,6 +92,9 @@ def run_sklearn(x, y, x_holdout, y_holdout, trials, folds):
     return time.perf_counter() - started, float(search.score(x_holdout, y_holdout))
 
 
+RUN_KEYS = ("large", "sample", "middle-nystroem", "middle-rff", "middle-exact", "sklearn")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--svmq", required=True)
@@ -103,6 +107,8 @@ def main():
     parser.add_argument("--landmarks", type=int,
                         help="landmarks of the Nyström runs (default: svmq's)")
     parser.add_argument("--no-sklearn", action="store_true")
+    parser.add_argument("--only", help="comma-separated runs to make, of: " + ", ".join(RUN_KEYS)
+                        + " (default: all)")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "out"))
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -116,15 +122,23 @@ def main():
     home = os.path.join(args.out, "large-rbf-home")
 
     landmarks = ["--landmarks", str(args.landmarks)] if args.landmarks else []
+    trials = ["--trials", str(args.exact_trials)]
     runs = [
-        (f"svmq train, {args.rows} rows (defaults)", "large", landmarks),
-        (f"svmq train --approximation none, {args.sample}-row sample", "sample",
+        ("large", f"svmq train, {args.rows} rows (defaults)", "large", landmarks),
+        ("sample", f"svmq train --approximation none, {args.sample}-row sample", "sample",
          ["--approximation", "none"]),
-        (f"svmq train --approximation nystroem, first {args.middle} rows", "middle",
-         ["--approximation", "nystroem", "--trials", str(args.exact_trials)] + landmarks),
-        (f"svmq train --approximation none, first {args.middle} rows", "middle",
-         ["--approximation", "none", "--trials", str(args.exact_trials)]),
+        ("middle-nystroem", f"svmq train --approximation nystroem, first {args.middle} rows",
+         "middle", ["--approximation", "nystroem"] + trials + landmarks),
+        ("middle-rff", f"svmq train --approximation rff, first {args.middle} rows", "middle",
+         ["--approximation", "rff"] + trials + landmarks),
+        ("middle-exact", f"svmq train --approximation none, first {args.middle} rows", "middle",
+         ["--approximation", "none"] + trials),
     ]
+    chosen = set(args.only.split(",")) if args.only else set(RUN_KEYS)
+    unknown = chosen - set(RUN_KEYS)
+    if unknown:
+        parser.error(f"unknown runs {sorted(unknown)}; choose among {', '.join(RUN_KEYS)}")
+    runs = [run[1:] for run in runs if run[0] in chosen]
     print(f"# make_classification, 20 features; {args.holdout} held-out rows scored by every "
           f"model; svmq with its rayon pool on all {os.cpu_count()} cores; 5 folds", flush=True)
     print("| run | wall s | peak RSS MB | held-out accuracy | approximation (exact vs "
@@ -137,14 +151,17 @@ def main():
         approximation = result["approximation"]
         if approximation:
             check = approximation.get("check") or {}
-            note = (f"Nyström, {approximation['landmarks']} landmarks"
+            size = (f"random Fourier, {approximation['landmarks']} features"
+                    if approximation["method"] == "rff"
+                    else f"Nyström, {approximation['landmarks']} landmarks")
+            note = (size
                     + (f" ({check['exact']:.4f} vs {check['approximate']:.4f} on "
                        f"{check['training_rows']} rows)" if check else ""))
         else:
             note = "exact"
         print(f"| {label} | {result['seconds']:.1f} | {result['peak_mb']:.0f} | "
               f"{accuracy:.4f} | {note} |", flush=True)
-    if not args.no_sklearn:
+    if not args.no_sklearn and "sklearn" in chosen:
         seconds, accuracy = run_sklearn(x[:args.sample], y[:args.sample], x_holdout, y_holdout,
                                         50, 5)
         print(f"| scikit-learn HalvingRandomSearchCV(SVC), {args.sample}-row sample, n_jobs=1 "

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # svmq train on a million generated rows with the RBF kernel (Nyström chosen
-# automatically) against an exact RBF search on a 20,000-row sample, and Nyström against
-# the exact solver on 50,000 rows: wall time, peak memory, accuracy on the same held-out
-# rows. One run each (the 1M run takes minutes; the exact 50,000-row search most of an hour).
+# automatically) against an exact RBF search on a 20,000-row sample, and Nyström and
+# random Fourier features against the exact solver on 50,000 rows: wall time, peak
+# memory, accuracy on the same held-out rows. One run each (the 1M run takes minutes; the
+# exact 50,000-row search most of an hour).
 #
 # Usage: bench/large_rbf.sh [--rows N] [--sample N] [--middle N] [--exact-trials T]
-#                           [--landmarks M] [--no-sklearn]
+#                           [--landmarks M] [--no-sklearn] [--only RUN,RUN,...]
 #
 # Environment: SVMQ_BIN (a built svmq; otherwise a release build), PYTHON.
 set -euo pipefail
