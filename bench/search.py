@@ -681,6 +681,7 @@ def run_svmq(svmq_binary: str, dataset: DatasetSpecification, trials: int, timeo
                       if regression else None),
         best_class_weights=None if regression else svmq_class_weights(document),
         test_rows=None if test_rows is None else int(test_rows),
+        pruned_trials=svmq_pruned_trials(document),
         timings=timings,
     )
     expected = [(f"test {metric}", result.test_score), ("best CV score", result.best_cv_score),
@@ -697,6 +698,17 @@ def run_svmq(svmq_binary: str, dataset: DatasetSpecification, trials: int, timeo
     if isinstance(report, dict) and report.get("warnings"):
         print(f"  note: svmq warnings: {report['warnings']}", file=sys.stderr, flush=True)
     return result
+
+
+def svmq_pruned_trials(document: dict) -> int | None:
+    """Trials svmq's pruner stopped (state "pruned" in the first target's trial list)."""
+    try:
+        trials = document["report"]["targets"][0]["trials"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    if not isinstance(trials, list):
+        return None
+    return sum(1 for trial in trials if isinstance(trial, dict) and trial.get("state") == "pruned")
 
 
 def describe_run(metric: str, result: RunResult) -> str:
