@@ -47,6 +47,12 @@ The tools:
   random_state=0)``.
 * ``sklearn+Optuna cv n_jobs=2`` -- the same with ``cross_val_score(n_jobs=2)``,
   so that the reference too uses both cores of the machine (joblib processes).
+* ``sklearn+Optuna MedianPruner`` -- the same search with pruning as svmq prunes:
+  the folds run one by one (fit, score), the running mean of the fold scores is
+  reported to Optuna after each (``trial.report(mean, step=fold)``) and the trial
+  stops when ``MedianPruner(n_startup_trials=5, n_warmup_steps=0)`` says so: the
+  median of the completed trials' running means at that fold, from the sixth trial
+  on, which is svmq's rule.  Its folds run on one core.
 * ``svmq`` -- ``svmq train FILE --target COLUMN [--task regression] --kernel
   rbf --trials N --folds 5 --metric accuracy|r2 --test-size 0.2 --seed 0
   --json --home TMP`` with a fresh, empty ``--home`` directory for every run.
@@ -61,7 +67,8 @@ The tools:
 Each reference run happens in a fresh Python process (this script with
 ``--reference-worker``), so that no state (loaded data, joblib worker
 processes) carries over from one repetition to the next.  The tools run
-alternately (n_jobs=1, n_jobs=2, svmq, n_jobs=1, ...) ``--repeat`` times.
+alternately (n_jobs=1, n_jobs=2, MedianPruner, svmq, n_jobs=1, ...) ``--repeat``
+times.  Each run's line ends with the number of trials its pruner stopped.
 
 How to read the table
 ---------------------
