@@ -52,6 +52,18 @@ impl KernelApproximation {
         }
     }
 
+    /// The method and its size in words, for logs.
+    pub fn describe(self) -> String {
+        match self {
+            KernelApproximation::Nystroem { landmarks } => {
+                format!("the Nyström method with up to {landmarks} landmark rows")
+            }
+            KernelApproximation::RandomFourier { components } => {
+                format!("{components} random Fourier features")
+            }
+        }
+    }
+
     /// The method's name in reports: `nystroem` or `rff`.
     pub fn method(self) -> &'static str {
         match self {

@@ -233,7 +233,7 @@ impl TargetContext<'_> {
             self.observer.log(&format!(
                 "kernel approximation: RBF trials and the final fit use {} ({} training rows; \
                  approximation none solves exactly)",
-                describe_approximation(approximation),
+                approximation.describe(),
                 self.split.train.len()
             ));
         }
@@ -498,7 +498,7 @@ impl TargetContext<'_> {
             };
             self.observer.log(&format!(
                 "final fit by {}: {} features, {} passes of the linear solver{}",
-                describe_approximation(approximation),
+                approximation.describe(),
                 trained.features,
                 trained.report.passes(),
                 if trained.report.converged() {
@@ -595,16 +595,4 @@ fn gamma_rule_values(evaluators: &[FoldEvaluator]) -> Option<GammaRuleValues> {
         scale: mean(|rules| rules.scale),
         auto: mean(|rules| rules.auto),
     })
-}
-
-/// The approximation as the log says it: method and size.
-fn describe_approximation(approximation: KernelApproximation) -> String {
-    match approximation {
-        KernelApproximation::Nystroem { landmarks } => {
-            format!("the Nyström method with up to {landmarks} landmark rows")
-        }
-        KernelApproximation::RandomFourier { components } => {
-            format!("{components} random Fourier features")
-        }
-    }
 }
