@@ -13,8 +13,11 @@ use sha2::{Digest, Sha256};
 
 /// The `format` member every svmq model file carries.
 pub const FORMAT_NAME: &str = "svmq-model";
-/// The newest format version this build writes and reads.
+/// The format version of a model without a feature map.
 pub const FORMAT_VERSION: u32 = 1;
+/// The format version of a model with a random Fourier feature map: builds from before
+/// maps refuse it instead of predicting without the map.
+pub const FEATURE_MAP_VERSION: u32 = 2;
 
 #[derive(Deserialize)]
 struct Envelope<'a> {
@@ -41,11 +44,12 @@ pub fn to_envelope<T: Serialize>(format: &str, version: u32, value: &T) -> Strin
     )
 }
 
-/// Reads a value written by `to_envelope`, checking format, version and checksum.
+/// Reads a value written by `to_envelope`, checking format, version (one of
+/// `versions`) and checksum.
 pub fn from_envelope<T: DeserializeOwned>(
     text: &str,
     format: &str,
-    version: u32,
+    versions: std::ops::RangeInclusive<u32>,
 ) -> Result<T, EngineError> {
     let envelope: Envelope = serde_json::from_str(text)
         .map_err(|error| EngineError::InvalidModel(format!("not a {format} file: {error}")))?;
@@ -55,10 +59,12 @@ pub fn from_envelope<T: DeserializeOwned>(
             envelope.format
         )));
     }
-    if envelope.version != version {
+    if !versions.contains(&envelope.version) {
         return Err(EngineError::InvalidModel(format!(
-            "{format} version {} is not supported by this svmq (it reads version {version})",
-            envelope.version
+            "{format} version {} is not supported by this svmq (it reads versions {} to {})",
+            envelope.version,
+            versions.start(),
+            versions.end()
         )));
     }
     let expected = format!("sha256:{}", checksum(envelope.model.get().as_bytes()));
@@ -73,12 +79,22 @@ pub fn from_envelope<T: DeserializeOwned>(
 
 /// The model as the text of an svmq model file.
 pub fn to_model_file(model: &Model) -> String {
-    to_envelope(FORMAT_NAME, FORMAT_VERSION, model)
+    to_envelope(FORMAT_NAME, model_version([model]), model)
+}
+
+/// The format version a file holding `models` is written as: [`FEATURE_MAP_VERSION`]
+/// when any has a feature map, else [`FORMAT_VERSION`].
+pub fn model_version<'a>(models: impl IntoIterator<Item = &'a Model>) -> u32 {
+    if models.into_iter().any(|model| model.feature_map.is_some()) {
+        FEATURE_MAP_VERSION
+    } else {
+        FORMAT_VERSION
+    }
 }
 
 /// Reads an svmq model file, checking format, version, checksum and consistency.
 pub fn from_model_file(text: &str) -> Result<Model, EngineError> {
-    let model: Model = from_envelope(text, FORMAT_NAME, FORMAT_VERSION)?;
+    let model: Model = from_envelope(text, FORMAT_NAME, FORMAT_VERSION..=FEATURE_MAP_VERSION)?;
     model.validate()?;
     Ok(model)
 }

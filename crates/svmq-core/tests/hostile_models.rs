@@ -4,7 +4,9 @@
 //! never panic. Each test is named after the defect it pins.
 
 use svmq_core::libsvm_format::{from_libsvm_text, to_libsvm_text};
-use svmq_core::model_format::{from_model_file, to_envelope, FORMAT_NAME, FORMAT_VERSION};
+use svmq_core::model_format::{
+    from_model_file, to_envelope, to_model_file, FORMAT_NAME, FORMAT_VERSION,
+};
 use svmq_core::{
     fit, fit_approximate_svm, ApproximateOutcome, FitControl, FitOutcome, Kernel,
     KernelApproximation, Matrix, Model, SvmParams, SvmType,
@@ -313,4 +315,18 @@ fn a_resealed_random_fourier_map_that_does_not_fit_is_refused() {
         let error = sealed(&edited).unwrap_err();
         assert!(error.contains(expected), "{expected}: {error}");
     }
+}
+
+#[test]
+fn a_model_with_a_map_is_written_as_version_2_which_older_builds_refuse() {
+    let model: Model = serde_json::from_value(fourier_model()).unwrap();
+    let text = to_model_file(&model);
+    assert!(text.contains("\"version\":2,"), "{}", &text[..80]);
+    assert_eq!(from_model_file(&text).unwrap(), model);
+    assert!(to_model_file(&classifier()).contains("\"version\":1,"));
+    // A version past the newest is refused naming the versions read.
+    let error = from_model_file(&text.replacen("\"version\":2,", "\"version\":3,", 1))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("versions 1 to 2"), "{error}");
 }

@@ -9,7 +9,7 @@
 use crate::error::ServiceError;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-use svmq_core::model_format::{from_envelope, to_envelope};
+use svmq_core::model_format::{from_envelope, model_version, to_envelope, FORMAT_VERSION};
 use svmq_core::{Matrix, Model};
 use svmq_data::{FittedPreprocessor, Task};
 use svmq_tune::space::{Gamma, TrialParams};
@@ -19,8 +19,11 @@ const MAX_DEGREE: u32 = 64;
 
 /// The format name written in, and required of, a saved model's envelope.
 pub const SAVED_MODEL_FORMAT: &str = "svmq-saved-model";
-/// The envelope version written, and the only one read.
+/// The envelope version of a saved model without a feature map.
 pub const SAVED_MODEL_VERSION: u32 = 1;
+/// The format version of a saved model whose engine has a random Fourier feature map:
+/// builds from before maps refuse it instead of predicting without the map.
+pub const SAVED_MODEL_FEATURE_MAP_VERSION: u32 = 2;
 /// The model's file in a model directory.
 pub const MODEL_FILE_NAME: &str = "model.json";
 /// The training report's file in a model directory.
@@ -74,13 +77,18 @@ pub struct PredictedRow {
 impl SavedModel {
     /// The model as the text of `model.json`: a checksummed, versioned envelope.
     pub fn to_text(&self) -> String {
-        to_envelope(SAVED_MODEL_FORMAT, SAVED_MODEL_VERSION, self)
+        let version = match model_version(self.targets.iter().map(|target| &target.engine)) {
+            FORMAT_VERSION => SAVED_MODEL_VERSION,
+            _ => SAVED_MODEL_FEATURE_MAP_VERSION,
+        };
+        to_envelope(SAVED_MODEL_FORMAT, version, self)
     }
 
     /// Reads a saved model and checks it whole (see [`SavedModel::validate`]): the
     /// checksum only proves the file is as sealed, not that whoever sealed it was svmq.
     pub fn from_text(text: &str) -> Result<SavedModel, ServiceError> {
-        let model: SavedModel = from_envelope(text, SAVED_MODEL_FORMAT, SAVED_MODEL_VERSION)
+        let versions = SAVED_MODEL_VERSION..=SAVED_MODEL_FEATURE_MAP_VERSION;
+        let model: SavedModel = from_envelope(text, SAVED_MODEL_FORMAT, versions)
             .map_err(|error| ServiceError::Model(error.to_string()))?;
         model.validate()?;
         Ok(model)

@@ -206,6 +206,15 @@ fn a_random_fourier_model_learns_the_circle_and_says_so() {
         "exact {exact}, approximate {approximated}"
     );
     let model = run["model_id"].as_str().unwrap();
+    // Saved as version 2, which builds that know no feature map refuse.
+    let saved = std::fs::read_to_string(
+        std::path::Path::new(home)
+            .join("models")
+            .join(model)
+            .join("model.json"),
+    )
+    .unwrap();
+    assert!(saved.contains("\"version\":2,"), "{}", &saved[..80]);
     // A twentieth of the labels are flipped: 0.95 is the best any model can do, and
     // no linear model beats the majority (about 0.6).
     let accuracy = held_out_accuracy(&workspace, home, model, held_out_path);
