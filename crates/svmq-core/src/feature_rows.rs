@@ -5,6 +5,7 @@
 //! own error is far larger than the rounding); [`RowSubset`] is some rows of another
 //! store, without a copy.
 
+use crate::control::FitControl;
 use crate::linear::prefetch_bytes;
 use crate::matrix::{dot, Matrix};
 
@@ -104,6 +105,41 @@ impl QuantizedRows {
         self.values
             .par_chunks_mut(chunk_rows * columns)
             .zip(self.scales.par_chunks_mut(chunk_rows))
+    }
+
+    /// `rows` rows of `columns` values computed `chunk_rows` rows at a time on every
+    /// core: `fill(first, values)` writes the rows from `first` on, row-major, into
+    /// `values` (as many rows as it holds), which are then quantized. `None` for no
+    /// columns, or when `control`'s stop flag is raised (it is read between chunks).
+    pub fn computed(
+        rows: usize,
+        columns: usize,
+        chunk_rows: usize,
+        control: &FitControl,
+        fill: impl Fn(usize, &mut [f64]) + Sync,
+    ) -> Option<QuantizedRows> {
+        use rayon::prelude::*;
+        let mut quantized = QuantizedRows::zeros(rows, columns)?;
+        let stopped =
+            quantized
+                .chunks_mut(chunk_rows)
+                .enumerate()
+                .any(|(chunk, (integers, scales))| {
+                    if control.is_stopped() {
+                        return true;
+                    }
+                    let mut values = vec![0.0; scales.len() * columns];
+                    fill(chunk * chunk_rows, &mut values);
+                    for ((row, integers), scale) in values
+                        .chunks_exact(columns)
+                        .zip(integers.chunks_exact_mut(columns))
+                        .zip(scales.iter_mut())
+                    {
+                        QuantizedRows::store(row, integers, scale);
+                    }
+                    false
+                });
+        (!stopped).then_some(quantized)
     }
 
     /// Stores `row` (as many values as a row has) into `integers` and `scale`.

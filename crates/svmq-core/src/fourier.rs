@@ -20,7 +20,6 @@ use crate::error::EngineError;
 use crate::feature_rows::QuantizedRows;
 use crate::matrix::{dot, Matrix};
 use crate::random::Random;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::f64::consts::PI;
 
@@ -105,26 +104,12 @@ impl FourierMap {
     /// when `control`'s stop flag was raised.
     pub fn features(&self, data: &Matrix, control: &FitControl) -> Option<QuantizedRows> {
         let size = self.components();
-        let mut features = QuantizedRows::zeros(data.rows(), size)?;
-        let stopped = features.chunks_mut(FEATURE_CHUNK_ROWS).enumerate().any(
-            |(chunk, (integers, scales))| {
-                if control.is_stopped() {
-                    return true;
-                }
-                let first = chunk * FEATURE_CHUNK_ROWS;
-                let mut row = vec![0.0; size];
-                for (offset, (integers, scale)) in integers
-                    .chunks_exact_mut(size)
-                    .zip(scales.iter_mut())
-                    .enumerate()
-                {
-                    self.transform_into(data.row(first + offset), &mut row);
-                    QuantizedRows::store(&row, integers, scale);
-                }
-                false
-            },
-        );
-        (!stopped).then_some(features)
+        let fill = |first: usize, values: &mut [f64]| {
+            for (offset, row) in values.chunks_exact_mut(size).enumerate() {
+                self.transform_into(data.row(first + offset), row);
+            }
+        };
+        QuantizedRows::computed(data.rows(), size, FEATURE_CHUNK_ROWS, control, fill)
     }
 
     /// Checks a map read from outside: one phase per frequency row, every number finite.

@@ -122,40 +122,20 @@ impl NystroemMap {
     /// when `control`'s stop flag was raised.
     pub fn features(&self, data: &Matrix, control: &FitControl) -> Option<QuantizedRows> {
         let size = self.landmarks();
-        let mut features = QuantizedRows::zeros(data.rows(), size)?;
-        let stopped = features.chunks_mut(FEATURE_CHUNK_ROWS).enumerate().any(
-            |(chunk, (integers, scales))| {
-                if control.is_stopped() {
-                    return true;
-                }
-                let first = chunk * FEATURE_CHUNK_ROWS;
-                let rows = scales.len();
-                let mut kernel_rows = vec![0.0; rows * size];
-                for (offset, kernel_row) in kernel_rows.chunks_exact_mut(size).enumerate() {
-                    kernel_values_against(
-                        &self.kernel,
-                        data.row(first + offset),
-                        &self.landmarks,
-                        &self.landmark_norms,
-                        kernel_row,
-                    );
-                }
-                let mut projected = vec![0.0; rows * size];
-                project(&self.inverse, size, &kernel_rows, &mut projected);
-                for ((row, integers), scale) in projected
-                    .chunks_exact(size)
-                    .zip(integers.chunks_exact_mut(size))
-                    .zip(scales.iter_mut())
-                {
-                    QuantizedRows::store(row, integers, scale);
-                }
-                false
-            },
-        );
-        if stopped {
-            return None;
-        }
-        Some(features)
+        let fill = |first: usize, projected: &mut [f64]| {
+            let mut kernel_rows = vec![0.0; projected.len()];
+            for (offset, kernel_row) in kernel_rows.chunks_exact_mut(size).enumerate() {
+                kernel_values_against(
+                    &self.kernel,
+                    data.row(first + offset),
+                    &self.landmarks,
+                    &self.landmark_norms,
+                    kernel_row,
+                );
+            }
+            project(&self.inverse, size, &kernel_rows, projected);
+        };
+        QuantizedRows::computed(data.rows(), size, FEATURE_CHUNK_ROWS, control, fill)
     }
 
     /// `a = L⁻ᵀ·v`, by back substitution: the landmark coefficients of the feature

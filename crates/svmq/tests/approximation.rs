@@ -8,6 +8,7 @@ mod support;
 
 use serde_json::Value;
 use std::fmt::Write as _;
+use std::path::PathBuf;
 use support::{svmq, Workspace};
 
 /// Points uniform in [−2, 2]² with a third, uninformative column; the label says
@@ -32,6 +33,15 @@ fn circle_rows(seed: u64, rows: usize) -> String {
         writeln!(text, "{x:.5},{y:.5},{noise:.5},{label}").unwrap();
     }
     text
+}
+
+/// A home directory, a training file of `rows` circle rows drawn from `seed` and a
+/// held-out file of 2,000 rows drawn from `seed + 1`, in `workspace`.
+fn circle_files(workspace: &Workspace, seed: u64, rows: usize) -> (PathBuf, PathBuf, PathBuf) {
+    let (train, held_out) = (workspace.path("train.csv"), workspace.path("held_out.csv"));
+    std::fs::write(&train, circle_rows(seed, rows)).unwrap();
+    std::fs::write(&held_out, circle_rows(seed + 1, 2000)).unwrap();
+    (workspace.path("home"), train, held_out)
 }
 
 /// Trains on `train` with `extra` flags; the printed JSON.
@@ -74,13 +84,9 @@ fn held_out_accuracy(workspace: &Workspace, home: &str, model: &str, held_out: &
 #[test]
 fn a_nystroem_model_scores_as_the_exact_one_and_says_how_close_it_came() {
     let workspace = Workspace::new("approximation");
-    let home = workspace.path("home");
-    let home = home.to_str().unwrap();
-    let train_path = workspace.path("train.csv");
-    let held_out_path = workspace.path("held_out.csv");
-    std::fs::write(&train_path, circle_rows(1, 4000)).unwrap();
-    std::fs::write(&held_out_path, circle_rows(2, 2000)).unwrap();
-    let (train_path, held_out_path) = (
+    let (home, train_path, held_out_path) = circle_files(&workspace, 1, 4000);
+    let (home, train_path, held_out_path) = (
+        home.to_str().unwrap(),
         train_path.to_str().unwrap(),
         held_out_path.to_str().unwrap(),
     );
@@ -177,13 +183,9 @@ fn a_nystroem_model_scores_as_the_exact_one_and_says_how_close_it_came() {
 #[test]
 fn a_random_fourier_model_learns_the_circle_and_says_so() {
     let workspace = Workspace::new("approximation-rff");
-    let home = workspace.path("home");
-    let home = home.to_str().unwrap();
-    let train_path = workspace.path("train.csv");
-    let held_out_path = workspace.path("held_out.csv");
-    std::fs::write(&train_path, circle_rows(4, 3000)).unwrap();
-    std::fs::write(&held_out_path, circle_rows(5, 2000)).unwrap();
-    let (train_path, held_out_path) = (
+    let (home, train_path, held_out_path) = circle_files(&workspace, 4, 3000);
+    let (home, train_path, held_out_path) = (
+        home.to_str().unwrap(),
         train_path.to_str().unwrap(),
         held_out_path.to_str().unwrap(),
     );
