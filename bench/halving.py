@@ -4,7 +4,8 @@ HalvingRandomSearchCV, on generated two-class data of growing size.
 For each size: `svmq train --fidelity full` and `--fidelity halving` (same trials,
 folds, seed and data, tools alternated over the repetitions), and scikit-learn's
 HalvingRandomSearchCV(SVC) with resource='n_samples', factor 3, the same number of
-candidates and folds. Prints median wall times, the ratio full / halving, and the
+candidates and folds. With `--hyperband`, also `--fidelity hyperband` (the same halving
+in Hyperband's brackets). Prints median wall times, the ratio full / halving, and the
 held-out accuracy of each (svmq holds out its own stratified 20 %; scikit-learn a
 stratified 20 % of the same file with another shuffle: same size, other rows).
 """
@@ -79,6 +80,8 @@ def main():
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--no-sklearn", action="store_true")
+    parser.add_argument("--hyperband", action="store_true",
+                        help="also run svmq with --fidelity hyperband")
     parser.add_argument("--probability", action="store_true",
                         help="let svmq fit Platt probabilities on the final model (its "
                              "default; scikit-learn's SVC does not, so off here)")
@@ -90,21 +93,27 @@ def main():
           f"scikit-learn n_jobs=1; svmq's final model "
           f"{'with' if args.probability else 'without'} probabilities, scikit-learn's without",
           flush=True)
+    hyperband_header = (" svmq hyperband s | full / hyperband | accuracy hyperband | "
+                        "hyperband trials stopped on samples |" if args.hyperband else "")
     print("| rows | svmq full s | svmq halving s | full / halving | accuracy full | "
-          "accuracy halving | trials stopped on samples | sklearn halving s | sklearn accuracy |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "accuracy halving | trials stopped on samples | sklearn halving s | sklearn accuracy |"
+          + hyperband_header)
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+          + (" ---: | ---: | ---: | ---: |" if args.hyperband else ""))
+    fidelities = ["full", "halving"] + (["hyperband"] if args.hyperband else [])
     for rows in args.sizes:
         x, y = generate(rows, args.features, seed=rows)
         data = os.path.join(args.out, f"halving-{rows}.csv")
         write_csv(data, x, y)
-        full, halving = [], []
+        results = {fidelity: [] for fidelity in fidelities}
         for repetition in range(args.repeat):
             home = os.path.join(args.out, f"halving-home-{rows}-{repetition}")
-            order = ["full", "halving"] if repetition % 2 == 0 else ["halving", "full"]
+            order = fidelities if repetition % 2 == 0 else list(reversed(fidelities))
             for fidelity in order:
                 result = run_svmq(args.svmq, data, fidelity, args.trials, args.folds, home,
                                   args.probability)
-                (full if fidelity == "full" else halving).append(result)
+                results[fidelity].append(result)
+        full, halving = results["full"], results["halving"]
         full_s = statistics.median(r[0] for r in full)
         halving_s = statistics.median(r[0] for r in halving)
         sk = ("-", "-")
@@ -113,7 +122,17 @@ def main():
             sk = (f"{seconds:.1f}", f"{accuracy:.4f}")
         print(f"| {rows} | {full_s:.1f} | {halving_s:.1f} | {full_s / halving_s:.2f}x | "
               f"{full[0][1]:.4f} | {halving[0][1]:.4f} | {halving[0][2]} of {args.trials} | "
-              f"{sk[0]} | {sk[1]} |", flush=True)
+              f"{sk[0]} | {sk[1]} |" + hyperband_cells(results, full_s, args.trials), flush=True)
+
+
+def hyperband_cells(results, full_s, trials):
+    """The hyperband columns of a table row, when it was run."""
+    runs = results.get("hyperband")
+    if not runs:
+        return ""
+    seconds = statistics.median(r[0] for r in runs)
+    return (f" {seconds:.1f} | {full_s / seconds:.2f}x | {runs[0][1]:.4f} | "
+            f"{runs[0][2]} of {trials} |")
 
 
 if __name__ == "__main__":

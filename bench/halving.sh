@@ -4,6 +4,7 @@
 # two-class data of growing size. Medians of wall times and their ratio; held-out accuracy.
 #
 # Usage: bench/halving.sh [--sizes N...] [--trials T] [--folds K] [--repeat R] [--no-sklearn]
+#                         [--hyperband]
 #
 # Environment: SVMQ_BIN (a built svmq; otherwise a release build), PYTHON.
 set -euo pipefail

@@ -211,6 +211,7 @@ mod tests {
             value: Some(value),
             fold_scores: vec![value],
             sample_scores: Vec::new(),
+            first_sample: 0,
             error: None,
             seconds: 0.0,
         }

@@ -189,9 +189,14 @@ impl TargetContext<'_> {
         } else {
             format!("all {fold_rows}")
         };
+        let start = if request.fidelity.brackets() {
+            "trials spread over Hyperband's brackets start on samples of"
+        } else {
+            "trials start on samples of"
+        };
         self.observer.log(&format!(
-            "successive halving: trials start on samples of {} training rows per fold, \
-             a third going on each time, then {last}",
+            "successive halving: {start} {} training rows per fold, a third going on each \
+             time, then {last}",
             rows.join(", then "),
         ));
         Ok((samples, top))
@@ -259,6 +264,7 @@ impl TargetContext<'_> {
                 value: Some(value),
                 fold_scores: scores,
                 sample_scores: Vec::new(),
+                first_sample: 0,
                 error: None,
                 seconds: 0.0,
             }]);
@@ -270,6 +276,7 @@ impl TargetContext<'_> {
             metric,
             pruning: true,
             parallel_trials: request.parallel_trials,
+            brackets: request.fidelity.brackets(),
         };
         let mut report = |trial: &TrialRecord, progress: &svmq_tune::study::StudyProgress| {
             let best = progress

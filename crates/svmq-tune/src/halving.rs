@@ -11,6 +11,12 @@
 //! so a larger sample holds every row of a smaller one. Training and validation rows
 //! are sampled alike: a sample is the same cross-validation on fewer rows.
 //!
+//! Hyperband (Li et al., "Hyperband: a novel bandit-based approach to hyperparameter
+//! optimization", 2018) hedges against samples that rank trials badly: trials are
+//! spread over brackets that start on ever larger samples, the last on the full folds,
+//! the more aggressive brackets getting more trials ([`bracket_start`]); promotion
+//! compares a trial with the trials of its own bracket only.
+//!
 //! What it does not do: decide when halving pays off (the caller does, from the row
 //! count) or run trials ([`crate::study`]).
 
@@ -33,20 +39,29 @@ pub enum Fidelity {
     /// Successive halving whenever the folds are large enough for a sample
     /// ([`rung_count`]).
     Halving,
+    /// Successive halving in Hyperband's brackets, whenever the folds are large enough
+    /// for a sample.
+    Hyperband,
 }
 
 impl Fidelity {
     /// Every choice's name, as requests spell it.
-    pub const NAMES: [&'static str; 3] = ["auto", "full", "halving"];
+    pub const NAMES: [&'static str; 4] = ["auto", "full", "halving", "hyperband"];
 
-    /// The choice named `auto`, `full` or `halving`.
+    /// The choice named `auto`, `full`, `halving` or `hyperband`.
     pub fn from_name(name: &str) -> Option<Fidelity> {
         match name {
             "auto" => Some(Fidelity::Auto),
             "full" => Some(Fidelity::Full),
             "halving" => Some(Fidelity::Halving),
+            "hyperband" => Some(Fidelity::Hyperband),
             _ => None,
         }
+    }
+
+    /// Whether trials are spread over Hyperband's brackets.
+    pub fn brackets(self) -> bool {
+        self == Fidelity::Hyperband
     }
 
     /// How many samples below the full folds a search on `training_rows` rows (the
@@ -55,7 +70,7 @@ impl Fidelity {
         let per_fold = training_rows - training_rows / folds.max(1);
         match self {
             Fidelity::Full => 0,
-            Fidelity::Halving => rung_count(per_fold),
+            Fidelity::Halving | Fidelity::Hyperband => rung_count(per_fold),
             Fidelity::Auto if training_rows >= AUTOMATIC_HALVING_ROWS => rung_count(per_fold),
             Fidelity::Auto => 0,
         }
@@ -137,6 +152,40 @@ fn sampled_rows(targets: &[f64], fraction: f64, task: Task, random: &mut Random)
     }
     kept.sort_unstable();
     kept
+}
+
+/// The sample trial `number` starts on when trials are spread over Hyperband's brackets
+/// for `rungs` samples below the full folds (`rungs` itself: the full folds). The
+/// bracket that halves `s` times starts on sample `rungs − s` and gets a share of the
+/// trials proportional to Hyperband's `⌈(S + 1)/(s + 1)·FACTOR^s⌉` (S = `rungs`): for
+/// three samples, 27, 12, 6 and 4 of every 49 trials. Brackets take turns by smooth
+/// weighted round-robin, so every prefix of the trials is spread nearly in proportion.
+pub fn bracket_start(number: usize, rungs: usize) -> usize {
+    let weights: Vec<u64> = (0..=rungs)
+        .map(|start| {
+            let halvings = (rungs - start) as u32;
+            ((rungs as u64 + 1) * (FACTOR as u64).pow(halvings)).div_ceil(u64::from(halvings) + 1)
+        })
+        .collect();
+    let weights: Vec<i64> = weights.into_iter().map(|weight| weight as i64).collect();
+    let total: i64 = weights.iter().sum();
+    let mut current = vec![0i64; weights.len()];
+    let mut chosen = 0;
+    for _ in 0..=number {
+        for (value, weight) in current.iter_mut().zip(&weights) {
+            *value += weight;
+        }
+        // The largest current value, the most aggressive bracket on ties.
+        chosen = (0..current.len()).fold(0, |best, start| {
+            if current[start] > current[best] {
+                start
+            } else {
+                best
+            }
+        });
+        current[chosen] -= total;
+    }
+    chosen
 }
 
 /// Whether a trial scoring `score` on a sample goes on to the next size: it does when
@@ -223,6 +272,28 @@ mod tests {
             sample.train_targets.iter().filter(|&&t| t == 1.0).count(),
             2
         );
+    }
+
+    #[test]
+    fn hyperband_brackets_get_their_share_in_turn() {
+        // Three samples: brackets starting on samples 0, 1, 2 and the full folds get
+        // 27, 12, 6 and 4 of every 49 trials.
+        let starts: Vec<usize> = (0..49).map(|number| bracket_start(number, 3)).collect();
+        for (start, share) in [(0, 27), (1, 12), (2, 6), (3, 4)] {
+            assert_eq!(
+                starts.iter().filter(|&&s| s == start).count(),
+                share,
+                "{start}"
+            );
+        }
+        // Every bracket has a trial among the first dozen.
+        for start in 0..=3 {
+            assert!(starts[..12].contains(&start), "{start}: {starts:?}");
+        }
+        // One sample: brackets of 3 and 2 of every 5; no sample: the full folds.
+        let starts: Vec<usize> = (0..5).map(|number| bracket_start(number, 1)).collect();
+        assert_eq!(starts.iter().filter(|&&s| s == 0).count(), 3);
+        assert_eq!(bracket_start(7, 0), 0);
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! them; a study resumes from such a record.
 
 use crate::evaluation::FoldEvaluator;
-use crate::halving::promoted;
+use crate::halving::{bracket_start, promoted};
 use crate::metrics::Metric;
 use crate::sampler::{propose, Observation, SamplerKind};
 use crate::space::{SearchSpace, TrialParams};
@@ -43,6 +43,10 @@ pub struct StudySettings {
     /// Trials evaluated at once; part of the study's definition (not of the machine),
     /// so that results do not depend on the number of cores.
     pub parallel_trials: usize,
+    /// With samples: spread trials over Hyperband's brackets
+    /// ([`crate::halving::bracket_start`]) instead of starting all on the smallest.
+    #[serde(default)]
+    pub brackets: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,10 +79,19 @@ pub struct TrialRecord {
     /// trial was scored on, smallest first; empty otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sample_scores: Vec<f64>,
+    /// The sample it started on (Hyperband's brackets; the full folds when it equals
+    /// the number of samples): `sample_scores[k]` is its score on sample
+    /// `first_sample + k`. 0 without brackets.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub first_sample: usize,
     /// Why a failed trial failed.
     pub error: Option<String>,
     /// Wall-clock time it took, in seconds.
     pub seconds: f64,
+}
+
+fn is_zero(value: &usize) -> bool {
+    *value == 0
 }
 
 impl TrialRecord {
@@ -194,9 +207,16 @@ pub fn run_study_with_samples(
             .into_par_iter()
             .enumerate()
             .map(|(offset, params)| {
+                let number = first + offset;
+                let first_sample = if settings.brackets {
+                    bracket_start(number, samples.len())
+                } else {
+                    0
+                };
                 let trial = Trial {
-                    number: first + offset,
+                    number,
                     params,
+                    first_sample,
                     started: Instant::now(),
                 };
                 run_trial(trial, settings, samples, folds, finished, control)
@@ -229,8 +249,9 @@ pub fn run_study_with_samples(
 fn observations(trials: &[TrialRecord], metric: Metric) -> Vec<Observation> {
     let mut losses: Vec<Option<f64>> = trials.iter().map(|t| loss(metric, t)).collect();
     if trials.iter().any(|t| !t.sample_scores.is_empty()) {
-        let depth =
-            |t: &TrialRecord| t.sample_scores.len() + usize::from(t.state == TrialState::Complete);
+        let depth = |t: &TrialRecord| {
+            t.first_sample + t.sample_scores.len() + usize::from(t.state == TrialState::Complete)
+        };
         let mut ranked: Vec<(usize, usize, f64)> = trials
             .iter()
             .enumerate()
@@ -298,6 +319,8 @@ fn progress(
 struct Trial {
     number: usize,
     params: TrialParams,
+    /// The sample it starts on (Hyperband's brackets).
+    first_sample: usize,
     started: Instant,
 }
 
@@ -319,6 +342,7 @@ impl Trial {
             value,
             fold_scores,
             sample_scores,
+            first_sample: self.first_sample,
             error,
             seconds: self.started.elapsed().as_secs_f64(),
         }
@@ -348,8 +372,9 @@ fn run_trial(
     control: &FitControl,
 ) -> Result<Option<TrialRecord>, EngineError> {
     let metric = settings.metric;
+    let first_sample = trial.first_sample;
     let mut sample_scores = Vec::with_capacity(samples.len());
-    for (rung, sample) in samples.iter().enumerate() {
+    for (rung, sample) in samples.iter().enumerate().skip(first_sample) {
         let scores = match score_folds(&trial.params, settings, sample, &[], control)? {
             Scored::All(scores) => scores,
             Scored::Failed(scores, error) => {
@@ -365,9 +390,11 @@ fn run_trial(
         };
         let mean = scores.iter().sum::<f64>() / scores.len().max(1) as f64;
         sample_scores.push(mean);
+        // Within the trial's own bracket.
         let earlier: Vec<f64> = finished
             .iter()
-            .filter_map(|t| t.sample_scores.get(rung).copied())
+            .filter(|t| t.first_sample == first_sample)
+            .filter_map(|t| t.sample_scores.get(rung - first_sample).copied())
             .collect();
         if !promoted(mean, &earlier, metric) {
             return Ok(Some(trial.record(

@@ -80,6 +80,7 @@ fn settings(trials: usize) -> StudySettings {
         metric: Metric::Accuracy,
         pruning: true,
         parallel_trials: 2,
+        brackets: false,
     }
 }
 
@@ -179,4 +180,55 @@ fn a_halving_study_replays_and_resumes_exactly() {
     let first = halving_study(&settings(6), &samples, &folds, Vec::new());
     let resumed = halving_study(&settings(14), &samples, &folds, first);
     assert_eq!(without_times(&whole), without_times(&resumed));
+}
+
+#[test]
+fn hyperband_brackets_start_trials_on_every_sample_and_promote_within_a_bracket() {
+    let (folds, samples) = folds_and_samples();
+    let mut bracketed = settings(26);
+    bracketed.brackets = true;
+    let trials = halving_study(&bracketed, &samples, &folds, Vec::new());
+    assert_eq!(trials.len(), 26);
+    // Two samples: brackets starting on sample 0, 1 and the full folds get 9, 5 and 3
+    // of every 17 trials (Hyperband's ⌈3/(s + 1)·3^s⌉ for s = 2, 1, 0 halvings).
+    for (start, expected) in [(0, 14), (1, 8), (2, 4)] {
+        let count = trials.iter().filter(|t| t.first_sample == start).count();
+        assert!(
+            count.abs_diff(expected) <= 1,
+            "{count} trials start on {start}"
+        );
+    }
+    for trial in &trials {
+        let reached = trial.first_sample + trial.sample_scores.len();
+        assert!(reached <= 2, "{trial:?}");
+        if trial.state == TrialState::Complete {
+            // A survivor was scored on every sample from its bracket's first.
+            assert_eq!(reached, 2, "{trial:?}");
+            assert_eq!(trial.fold_scores.len(), 3);
+        }
+    }
+    // The bracket on the full folds never stops a trial on a sample.
+    assert!(trials
+        .iter()
+        .filter(|t| t.first_sample == 2)
+        .all(|t| t.sample_scores.is_empty() && t.state == TrialState::Complete));
+    // A bracket's first trial on a sample goes on: it is compared with its own bracket,
+    // which has no trial before it.
+    let first_of_middle = trials.iter().find(|t| t.first_sample == 1).unwrap();
+    assert_eq!(first_of_middle.state, TrialState::Complete);
+    // The best holds against the plain halving study of as many trials.
+    let plain = halving_study(&settings(26), &samples, &folds, Vec::new());
+    assert!(best(&trials) >= best(&plain) - 0.02);
+    // And it replays and resumes exactly.
+    let first = halving_study(
+        &StudySettings {
+            trials: 10,
+            ..bracketed.clone()
+        },
+        &samples,
+        &folds,
+        Vec::new(),
+    );
+    let resumed = halving_study(&bracketed, &samples, &folds, first);
+    assert_eq!(without_times(&trials), without_times(&resumed));
 }

@@ -64,6 +64,7 @@ fn settings(trials: usize, metric: Metric) -> StudySettings {
         metric,
         pruning: true,
         parallel_trials: 2,
+        brackets: false,
     }
 }
 

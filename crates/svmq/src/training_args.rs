@@ -69,7 +69,8 @@ pub struct TrainingArgs {
     #[arg(long)]
     pub no_probability: bool,
     /// auto (successive halving from 10,000 training rows), full (every trial on every
-    /// row) or halving (trials start on samples of the folds; the best go on).
+    /// row), halving (trials start on samples of the folds; the best go on) or
+    /// hyperband (halving in Hyperband's brackets: some trials start on larger samples).
     #[arg(long, default_value = "auto", value_parser = PossibleValuesParser::new(Fidelity::NAMES))]
     pub fidelity: String,
     /// auto (Nyström for RBF from 100,000 training rows), none (the exact solver),
