@@ -189,16 +189,7 @@ impl TargetContext<'_> {
         } else {
             format!("all {fold_rows}")
         };
-        let start = if request.fidelity.brackets() {
-            "trials spread over Hyperband's brackets start on samples of"
-        } else {
-            "trials start on samples of"
-        };
-        self.observer.log(&format!(
-            "successive halving: {start} {} training rows per fold, a third going on each \
-             time, then {last}",
-            rows.join(", then "),
-        ));
+        self.observer.log(&request.fidelity.describe(&rows, &last));
         Ok((samples, top))
     }
 

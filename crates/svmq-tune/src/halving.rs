@@ -59,6 +59,21 @@ impl Fidelity {
         }
     }
 
+    /// The log's line for a search whose samples have `rows` training rows per fold,
+    /// smallest first, and whose trials end on `last`.
+    pub fn describe(self, rows: &[String], last: &str) -> String {
+        let start = if self.brackets() {
+            "trials spread over Hyperband's brackets start on samples of"
+        } else {
+            "trials start on samples of"
+        };
+        format!(
+            "successive halving: {start} {} training rows per fold, a third going on each \
+             time, then {last}",
+            rows.join(", then ")
+        )
+    }
+
     /// Whether trials are spread over Hyperband's brackets.
     pub fn brackets(self) -> bool {
         self == Fidelity::Hyperband
