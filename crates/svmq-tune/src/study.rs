@@ -250,7 +250,10 @@ fn observations(trials: &[TrialRecord], metric: Metric) -> Vec<Observation> {
     let mut losses: Vec<Option<f64>> = trials.iter().map(|t| loss(metric, t)).collect();
     if trials.iter().any(|t| !t.sample_scores.is_empty()) {
         let depth = |t: &TrialRecord| {
-            t.first_sample + t.sample_scores.len() + usize::from(t.state == TrialState::Complete)
+            // Saturating: saved trials are read back from the store.
+            t.first_sample
+                .saturating_add(t.sample_scores.len())
+                .saturating_add(usize::from(t.state == TrialState::Complete))
         };
         let mut ranked: Vec<(usize, usize, f64)> = trials
             .iter()

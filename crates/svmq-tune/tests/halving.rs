@@ -232,3 +232,28 @@ fn hyperband_brackets_start_trials_on_every_sample_and_promote_within_a_bracket(
     let resumed = halving_study(&bracketed, &samples, &folds, first);
     assert_eq!(without_times(&trials), without_times(&resumed));
 }
+
+#[test]
+fn a_saved_trial_with_a_hostile_first_sample_does_not_stop_a_resume() {
+    // Saved trials are read back from the store: a first sample past every sample (or
+    // at usize::MAX) must neither panic nor be taken for a bracket of new trials.
+    let (folds, samples) = folds_and_samples();
+    for brackets in [false, true] {
+        let mut hostile = settings(4);
+        hostile.brackets = brackets;
+        let mut first = halving_study(&hostile, &samples, &folds, Vec::new());
+        first[0].first_sample = usize::MAX;
+        first[1].first_sample = 7;
+        let resumed = halving_study(
+            &StudySettings {
+                trials: 9,
+                ..hostile.clone()
+            },
+            &samples,
+            &folds,
+            first,
+        );
+        assert_eq!(resumed.len(), 9);
+        assert!(resumed[4..].iter().all(|t| t.first_sample <= samples.len()));
+    }
+}

@@ -126,11 +126,25 @@ async fn out_of_range_and_malformed_parameters_say_the_allowed_values() {
             json!({ "data_source": "classes.csv", "approximation": 3 }),
             "approximation must be one of",
         ),
+        (
+            json!({ "data_source": "classes.csv", "approximation": "" }),
+            "approximation must be one of",
+        ),
+        (
+            json!({ "data_source": "classes.csv", "approximation": "r".repeat(10_000_000) }),
+            "approximation must be one of",
+        ),
+        (
+            json!({ "data_source": "classes.csv", "approximation": ["rff"] }),
+            "approximation must be one of",
+        ),
     ] {
         let message = harness
             .error("train_svm_classifier", arguments.clone())
             .await;
-        assert!(message.contains(expected), "{arguments}: {message}");
+        let shown: String = arguments.to_string().chars().take(200).collect();
+        assert!(message.contains(expected), "{shown}: {message}");
+        assert!(message.len() < 1_000, "{shown}: {} bytes", message.len());
     }
     let message = harness
         .error(
