@@ -116,12 +116,10 @@ pub fn fit_approximate_svm(
     approximation: KernelApproximation,
     control: &FitControl,
 ) -> Result<ApproximateOutcome, EngineError> {
-    let Kernel::Rbf { gamma } = params.kernel else {
-        return Err(not_applicable(params));
+    let gamma = match params.kernel {
+        Kernel::Rbf { gamma } if approximation_applies(params) => gamma,
+        _ => return Err(not_applicable(params)),
     };
-    if !approximation_applies(params) {
-        return Err(not_applicable(params));
-    }
     enum Map {
         Nystroem(NystroemMap),
         Fourier(FourierMap),

@@ -35,13 +35,14 @@ fn circle_rows(seed: u64, rows: usize) -> String {
     text
 }
 
-/// A home directory, a training file of `rows` circle rows drawn from `seed` and a
-/// held-out file of 2,000 rows drawn from `seed + 1`, in `workspace`.
-fn circle_files(workspace: &Workspace, seed: u64, rows: usize) -> (PathBuf, PathBuf, PathBuf) {
+/// The paths of a home directory, a training file of `rows` circle rows drawn from
+/// `seed` and a held-out file of 2,000 rows drawn from `seed + 1`, in `workspace`.
+fn circle_files(workspace: &Workspace, seed: u64, rows: usize) -> (String, String, String) {
     let (train, held_out) = (workspace.path("train.csv"), workspace.path("held_out.csv"));
     std::fs::write(&train, circle_rows(seed, rows)).unwrap();
     std::fs::write(&held_out, circle_rows(seed + 1, 2000)).unwrap();
-    (workspace.path("home"), train, held_out)
+    let text = |path: PathBuf| path.to_str().unwrap().to_string();
+    (text(workspace.path("home")), text(train), text(held_out))
 }
 
 /// Trains on `train` with `extra` flags; the printed JSON.
@@ -85,11 +86,7 @@ fn held_out_accuracy(workspace: &Workspace, home: &str, model: &str, held_out: &
 fn a_nystroem_model_scores_as_the_exact_one_and_says_how_close_it_came() {
     let workspace = Workspace::new("approximation");
     let (home, train_path, held_out_path) = circle_files(&workspace, 1, 4000);
-    let (home, train_path, held_out_path) = (
-        home.to_str().unwrap(),
-        train_path.to_str().unwrap(),
-        held_out_path.to_str().unwrap(),
-    );
+    let (home, train_path, held_out_path) = (&*home, &*train_path, &*held_out_path);
 
     let approximate = train(
         home,
@@ -184,11 +181,7 @@ fn a_nystroem_model_scores_as_the_exact_one_and_says_how_close_it_came() {
 fn a_random_fourier_model_learns_the_circle_and_says_so() {
     let workspace = Workspace::new("approximation-rff");
     let (home, train_path, held_out_path) = circle_files(&workspace, 4, 3000);
-    let (home, train_path, held_out_path) = (
-        home.to_str().unwrap(),
-        train_path.to_str().unwrap(),
-        held_out_path.to_str().unwrap(),
-    );
+    let (home, train_path, held_out_path) = (&*home, &*train_path, &*held_out_path);
     let run = train(
         home,
         train_path,
@@ -250,6 +243,15 @@ fn bad_approximation_flags_are_refused_naming_the_flag() {
         (&["--landmarks", "5", "--landmarks", "6"][..], "--landmarks"),
         (&["--approximation="][..], "--approximation"),
         (&["--approximation", "fourier"][..], "--approximation"),
+        (
+            &["--approximation", "rff", "--approximation", "none"][..],
+            "--approximation",
+        ),
+        (
+            &["--fidelity", "hyperband", "--fidelity", "full"][..],
+            "--fidelity",
+        ),
+        (&["--fidelity", "hyperbands"][..], "--fidelity"),
         (
             &["--approximation", "nystroem", "--kernel", "poly"][..],
             "--approximation",
