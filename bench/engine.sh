@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark the svmq engine against LIBSVM (Debian's libsvm-tools) and scikit-learn.
 #
-# Usage: bench/engine.sh [--quick] [--repeat N] [other bench/engine.py options]
+# Usage: bench/engine.sh [--quick | --exact] [--repeat N] [other bench/engine.py options]
 #
 # Environment:
 #   SVMQ_BIN  path to an svmq binary; skips `cargo build` (e.g. SVMQ_BIN=/bin/false
@@ -32,8 +32,14 @@ if ! command -v svm-train >/dev/null 2>&1 || ! command -v svm-predict >/dev/null
     fi
 fi
 
-# 2. Python venv with numpy and scikit-learn (created once).
+# 2. Python venv with numpy and scikit-learn (created once), and scikit-learn-intelex
+#    (oneDAL's SVC, the fastest CPU SVM in common use) as the second reference.
 ensure_venv
+if ! "$venv_python" -c 'import sklearnex' >/dev/null 2>&1; then
+    log "installing scikit-learn-intelex into $bench_dir/.venv"
+    "$venv_python" -m pip install --quiet --disable-pip-version-check scikit-learn-intelex ||
+        log "WARNING: scikit-learn-intelex could not be installed; it is left out"
+fi
 
 # 3. The svmq binary.
 locate_svmq
