@@ -97,6 +97,11 @@ impl KernelCache {
             .values
     }
 
+    /// Whether row `i` is cached and computed at every column.
+    pub(crate) fn is_complete(&self, i: usize) -> bool {
+        self.entries[i].as_ref().is_some_and(|entry| entry.complete)
+    }
+
     /// A buffer for a new row: a fresh one while under budget, else the least
     /// recently used row's.
     fn take_buffer(&mut self) -> Vec<f32> {

@@ -84,6 +84,11 @@ impl ColumnSet {
     pub fn is_empty(&self) -> bool {
         self.indices.is_empty()
     }
+
+    /// Whether the set carries its own feature-major copy of its rows.
+    pub fn has_copy(&self) -> bool {
+        self.copy.is_some()
+    }
 }
 
 /// Without a Gram matrix, a kernel row needed at `c` of `n` columns is computed whole
@@ -236,18 +241,34 @@ impl<'a> KernelMatrix<'a> {
         }
     }
 
-    /// For each row t of `targets`: `Σⱼ weights[j] · k(x_t, xⱼ)` over every row j
-    /// (dense weights, zero for rows that do not count), with kernel values rounded to
-    /// f32 as cached rows are; from the feature-major data, which must exist
+    /// For each row t of `targets`: `Σₙ weights[n] · k(x_t, column n)`, with kernel
+    /// values rounded to f32 as cached rows are. The columns are those of `set`
+    /// (weights in its order), which must carry its own copy (`ColumnSet::has_copy`),
+    /// or, when `set` is `None`, every row (weights dense, zero for rows that do not
+    /// count; blocks of zeros are skipped), which needs the feature-major data
     /// (`prefers_full_row`). Each block of columns is read once for all targets.
-    pub fn dense_weighted_sums(&self, targets: &[usize], weights: &[f64], sums: &mut [f64]) {
-        let feature_major = self
-            .feature_major
-            .as_ref()
-            .expect("dense sums read the feature-major data");
+    pub fn weighted_sums(
+        &self,
+        targets: &[usize],
+        set: Option<&ColumnSet>,
+        weights: &[f64],
+        sums: &mut [f64],
+    ) {
+        let (columns, norms) = match set {
+            Some(set) => {
+                let (columns, norms) = set.copy.as_ref().expect("the set carries its copy");
+                (columns, norms.as_slice())
+            }
+            None => (
+                self.feature_major
+                    .as_ref()
+                    .expect("dense sums read the feature-major data"),
+                self.padded_norms.as_slice(),
+            ),
+        };
         let targets: Vec<(usize, Vec<f64>)> = targets
             .iter()
-            .map(|&t| (t, feature_major.row_values(self.data, t)))
+            .map(|&t| (t, columns.row_values(self.data, t)))
             .collect();
         let mut values = [0f32; BLOCK];
         sums.fill(0.0);
@@ -257,8 +278,7 @@ impl<'a> KernelMatrix<'a> {
             }
             let values = &mut values[..block_weights.len()];
             for (sum, (target, x)) in sums.iter_mut().zip(&targets) {
-                let start = block * BLOCK;
-                self.whole_block(*target, x, feature_major, &self.padded_norms, start, values);
+                self.whole_block(*target, x, columns, norms, block * BLOCK, values);
                 for (weight, &value) in block_weights.iter().zip(values.iter()) {
                     *sum += weight * value as f64;
                 }
@@ -551,7 +571,7 @@ mod tests {
     }
 
     #[test]
-    fn dense_weighted_sums_equal_sums_of_single_values() {
+    fn weighted_sums_equal_sums_of_single_values() {
         let rows = 700;
         let values: Vec<f64> = (0..rows * 5)
             .map(|k| ((k * 7919) % 103) as f64 / 37.0 - 1.3)
@@ -559,16 +579,26 @@ mod tests {
         let data = Matrix::new(rows, 5, values).unwrap();
         let kernel = KernelMatrix::new(Kernel::Rbf { gamma: 0.2 }, &data);
         let weights: Vec<f64> = (0..rows)
-            .map(|j| if j % 3 == 0 { (j as f64).cos() } else { 0.0 })
+            .map(|j| if j % 6 == 0 { (j as f64).cos() } else { 0.0 })
             .collect();
         let targets = [0, 5, 64, 699];
         let mut sums = [0.0; 4];
-        kernel.dense_weighted_sums(&targets, &weights, &mut sums);
-        for (&target, &sum) in targets.iter().zip(&sums) {
+        kernel.weighted_sums(&targets, None, &weights, &mut sums);
+        let columns: Vec<usize> = (0..rows).filter(|j| j % 6 == 0).collect();
+        let set = kernel.column_set(columns.clone());
+        assert!(set.has_copy());
+        let set_weights: Vec<f64> = columns.iter().map(|&j| weights[j]).collect();
+        let mut set_sums = [0.0; 4];
+        kernel.weighted_sums(&targets, Some(&set), &set_weights, &mut set_sums);
+        for ((&target, &sum), &set_sum) in targets.iter().zip(&sums).zip(&set_sums) {
             let expected: f64 = (0..rows)
                 .map(|j| weights[j] * kernel.value(target, j) as f32 as f64)
                 .sum();
             assert!((sum - expected).abs() <= 1e-5, "{sum} vs {expected}");
+            assert!(
+                (set_sum - expected).abs() <= 1e-5,
+                "{set_sum} vs {expected}"
+            );
         }
     }
 }

@@ -4,16 +4,38 @@
 
 use super::bounds::Bound;
 use super::state::Solver;
+use super::sweep::{PARALLEL_VARIABLES, PIECE};
 use crate::control::{FitControl, Stopped};
-use crate::kernel::KernelMatrix;
+use crate::kernel::{ColumnSet, KernelMatrix};
 use rayon::prelude::*;
 
 impl<'a> Solver<'a> {
     /// Records that the variable at `position` reached (`direction` = 1) or left (−1)
     /// its upper bound: its contribution `Cₛ Qₜₛ` to every `gradient_barₜ` changes.
+    /// Applied at once when its kernel row is cached whole (a pass over the variables,
+    /// no kernel values computed), else kept pending.
     pub(super) fn update_gradient_bar(&mut self, position: usize, direction: f64) {
-        self.pending_bar[self.row_of[position]] +=
-            direction * self.upper[position] * self.sign[position];
+        let row = self.row_of[position];
+        let weight = direction * self.upper[position] * self.sign[position];
+        if !self.cache.is_complete(row) {
+            self.pending_bar[row] += weight;
+            return;
+        }
+        let values = self.cache.row(row);
+        let pass = |gradient_bar: &mut [f64], row_of: &[usize], sign: &[f64]| {
+            for ((value, &row), &sign) in gradient_bar.iter_mut().zip(row_of).zip(sign) {
+                *value += weight * sign * values[row] as f64;
+            }
+        };
+        if self.gradient_bar.len() < PARALLEL_VARIABLES {
+            pass(&mut self.gradient_bar, &self.row_of, &self.sign);
+            return;
+        }
+        self.gradient_bar
+            .par_chunks_mut(PIECE)
+            .zip(self.row_of.par_chunks(PIECE))
+            .zip(self.sign.par_chunks(PIECE))
+            .for_each(|((gradient_bar, row_of), sign)| pass(gradient_bar, row_of, sign));
     }
 
     /// Applies the pending changes to every variable's `gradient_bar`.
@@ -80,7 +102,10 @@ const TARGET_GROUP: usize = 16;
 
 /// For each training row `r` of `targets`: `Σₖ weightsₖ · k(x_{rowsₖ}, x_r)`, with
 /// kernel values rounded to f32 like every cached value (so that rebuilt and updated
-/// gradients agree). In parallel; stops early when the stop flag is raised.
+/// gradients agree). Target rows go in groups that read each block of kernel columns
+/// once: the columns from the feature-major data when they are many, else from a
+/// feature-major copy of just those rows. In parallel; stops early when the stop flag
+/// is raised.
 fn kernel_sums(
     kernel: &KernelMatrix,
     targets: &[usize],
@@ -88,34 +113,44 @@ fn kernel_sums(
     weights: &[f64],
     control: &FitControl,
 ) -> Result<Vec<f64>, Stopped> {
-    if kernel.prefers_full_row(rows.len()) {
-        let mut dense = vec![0.0; kernel.len()];
-        for (&row, &weight) in rows.iter().zip(weights) {
-            dense[row] += weight;
-        }
+    let mut dense = vec![0.0; kernel.len()];
+    for (&row, &weight) in rows.iter().zip(weights) {
+        dense[row] += weight;
+    }
+    let used: Vec<usize> = (0..kernel.len()).filter(|&row| dense[row] != 0.0).collect();
+    let grouped = |set: Option<&ColumnSet>, weights: &[f64]| {
         let mut sums = vec![0.0; targets.len()];
         sums.par_chunks_mut(TARGET_GROUP)
             .zip(targets.par_chunks(TARGET_GROUP))
             .for_each(|(sums, targets)| {
                 if !control.is_stopped() {
-                    kernel.dense_weighted_sums(targets, &dense, sums);
+                    kernel.weighted_sums(targets, set, weights, sums);
                 }
             });
         control.check()?;
-        return Ok(sums);
+        Ok(sums)
+    };
+    if kernel.prefers_full_row(used.len()) {
+        return grouped(None, &dense);
     }
+    let set_weights: Vec<f64> = used.iter().map(|&row| dense[row]).collect();
+    let set = kernel.column_set(used);
+    if set.has_copy() {
+        return grouped(Some(&set), &set_weights);
+    }
+    let used = set.indices();
     let sums: Vec<Option<f64>> = targets
         .par_iter()
         .with_min_len(16)
         .map_init(
-            || vec![0f32; rows.len()],
+            || vec![0f32; used.len()],
             |values, &target| {
                 if control.is_stopped() {
                     return None;
                 }
-                kernel.fill_values(target, rows, values);
+                kernel.fill_values(target, used, values);
                 Some(
-                    weights
+                    set_weights
                         .iter()
                         .zip(values.iter())
                         .map(|(weight, &value)| weight * value as f64)
