@@ -24,8 +24,9 @@ const BLOCK: usize = 64;
 /// Training matrices of at least this many bytes (in f64) get a copy in f32 that
 /// kernel rows read their dot products from: each kernel row streams the whole
 /// matrix, and beyond the processor's per-core cache that traffic, not arithmetic,
-/// bounds the speed. Products and sums stay in f64; only the stored inputs are
-/// rounded, to the precision kernel rows are cached in.
+/// bounds the speed. The inputs are rounded to the precision kernel rows are cached
+/// in; whole rows sum the products of each eight features in f32 and those sums in
+/// f64 (see `feature_major`), everything else stays in f64.
 const SINGLE_PRECISION_BYTES: usize = 4 << 20;
 
 /// A kernel bound to a training matrix, with the squared norms precomputed.

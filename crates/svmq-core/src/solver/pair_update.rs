@@ -65,16 +65,20 @@ impl<'a> Solver<'a> {
         };
         self.alpha[i] = new_i;
         self.alpha[j] = new_j;
-        for position in [i, j] {
+        let changes = [i, j].map(|position| {
             let was_upper = self.bound[position] == Bound::Upper;
             self.bound[position] = bound_of(self.alpha[position], self.upper[position]);
             (self.up_penalty[position], self.low_penalty[position]) =
                 penalties(self.sign[position], self.bound[position]);
             let is_upper = self.bound[position] == Bound::Upper;
-            if was_upper != is_upper {
-                self.update_gradient_bar(position, if is_upper { 1.0 } else { -1.0 });
-            }
-        }
+            let direction = match (was_upper, is_upper) {
+                (false, true) => 1.0,
+                (true, false) => -1.0,
+                _ => 0.0,
+            };
+            (position, direction)
+        });
+        self.update_gradient_bar(changes);
         let weight_i = self.sign[i] * (new_i - old_i);
         let weight_j = self.sign[j] * (new_j - old_j);
         let rows = [

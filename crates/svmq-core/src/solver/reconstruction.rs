@@ -4,38 +4,50 @@
 
 use super::bounds::Bound;
 use super::state::Solver;
-use super::sweep::{PARALLEL_VARIABLES, PIECE};
+use super::sweep::add_rows_selecting;
 use crate::control::{FitControl, Stopped};
 use crate::kernel::{ColumnSet, KernelMatrix};
+use crate::passes::Variables;
 use rayon::prelude::*;
 
 impl<'a> Solver<'a> {
-    /// Records that the variable at `position` reached (`direction` = 1) or left (−1)
-    /// its upper bound: its contribution `Cₛ Qₜₛ` to every `gradient_barₜ` changes.
-    /// Applied at once when its kernel row is cached whole (a pass over the variables,
-    /// no kernel values computed), else kept pending.
-    pub(super) fn update_gradient_bar(&mut self, position: usize, direction: f64) {
-        let row = self.row_of[position];
-        let weight = direction * self.upper[position] * self.sign[position];
-        if !self.cache.is_complete(row) {
-            self.pending_bar[row] += weight;
-            return;
-        }
-        let values = self.cache.row(row);
-        let pass = |gradient_bar: &mut [f64], row_of: &[usize], sign: &[f64]| {
-            for ((value, &row), &sign) in gradient_bar.iter_mut().zip(row_of).zip(sign) {
-                *value += weight * sign * values[row] as f64;
+    /// Records that the variables at the positions of `changes` reached (direction 1)
+    /// or left (−1) their upper bound (0: neither): their contributions `Cₛ Qₜₛ` to
+    /// every `gradient_barₜ` change. Applied at once, in one pass over the variables
+    /// with no kernel value computed, for rows cached whole (both rows were just
+    /// ensured); kept pending for the others.
+    pub(super) fn update_gradient_bar(&mut self, changes: [(usize, f64); 2]) {
+        let mut weights = [0.0; 2];
+        for (weight, &(position, direction)) in weights.iter_mut().zip(&changes) {
+            let row = self.row_of[position];
+            let change = direction * self.upper[position] * self.sign[position];
+            if change == 0.0 {
+                continue;
             }
-        };
-        if self.gradient_bar.len() < PARALLEL_VARIABLES {
-            pass(&mut self.gradient_bar, &self.row_of, &self.sign);
-            return;
+            if self.cache.is_complete(row) {
+                *weight = change;
+            } else {
+                self.pending_bar[row] += change;
+            }
         }
-        self.gradient_bar
-            .par_chunks_mut(PIECE)
-            .zip(self.row_of.par_chunks(PIECE))
-            .zip(self.sign.par_chunks(PIECE))
-            .for_each(|((gradient_bar, row_of), sign)| pass(gradient_bar, row_of, sign));
+        let rows = match weights {
+            [0.0, 0.0] => return,
+            [_, 0.0] => [changes[0].0; 2],
+            [0.0, _] => [changes[1].0; 2],
+            _ => [changes[0].0, changes[1].0],
+        }
+        .map(|position| self.cache.row(self.row_of[position]));
+        let variables = Variables {
+            start: 0,
+            row_of: &self.row_of,
+            sign: &self.sign,
+            penalty: &self.low_penalty,
+        };
+        add_rows_selecting(
+            &mut self.gradient_bar,
+            variables,
+            [(weights[0], rows[0]), (weights[1], rows[1])],
+        );
     }
 
     /// Applies the pending changes to every variable's `gradient_bar`.

@@ -1,17 +1,23 @@
-//! Passes over the active variables, split into fixed pieces across the rayon pool when
-//! long, with the pieces' results combined in order, so that the answer does not
-//! depend on the number of threads. The per-variable work is in `passes`.
+//! Passes over the active variables, split into one piece per thread of the rayon pool
+//! when long, with the pieces' results combined in order. Every combination is a
+//! maximum with ties to the later position (or work per variable), so the answer does
+//! not depend on where the pieces end, nor on the number of threads. The per-variable
+//! work is in `passes`.
 
 use super::bounds::{in_up, side_of, Bound};
 use crate::passes::{self, Candidate, Variables};
 use rayon::prelude::*;
 
 /// Passes over at least this many variables are split across the rayon pool.
-pub(super) const PARALLEL_VARIABLES: usize = 8192;
+pub(super) const PARALLEL_VARIABLES: usize = 4096;
 
-/// Variables per parallel piece of a pass. Fixed (not per thread) so that results do
-/// not depend on the number of threads.
-pub(super) const PIECE: usize = 4096;
+/// Variables per parallel piece of a pass over `length`: one piece per thread, a
+/// multiple of 64 and at least 2048 (below that, handing out a piece costs more
+/// than it saves).
+pub(super) fn piece(length: usize) -> usize {
+    let threads = rayon::current_num_threads().max(1);
+    length.div_ceil(threads).next_multiple_of(64).max(2048)
+}
 
 /// Runs `pass` over `0..length` in pieces, in parallel when long, and combines the
 /// pieces' results in order.
@@ -23,10 +29,10 @@ pub(super) fn sweep<T: Send>(
     if length < PARALLEL_VARIABLES {
         return pass(0..length);
     }
-    let pieces = length.div_ceil(PIECE);
-    (0..pieces)
+    let size = piece(length);
+    (0..length.div_ceil(size))
         .into_par_iter()
-        .map(|piece| pass(piece * PIECE..((piece + 1) * PIECE).min(length)))
+        .map(|piece| pass(piece * size..((piece + 1) * size).min(length)))
         .reduce_with(&combine)
         .expect("at least one piece")
 }
@@ -42,11 +48,12 @@ pub(super) fn add_rows_selecting(
     if gradient.len() < PARALLEL_VARIABLES {
         return passes::update_gradient(gradient, variables, rows);
     }
+    let size = piece(gradient.len());
     gradient
-        .par_chunks_mut(PIECE)
+        .par_chunks_mut(size)
         .enumerate()
         .map(|(piece, gradient)| {
-            let start = piece * PIECE;
+            let start = piece * size;
             passes::update_gradient(
                 gradient,
                 variables.slice(start..start + gradient.len()),
@@ -81,14 +88,15 @@ pub(super) fn add_rows_selecting_nu(
     if gradient.len() < PARALLEL_VARIABLES {
         return pass(0, gradient, row_of, sign, bound);
     }
+    let size = piece(gradient.len());
     gradient
-        .par_chunks_mut(PIECE)
-        .zip(row_of.par_chunks(PIECE))
-        .zip(sign.par_chunks(PIECE))
-        .zip(bound.par_chunks(PIECE))
+        .par_chunks_mut(size)
+        .zip(row_of.par_chunks(size))
+        .zip(sign.par_chunks(size))
+        .zip(bound.par_chunks(size))
         .enumerate()
         .map(|(piece, (((gradient, row_of), sign), bound))| {
-            pass(piece * PIECE, gradient, row_of, sign, bound)
+            pass(piece * size, gradient, row_of, sign, bound)
         })
         .reduce_with(|left, right| [left[0].later_wins(right[0]), left[1].later_wins(right[1])])
         .expect("at least one piece")
