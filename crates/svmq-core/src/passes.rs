@@ -152,7 +152,8 @@ fn select_second_portable(
 
 /// The kernel row's values at four training rows, widened to f64. Four scalar loads
 /// (bounds-checked) rather than a gather: on the AMD EPYC the benchmarks ran on, a
-/// gather costs more than the loads it replaces, and the loads need no scan of the rows beforehand.
+/// gather costs more than the loads it replaces, and the loads need no scan of the
+/// rows beforehand.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 unsafe fn four_values(row: &[f32], rows: &[usize]) -> std::arch::x86_64::__m256d {
