@@ -22,10 +22,20 @@ pub(super) const SPAN: usize = 32;
 /// of growing with the number of features.
 const FEATURE_GROUP: usize = 8;
 
+/// The largest magnitude for which products are summed in f32: eight products of two
+/// such values stay far inside f32's range (about 3.4e38). Data beyond it (unscaled
+/// values above 10¹⁵) keeps its products and sums in f64.
+const NARROW_PRODUCTS_LIMIT: f64 = 1e15;
+
 enum Stored {
     Double(Vec<f64>),
-    /// Values rounded to f32, for matrices too large for the processor's caches.
-    Single(Vec<f32>),
+    /// Values rounded to f32, for matrices too large for the processor's caches;
+    /// `narrow`: every value of the matrix is within `NARROW_PRODUCTS_LIMIT`, so
+    /// products may be summed in f32 (see `FEATURE_GROUP`).
+    Single {
+        values: Vec<f32>,
+        narrow: bool,
+    },
 }
 
 pub(super) struct FeatureMajor {
@@ -35,7 +45,9 @@ pub(super) struct FeatureMajor {
 }
 
 impl FeatureMajor {
-    /// Rows `rows` of `data`, in that order, rounded to f32 when `single`.
+    /// Rows `rows` of `data`, in that order, rounded to f32 when `single`. Whether the
+    /// products fit f32 is judged on all of `data`, since the rows they are taken with
+    /// may lie outside `rows`.
     pub(super) fn new(data: &Matrix, rows: &[usize], single: bool) -> FeatureMajor {
         let features = data.columns();
         let stride = rows.len().div_ceil(SPAN).max(1) * SPAN;
@@ -46,7 +58,14 @@ impl FeatureMajor {
             }
         }
         let stored = if single {
-            Stored::Single(values.iter().map(|&v| v as f32).collect())
+            let narrow = data
+                .values()
+                .iter()
+                .all(|value| value.abs() <= NARROW_PRODUCTS_LIMIT);
+            Stored::Single {
+                values: values.iter().map(|&v| v as f32).collect(),
+                narrow,
+            }
         } else {
             Stored::Double(values)
         };
@@ -63,7 +82,7 @@ impl FeatureMajor {
     pub(super) fn row_values(&self, data: &Matrix, row: usize) -> Vec<f64> {
         match &self.stored {
             Stored::Double(_) => data.row(row).to_vec(),
-            Stored::Single(_) => data.row(row).iter().map(|&v| v as f32 as f64).collect(),
+            Stored::Single { .. } => data.row(row).iter().map(|&v| v as f32 as f64).collect(),
         }
     }
 
@@ -73,7 +92,11 @@ impl FeatureMajor {
     pub(super) fn dots(&self, x: &[f64], start: usize, dots: &mut [f64; SPAN]) {
         match &self.stored {
             Stored::Double(values) => dots_portable(values, self.stride, x, start, dots),
-            Stored::Single(values) => dots_single_portable(values, self.stride, x, start, dots),
+            Stored::Single {
+                values,
+                narrow: true,
+            } => dots_single_portable(values, self.stride, x, start, dots),
+            Stored::Single { values, .. } => dots_portable(values, self.stride, x, start, dots),
         }
     }
 
@@ -88,7 +111,11 @@ impl FeatureMajor {
         unsafe {
             match &self.stored {
                 Stored::Double(values) => dots_avx2(values, self.stride, x, start, dots),
-                Stored::Single(values) => dots_single_avx2(values, self.stride, x, start, dots),
+                Stored::Single {
+                    values,
+                    narrow: true,
+                } => dots_single_avx2(values, self.stride, x, start, dots),
+                Stored::Single { values, .. } => dots_avx2(values, self.stride, x, start, dots),
             }
         }
     }
@@ -210,6 +237,46 @@ unsafe fn dots_avx2<T: FourLanes>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Values whose products would overflow f32 keep their products in f64: the dot
+    /// products stay finite and exact to f32's rounding of the inputs.
+    #[test]
+    fn values_too_large_for_f32_products_are_multiplied_in_f64() {
+        let (rows, features) = (40, 9);
+        let values: Vec<f64> = (0..rows * features)
+            .map(|k| (((k * 7919) % 1009) as f64 / 211.0 - 2.3) * 1e20)
+            .collect();
+        let data = Matrix::new(rows, features, values).unwrap();
+        let all: Vec<usize> = (0..rows).collect();
+        let single = FeatureMajor::new(&data, &all, true);
+        let x = single.row_values(&data, 3);
+        let mut dots = [0.0; SPAN];
+        single.dots(&x, 0, &mut dots);
+        #[cfg(target_arch = "x86_64")]
+        let mut vectorized = [0.0; SPAN];
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the processor has AVX2 and FMA (checked above).
+            unsafe { single.dots_avx2(&x, 0, &mut vectorized) };
+        } else {
+            vectorized = dots;
+        }
+        for (offset, (&dot, &other_dot)) in dots.iter().zip(&vectorized).enumerate() {
+            let other = single.row_values(&data, offset);
+            let exact: f64 = x.iter().zip(&other).map(|(a, b)| a * b).sum();
+            let scale: f64 = x.iter().zip(&other).map(|(a, b)| (a * b).abs()).sum();
+            assert!(
+                dot.is_finite() && other_dot.is_finite(),
+                "{dot}, {other_dot}"
+            );
+            assert!((dot - exact).abs() <= 1e-12 * scale, "{dot} vs {exact}");
+            assert!(
+                (other_dot - exact).abs() <= 1e-12 * scale,
+                "{other_dot} vs {exact}"
+            );
+        }
+    }
 
     /// Single-precision dot products (f32 within groups of eight features) stay within
     /// a few f32 units of the exact f64 ones, and the AVX2 and portable versions agree
