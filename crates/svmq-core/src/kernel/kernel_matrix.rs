@@ -242,12 +242,11 @@ impl<'a> KernelMatrix<'a> {
         }
     }
 
-    /// For each row t of `targets`: `Σₙ weights[n] · k(x_t, column n)`, with kernel
-    /// values rounded to f32 as cached rows are. The columns are those of `set`
-    /// (weights in its order), which must carry its own copy (`ColumnSet::has_copy`),
-    /// or, when `set` is `None`, every row (weights dense, zero for rows that do not
-    /// count; blocks of zeros are skipped), which needs the feature-major data
-    /// (`prefers_full_row`). Each block of columns is read once for all targets.
+    /// For each row t of `targets`: `Σₙ weights[n] · k(x_t, column n)`, kernel values
+    /// rounded to f32 as cached rows are, over the columns of `set` (which must carry its
+    /// copy, `ColumnSet::has_copy`) or, for `None`, every row (dense weights; blocks of
+    /// zeros skipped; needs the feature-major data, `prefers_full_row`). Each block of
+    /// columns is read once for all targets.
     pub fn weighted_sums(
         &self,
         targets: &[usize],
@@ -579,27 +578,23 @@ mod tests {
             .collect();
         let data = Matrix::new(rows, 5, values).unwrap();
         let kernel = KernelMatrix::new(Kernel::Rbf { gamma: 0.2 }, &data);
-        let weights: Vec<f64> = (0..rows)
-            .map(|j| if j % 6 == 0 { (j as f64).cos() } else { 0.0 })
-            .collect();
-        let targets = [0, 5, 64, 699];
-        let mut sums = [0.0; 4];
-        kernel.weighted_sums(&targets, None, &weights, &mut sums);
-        let columns: Vec<usize> = (0..rows).filter(|j| j % 6 == 0).collect();
+        let columns: Vec<usize> = (0..rows).step_by(6).collect();
+        let mut weights = vec![0.0; rows];
+        columns.iter().for_each(|&j| weights[j] = (j as f64).cos());
         let set = kernel.column_set(columns.clone());
         assert!(set.has_copy());
         let set_weights: Vec<f64> = columns.iter().map(|&j| weights[j]).collect();
-        let mut set_sums = [0.0; 4];
+        let targets = [0, 5, 64, 699];
+        let (mut sums, mut set_sums) = ([0.0; 4], [0.0; 4]);
+        kernel.weighted_sums(&targets, None, &weights, &mut sums);
         kernel.weighted_sums(&targets, Some(&set), &set_weights, &mut set_sums);
         for ((&target, &sum), &set_sum) in targets.iter().zip(&sums).zip(&set_sums) {
             let expected: f64 = (0..rows)
                 .map(|j| weights[j] * kernel.value(target, j) as f32 as f64)
                 .sum();
-            assert!((sum - expected).abs() <= 1e-5, "{sum} vs {expected}");
-            assert!(
-                (set_sum - expected).abs() <= 1e-5,
-                "{set_sum} vs {expected}"
-            );
+            for value in [sum, set_sum] {
+                assert!((value - expected).abs() <= 1e-5, "{value} vs {expected}");
+            }
         }
     }
 }
