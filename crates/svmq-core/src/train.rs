@@ -90,9 +90,27 @@ fn fit_on_pool(
         }
     };
     Ok(match result {
-        Ok(trained) => FitOutcome::Trained(Box::new(trained)),
+        Ok(trained) => {
+            check_solution(&trained.model)?;
+            FitOutcome::Trained(Box::new(trained))
+        }
         Err(Stopped) => FitOutcome::Stopped,
     })
+}
+
+/// A solution with a number that is not finite comes from kernel values beyond what
+/// the f32 row cache holds (about 3.4e38: a linear or polynomial kernel on unscaled
+/// values near 1e19 and above): refused, rather than a model that cannot be read back.
+fn check_solution(model: &Model) -> Result<(), EngineError> {
+    let mut numbers = model.rho.iter().chain(model.coefficients.iter().flatten());
+    if numbers.all(|value| value.is_finite()) {
+        return Ok(());
+    }
+    Err(EngineError::InvalidData(
+        "training gave numbers that are not finite: the kernel values overflow, the data \
+         has values too large for this kernel; scale the data"
+            .into(),
+    ))
 }
 
 fn check_data(data: &Matrix, targets: &[f64], params: &ValidParams) -> Result<(), EngineError> {

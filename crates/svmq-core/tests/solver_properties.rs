@@ -269,6 +269,37 @@ fn a_single_class_is_a_clear_error() {
 }
 
 #[test]
+fn kernel_values_beyond_single_precision_are_a_clear_error() {
+    // A linear kernel on values of 1e30: products of 1e60 overflow the f32 row cache.
+    let (data, labels) = random_problem(2, 40, 3, 2);
+    let huge: Vec<f64> = data.values().iter().map(|value| value * 1e30).collect();
+    let huge = Matrix::new(40, 3, huge).unwrap();
+    let params = SvmParams {
+        kernel: Kernel::Linear,
+        max_iterations: Some(2000),
+        ..SvmParams::default()
+    };
+    let error = fit(
+        &huge,
+        &labels,
+        &params.validate().unwrap(),
+        &FitControl::new(),
+    );
+    let error = error.expect_err("a model of NaN");
+    assert!(error.to_string().contains("scale the data"), "{error}");
+    // The same data scaled trains.
+    let model = train(
+        &data,
+        &labels,
+        SvmParams {
+            kernel: Kernel::Linear,
+            ..SvmParams::default()
+        },
+    );
+    assert!(model.rho.iter().all(|rho| rho.is_finite()));
+}
+
+#[test]
 fn precomputed_dot_products_give_models_equal_within_tolerance() {
     use svmq_core::{fit_with_gram, Gram};
     let (data, labels) = random_problem(13, 400, 4, 3);
