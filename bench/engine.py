@@ -695,9 +695,10 @@ def write_markdown_report(
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--svmq", default="svmq", help="path to the svmq binary (default: svmq on PATH)")
-    parser.add_argument("--quick", action="store_true",
+    sets = parser.add_mutually_exclusive_group()
+    sets.add_argument("--quick", action="store_true",
                         help="small data sets (4000x50 and 2000x20) for a fast check")
-    parser.add_argument("--exact", action="store_true",
+    sets.add_argument("--exact", action="store_true",
                         help="the exact solver's goal sets instead: classification 15000x10, "
                              "20000x50 and 50000x20, with the goal ratios against LIBSVM and "
                              "scikit-learn-intelex")

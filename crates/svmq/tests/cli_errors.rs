@@ -92,6 +92,28 @@ fn a_single_class_is_refused() {
 }
 
 #[test]
+fn values_whose_kernel_overflows_are_refused_with_the_remedy() {
+    // Finite values, but ‖x‖² beyond f64 and products beyond the f32 row cache: the fit
+    // is refused (no model of NaN written), saying to scale the data.
+    let huge = "1 1:1e308 2:1\n-1 1:-1e308 2:3\n1 1:5e307 2:2\n";
+    let (code, stderr) = train_on("kernel-overflow", huge);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("scale the data"), "{stderr}");
+    // The same shape of data at a sane scale trains.
+    let workspace = Workspace::new("kernel-sane");
+    let (data, model) = (workspace.path("data"), workspace.path("model"));
+    std::fs::write(&data, "1 1:1 2:1\n-1 1:-1 2:3\n1 1:0.5 2:2\n").unwrap();
+    let run = svmq(&[
+        "svm-train",
+        "-q",
+        data.to_str().unwrap(),
+        model.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code(), Some(0), "{}", run.stderr());
+    assert!(model.exists());
+}
+
+#[test]
 fn unknown_options_and_bad_values_are_usage_errors() {
     for arguments in [
         vec!["svm-train", "-z", "1", "data"],
